@@ -1,0 +1,50 @@
+"""chatocr: talk to documents.  OCR, parsing, retrieval and key-information extraction."""
+
+from __future__ import annotations
+
+import logging
+
+from .errors import (
+    ChatOCRError,
+    DocumentTooLarge,
+    EncryptedDocument,
+    InferenceError,
+    InputError,
+    ModelError,
+    ModelNotFound,
+    UnreadableDocument,
+    UnsupportedFormat,
+)
+from .options import OCROptions
+from .types import OCRPage, OCRResult, TextLine
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+
+def __getattr__(name: str):
+    # The OCR engine pulls in OpenCV and ONNX Runtime: import it on first use.
+    if name == "OCREngine":
+        from .ocr import OCREngine
+
+        return OCREngine
+    raise AttributeError(f"module 'chatocr' has no attribute {name!r}")
+
+
+__all__ = [
+    "ChatOCRError",
+    "DocumentTooLarge",
+    "EncryptedDocument",
+    "InferenceError",
+    "InputError",
+    "ModelError",
+    "ModelNotFound",
+    "OCREngine",
+    "OCROptions",
+    "OCRPage",
+    "OCRResult",
+    "TextLine",
+    "UnreadableDocument",
+    "UnsupportedFormat",
+]

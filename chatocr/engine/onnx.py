@@ -1,0 +1,51 @@
+"""ONNX Runtime sessions.  The only module that imports onnxruntime."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InferenceError, ModelNotFound
+from ..options import EngineOptions
+
+log = logging.getLogger(__name__)
+
+
+class OnnxSession:
+    """One ``InferenceSession``, created once and reused for every call."""
+
+    def __init__(self, path: Path, options: EngineOptions) -> None:
+        import onnxruntime as ort
+
+        path = Path(path)
+        if not path.is_file():
+            raise ModelNotFound(f"{path}: ONNX model file not found")
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = options.threads
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # The arena keeps the peak of the largest input for the life of the
+        # session; inputs vary in size, so give memory back instead.
+        so.enable_cpu_mem_arena = options.memory_arena
+        so.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(
+                str(path), sess_options=so, providers=list(options.providers)
+            )
+        except Exception as e:  # onnxruntime raises its own untyped errors
+            raise ModelNotFound(f"{path}: cannot load ONNX model ({e})") from e
+        self.path = path
+        self._input = self._session.get_inputs()[0].name
+        self.metadata: dict[str, str] = dict(
+            self._session.get_modelmeta().custom_metadata_map
+        )
+        log.debug("loaded %s with %d threads", path, options.threads)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        try:
+            return self._session.run(None, {self._input: x})[0]
+        except Exception as e:
+            raise InferenceError(f"{self.path.name}: inference failed on input {x.shape} ({e})") from e

@@ -1,0 +1,289 @@
+"""Turn a file, bytes or an array into page images, one page at a time.
+
+Formats are recognised by content, never by file name.  Page images are BGR
+``uint8`` arrays (OpenCV's convention, as PP-OCR models were trained).  Pages
+are yielded lazily so a 500-page PDF never holds more than one page image.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Literal, Union
+
+import numpy as np
+
+from ..errors import (
+    DocumentTooLarge,
+    EncryptedDocument,
+    UnreadableDocument,
+    UnsupportedFormat,
+)
+from ..options import LoaderOptions
+
+log = logging.getLogger(__name__)
+
+Source = Union[str, PathLike, bytes, np.ndarray]
+Format = Literal["pdf", "png", "jpeg", "tiff", "bmp", "webp", "gif", "array"]
+
+_MAGIC: tuple[tuple[bytes, int, Format], ...] = (
+    (b"%PDF-", 0, "pdf"),
+    (b"\x89PNG\r\n\x1a\n", 0, "png"),
+    (b"\xff\xd8\xff", 0, "jpeg"),
+    (b"II*\x00", 0, "tiff"),
+    (b"MM\x00*", 0, "tiff"),
+    (b"BM", 0, "bmp"),
+    (b"WEBP", 8, "webp"),
+    (b"GIF87a", 0, "gif"),
+    (b"GIF89a", 0, "gif"),
+)
+_PIL_FORMATS = {"png": "PNG", "jpeg": "JPEG", "tiff": "TIFF", "bmp": "BMP", "webp": "WEBP", "gif": "GIF"}
+
+
+@dataclass(frozen=True, slots=True)
+class PageImage:
+    """One page as an image, and how its pixels map to output coordinates."""
+
+    page: int  # 1-based
+    image: np.ndarray  # H x W x 3, BGR, uint8
+    width: float  # page size in output units
+    height: float
+    unit: Literal["px", "pt"]
+    scale: float  # output units per image pixel (72/dpi for PDFs, 1 for images)
+
+
+def detect_format(head: bytes) -> Format | None:
+    """The format of a file from its first bytes, or None."""
+    # A PDF may have junk before its header (the spec allows 1024 bytes).
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    for magic, offset, fmt in _MAGIC:
+        if head[offset : offset + len(magic)] == magic:
+            if fmt == "webp" and head[:4] != b"RIFF":
+                continue
+            return fmt
+    return None
+
+
+def _read_bytes(source: Source) -> tuple[bytes, str]:
+    if isinstance(source, bytes):
+        return source, "<bytes>"
+    path = Path(source)  # type: ignore[arg-type]
+    name = str(source)
+    if not path.exists():
+        raise UnreadableDocument(name, "file not found")
+    if path.is_dir():
+        raise UnreadableDocument(name, "is a directory, not a file")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise UnreadableDocument(name, f"cannot read file ({e.strerror or e})") from e
+    return data, name
+
+
+def _describe(head: bytes) -> str:
+    if not head:
+        return "nothing"
+    if head[:4] == b"PK\x03\x04":
+        return "a ZIP archive"
+    return repr(head[:8])
+
+
+def iter_pages(source: Source, options: LoaderOptions | None = None) -> Iterator[PageImage]:
+    """Yield the pages of ``source`` in order.
+
+    ``source`` is a path, the bytes of a file, or an image array (BGR or
+    grayscale, as ``cv2.imread`` gives).  Raises an ``InputError`` subclass for
+    input that cannot be read; a blank page is not an error.
+    """
+    options = options or LoaderOptions()
+    if isinstance(source, np.ndarray):
+        yield _from_array(source, options)
+        return
+    data, name = _read_bytes(source)
+    if not data:
+        raise UnreadableDocument(name, "file is empty (0 bytes)")
+    fmt = detect_format(data[:1024])
+    if fmt is None:
+        raise UnsupportedFormat(
+            name,
+            f"not a PDF or an image (PNG, JPEG, TIFF, BMP, WebP, GIF): content starts with {_describe(data[:8])}",
+        )
+    if fmt == "pdf":
+        yield from _pdf_pages(data, name, options)
+    else:
+        yield from _image_pages(data, name, fmt, options)
+
+
+def page_count(source: Source, options: LoaderOptions | None = None) -> int:
+    """Number of pages without rendering them."""
+    options = options or LoaderOptions()
+    if isinstance(source, np.ndarray):
+        return 1
+    data, name = _read_bytes(source)
+    fmt = detect_format(data[:1024]) if data else None
+    if fmt == "pdf":
+        with _open_pdf(data, name, options) as doc:
+            return doc.page_count
+    if fmt is None:
+        return sum(1 for _ in iter_pages(data if isinstance(source, bytes) else source, options))
+    with _open_image(data, name, fmt, options) as im:
+        return getattr(im, "n_frames", 1)
+
+
+# -- arrays -------------------------------------------------------------------
+
+def _from_array(arr: np.ndarray, options: LoaderOptions) -> PageImage:
+    name = f"<array {arr.shape} {arr.dtype}>"
+    if arr.size == 0:
+        raise UnreadableDocument(name, "image array is empty")
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (3, 4)):
+        raise UnsupportedFormat(name, "expected an H x W, H x W x 3 (BGR) or H x W x 4 (BGRA) array")
+    if arr.shape[0] * arr.shape[1] > options.max_pixels:
+        raise DocumentTooLarge(name, f"image has {arr.shape[0] * arr.shape[1]:,} pixels, over the limit of {options.max_pixels:,}")
+    if arr.dtype != np.uint8:
+        if np.issubdtype(arr.dtype, np.floating) and arr.max(initial=0) <= 1.0:
+            arr = arr * 255.0
+        arr = np.clip(arr, 0, 255).astype(np.uint8)
+    import cv2
+
+    if arr.ndim == 2:
+        img = cv2.cvtColor(arr, cv2.COLOR_GRAY2BGR)
+    elif arr.shape[2] == 4:
+        img = _composite_on_white(arr[:, :, :3], arr[:, :, 3])
+    else:
+        img = np.ascontiguousarray(arr)
+    h, w = img.shape[:2]
+    return PageImage(1, img, float(w), float(h), "px", 1.0)
+
+
+def _composite_on_white(bgr: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    a = alpha.astype(np.float32)[:, :, None] / 255.0
+    return (bgr.astype(np.float32) * a + 255.0 * (1.0 - a)).astype(np.uint8)
+
+
+# -- images -------------------------------------------------------------------
+
+def _open_image(data: bytes, name: str, fmt: str, options: LoaderOptions):
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[fmt]])
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise DocumentTooLarge(name, f"image is too large to decode safely ({e})") from e
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise UnreadableDocument(name, f"corrupt or truncated {fmt.upper()} image ({e})") from e
+    w, h = im.size
+    if w * h > options.max_pixels:
+        im.close()
+        raise DocumentTooLarge(
+            name, f"image is {w}x{h} = {w * h:,} pixels, over the limit of {options.max_pixels:,}"
+        )
+    return im
+
+
+def _image_pages(data: bytes, name: str, fmt: str, options: LoaderOptions) -> Iterator[PageImage]:
+    from PIL import Image, ImageOps
+
+    # Our own pixel limit is checked on every frame; Pillow's is off so that
+    # it does not refuse what the options allow.
+    saved = Image.MAX_IMAGE_PIXELS
+    im = _open_image(data, name, fmt, options)
+    with im:
+        n = getattr(im, "n_frames", 1)
+        if n > options.max_pages:
+            raise DocumentTooLarge(name, f"{n} pages, over the limit of {options.max_pages}")
+        for i in range(n):
+            try:
+                im.seek(i)
+                w, h = im.size
+                if w * h > options.max_pixels:
+                    raise DocumentTooLarge(
+                        name, f"page {i + 1} is {w}x{h} = {w * h:,} pixels, over the limit of {options.max_pixels:,}"
+                    )
+                Image.MAX_IMAGE_PIXELS = None
+                try:
+                    frame = ImageOps.exif_transpose(im)
+                    frame.load()
+                finally:
+                    Image.MAX_IMAGE_PIXELS = saved
+                arr = _pil_to_bgr(frame)
+            except (OSError, SyntaxError, ValueError, EOFError) as e:
+                raise UnreadableDocument(name, f"corrupt or truncated {fmt.upper()} image, page {i + 1} ({e})") from e
+            hh, ww = arr.shape[:2]
+            yield PageImage(i + 1, arr, float(ww), float(hh), "px", 1.0)
+
+
+def _pil_to_bgr(im) -> np.ndarray:
+    import cv2
+
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        rgba = np.asarray(im.convert("RGBA"))
+        rgb = _composite_on_white(rgba[:, :, :3], rgba[:, :, 3])
+        return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        arr = np.asarray(im, dtype=np.float32)
+        hi = float(arr.max()) or 1.0
+        gray = (arr * (255.0 / hi)).astype(np.uint8) if hi > 255 else arr.astype(np.uint8)
+        return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+    if im.mode in ("L", "1"):
+        return cv2.cvtColor(np.asarray(im.convert("L")), cv2.COLOR_GRAY2BGR)
+    return cv2.cvtColor(np.asarray(im.convert("RGB")), cv2.COLOR_RGB2BGR)
+
+
+# -- PDFs ---------------------------------------------------------------------
+
+def _open_pdf(data: bytes, name: str, options: LoaderOptions):
+    import pymupdf
+
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as e:  # PyMuPDF raises FileDataError and plain RuntimeErrors
+        raise UnreadableDocument(name, f"corrupt or truncated PDF ({e})") from e
+    if doc.needs_pass:
+        if options.password is None:
+            doc.close()
+            raise EncryptedDocument(name, "PDF is encrypted: give its password (password= or --password)")
+        if not doc.authenticate(options.password):
+            doc.close()
+            raise EncryptedDocument(name, "PDF is encrypted and the password given is wrong")
+    if doc.page_count == 0:
+        doc.close()
+        raise UnreadableDocument(name, "PDF has no pages")
+    if doc.page_count > options.max_pages:
+        n = doc.page_count
+        doc.close()
+        raise DocumentTooLarge(name, f"PDF has {n} pages, over the limit of {options.max_pages}")
+    return doc
+
+
+def _pdf_pages(data: bytes, name: str, options: LoaderOptions) -> Iterator[PageImage]:
+    import pymupdf
+
+    with _open_pdf(data, name, options) as doc:
+        for i in range(doc.page_count):
+            try:
+                page = doc.load_page(i)
+                rect = page.rect
+                zoom = options.dpi / 72.0
+                pixels = rect.width * zoom * rect.height * zoom
+                if pixels > options.max_pixels:
+                    # A huge page is rendered at the DPI that fits the limit.
+                    zoom = (options.max_pixels / (rect.width * rect.height)) ** 0.5
+                    log.warning("%s: page %d rendered at %.0f dpi to stay under max_pixels", name, i + 1, zoom * 72)
+                pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), colorspace=pymupdf.csRGB, alpha=False)
+            except Exception as e:
+                raise UnreadableDocument(name, f"cannot render PDF page {i + 1} ({e})") from e
+            rgb = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n)
+            bgr = np.ascontiguousarray(rgb[:, :, 2::-1])
+            # Output units are PDF points, whatever the render DPI.
+            yield PageImage(i + 1, bgr, float(rect.width), float(rect.height), "pt", rect.width / pix.width)

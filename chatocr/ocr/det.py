@@ -1,0 +1,239 @@
+"""Text detection: DB (differentiable binarization) with PP-OCR's post-processing.
+
+probability map → binarize → contours → box score → unclip (pyclipper) →
+minimum-area quadrilaterals, plus a split of boxes that span a wide blank gap
+(a key and its value, a date and a time) into one box per line.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import pyclipper
+
+from ..engine import InferSession
+from ..options import DetectorOptions
+
+log = logging.getLogger(__name__)
+
+# ImageNet statistics applied to BGR/255 input, as PP-OCR's detectors were trained.
+_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32) * 255.0
+_INV_STD = 1.0 / (np.array([0.229, 0.224, 0.225], dtype=np.float32) * 255.0)
+
+
+@dataclass(frozen=True, slots=True)
+class DetResult:
+    """Quadrilaterals (N x 4 x 2, clockwise from top-left, input pixels) and their scores."""
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    input_size: tuple[int, int]  # (h, w) fed to the model
+
+
+class TextDetector:
+    """DB text detector.  ``TextDetector(options, session=session)(image)``."""
+
+    def __init__(self, options: DetectorOptions, *, session: InferSession) -> None:
+        self.options = options
+        self.session = session
+
+    # -- pre-processing ---------------------------------------------------------
+    def target_size(self, h: int, w: int) -> tuple[int, int]:
+        """Model input size for an ``h`` x ``w`` image: limit policy, cap, multiples of 32."""
+        o = self.options
+        if o.limit_type == "min":
+            ratio = o.limit_side_len / min(h, w) if min(h, w) < o.limit_side_len else 1.0
+        else:
+            ratio = o.limit_side_len / max(h, w) if max(h, w) > o.limit_side_len else 1.0
+        if max(h, w) * ratio > o.max_side_len:
+            ratio = o.max_side_len / max(h, w)
+        rh = max(32, int(round(h * ratio / 32)) * 32)
+        rw = max(32, int(round(w * ratio / 32)) * 32)
+        return rh, rw
+
+    def preprocess(self, image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        rh, rw = self.target_size(h, w)
+        interp = cv2.INTER_AREA if rh * rw < h * w else cv2.INTER_LINEAR
+        resized = cv2.resize(image, (rw, rh), interpolation=interp) if (rh, rw) != (h, w) else image
+        x = (resized.astype(np.float32) - _MEAN) * _INV_STD
+        return x.transpose(2, 0, 1)[None]
+
+    # -- inference ----------------------------------------------------------------
+    def __call__(self, image: np.ndarray) -> DetResult:
+        h, w = image.shape[:2]
+        x = self.preprocess(image)
+        prob = self.session(x)[0, 0]
+        boxes, scores = self.postprocess(prob, (h, w))
+        if self.options.split_lines and len(boxes):
+            boxes, scores = split_at_gaps(image, boxes, scores, self.options.split_gap)
+        return DetResult(boxes, scores, (x.shape[2], x.shape[3]))
+
+    # -- post-processing ------------------------------------------------------------
+    def postprocess(self, prob: np.ndarray, orig: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        o = self.options
+        ph, pw = prob.shape
+        oh, ow = orig
+        sx, sy = ow / pw, oh / ph
+        bitmap = (prob > o.thresh).astype(np.uint8)
+        contours, _ = cv2.findContours(bitmap, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+        boxes, scores = [], []
+        for contour in contours[: o.max_candidates]:
+            quad, side = _min_area_quad(contour)
+            if side < max(o.min_size, 1.0):
+                continue
+            score = _box_score(prob, quad)
+            if score < o.box_thresh:
+                continue
+            grown = _unclip(quad, o.unclip_ratio)
+            if grown is None:
+                continue
+            quad, side = _min_area_quad(grown)
+            if side < o.min_size + 2:
+                continue
+            quad[:, 0] = np.clip(quad[:, 0] * sx, 0, ow - 1)
+            quad[:, 1] = np.clip(quad[:, 1] * sy, 0, oh - 1)
+            boxes.append(quad)
+            scores.append(score)
+        if not boxes:
+            return np.zeros((0, 4, 2), np.float32), np.zeros((0,), np.float32)
+        return np.stack(boxes).astype(np.float32), np.asarray(scores, np.float32)
+
+
+def order_quad(pts: np.ndarray) -> np.ndarray:
+    """Four points ordered top-left, top-right, bottom-right, bottom-left."""
+    pts = pts[np.argsort(pts[:, 0], kind="stable")]
+    left, right = pts[:2], pts[2:]
+    tl, bl = left[np.argsort(left[:, 1], kind="stable")]
+    tr, br = right[np.argsort(right[:, 1], kind="stable")]
+    return np.array([tl, tr, br, bl], dtype=np.float32)
+
+
+def _min_area_quad(points: np.ndarray) -> tuple[np.ndarray, float]:
+    rect = cv2.minAreaRect(points.reshape(-1, 2).astype(np.float32))
+    quad = order_quad(cv2.boxPoints(rect))
+    return quad, float(min(rect[1]))
+
+
+def _box_score(prob: np.ndarray, quad: np.ndarray) -> float:
+    """Mean probability inside ``quad`` (PP-OCR's 'fast' score)."""
+    h, w = prob.shape
+    x0 = int(np.clip(np.floor(quad[:, 0].min()), 0, w - 1))
+    x1 = int(np.clip(np.ceil(quad[:, 0].max()), 0, w - 1))
+    y0 = int(np.clip(np.floor(quad[:, 1].min()), 0, h - 1))
+    y1 = int(np.clip(np.ceil(quad[:, 1].max()), 0, h - 1))
+    mask = np.zeros((y1 - y0 + 1, x1 - x0 + 1), dtype=np.uint8)
+    pts = (quad - np.array([x0, y0], dtype=np.float32)).round().astype(np.int32)
+    cv2.fillPoly(mask, [pts], 1)
+    return float(cv2.mean(prob[y0 : y1 + 1, x0 : x1 + 1], mask)[0])
+
+
+def _unclip(quad: np.ndarray, ratio: float) -> np.ndarray | None:
+    """Grow a shrunk text kernel by area * ratio / perimeter (the DB paper's offset)."""
+    area = abs(cv2.contourArea(quad))
+    length = cv2.arcLength(quad, True)
+    if length == 0:
+        return None
+    distance = area * ratio / length
+    offset = pyclipper.PyclipperOffset()
+    offset.AddPath(quad.round().astype(np.int64).tolist(), pyclipper.JT_ROUND, pyclipper.ET_CLOSEDPOLYGON)
+    grown = offset.Execute(distance)
+    if len(grown) != 1:
+        return None
+    return np.asarray(grown[0], dtype=np.float32)
+
+
+# -- line splitting ------------------------------------------------------------------
+
+def _ink_profile(image: np.ndarray, x0: int, x1: int, y0: int, y1: int) -> np.ndarray:
+    """Per-column 'has ink' flags of an axis-aligned crop (Otsu on its gray levels)."""
+    crop = image[y0:y1, x0:x1]
+    gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+    if gray.size == 0 or int(gray.max()) - int(gray.min()) < 24:
+        return np.zeros(gray.shape[1] if gray.ndim == 2 else 0, dtype=bool)
+    _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    # Dark text on light paper is the common case; flip when most of it is "ink".
+    if ink.mean() > 0.5:
+        ink = 1 - ink
+    counts = ink.sum(axis=0)
+    return counts >= max(1, int(0.04 * ink.shape[0]))
+
+
+def split_at_gaps(
+    image: np.ndarray, boxes: np.ndarray, scores: np.ndarray, gap: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split near-horizontal boxes at blank runs wider than ``gap`` x text height."""
+    out_boxes, out_scores = [], []
+    for quad, score in zip(boxes, scores, strict=True):
+        parts = _split_one(image, quad, gap)
+        out_boxes.extend(parts)
+        out_scores.extend([score] * len(parts))
+    return np.stack(out_boxes).astype(np.float32), np.asarray(out_scores, np.float32)
+
+
+def _split_one(image: np.ndarray, quad: np.ndarray, gap: float) -> list[np.ndarray]:
+    tl, tr, br, bl = quad
+    width = float(np.linalg.norm(tr - tl))
+    height = float(np.linalg.norm(bl - tl))
+    if height < 4 or width < 3 * height * (1 + gap):
+        return [quad]
+    angle = math.degrees(math.atan2(tr[1] - tl[1], tr[0] - tl[0]))
+    if abs(angle) > 3.0:  # only axis-aligned lines; slanted ones stay whole
+        return [quad]
+    x0 = int(max(0, math.floor(min(tl[0], bl[0]))))
+    x1 = int(min(image.shape[1], math.ceil(max(tr[0], br[0]))))
+    # The vertical span trimmed by a quarter of the unclip margin at each side.
+    y0 = int(max(0, math.floor(min(tl[1], tr[1]) + 0.15 * height)))
+    y1 = int(min(image.shape[0], math.ceil(max(bl[1], br[1]) - 0.15 * height)))
+    if x1 - x0 < 8 or y1 - y0 < 3:
+        return [quad]
+    ink = _ink_profile(image, x0, x1, y0, y1)
+    if not ink.any():
+        return [quad]
+    cols = np.flatnonzero(ink)
+    first, last = cols[0], cols[-1]
+    text_h = y1 - y0
+    min_gap = gap * text_h
+    # blank runs strictly inside the inked span
+    blank = ~ink[first : last + 1]
+    if not blank.any():
+        return [quad]
+    edges = np.diff(np.concatenate(([0], blank.astype(np.int8), [0])))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    cuts = [(s + first, e + first) for s, e in zip(starts, ends, strict=True) if e - s >= min_gap]
+    if not cuts:
+        return [quad]
+    pieces: list[np.ndarray] = []
+    margin = 0.5 * (height - text_h / 0.7) if height > text_h / 0.7 else 0.0
+    pad = max(2.0, 0.25 * text_h, margin)
+    left = float(x0)
+    segments = []
+    for s, e in cuts:
+        segments.append((left, x0 + s + pad))
+        left = x0 + e - pad
+    segments.append((left, float(x1)))
+    for a, b in segments:
+        if b - a < 0.5 * text_h:
+            continue
+        pieces.append(_sub_quad(quad, a, b))
+    return pieces or [quad]
+
+
+def _sub_quad(quad: np.ndarray, xa: float, xb: float) -> np.ndarray:
+    """The part of a near-horizontal quad between x = xa and x = xb."""
+    tl, tr, br, bl = quad
+
+    def at(p: np.ndarray, q: np.ndarray, x: float) -> np.ndarray:
+        dx = q[0] - p[0]
+        t = 0.0 if abs(dx) < 1e-6 else (x - p[0]) / dx
+        t = min(max(t, 0.0), 1.0)
+        return p + (q - p) * t
+
+    xa = max(xa, float(min(tl[0], bl[0])))
+    xb = min(xb, float(max(tr[0], br[0])))
+    return np.array([at(tl, tr, xa), at(tl, tr, xb), at(bl, br, xb), at(bl, br, xa)], dtype=np.float32)

@@ -1,0 +1,127 @@
+"""The PP-OCR system: detect → orient → recognise → reading order."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..engine import InferSession, create_session
+from ..geometry import reading_order
+from ..io import PageImage, Source, iter_pages
+from ..models import ModelFiles, load_dictionary, resolve
+from ..options import DetectorOptions, OCROptions
+from ..types import OCRPage, OCRResult, TextLine
+from .cls import TextlineOrientationClassifier
+from .crop import crop_quad
+from .det import TextDetector
+from .rec import CTCDecoder, TextRecognizer
+
+log = logging.getLogger(__name__)
+
+__all__ = ["OCREngine", "PageLines"]
+
+
+@dataclass(frozen=True, slots=True)
+class PageLines:
+    """Raw per-line output of one image, in image pixels, in reading order."""
+
+    quads: np.ndarray  # N x 4 x 2
+    texts: list[str]
+    scores: np.ndarray
+    char_positions: list[np.ndarray]  # per line, character centres as fractions of its width
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _merge_defaults(user: DetectorOptions, defaults: dict) -> DetectorOptions:
+    """The model's own constants, except where the user set a field explicitly."""
+    update = {k: v for k, v in defaults.items() if k not in user.model_fields_set}
+    return user.model_copy(update=update) if update else user
+
+
+class OCREngine:
+    """PP-OCR pipeline on ONNX Runtime (or Paddle).  Sessions are created once.
+
+    >>> ocr = OCREngine()                     # default model, offline
+    >>> result = ocr("receipt.jpg")           # OCRResult: pages → lines
+    """
+
+    def __init__(
+        self,
+        options: OCROptions | None = None,
+        *,
+        det_session: InferSession | None = None,
+        rec_session: InferSession | None = None,
+        cls_session: InferSession | None = None,
+        characters: list[str] | None = None,
+    ) -> None:
+        self.options = options = options or OCROptions()
+        injected = det_session is not None and rec_session is not None and characters is not None
+        files: ModelFiles | None = None if injected else resolve(options.model)
+        eng = options.engine
+        det_opts = options.det if files is None else _merge_defaults(options.det, files.det_defaults)
+        det_session = det_session or create_session(files.det, eng)  # type: ignore[union-attr]
+        rec_session = rec_session or create_session(files.rec, eng)  # type: ignore[union-attr]
+        if cls_session is None and options.cls.enabled and files is not None and files.cls is not None:
+            cls_session = create_session(files.cls, eng)
+        if characters is None:
+            characters = load_dictionary(files, getattr(rec_session, "metadata", None))  # type: ignore[arg-type]
+        self.model_name = files.name if files is not None else "custom"
+        self.detector = TextDetector(det_opts, session=det_session)
+        self.classifier = (
+            TextlineOrientationClassifier(options.cls, session=cls_session)
+            if cls_session is not None and options.cls.enabled
+            else None
+        )
+        self.recognizer = TextRecognizer(options.rec, session=rec_session, decoder=CTCDecoder(characters))
+
+    # -- images -----------------------------------------------------------------------
+    def read_image(self, image: np.ndarray) -> PageLines:
+        """Detect, orient and recognise the lines of one BGR image."""
+        t0 = time.perf_counter()
+        det = self.detector(image)
+        t1 = time.perf_counter()
+        crops = [crop_quad(image, q) for q in det.boxes]
+        if self.classifier is not None and crops:
+            self.classifier(crops)
+        t2 = time.perf_counter()
+        rec = self.recognizer(crops)
+        t3 = time.perf_counter()
+        keep = [i for i, (t, s) in enumerate(zip(rec.texts, rec.scores, strict=True))
+                if t.strip() and s >= self.options.rec.drop_score]
+        quads = det.boxes[keep] if keep else np.zeros((0, 4, 2), np.float32)
+        boxes = [(q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max()) for q in quads]
+        order = reading_order(boxes)
+        sel = [keep[i] for i in order]
+        timings = {"det": t1 - t0, "cls": t2 - t1, "rec": t3 - t2}
+        log.debug("%d boxes, %d lines kept; %s", len(det.boxes), len(sel), timings)
+        return PageLines(
+            quads[order] if order else quads,
+            [rec.texts[i].strip() for i in sel],
+            rec.scores[sel] if sel else np.zeros(0, np.float32),
+            [rec.char_positions[i] for i in sel],
+            timings,
+        )
+
+    def read_page(self, page: PageImage) -> OCRPage:
+        """OCR one loaded page; coordinates in the page's own units."""
+        raw = self.read_image(page.image)
+        lines = []
+        for quad, text, score in zip(raw.quads, raw.texts, raw.scores, strict=True):
+            q = quad * page.scale
+            poly = tuple((float(x), float(y)) for x, y in q)
+            bbox = (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
+            lines.append(TextLine(text=text, score=min(1.0, max(0.0, float(score))), bbox=bbox, polygon=poly))
+        return OCRPage(page=page.page, width=page.width, height=page.height, unit=page.unit, lines=tuple(lines))
+
+    # -- documents -----------------------------------------------------------------------
+    def iter_pages(self, source: Source) -> Iterator[OCRPage]:
+        """OCR ``source`` page by page (lazy: one page image in memory at a time)."""
+        for page in iter_pages(source, self.options.loader):
+            yield self.read_page(page)
+
+    def __call__(self, source: Source) -> OCRResult:
+        return OCRResult(pages=tuple(self.iter_pages(source)))

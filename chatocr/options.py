@@ -1,0 +1,97 @@
+"""Options of each stage: frozen pydantic models with documented fields.
+
+Change options with ``model_copy(update=...)``.  Fields a user sets explicitly
+win over a model's own defaults (see ``chatocr.models``); fields left unset take
+the model's values.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "EngineOptions",
+    "DetectorOptions",
+    "ClassifierOptions",
+    "RecognizerOptions",
+    "LoaderOptions",
+    "OCROptions",
+    "DEFAULT_MODEL",
+]
+
+DEFAULT_MODEL = "pp-ocrv6-small"
+
+
+def _default_threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class _Options(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EngineOptions(_Options):
+    threads: Annotated[
+        int, Field(ge=1, default_factory=_default_threads, description="Intra-op threads per session")
+    ]
+    providers: tuple[str, ...] = Field(
+        ("CPUExecutionProvider",), description="ONNX Runtime execution providers, in order of preference"
+    )
+    memory_arena: bool = Field(
+        False, description="Keep ONNX Runtime's CPU arena (faster on fixed sizes, holds peak memory)"
+    )
+
+
+class DetectorOptions(_Options):
+    limit_side_len: int = Field(736, ge=32, description="Target length of the side chosen by limit_type")
+    limit_type: Literal["min", "max"] = Field(
+        "min", description="'min': the short side is raised to limit_side_len; 'max': the long side is capped"
+    )
+    max_side_len: int = Field(2400, ge=64, description="Hard cap on the long side of the detector input")
+    thresh: float = Field(0.2, gt=0, lt=1, description="Probability-map binarisation threshold")
+    box_thresh: float = Field(0.45, gt=0, lt=1, description="Minimum mean probability inside a box")
+    unclip_ratio: float = Field(1.4, gt=0, description="DB unclip ratio (how far a shrunk text kernel grows)")
+    max_candidates: int = Field(3000, ge=1, description="Most contours examined per page")
+    min_size: float = Field(3.0, ge=0, description="Boxes whose short side is below this (probability-map pixels) are dropped")
+    split_lines: bool = Field(
+        True, description="Split a box where the probability map shows a wide gap (key   value on one row)"
+    )
+    split_gap: float = Field(
+        1.2, gt=0, description="Gap, in multiples of the text height, that separates two lines on one row"
+    )
+
+
+class ClassifierOptions(_Options):
+    enabled: bool = Field(True, description="Run the 0/180 degree text-line classifier")
+    threshold: float = Field(0.9, gt=0, le=1, description="Rotate a line only when P(180) is at least this")
+    batch_size: int = Field(16, ge=1)
+    image_shape: tuple[int, int] = Field((48, 192), description="Classifier input height, width")
+
+
+class RecognizerOptions(_Options):
+    image_height: int = Field(48, ge=8, description="Recogniser input height")
+    min_width: int = Field(320, ge=8, description="Narrowest batch width (PP-OCR pads to at least 320)")
+    max_width: int = Field(3200, ge=32, description="Widest input; longer lines are squeezed to fit")
+    batch_size: int = Field(8, ge=1, description="Lines per batch (batches are sorted by aspect ratio)")
+    drop_score: float = Field(0.5, ge=0, le=1, description="Lines below this confidence are dropped")
+
+
+class LoaderOptions(_Options):
+    dpi: int = Field(200, ge=36, le=1200, description="Render resolution for PDF pages")
+    max_pixels: int = Field(
+        120_000_000, ge=1, description="Largest image or rendered page (pixels); larger input is refused"
+    )
+    max_pages: int = Field(10_000, ge=1, description="Most pages read from one document")
+    password: str | None = Field(None, repr=False, description="Password of an encrypted PDF")
+
+
+class OCROptions(_Options):
+    model: str = Field(DEFAULT_MODEL, description="Registry name, or 'path:DIR' for a folder of models")
+    engine: EngineOptions = Field(default_factory=EngineOptions)
+    det: DetectorOptions = Field(default_factory=DetectorOptions)
+    cls: ClassifierOptions = Field(default_factory=ClassifierOptions)
+    rec: RecognizerOptions = Field(default_factory=RecognizerOptions)
+    loader: LoaderOptions = Field(default_factory=LoaderOptions)
