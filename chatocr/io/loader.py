@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import io
 import logging
-import warnings
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -171,16 +172,45 @@ def _composite_on_white(bgr: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 # -- images -------------------------------------------------------------------
 
+_pil_limit_lock = threading.Lock()
+_pil_limit_users = 0
+_pil_saved_limit: int | None = None
+
+
+@contextmanager
+def _pillow_limit_off():
+    """Turn off Pillow's own decompression-bomb limit: ``options.max_pixels`` is
+    the limit, checked on the header before any pixel is decoded.  Pillow's
+    global is shared, so nested and concurrent users are counted and the first
+    value is restored when the last one leaves."""
+    global _pil_limit_users, _pil_saved_limit
+    from PIL import Image
+
+    with _pil_limit_lock:
+        if _pil_limit_users == 0:
+            _pil_saved_limit = Image.MAX_IMAGE_PIXELS
+            Image.MAX_IMAGE_PIXELS = None
+        _pil_limit_users += 1
+    try:
+        yield
+    finally:
+        with _pil_limit_lock:
+            _pil_limit_users -= 1
+            if _pil_limit_users == 0:
+                Image.MAX_IMAGE_PIXELS = _pil_saved_limit
+
+
 def _open_image(data: bytes, name: str, fmt: str, options: LoaderOptions):
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        # Image.open reads the header only; the size is checked just below.
+        with _pillow_limit_off():
             im = Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[fmt]])
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise DocumentTooLarge(name, f"image is too large to decode safely ({e})") from e
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+    except UnidentifiedImageError as e:
+        # Pillow's message names its BytesIO object; say what it means instead.
+        raise UnreadableDocument(name, f"corrupt or truncated {fmt.upper()} image (cannot read its header)") from e
+    except (OSError, SyntaxError, ValueError) as e:
         raise UnreadableDocument(name, f"corrupt or truncated {fmt.upper()} image ({e})") from e
     w, h = im.size
     if w * h > options.max_pixels:
@@ -192,11 +222,11 @@ def _open_image(data: bytes, name: str, fmt: str, options: LoaderOptions):
 
 
 def _image_pages(data: bytes, name: str, fmt: str, options: LoaderOptions) -> Iterator[PageImage]:
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
 
-    # Our own pixel limit is checked on every frame; Pillow's is off so that
-    # it does not refuse what the options allow.
-    saved = Image.MAX_IMAGE_PIXELS
+    # Our own pixel limit is checked on every frame; Pillow's is off (TIFF and
+    # GIF check it again on seek and load) so that it does not refuse what the
+    # options allow.
     im = _open_image(data, name, fmt, options)
     with im:
         n = getattr(im, "n_frames", 1)
@@ -204,19 +234,18 @@ def _image_pages(data: bytes, name: str, fmt: str, options: LoaderOptions) -> It
             raise DocumentTooLarge(name, f"{n} pages, over the limit of {options.max_pages}")
         for i in range(n):
             try:
-                im.seek(i)
-                w, h = im.size
-                if w * h > options.max_pixels:
-                    raise DocumentTooLarge(
-                        name, f"page {i + 1} is {w}x{h} = {w * h:,} pixels, over the limit of {options.max_pixels:,}"
-                    )
-                Image.MAX_IMAGE_PIXELS = None
-                try:
+                with _pillow_limit_off():
+                    im.seek(i)
+                    w, h = im.size
+                    if w * h > options.max_pixels:
+                        raise DocumentTooLarge(
+                            name, f"page {i + 1} is {w}x{h} = {w * h:,} pixels, over the limit of {options.max_pixels:,}"
+                        )
                     frame = ImageOps.exif_transpose(im)
                     frame.load()
-                finally:
-                    Image.MAX_IMAGE_PIXELS = saved
                 arr = _pil_to_bgr(frame)
+            except DocumentTooLarge:
+                raise  # an InputError, hence a ValueError: not "corrupt"
             except (OSError, SyntaxError, ValueError, EOFError) as e:
                 raise UnreadableDocument(name, f"corrupt or truncated {fmt.upper()} image, page {i + 1} ({e})") from e
             hh, ww = arr.shape[:2]
