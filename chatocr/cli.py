@@ -44,7 +44,9 @@ def cli(verbose: int) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+# Not click.Path(exists/dir_okay): the loader checks the file and fails with one
+# line and exit 2 like every other bad input, not click's usage message.
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print pages and lines with boxes as JSON.")
 @click.option("--model", default=None, help="Model name (see `chatocr models list`) or path:DIR.")
 @click.option("--dpi", type=click.IntRange(36, 1200), default=None, help="Render resolution for PDFs (default 200).")
@@ -52,7 +54,9 @@ def cli(verbose: int) -> None:
 @click.option("--threads", type=click.IntRange(1, 64), default=None, help="Inference threads.")
 def ocr(file: Path, as_json: bool, model: str | None, dpi: int | None, password: str | None, threads: int | None) -> None:
     """Read the text of FILE (PDF, PNG, JPEG, TIFF, BMP, WebP)."""
-    from .ocr import OCREngine
+    import itertools
+
+    from .io import iter_pages
     from .options import EngineOptions, LoaderOptions, OCROptions
 
     update: dict = {}
@@ -63,9 +67,16 @@ def ocr(file: Path, as_json: bool, model: str | None, dpi: int | None, password:
         update["loader"] = LoaderOptions(**loader)
     if threads:
         update["engine"] = EngineOptions(threads=threads)
-    engine = OCREngine(OCROptions(**update))
+    options = OCROptions(**update)
+    # Read the first page before loading the models: bad input fails at once.
+    images = iter_pages(file, options.loader)
+    first = next(images, None)
+    from .ocr import OCREngine
+
+    engine = OCREngine(options)
     pages = []
-    for page in engine.iter_pages(file):
+    for image in itertools.chain([first] if first is not None else [], images):
+        page = engine.read_page(image)
         if as_json:
             pages.append(page.to_dict())
         else:
