@@ -1,0 +1,84 @@
+"""End to end on real scans: page CER of three SROIE receipts stays under a measured bound.
+
+CER = edit distance / truth length, on the page text with whitespace removed
+and upper-cased, truth and prediction both put in rows by
+``chatocr.geometry.group_rows`` (so line order differences inside a row and
+box splits do not count, reading order across rows does).
+
+Bounds are the CER measured when this test was written (pp-ocrv6-small,
+default options) plus 3 points.  A change that makes a bound fail has made
+recognition worse on real receipts: look before raising it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chatocr.geometry import group_rows
+
+# receipt id -> CER measured with pp-ocrv6-small and default options (the three smallest scans)
+MEASURED = {"321": 0.0372, "019": 0.0521, "002": 0.0233}
+MARGIN = 0.03
+
+
+def read_truth(csv: Path) -> list[tuple[tuple[float, float, float, float], str]]:
+    """Boxes and transcripts of ``x1,y1,...,x4,y4,transcript`` lines (LF or CRLF)."""
+    items = []
+    for raw in csv.read_bytes().decode("utf-8").splitlines():
+        line = raw.rstrip("\r")
+        if not line.strip():
+            continue
+        parts = line.split(",", 8)  # the transcript may hold commas
+        assert len(parts) == 9, f"{csv.name}: bad line {line!r}"
+        xy = [float(v) for v in parts[:8]]
+        xs, ys = xy[0::2], xy[1::2]
+        items.append(((min(xs), min(ys), max(xs), max(ys)), parts[8]))
+    return items
+
+
+def page_string(items) -> str:
+    rows = group_rows([box for box, _ in items])
+    text = "".join(items[i][1] for row in rows for i in row)
+    return "".join(text.split()).upper()
+
+
+def levenshtein(a: str, b: str) -> int:
+    try:
+        from rapidfuzz.distance import Levenshtein
+    except ImportError:  # rapidfuzz is in the test extra; fall back to the plain DP
+        prev = list(range(len(b) + 1))
+        for i, ca in enumerate(a, 1):
+            cur = [i]
+            for j, cb in enumerate(b, 1):
+                cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+            prev = cur
+        return prev[-1]
+    return Levenshtein.distance(a, b)
+
+
+def test_levenshtein():
+    assert levenshtein("kitten", "sitting") == 3
+    assert levenshtein("", "abc") == 3 and levenshtein("abc", "abc") == 0
+
+
+def test_truth_parsing_keeps_commas_and_handles_crlf(tmp_path):
+    csv = tmp_path / "x.csv"
+    csv.write_bytes(b"1,2,30,2,30,12,1,12,NO.53 55,57 & 59\r\n1,20,9,20,9,30,1,30,RM\r\n\r\n")
+    assert read_truth(csv) == [((1, 2, 30, 12), "NO.53 55,57 & 59"), ((1, 20, 9, 30), "RM")]
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("receipt", list(MEASURED))
+def test_receipt_cer(engine, sroie, receipt):
+    image = sroie / "img" / f"{receipt}.jpg"
+    truth = page_string(read_truth(sroie / "box" / f"{receipt}.csv"))
+    (page,) = engine(image).pages
+    assert page.unit == "px" and page.lines
+    predicted = page_string([(line.bbox, line.text) for line in page.lines])
+    cer = levenshtein(predicted, truth) / len(truth)
+    measured = MEASURED[receipt]
+    bound = measured + MARGIN
+    print(f"receipt {receipt}: CER {cer:.4f} (measured {measured:.4f}, bound {bound:.4f})")
+    assert cer <= bound, f"receipt {receipt}: CER {cer:.4f} over the bound {bound:.4f}\n{predicted}\n{truth}"

@@ -1,0 +1,342 @@
+"""chatocr.io.loader: every input kind becomes PageImages; every bad one a typed, one-line error."""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+
+import numpy as np
+import pytest
+from chatocr_testkit import BAD_INPUTS, ENCRYPTED_PASSWORD, png_bomb
+from PIL import Image
+
+import chatocr.errors as errors
+from chatocr.io import PageImage, detect_format, iter_pages, page_count
+from chatocr.options import LoaderOptions
+
+
+def load(source, **options) -> list[PageImage]:
+    return list(iter_pages(source, LoaderOptions(**options) if options else None))
+
+
+def assert_one_line_naming(err: Exception, name: str) -> None:
+    msg = str(err)
+    assert "\n" not in msg, msg
+    assert name in msg, msg
+    assert "object at 0x" not in msg, msg  # no Python reprs leaking from a library
+
+
+# -- bad inputs --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_raises_typed_one_line_error(case, bad_files):
+    path = bad_files[case]
+    expected = getattr(errors, BAD_INPUTS[case][2])
+    t0 = time.perf_counter()
+    with pytest.raises(expected) as info:
+        load(path)
+    assert time.perf_counter() - t0 < 2.0
+    assert isinstance(info.value, errors.InputError)
+    assert isinstance(info.value, errors.ChatOCRError)
+    assert info.value.source == str(path)
+    assert_one_line_naming(info.value, str(path))
+
+
+@pytest.mark.parametrize("case", ["empty", "png-truncated", "text-file", "zip-as-pdf", "pdf-encrypted", "png-bomb"])
+def test_bad_bytes_raise_the_same_errors(case, bad_files):
+    expected = getattr(errors, BAD_INPUTS[case][2])
+    with pytest.raises(expected) as info:
+        load(bad_files[case].read_bytes())
+    assert_one_line_naming(info.value, "<bytes>")
+
+
+def test_error_messages_say_what_is_wrong(bad_files):
+    def message(case: str) -> str:
+        with pytest.raises(errors.InputError) as info:
+            load(bad_files[case])
+        return str(info.value)
+
+    assert "not found" in message("missing")
+    assert "directory" in message("directory")
+    assert "empty" in message("empty")
+    assert "ZIP" in message("zip-as-pdf")
+    assert "password" in message("pdf-encrypted")
+    assert "no pages" in message("pdf-zero-pages")
+    assert "40000x40000" in message("png-bomb")
+
+
+def test_decompression_bomb_is_refused_from_its_header():
+    data = png_bomb(40_000, 40_000)  # 1.6 gigapixels in ~300 KB
+    assert len(data) < 1_000_000
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    with pytest.raises(errors.DocumentTooLarge, match="over the limit"):
+        load(data)
+    assert time.perf_counter() - t0 < 1.0
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before
+    kib = 1024 if sys.platform == "darwin" else 1  # ru_maxrss: bytes on macOS, KiB on Linux
+    assert grown / kib < 100_000  # well under 100 MB: nothing was decoded
+    with pytest.raises(errors.DocumentTooLarge):
+        page_count(data)
+
+
+def test_max_pixels_option_is_the_limit(render):
+    png = render.encode(np.full((100, 100, 3), 255, np.uint8))
+    with pytest.raises(errors.DocumentTooLarge, match="10,000 pixels, over the limit of 9,999"):
+        load(png, max_pixels=9_999)
+    with pytest.raises(errors.DocumentTooLarge):
+        load(np.zeros((100, 100), np.uint8), max_pixels=9_999)
+    assert len(load(png, max_pixels=10_000)) == 1
+
+
+def test_pillow_global_limit_does_not_override_options(render, monkeypatch):
+    # Pillow's own bomb limit (a global) used to refuse images the options allow.
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000)
+    png = render.encode(np.full((100, 100, 3), 255, np.uint8))
+    assert load(png)[0].image.shape == (100, 100, 3)
+    assert Image.MAX_IMAGE_PIXELS == 1_000  # restored afterwards
+
+
+def test_oversized_later_frame_is_too_large_not_corrupt(render):
+    frames = [Image.new("RGB", (10, 10)), Image.new("RGB", (100, 100))]
+    tiff = render.encode(frames[0], "TIFF", save_all=True, append_images=frames[1:])
+    with pytest.raises(errors.DocumentTooLarge, match="page 2 is 100x100") as info:
+        load(tiff, max_pixels=5_000)
+    assert "corrupt" not in str(info.value)
+
+
+def test_max_pages_option(render):
+    frames = [Image.new("RGB", (30, 20), "white") for _ in range(3)]
+    tiff = render.encode(frames[0], "TIFF", save_all=True, append_images=frames[1:])
+    with pytest.raises(errors.DocumentTooLarge, match="3 pages"):
+        load(tiff, max_pages=2)
+    pdf = render.pdf([[], [], []])
+    with pytest.raises(errors.DocumentTooLarge, match="3 pages"):
+        load(pdf, max_pages=2)
+
+
+# -- encrypted PDFs ------------------------------------------------------------------
+
+
+def test_encrypted_pdf_with_the_right_password(bad_files):
+    pages = load(bad_files["pdf-encrypted"], password=ENCRYPTED_PASSWORD)
+    assert len(pages) == 1
+    assert pages[0].image.min() < 128  # the text was rendered
+
+
+def test_encrypted_pdf_with_a_wrong_password(bad_files):
+    path = bad_files["pdf-encrypted"]
+    with pytest.raises(errors.EncryptedDocument, match="wrong") as info:
+        load(path, password="not-it")
+    assert_one_line_naming(info.value, str(path))
+
+
+def test_password_never_shows_in_options_repr():
+    assert ENCRYPTED_PASSWORD not in repr(LoaderOptions(password=ENCRYPTED_PASSWORD))
+
+
+# -- format detection ------------------------------------------------------------------
+
+
+def test_format_is_detected_by_content_not_name(render, write):
+    png = render.encode(np.full((20, 30, 3), 255, np.uint8))
+    assert load(write("photo.pdf", png))[0].unit == "px"
+    pdf = render.pdf([[(20, 40, "Hi")]])
+    assert load(write("scan.jpg", pdf))[0].unit == "pt"
+
+
+@pytest.mark.parametrize(
+    "head, fmt",
+    [
+        (b"%PDF-1.7\n", "pdf"),
+        (b"\x00junk before the header %PDF-1.4\n", "pdf"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "png"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "jpeg"),
+        (b"II*\x00\x08\x00\x00\x00", "tiff"),
+        (b"MM\x00*\x00\x00\x00\x08", "tiff"),
+        (b"BM\x00\x00", "bmp"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "webp"),
+        (b"GIF89a\x01\x00", "gif"),
+        (b"PK\x03\x04", None),
+        (b"hello", None),
+        (b"", None),
+    ],
+)
+def test_detect_format(head, fmt):
+    assert detect_format(head) == fmt
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "BMP", "WEBP", "GIF", "TIFF"])
+def test_every_image_format_loads(render, fmt):
+    img = np.full((24, 40, 3), 255, np.uint8)
+    img[:, :20] = 0
+    (page,) = load(render.encode(img, fmt))
+    assert page.image.shape == (24, 40, 3) and page.image.dtype == np.uint8
+    assert page.image[:, :15].max() < 40 and page.image[:, 25:].min() > 215
+    assert (page.page, page.width, page.height, page.unit, page.scale) == (1, 40.0, 24.0, "px", 1.0)
+
+
+# -- images ----------------------------------------------------------------------------
+
+
+def test_multipage_tiff_yields_every_page(render):
+    frames = [Image.new("RGB", (50 + 10 * i, 40), (0, 0, 60 * i)) for i in range(3)]
+    tiff = render.encode(frames[0], "TIFF", save_all=True, append_images=frames[1:])
+    pages = load(tiff)
+    assert [p.page for p in pages] == [1, 2, 3]
+    assert [p.image.shape for p in pages] == [(40, 50, 3), (40, 60, 3), (40, 70, 3)]
+    assert [int(p.image[0, 0, 0]) for p in pages] == [0, 60, 120]  # BGR: blue first
+    assert page_count(tiff) == 3
+
+
+def test_pages_are_yielded_lazily(render):
+    frames = [Image.new("L", (10, 10), 255) for _ in range(3)]
+    tiff = render.encode(frames[0], "TIFF", save_all=True, append_images=frames[1:])
+    it = iter_pages(tiff)
+    assert next(it).page == 1  # a generator, not a list built up front
+    assert [p.page for p in it] == [2, 3]
+
+
+def test_exif_orientation_is_applied(render):
+    im = Image.new("RGB", (80, 40), "white")
+    im.paste((0, 0, 0), (0, 0, 20, 20))  # a black square at the top-left
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    (page,) = load(render.encode(im, "JPEG", exif=exif.tobytes(), quality=95))
+    assert page.image.shape == (80, 40, 3)
+    assert (page.width, page.height) == (40.0, 80.0)
+    gray = page.image.mean(axis=2)
+    assert gray[:20, 20:].mean() < 60  # the square is now at the top-right
+    assert gray[:20, :20].mean() > 200
+
+
+def test_png_alpha_is_composited_on_white(render):
+    im = Image.new("RGBA", (30, 10), (255, 0, 0, 0))  # transparent red
+    im.paste((0, 0, 255, 255), (0, 0, 10, 10))  # opaque blue
+    im.paste((0, 0, 0, 128), (10, 0, 20, 10))  # half-transparent black
+    (page,) = load(render.encode(im, "PNG"))
+    assert page.image[5, 5].tolist() == [255, 0, 0]  # BGR blue
+    assert abs(int(page.image[5, 15, 0]) - 127) <= 2  # black at half alpha on white
+    assert page.image[5, 25].tolist() == [255, 255, 255]  # invisible red is white
+
+
+@pytest.mark.parametrize("mode", ["LA", "P"])
+def test_other_transparent_modes_are_composited(render, mode):
+    rgba = Image.new("RGBA", (20, 10), (0, 0, 0, 0))
+    rgba.paste((0, 0, 0, 255), (0, 0, 10, 10))
+    im = rgba.convert("LA") if mode == "LA" else rgba.convert("P", palette=Image.Palette.ADAPTIVE)
+    if mode == "P":
+        im.info["transparency"] = im.getpixel((15, 5))
+    (page,) = load(render.encode(im, "PNG"))
+    assert page.image[5, 5].tolist() == [0, 0, 0]
+    assert page.image[5, 15].tolist() == [255, 255, 255]
+
+
+def test_16_bit_grayscale_png_is_scaled_to_8_bits(render):
+    arr = np.zeros((10, 20), np.uint16)
+    arr[:, 10:] = 65535
+    (page,) = load(render.encode(Image.fromarray(arr), "PNG"))
+    assert page.image[0, 0].tolist() == [0, 0, 0]
+    assert page.image[0, 15].tolist() == [255, 255, 255]
+
+
+# -- arrays and bytes --------------------------------------------------------------------
+
+
+def test_grayscale_array():
+    arr = np.full((10, 20), 100, np.uint8)
+    (page,) = load(arr)
+    assert page.image.shape == (10, 20, 3)
+    assert (page.image == 100).all()
+    assert (page.width, page.height, page.unit, page.scale) == (20.0, 10.0, "px", 1.0)
+    assert load(arr[:, :, None])[0].image.shape == (10, 20, 3)
+
+
+def test_bgr_array_is_kept_as_is():
+    arr = np.zeros((10, 20, 3), np.uint8)
+    arr[..., 0] = 200  # blue
+    (page,) = load(arr)
+    assert page.image[0, 0].tolist() == [200, 0, 0]
+
+
+def test_bgra_array_is_composited_on_white():
+    arr = np.zeros((10, 20, 4), np.uint8)
+    arr[..., 0] = 255  # blue everywhere
+    arr[:, 10:, 3] = 255  # opaque on the right only
+    (page,) = load(arr)
+    assert page.image[0, 0].tolist() == [255, 255, 255]
+    assert page.image[0, 15].tolist() == [255, 0, 0]
+
+
+def test_float_array_in_unit_range_is_scaled():
+    (page,) = load(np.full((4, 4, 3), 0.5, np.float32))
+    assert page.image.dtype == np.uint8 and int(page.image[0, 0, 0]) == 127
+
+
+@pytest.mark.parametrize(
+    "arr, exc",
+    [
+        (np.zeros((0, 5), np.uint8), errors.UnreadableDocument),
+        (np.zeros((5, 5, 2), np.uint8), errors.UnsupportedFormat),
+        (np.zeros((2, 5, 5, 3), np.uint8), errors.UnsupportedFormat),
+    ],
+)
+def test_bad_arrays(arr, exc):
+    with pytest.raises(exc) as info:
+        load(arr)
+    assert_one_line_naming(info.value, "<array")
+
+
+def test_bytes_input(render):
+    img = np.full((30, 50, 3), 255, np.uint8)
+    img[10:20, 10:40] = 0
+    (from_bytes,) = load(render.encode(img, "PNG"))
+    assert np.array_equal(from_bytes.image, img)
+
+
+def test_path_and_str_inputs_agree(render, write):
+    path = write("page.png", render.encode(np.full((30, 50, 3), 200, np.uint8)))
+    a, b = load(path)[0], load(str(path))[0]
+    assert np.array_equal(a.image, b.image)
+
+
+# -- PDFs ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dpi", [100, 300])
+def test_pdf_page_size_is_in_points_whatever_the_dpi(render, dpi):
+    pdf = render.pdf([[(40, 80, "Hello")]], size=(400, 300))
+    (page,) = load(pdf, dpi=dpi)
+    assert page.unit == "pt"
+    assert (page.width, page.height) == (400.0, 300.0)
+    h, w = page.image.shape[:2]
+    assert abs(w - 400 * dpi / 72) <= 1 and abs(h - 300 * dpi / 72) <= 1
+    assert page.scale == pytest.approx(72 / dpi, rel=0.01)
+    assert page.scale * w == pytest.approx(400, abs=0.01)
+
+
+def test_pdf_text_lands_on_the_same_points_at_any_dpi(render):
+    pdf = render.pdf([[(100, 150, "XXXX")]], size=(400, 300), fontsize=24)
+
+    def ink_box(dpi: int) -> np.ndarray:
+        (page,) = load(pdf, dpi=dpi)
+        ys, xs = np.nonzero(page.image.min(axis=2) < 128)
+        return np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]) * page.scale
+
+    assert np.allclose(ink_box(100), ink_box(300), atol=1.5)
+
+
+def test_multipage_pdf(render):
+    pdf = render.pdf([[(20, 40, "one")], [(20, 40, "two")], []])
+    pages = load(pdf, dpi=72)
+    assert [p.page for p in pages] == [1, 2, 3]
+    assert page_count(pdf) == 3
+    assert pages[2].image.min() == 255  # a blank page is a page, not an error
+
+
+def test_pdf_with_junk_before_its_header(render):
+    pdf = b"garbage from a mail gateway\n" + render.pdf([[(20, 40, "Hi")]])
+    (page,) = load(pdf, dpi=72)
+    assert page.unit == "pt"

@@ -1,0 +1,216 @@
+"""chatocr.ocr.det: DB detection on synthetic pages, its post-processing, and the gap split."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from chatocr_testkit import render_page
+
+from chatocr.geometry import iou
+from chatocr.ocr.det import TextDetector, order_quad, split_at_gaps
+from chatocr.options import DetectorOptions
+
+PAGE_ITEMS = [
+    (40, 40, "Receipt No. 10452"),
+    (560, 40, "2019-03-14"),
+    (40, 140, "Coffee latte"),
+    (640, 140, "RM 12.50"),
+    (40, 240, "Subtotal 3 items"),
+    (40, 340, "Thank you, come again!"),
+    (560, 340, "Table 78"),
+    (300, 470, "www.example.com"),
+]
+
+
+def bbox(quad: np.ndarray) -> tuple[float, float, float, float]:
+    return float(quad[:, 0].min()), float(quad[:, 1].min()), float(quad[:, 0].max()), float(quad[:, 1].max())
+
+
+@pytest.fixture(scope="module")
+def page():
+    # an odd size, not a multiple of 32, so that the rescale back is exercised
+    return render_page(PAGE_ITEMS, size=(901, 583), font_size=28)
+
+
+@pytest.fixture(scope="module")
+def detected(engine, page):
+    image, _ = page
+    return engine.detector(image)
+
+
+class _NoSession:
+    def __call__(self, x):  # pragma: no cover - never run
+        raise AssertionError("the model must not be called")
+
+
+# -- on a rendered page --------------------------------------------------------------
+
+
+def test_every_text_is_found(detected, page):
+    _, truth = page
+    boxes = [bbox(q) for q in detected.boxes]
+    for t, (_, _, text) in zip(truth, PAGE_ITEMS, strict=True):
+        best = max((iou(t, b) for b in boxes), default=0.0)
+        assert best > 0.5, f"{text!r} at {t}: best IoU {best:.2f}"
+
+
+def test_nothing_else_is_found(detected, page):
+    _, truth = page
+    assert len(detected.boxes) == len(truth)
+    for b in map(bbox, detected.boxes):
+        assert max(iou(t, b) for t in truth) > 0.5, f"spurious box {b}"
+
+
+def test_result_shapes(detected, page):
+    image, _ = page
+    h, w = image.shape[:2]
+    n = len(detected.boxes)
+    assert detected.boxes.shape == (n, 4, 2) and detected.boxes.dtype == np.float32
+    assert detected.scores.shape == (n,)
+    assert ((detected.scores >= 0.45) & (detected.scores <= 1)).all()
+    assert (detected.boxes[..., 0] >= 0).all() and (detected.boxes[..., 0] <= w - 1).all()
+    assert (detected.boxes[..., 1] >= 0).all() and (detected.boxes[..., 1] <= h - 1).all()
+    ih, iw = detected.input_size
+    assert ih % 32 == 0 and iw % 32 == 0
+
+
+def test_quads_are_clockwise_from_top_left(detected):
+    for q in detected.boxes:
+        tl, tr, br, bl = q
+        assert tl[0] < tr[0] and bl[0] < br[0]
+        assert tl[1] < bl[1] and tr[1] < br[1]
+
+
+def test_blank_page_has_no_boxes(engine):
+    det = engine.detector(np.full((736, 800, 3), 255, np.uint8))
+    assert det.boxes.shape == (0, 4, 2)
+    assert det.scores.shape == (0,)
+
+
+# rows of key/value text: (y, [(x, text), ...], how many boxes the row must give)
+ROWS = [
+    (60, [(30, "TOTAL:"), (420, "12.50")], 2),  # far apart: two lines
+    (200, [(30, "DOCUMENT NO : TD01")], 1),  # normal spaces: one line
+    (340, [(30, "DATE : 12/01/2019 10:42")], 1),
+    (480, [(30, "CASH"), (200, "RM 50.00")], 2),
+]
+
+
+@pytest.fixture(scope="module")
+def rows_page(engine):
+    items = [(x, y, text) for y, parts, _ in ROWS for x, text in parts]
+    image, truth = render_page(items, size=(760, 736), font_size=24)
+    return engine.detector(image), truth
+
+
+@pytest.mark.parametrize("row", range(len(ROWS)), ids=[" | ".join(t for _, t in r[1]) for r in ROWS])
+def test_key_value_rows(rows_page, row):
+    det, truth = rows_page
+    y, parts, expected = ROWS[row]
+    first = sum(len(r[1]) for r in ROWS[:row])
+    row_truth = truth[first : first + len(parts)]
+    top, bottom = min(t[1] for t in row_truth), max(t[3] for t in row_truth)
+    boxes = [b for b in map(bbox, det.boxes) if top <= (b[1] + b[3]) / 2 <= bottom]
+    assert len(boxes) == expected, boxes
+    if expected == len(parts):  # one box per part, each over its text
+        for t in row_truth:
+            assert max(iou(t, b) for b in boxes) > 0.5, (t, boxes)
+    else:  # one box over the whole row
+        whole = (row_truth[0][0], top, row_truth[-1][2], bottom)
+        assert iou(whole, boxes[0]) > 0.5
+
+
+# -- the gap split on a box that spans a whole row -------------------------------------
+
+
+def _row_quad(truth, margin_x: float = 5, margin_y: float = 6) -> np.ndarray:
+    x0 = min(t[0] for t in truth) - margin_x
+    x1 = max(t[2] for t in truth) + margin_x
+    y0 = min(t[1] for t in truth) - margin_y
+    y1 = max(t[3] for t in truth) + margin_y
+    return np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]], np.float32)
+
+
+def test_split_at_a_wide_gap():
+    image, truth = render_page([(30, 40, "TOTAL:"), (400, 40, "12.50")], size=(640, 120), font_size=24)
+    boxes, scores = split_at_gaps(image, _row_quad(truth), np.array([0.8], np.float32), gap=1.2)
+    assert len(boxes) == 2
+    assert scores.tolist() == pytest.approx([0.8, 0.8])
+    (a, b) = sorted(map(bbox, boxes))
+    # each piece holds its word whole and none of the other
+    assert a[0] <= truth[0][0] and a[2] >= truth[0][2] and a[2] < truth[1][0]
+    assert b[0] <= truth[1][0] and b[2] >= truth[1][2] and b[0] > truth[0][2]
+    assert iou(truth[0], a) > 0.5 and iou(truth[1], b) > 0.5
+
+
+def test_split_works_on_light_text_on_dark():
+    image, truth = render_page([(30, 40, "TOTAL:"), (400, 40, "12.50")], size=(640, 120), font_size=24)
+    boxes, _ = split_at_gaps(255 - image, _row_quad(truth), np.array([0.8], np.float32), gap=1.2)
+    assert len(boxes) == 2
+
+
+@pytest.mark.parametrize("text", ["DOCUMENT NO : TD01", "DATE : 12/01/2019  10:42", "Thank you, come again!"])
+def test_no_split_at_word_spaces(text):
+    image, truth = render_page([(30, 40, text)], size=(640, 120), font_size=24)
+    quad = _row_quad(truth)
+    boxes, _ = split_at_gaps(image, quad, np.array([0.8], np.float32), gap=1.2)
+    assert len(boxes) == 1
+    assert np.array_equal(boxes[0], quad[0])
+
+
+def test_slanted_boxes_are_not_split():
+    image, truth = render_page([(30, 40, "TOTAL:"), (400, 40, "12.50")], size=(640, 160), font_size=24)
+    quad = _row_quad(truth)
+    quad[0, 1, 1] += 40  # right end 40 px lower over ~450 px: about 5 degrees
+    quad[0, 2, 1] += 40
+    boxes, _ = split_at_gaps(image, quad, np.array([0.8], np.float32), gap=1.2)
+    assert len(boxes) == 1
+
+
+# -- pure post-processing, no model ------------------------------------------------------
+
+
+def test_postprocess_maps_probability_blobs_to_image_boxes():
+    det = TextDetector(DetectorOptions(), session=_NoSession())
+    prob = np.zeros((100, 200), np.float32)
+    prob[40:50, 20:120] = 0.9  # one shrunk text kernel
+    prob[80:84, 150:152] = 0.9  # too small: dropped by min_size
+    boxes, scores = det.postprocess(prob, (200, 400))  # the image is twice the map's size
+    assert boxes.shape == (1, 4, 2)
+    assert scores[0] == pytest.approx(0.9, abs=0.01)
+    x0, y0, x1, y1 = bbox(boxes[0])
+    # the kernel 40..50 x 20..120 grown by the unclip margin, then scaled by 2
+    assert x0 < 40 < 240 < x1 and y0 < 80 < 100 < y1
+    assert x1 - x0 < 2 * 100 + 2 * 20 and y1 - y0 < 2 * 10 + 2 * 20
+
+
+def test_postprocess_drops_low_scores():
+    det = TextDetector(DetectorOptions(thresh=0.2, box_thresh=0.6), session=_NoSession())
+    prob = np.zeros((100, 200), np.float32)
+    prob[40:50, 20:120] = 0.5  # above thresh, below box_thresh
+    boxes, scores = det.postprocess(prob, (100, 200))
+    assert boxes.shape == (0, 4, 2) and scores.shape == (0,)
+
+
+@pytest.mark.parametrize(
+    "opts, hw, expected",
+    [
+        (dict(limit_type="min", limit_side_len=736), (400, 900), (736, 1664)),
+        (dict(limit_type="min", limit_side_len=736), (1000, 1200), (992, 1216)),
+        (dict(limit_type="max", limit_side_len=960), (2000, 1000), (960, 480)),
+        (dict(limit_type="max", limit_side_len=960), (100, 50), (96, 64)),
+        (dict(limit_type="min", limit_side_len=736, max_side_len=2400), (500, 5000), (256, 2400)),
+        (dict(limit_type="min", limit_side_len=736), (5, 3000), (32, 2400)),
+    ],
+)
+def test_target_size(opts, hw, expected):
+    det = TextDetector(DetectorOptions(**opts), session=_NoSession())
+    rh, rw = det.target_size(*hw)
+    assert (rh, rw) == expected
+    assert rh % 32 == 0 and rw % 32 == 0
+    assert max(rh, rw) <= det.options.max_side_len
+
+
+def test_order_quad():
+    pts = np.array([[10, 20], [0, 0], [0, 20], [10, 0]], np.float32)
+    assert order_quad(pts).tolist() == [[0, 0], [10, 0], [10, 20], [0, 20]]

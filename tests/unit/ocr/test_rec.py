@@ -1,0 +1,138 @@
+"""chatocr.ocr.rec: CTC decoding on hand-made probabilities, recognition of clean rendered lines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from chatocr_testkit import render_line
+
+from chatocr.ocr.rec import CTCDecoder, TextRecognizer
+
+# -- CTC decoding ----------------------------------------------------------------------
+
+CHARS = ["a", "b", "c"]  # classes: 0 blank, 1 a, 2 b, 3 c, 4 space
+BLANK, A, B, C, SPACE = range(5)
+
+
+def probs_for(*sequences: list[int], conf: list[list[float]] | None = None, classes: int = 5) -> np.ndarray:
+    """N x T x C probabilities whose argmax at each step is the given class."""
+    t = max(len(s) for s in sequences)
+    out = np.zeros((len(sequences), t, classes), np.float32)
+    for i, seq in enumerate(sequences):
+        padded = list(seq) + [BLANK] * (t - len(seq))
+        for j, k in enumerate(padded):
+            p = conf[i][j] if conf is not None and j < len(conf[i]) else 0.9
+            out[i, j, :] = (1 - p) / (classes - 1)
+            out[i, j, k] = p
+    return out
+
+
+def test_decoder_classes():
+    dec = CTCDecoder(CHARS)
+    assert dec.num_classes == 5
+    assert dec.characters[0] == "\0" and dec.characters[-1] == " "
+    assert CTCDecoder(CHARS, add_space=False).num_classes == 4
+
+
+def test_repeats_collapse_and_blanks_are_removed():
+    dec = CTCDecoder(CHARS)
+    texts, _, _ = dec(probs_for([A, A, A, BLANK, B, B, BLANK, BLANK, C]))
+    assert texts == ["abc"]
+
+
+def test_a_blank_between_repeats_keeps_both():
+    dec = CTCDecoder(CHARS)
+    texts, _, _ = dec(probs_for([A, BLANK, A, A, B, BLANK, B]))
+    assert texts == ["aabb"]
+
+
+def test_space_class():
+    dec = CTCDecoder(CHARS)
+    texts, _, _ = dec(probs_for([A, SPACE, SPACE, B]))
+    assert texts == ["a b"]
+
+
+def test_score_is_the_mean_confidence_of_the_emitted_characters():
+    dec = CTCDecoder(CHARS)
+    # a at 0.9 then repeated at 0.5 (not emitted), blank at 0.99 (not emitted), b at 0.7
+    probs = probs_for([A, A, BLANK, B], conf=[[0.9, 0.5, 0.99, 0.7]])
+    texts, scores, _ = dec(probs)
+    assert texts == ["ab"]
+    assert scores[0] == pytest.approx((0.9 + 0.7) / 2, abs=1e-6)
+
+
+def test_all_blank_gives_empty_text_and_zero_score():
+    dec = CTCDecoder(CHARS)
+    texts, scores, positions = dec(probs_for([BLANK, BLANK, BLANK]))
+    assert texts == [""] and scores[0] == 0.0 and positions[0].size == 0
+
+
+def test_batch_and_widths():
+    dec = CTCDecoder(CHARS)
+    probs = probs_for([A, B, C, C, A], [C, BLANK, A, B, B])
+    texts, _, _ = dec(probs)
+    assert texts == ["abca", "cab"]
+    # only the first steps of each line are the image; the rest is padding
+    texts, _, positions = dec(probs, np.array([2, 3]))
+    assert texts == ["ab", "ca"]
+    assert positions[0].tolist() == pytest.approx([0.25, 0.75])
+    assert positions[1].tolist() == pytest.approx([0.5 / 3, 2.5 / 3])
+
+
+def test_positions_are_character_centres():
+    dec = CTCDecoder(CHARS)
+    _, _, positions = dec(probs_for([BLANK, A, A, BLANK, B, BLANK, BLANK, C]))
+    assert positions[0].tolist() == pytest.approx([1.5 / 8, 4.5 / 8, 7.5 / 8])
+
+
+# -- recognition of rendered lines ------------------------------------------------------
+
+CLEAN_LINES = [
+    "Hello World",
+    "TOTAL 12.50",
+    "INV-2019/0042",
+    "Tel: +60 3-1234 5678",
+    "RM 1,234.56",
+    "Qty x3 @ $4.99 (incl. GST)",
+    "12/01/2019 10:42 PM",
+]
+
+
+@pytest.fixture(scope="module")
+def recognised(engine):
+    crops = [render_line(s) for s in CLEAN_LINES]
+    return engine.recognizer(crops)
+
+
+@pytest.mark.parametrize("i", range(len(CLEAN_LINES)), ids=CLEAN_LINES)
+def test_clean_lines_are_read_exactly(recognised, i):
+    assert recognised.texts[i] == CLEAN_LINES[i]
+    assert recognised.scores[i] > 0.9
+
+
+def test_char_positions_run_left_to_right(recognised):
+    for text, pos in zip(recognised.texts, recognised.char_positions, strict=True):
+        assert len(pos) == len(text)
+        assert (np.diff(pos) > 0).all() and 0 < pos[0] and pos[-1] < 1
+
+
+def test_batches_keep_the_input_order(engine, recognised):
+    # batches are sorted by width inside; results must come back in input order
+    crops = [render_line(s) for s in CLEAN_LINES]
+    small = TextRecognizer(
+        engine.recognizer.options.model_copy(update={"batch_size": 2}),
+        session=engine.recognizer.session,
+        decoder=engine.recognizer.decoder,
+    )
+    out = small(crops[::-1])
+    assert out.texts == CLEAN_LINES[::-1]
+
+
+def test_no_crops(engine):
+    out = engine.recognizer([])
+    assert out.texts == [] and out.scores.shape == (0,) and out.char_positions == []
+
+
+def test_blank_crop_reads_nothing(engine):
+    out = engine.recognizer([np.full((40, 200, 3), 255, np.uint8)])
+    assert out.texts[0].strip() == ""

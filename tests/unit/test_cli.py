@@ -1,0 +1,237 @@
+"""The ``chatocr`` command, run as a subprocess: exit codes, one-line errors, the JSON contract.
+
+Every command of this module is run from one fixture, two at a time, since
+each process pays for starting Python, ONNX Runtime and the models.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from chatocr_testkit import BAD_INPUTS, ENCRYPTED_PASSWORD, REPO, encode, make_pdf, render_page
+
+from chatocr.geometry import iou
+
+
+def _models_installed() -> bool:
+    from chatocr.errors import ModelNotFound
+    from chatocr.models import resolve
+    from chatocr.options import DEFAULT_MODEL
+
+    try:
+        resolve(DEFAULT_MODEL)
+    except ModelNotFound:
+        return False
+    return True
+
+
+# the tests that read text need the packaged weights; the error paths do not
+needs_models = pytest.mark.skipif(not _models_installed(), reason="default OCR model not installed")
+
+IMAGE_ITEMS = [(40, 30, "Receipt 10452"), (40, 110, "TOTAL:"), (420, 110, "12.50")]
+IMAGE_SIZE = (736, 736)  # the detector scales the short side to 736: no upscaling
+# small enough that the 300-dpi render stays near the detector's own scale
+PDF_SIZE = (200.0, 180.0)
+PDF_ITEMS = [(15, 40, "Invoice 2024-001"), (15, 100, "TOTAL:"), (130, 100, "99.95")]
+PDF_FONTSIZE = 13
+
+
+@dataclass(frozen=True)
+class Run:
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "CHATOCR_DEBUG"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env.update(extra)
+    return env
+
+
+def _run(args: tuple[str, ...], cwd: Path, env: dict[str, str], module: str = "chatocr.cli") -> Run:
+    proc = subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+    return Run(args, proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory, bad_files) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("cli")
+    image, _ = render_page(IMAGE_ITEMS, size=IMAGE_SIZE, font_size=28)
+    paths = dict(bad_files)
+    paths["image"] = root / "receipt.png"
+    paths["image"].write_bytes(encode(image, "PNG"))
+    paths["blank"] = root / "blank.png"
+    paths["blank"].write_bytes(encode(np.full((736, 736, 3), 255, np.uint8), "PNG"))
+    paths["pdf"] = root / "invoice.pdf"
+    paths["pdf"].write_bytes(make_pdf([PDF_ITEMS], size=PDF_SIZE, fontsize=PDF_FONTSIZE))
+    return paths
+
+
+@pytest.fixture(scope="module")
+def runs(inputs, tmp_path_factory) -> dict[str, Run]:
+    cwd = tmp_path_factory.mktemp("cwd")
+    env = _env()
+    jobs: dict[str, tuple] = {f"bad:{case}": (("ocr", str(inputs[case])), env) for case in BAD_INPUTS}
+    one = ("--threads", "1")  # two processes run side by side on two cores
+    jobs.update(
+        {
+            "wrong-password": (("ocr", str(inputs["pdf-encrypted"]), "--password", "not-it"), env),
+            "right-password": (("ocr", str(inputs["pdf-encrypted"]), "--password", ENCRYPTED_PASSWORD, *one), env),
+            "unknown-model": (("ocr", str(inputs["image"]), "--model", "no-such-model"), env),
+            "debug": (("ocr", str(inputs["missing"])), _env(CHATOCR_DEBUG="1")),
+            "json": (("ocr", str(inputs["image"]), "--json"), env),
+            "text": (("ocr", str(inputs["image"]), *one), env),
+            "blank-json": (("ocr", str(inputs["blank"]), "--json", *one), env),
+            "pdf-100": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "100", *one), env),
+            "pdf-300": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "300", *one), env),
+        }
+    )
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(_run, args, cwd, e) for name, (args, e) in jobs.items()}
+        futures["python-m-chatocr"] = pool.submit(_run, ("ocr", str(inputs["missing"])), cwd, env, "chatocr")
+        return {name: f.result() for name, f in futures.items()}
+
+
+def assert_one_line_error(run: Run, name: str) -> None:
+    assert run.returncode == 2, run
+    assert run.stdout == "", run
+    assert "Traceback" not in run.stderr, run.stderr
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1, run.stderr
+    assert lines[0].startswith("error: "), run.stderr
+    assert name in lines[0], run.stderr
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_exits_2_with_one_line(runs, inputs, case):
+    assert_one_line_error(runs[f"bad:{case}"], inputs[case].name)
+
+
+def test_wrong_password(runs, inputs):
+    assert_one_line_error(runs["wrong-password"], inputs["pdf-encrypted"].name)
+    assert "wrong" in runs["wrong-password"].stderr
+
+
+@pytest.mark.models
+@needs_models
+def test_right_password(runs):
+    run = runs["right-password"]
+    assert run.returncode == 0, run
+    assert "Confidential" in run.stdout
+
+
+def test_unknown_model(runs):
+    assert_one_line_error(runs["unknown-model"], "no-such-model")
+
+
+def test_debug_shows_the_traceback(runs):
+    run = runs["debug"]
+    assert run.returncode != 0
+    assert "Traceback" in run.stderr and "UnreadableDocument" in run.stderr
+
+
+def test_python_m_chatocr(runs, inputs):
+    assert_one_line_error(runs["python-m-chatocr"], inputs["missing"].name)
+
+
+# -- output ---------------------------------------------------------------------------
+
+
+def _check_contract(doc: dict) -> None:
+    """The exact shape of ``--json``: no missing and no extra keys, the right types."""
+    assert set(doc) == {"pages"} and isinstance(doc["pages"], list)
+    for page in doc["pages"]:
+        assert set(page) == {"page", "width", "height", "lines"}
+        assert isinstance(page["page"], int) and page["page"] >= 1
+        assert all(isinstance(page[k], (int, float)) for k in ("width", "height"))
+        for line in page["lines"]:
+            assert set(line) == {"text", "score", "bbox", "polygon"}
+            assert isinstance(line["text"], str) and line["text"].strip()
+            assert isinstance(line["score"], float) and 0.0 <= line["score"] <= 1.0
+            bbox, poly = line["bbox"], line["polygon"]
+            assert len(bbox) == 4 and all(isinstance(v, (int, float)) for v in bbox)
+            assert len(poly) == 4 and all(len(p) == 2 and all(isinstance(v, (int, float)) for v in p) for p in poly)
+            xs, ys = [p[0] for p in poly], [p[1] for p in poly]
+            assert bbox == pytest.approx([min(xs), min(ys), max(xs), max(ys)], abs=0.011)
+            assert 0 <= bbox[0] < bbox[2] <= page["width"] and 0 <= bbox[1] < bbox[3] <= page["height"]
+
+
+@pytest.mark.models
+@needs_models
+def test_json_output_matches_the_contract(runs):
+    run = runs["json"]
+    assert run.returncode == 0, run
+    assert run.stderr == ""
+    doc = json.loads(run.stdout)
+    _check_contract(doc)
+    (page,) = doc["pages"]
+    assert (page["page"], page["width"], page["height"]) == (1, *IMAGE_SIZE)
+    assert [ln["text"] for ln in page["lines"]] == [t for _, _, t in IMAGE_ITEMS]
+
+
+@pytest.mark.models
+@needs_models
+def test_json_boxes_are_where_the_text_is(runs):
+    _, truth = render_page(IMAGE_ITEMS, size=IMAGE_SIZE, font_size=28)
+    lines = json.loads(runs["json"].stdout)["pages"][0]["lines"]
+    for line, t in zip(lines, truth, strict=True):
+        assert iou(line["bbox"], t) > 0.5, (line, t)
+
+
+@pytest.mark.models
+@needs_models
+def test_text_output(runs):
+    run = runs["text"]
+    assert run.returncode == 0, run
+    assert run.stdout.splitlines() == ["Receipt 10452", "TOTAL: 12.50"]
+
+
+@pytest.mark.models
+@needs_models
+def test_blank_page_gives_no_lines(runs):
+    run = runs["blank-json"]
+    assert run.returncode == 0, run
+    doc = json.loads(run.stdout)
+    _check_contract(doc)
+    assert doc == {"pages": [{"page": 1, "width": 736, "height": 736, "lines": []}]}
+
+
+def _pdf_words_in_points(pdf: Path) -> dict[str, tuple[float, float, float, float]]:
+    import pymupdf
+
+    with pymupdf.open(pdf) as doc:
+        page = doc[0]
+        return {t: tuple(page.search_for(t)[0]) for _, _, t in PDF_ITEMS}
+
+
+@pytest.mark.models
+@needs_models
+def test_pdf_boxes_are_in_points_at_any_dpi(runs, inputs):
+    truth = _pdf_words_in_points(inputs["pdf"])
+    pages = {}
+    for dpi in (100, 300):
+        run = runs[f"pdf-{dpi}"]
+        assert run.returncode == 0, run
+        doc = json.loads(run.stdout)
+        _check_contract(doc)
+        (page,) = doc["pages"]
+        assert (page["width"], page["height"]) == PDF_SIZE
+        assert [ln["text"] for ln in page["lines"]] == [t for _, _, t in PDF_ITEMS], dpi
+        pages[dpi] = page
+        for line in page["lines"]:
+            assert iou(line["bbox"], truth[line["text"]]) > 0.5, (dpi, line, truth[line["text"]])
+    for low, high in zip(pages[100]["lines"], pages[300]["lines"], strict=True):
+        assert np.allclose(low["bbox"], high["bbox"], atol=3.0), (low, high)
