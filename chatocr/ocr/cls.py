@@ -13,12 +13,14 @@ from ..options import ClassifierOptions
 
 @dataclass(frozen=True, slots=True)
 class ClsResult:
-    flipped: np.ndarray  # bool per line: the line was upside down and has been turned
-    scores: np.ndarray  # probability of the chosen orientation
+    upside_down: np.ndarray  # bool per line: P(180) reached the threshold
+    p180: np.ndarray  # probability that the line is upside down
 
 
 class TextlineOrientationClassifier:
-    """Turns upside-down line crops right way up (in place of the list given)."""
+    """Flags line crops that look upside down.  It does not turn them: on
+    receipts the small v2 classifier is confidently wrong on a few upright
+    lines per page, so the pipeline checks each flag with the recogniser."""
 
     def __init__(self, options: ClassifierOptions, *, session: InferSession) -> None:
         self.options = options
@@ -35,19 +37,9 @@ class TextlineOrientationClassifier:
 
     def __call__(self, crops: list[np.ndarray]) -> ClsResult:
         n = len(crops)
-        flipped = np.zeros(n, dtype=bool)
-        scores = np.ones(n, dtype=np.float32)
+        p180 = np.zeros(n, dtype=np.float32)
         bs = self.options.batch_size
         for start in range(0, n, bs):
-            idx = range(start, min(n, start + bs))
-            batch = np.stack([self._prepare(crops[i]) for i in idx])
-            prob = self.session(batch)
-            for j, i in enumerate(idx):
-                p180 = float(prob[j, 1])
-                if p180 >= self.options.threshold:
-                    crops[i] = np.ascontiguousarray(cv2.rotate(crops[i], cv2.ROTATE_180))
-                    flipped[i] = True
-                    scores[i] = p180
-                else:
-                    scores[i] = float(prob[j, 0])
-        return ClsResult(flipped, scores)
+            batch = np.stack([self._prepare(c) for c in crops[start : start + bs]])
+            p180[start : start + len(batch)] = self.session(batch)[:, 1]
+        return ClsResult(p180 >= self.options.threshold, p180)

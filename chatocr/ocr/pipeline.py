@@ -18,7 +18,7 @@ from ..types import OCRPage, OCRResult, TextLine
 from .cls import TextlineOrientationClassifier
 from .crop import crop_quad
 from .det import TextDetector
-from .rec import CTCDecoder, TextRecognizer
+from .rec import CTCDecoder, RecResult, TextRecognizer
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +85,13 @@ class OCREngine:
         det = self.detector(image)
         t1 = time.perf_counter()
         crops = [crop_quad(image, q) for q in det.boxes]
+        suspects = np.zeros(0, dtype=np.int64)
         if self.classifier is not None and crops:
-            self.classifier(crops)
+            suspects = np.flatnonzero(self.classifier(crops).upside_down)
         t2 = time.perf_counter()
         rec = self.recognizer(crops)
+        if len(suspects):
+            rec = self._settle_orientation(crops, rec, suspects)
         t3 = time.perf_counter()
         keep = [i for i, (t, s) in enumerate(zip(rec.texts, rec.scores, strict=True))
                 if t.strip() and s >= self.options.rec.drop_score]
@@ -105,6 +108,19 @@ class OCREngine:
             [rec.char_positions[i] for i in sel],
             timings,
         )
+
+    def _settle_orientation(self, crops: list[np.ndarray], rec: RecResult, suspects: np.ndarray) -> RecResult:
+        """Read the lines the classifier flags as upside down once more, turned,
+        and keep whichever reading the recogniser is surer of."""
+        turned = [np.ascontiguousarray(crops[i][::-1, ::-1]) for i in suspects]
+        alt = self.recognizer(turned)
+        texts, scores, positions = list(rec.texts), rec.scores.copy(), list(rec.char_positions)
+        for j, i in enumerate(suspects):
+            if alt.scores[j] > scores[i] and alt.texts[j].strip():
+                texts[i], scores[i] = alt.texts[j], alt.scores[j]
+                # positions are along the turned crop: mirror them back
+                positions[i] = (1.0 - alt.char_positions[j])[::-1]
+        return RecResult(texts, scores, positions)
 
     def read_page(self, page: PageImage) -> OCRPage:
         """OCR one loaded page; coordinates in the page's own units."""

