@@ -50,7 +50,12 @@ class DetectorOptions(_Options):
     limit_type: Literal["min", "max"] = Field(
         "min", description="'min': the short side is raised to limit_side_len; 'max': the long side is capped"
     )
-    max_side_len: int = Field(2400, ge=64, description="Hard cap on the long side of the detector input")
+    max_side_len: int = Field(4000, ge=64, description="Cap on the long side of the detector input")
+    max_pixels: int = Field(
+        2_000_000,
+        ge=4096,
+        description="Cap on the detector input area: bounds memory and time on big scans, whose text is large anyway",
+    )
     thresh: float = Field(0.2, gt=0, lt=1, description="Probability-map binarisation threshold")
     box_thresh: float = Field(0.45, gt=0, lt=1, description="Minimum mean probability inside a box")
     unclip_ratio: float = Field(1.4, gt=0, description="DB unclip ratio (how far a shrunk text kernel grows)")
@@ -73,9 +78,11 @@ class ClassifierOptions(_Options):
 
 class RecognizerOptions(_Options):
     image_height: int = Field(48, ge=8, description="Recogniser input height")
-    min_width: int = Field(320, ge=8, description="Narrowest batch width (PP-OCR pads to at least 320)")
+    min_width: int = Field(
+        96, ge=8, description="Narrowest batch width; PP-OCR pads to 320, which costs time and reads no better"
+    )
     max_width: int = Field(3200, ge=32, description="Widest input; longer lines are squeezed to fit")
-    batch_size: int = Field(8, ge=1, description="Lines per batch (batches are sorted by aspect ratio)")
+    batch_size: int = Field(6, ge=1, description="Lines per batch (batches are sorted by aspect ratio)")
     drop_score: float = Field(0.5, ge=0, le=1, description="Lines below this confidence are dropped")
 
 
@@ -85,6 +92,15 @@ class LoaderOptions(_Options):
         120_000_000, ge=1, description="Largest image or rendered page (pixels); larger input is refused"
     )
     max_pages: int = Field(10_000, ge=1, description="Most pages read from one document")
+    max_side: int | None = Field(
+        3500,
+        ge=256,
+        description=(
+            "Images with a longer side are read at reduced size (JPEGs decoded at 1/2, 1/4 or 1/8 scale, "
+            "never below this), which saves most of the memory and time of huge scans; coordinates stay "
+            "in the original pixels.  None reads every image at full size."
+        ),
+    )
     password: str | None = Field(None, repr=False, description="Password of an encrypted PDF")
 
 

@@ -162,7 +162,8 @@ def _from_array(arr: np.ndarray, options: LoaderOptions) -> PageImage:
     else:
         img = np.ascontiguousarray(arr)
     h, w = img.shape[:2]
-    return PageImage(1, img, float(w), float(h), "px", 1.0)
+    img = _limit_side(img, options.max_side)
+    return PageImage(1, img, float(w), float(h), "px", w / img.shape[1])
 
 
 def _composite_on_white(bgr: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -241,15 +242,42 @@ def _image_pages(data: bytes, name: str, fmt: str, options: LoaderOptions) -> It
                         raise DocumentTooLarge(
                             name, f"page {i + 1} is {w}x{h} = {w * h:,} pixels, over the limit of {options.max_pixels:,}"
                         )
+                    drafted = False
+                    if n == 1 and fmt == "jpeg" and options.max_side and max(w, h) > options.max_side:
+                        # JPEG can decode straight to 1/2, 1/4, 1/8 scale: draft
+                        # picks the smallest that is still at least max_side.
+                        k = options.max_side / max(w, h)
+                        drafted = im.draft("RGB", (int(w * k) + 1, int(h * k) + 1)) is not None
                     frame = ImageOps.exif_transpose(im)
                     frame.load()
+                    full = _oriented_size(im, w, h)
                 arr = _pil_to_bgr(frame)
+                if frame is not im:
+                    frame.close()
+                if not drafted:
+                    arr = _limit_side(arr, options.max_side)
             except DocumentTooLarge:
                 raise  # an InputError, hence a ValueError: not "corrupt"
             except (OSError, SyntaxError, ValueError, EOFError) as e:
                 raise UnreadableDocument(name, f"corrupt or truncated {fmt.upper()} image, page {i + 1} ({e})") from e
-            hh, ww = arr.shape[:2]
-            yield PageImage(i + 1, arr, float(ww), float(hh), "px", 1.0)
+            fw, fh = full
+            yield PageImage(i + 1, arr, float(fw), float(fh), "px", fw / arr.shape[1])
+
+
+def _oriented_size(im, w: int, h: int) -> tuple[int, int]:
+    """Full-resolution ``w`` x ``h`` after the image's EXIF orientation is applied."""
+    orientation = im.getexif().get(0x0112, 1)
+    return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+
+
+def _limit_side(arr: np.ndarray, max_side: int | None) -> np.ndarray:
+    import cv2
+
+    h, w = arr.shape[:2]
+    if not max_side or max(h, w) <= max_side:
+        return arr
+    k = max_side / max(h, w)
+    return cv2.resize(arr, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
 
 
 def _pil_to_bgr(im) -> np.ndarray:
@@ -266,7 +294,8 @@ def _pil_to_bgr(im) -> np.ndarray:
         return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
     if im.mode in ("L", "1"):
         return cv2.cvtColor(np.asarray(im.convert("L")), cv2.COLOR_GRAY2BGR)
-    return cv2.cvtColor(np.asarray(im.convert("RGB")), cv2.COLOR_RGB2BGR)
+    rgb = im if im.mode == "RGB" else im.convert("RGB")
+    return cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR)
 
 
 # -- PDFs ---------------------------------------------------------------------

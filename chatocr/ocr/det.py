@@ -49,6 +49,8 @@ class TextDetector:
             ratio = o.limit_side_len / min(h, w) if min(h, w) < o.limit_side_len else 1.0
         else:
             ratio = o.limit_side_len / max(h, w) if max(h, w) > o.limit_side_len else 1.0
+        if h * w * ratio * ratio > o.max_pixels:
+            ratio = (o.max_pixels / (h * w)) ** 0.5
         if max(h, w) * ratio > o.max_side_len:
             ratio = o.max_side_len / max(h, w)
         rh = max(32, int(round(h * ratio / 32)) * 32)

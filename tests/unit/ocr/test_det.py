@@ -200,7 +200,9 @@ def test_postprocess_drops_low_scores():
         (dict(limit_type="max", limit_side_len=960), (2000, 1000), (960, 480)),
         (dict(limit_type="max", limit_side_len=960), (100, 50), (96, 64)),
         (dict(limit_type="min", limit_side_len=736, max_side_len=2400), (500, 5000), (256, 2400)),
-        (dict(limit_type="min", limit_side_len=736), (5, 3000), (32, 2400)),
+        (dict(limit_type="min", limit_side_len=736), (5, 3000), (32, 4000)),
+        # the area cap bounds memory on big scans
+        (dict(limit_type="min", limit_side_len=736, max_pixels=2_000_000), (2000, 3000), (1152, 1728)),
     ],
 )
 def test_target_size(opts, hw, expected):
