@@ -166,14 +166,20 @@ def _resolve_dir(root: Path) -> ModelFiles:
     return ModelFiles(f"path:{root}", det, rec, cls, dictionary, {})  # type: ignore[arg-type]
 
 
+def _dictionary_lines(text: str) -> list[str]:
+    # One character per line.  Split on "\n" only: str.splitlines() would also
+    # break on characters such as U+2028 or U+000B that a dictionary may hold.
+    lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
 def load_dictionary(files: ModelFiles, rec_metadata: dict[str, str] | None = None) -> list[str]:
     """The recogniser's characters, in class order (blank and space not included)."""
     if files.dictionary is not None:
         text = files.dictionary.read_text(encoding="utf-8")
-        chars = [line.rstrip("\r\n") for line in text.splitlines()]
-        return [c for c in chars if c != ""] if chars and chars[-1] == "" else chars
+        return _dictionary_lines(text)
     if rec_metadata and "character" in rec_metadata:
-        return rec_metadata["character"].splitlines()
+        return _dictionary_lines(rec_metadata["character"])
     yml = (files.rec if files.rec.is_dir() else files.rec.parent) / "inference.yml"
     if yml.is_file():
         import yaml

@@ -56,6 +56,10 @@ class DetectorOptions(_Options):
         ge=4096,
         description="Cap on the detector input area: bounds memory and time on big scans, whose text is large anyway",
     )
+    tile_pixels: int = Field(
+        500_000, ge=65536, description="Larger detector inputs run as overlapping strips (bounds peak memory)"
+    )
+    tile_overlap: int = Field(128, ge=32, multiple_of=32, description="Rows shared by neighbouring strips")
     thresh: float = Field(0.2, gt=0, lt=1, description="Probability-map binarisation threshold")
     box_thresh: float = Field(0.45, gt=0, lt=1, description="Minimum mean probability inside a box")
     unclip_ratio: float = Field(1.4, gt=0, description="DB unclip ratio (how far a shrunk text kernel grows)")
@@ -93,7 +97,7 @@ class LoaderOptions(_Options):
     )
     max_pages: int = Field(10_000, ge=1, description="Most pages read from one document")
     max_side: int | None = Field(
-        3500,
+        3000,
         ge=256,
         description=(
             "Images with a longer side are read at reduced size (JPEGs decoded at 1/2, 1/4 or 1/8 scale, "

@@ -247,7 +247,8 @@ def _image_pages(data: bytes, name: str, fmt: str, options: LoaderOptions) -> It
                         # JPEG can decode straight to 1/2, 1/4, 1/8 scale: draft
                         # picks the smallest that is still at least max_side.
                         k = options.max_side / max(w, h)
-                        drafted = im.draft("RGB", (int(w * k) + 1, int(h * k) + 1)) is not None
+                        im.draft(im.mode, (int(w * k) + 1, int(h * k) + 1))
+                        drafted = im.size != (w, h)
                     frame = ImageOps.exif_transpose(im)
                     frame.load()
                     full = _oriented_size(im, w, h)

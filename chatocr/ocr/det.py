@@ -69,11 +69,39 @@ class TextDetector:
     def __call__(self, image: np.ndarray) -> DetResult:
         h, w = image.shape[:2]
         x = self.preprocess(image)
-        prob = self.session(x)[0, 0]
+        prob = self.probability_map(x)
         boxes, scores = self.postprocess(prob, (h, w))
         if self.options.split_lines and len(boxes):
             boxes, scores = split_at_gaps(image, boxes, scores, self.options.split_gap)
         return DetResult(boxes, scores, (x.shape[2], x.shape[3]))
+
+    def probability_map(self, x: np.ndarray) -> np.ndarray:
+        """The DB probability map of a preprocessed 1 x 3 x H x W input.
+
+        Inputs larger than ``tile_pixels`` run as horizontal strips that overlap
+        by ``tile_overlap`` rows; each strip keeps only its middle, so every row
+        of the map comes from a strip that saw context above and below it.
+        The map is the same as one pass, with a fraction of the peak memory.
+        """
+        _, _, h, w = x.shape
+        o = self.options
+        strip = max(4 * o.tile_overlap, (o.tile_pixels // max(w, 1)) // 32 * 32)
+        if h * w <= o.tile_pixels or strip >= h:
+            return self.session(x)[0, 0]
+        prob = np.empty((h, w), dtype=np.float32)
+        half = o.tile_overlap // 2
+        step = strip - o.tile_overlap
+        top = 0
+        while True:
+            y0 = min(top, max(0, h - strip))
+            y1 = min(h, y0 + strip)
+            part = self.session(np.ascontiguousarray(x[:, :, y0:y1]))[0, 0]
+            keep0 = 0 if y0 == 0 else y0 + half
+            keep1 = h if y1 == h else y1 - half
+            prob[keep0:keep1] = part[keep0 - y0 : keep1 - y0]
+            if y1 == h:
+                return prob
+            top += step
 
     # -- post-processing ------------------------------------------------------------
     def postprocess(self, prob: np.ndarray, orig: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:

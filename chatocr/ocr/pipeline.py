@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._memory import release_memory
 from ..engine import InferSession, create_session
 from ..geometry import reading_order
 from ..io import PageImage, Source, iter_pages
@@ -137,7 +138,10 @@ class OCREngine:
     def iter_pages(self, source: Source) -> Iterator[OCRPage]:
         """OCR ``source`` page by page (lazy: one page image in memory at a time)."""
         for page in iter_pages(source, self.options.loader):
-            yield self.read_page(page)
+            result = self.read_page(page)
+            del page
+            release_memory()
+            yield result
 
     def __call__(self, source: Source) -> OCRResult:
         return OCRResult(pages=tuple(self.iter_pages(source)))
