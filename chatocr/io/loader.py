@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import Literal, Union
+from typing import Literal
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from ..options import LoaderOptions
 
 log = logging.getLogger(__name__)
 
-Source = Union[str, PathLike, bytes, np.ndarray]
+Source = str | PathLike | bytes | np.ndarray
 Format = Literal["pdf", "png", "jpeg", "tiff", "bmp", "webp", "gif", "array"]
 
 _MAGIC: tuple[tuple[bytes, int, Format], ...] = (
