@@ -1,0 +1,280 @@
+"""The parsed document: one typed, serialisable model for every layer above OCR.
+
+``Document`` → ``Page`` → ``Block`` (typed region, reading order, lines, and a
+``Table`` or key–value pairs where it has them).  Every piece of text keeps the
+box it came from, so an answer drawn from it can point back to page and box.
+
+Coordinates follow the OCR core: origin top-left of the page *as stored in the
+file*, pixels for images, PDF points for PDFs.  A page that was read rotated
+(``Page.orientation``) still reports boxes on the page as the file shows it, so
+a highlight drawn on the original lands on the text.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import json
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .types import BBox, Polygon, Unit
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "BlockType",
+    "Line",
+    "Cell",
+    "Table",
+    "KeyValue",
+    "Block",
+    "Page",
+    "Document",
+]
+
+SCHEMA_VERSION = "1.0"
+
+BlockType = Literal[
+    "title",
+    "text",
+    "list",
+    "table",
+    "table_caption",
+    "figure",
+    "figure_caption",
+    "header",
+    "footer",
+    "reference",
+    "equation",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Line(_Frozen):
+    """A line of text and where it is."""
+
+    text: str
+    bbox: BBox
+    polygon: Polygon | None = Field(None, description="Corners clockwise from top-left, when not axis-aligned")
+    score: Annotated[float, Field(ge=0.0, le=1.0, description="Recognition confidence (1 for a text layer)")] = 1.0
+    source: Literal["ocr", "text_layer"] = "ocr"
+
+
+class Cell(_Frozen):
+    """One table cell; ``row``/``col`` are 0-based grid positions of its top-left."""
+
+    row: Annotated[int, Field(ge=0)]
+    col: Annotated[int, Field(ge=0)]
+    rowspan: Annotated[int, Field(ge=1)] = 1
+    colspan: Annotated[int, Field(ge=1)] = 1
+    bbox: BBox | None = None
+    text: str = ""
+    header: bool = Field(False, description="Part of the table's header rows")
+
+
+class Table(_Frozen):
+    """A table as a grid of cells (spans allowed)."""
+
+    n_rows: Annotated[int, Field(ge=0)]
+    n_cols: Annotated[int, Field(ge=0)]
+    cells: tuple[Cell, ...] = ()
+    method: Literal["model", "ruled", "aligned", "text_layer"] = Field(
+        "model", description="How the structure was found"
+    )
+    score: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
+
+    @property
+    def has_spans(self) -> bool:
+        return any(c.rowspan > 1 or c.colspan > 1 for c in self.cells)
+
+    @property
+    def header_rows(self) -> int:
+        rows = [c.row + c.rowspan for c in self.cells if c.header]
+        return max(rows, default=0)
+
+    def grid(self) -> list[list[str]]:
+        """Text per grid position; a spanning cell's text sits at its top-left, covered positions are ''."""
+        g = [["" for _ in range(self.n_cols)] for _ in range(self.n_rows)]
+        for c in self.cells:
+            if c.row < self.n_rows and c.col < self.n_cols:
+                g[c.row][c.col] = c.text
+        return g
+
+    def cell_at(self, row: int, col: int) -> Cell | None:
+        """The cell covering grid position (row, col)."""
+        for c in self.cells:
+            if c.row <= row < c.row + c.rowspan and c.col <= col < c.col + c.colspan:
+                return c
+        return None
+
+    def to_html(self) -> str:
+        rows: dict[int, list[Cell]] = {}
+        for c in sorted(self.cells, key=lambda c: (c.row, c.col)):
+            rows.setdefault(c.row, []).append(c)
+        out = ["<table>"]
+        for r in range(self.n_rows):
+            out.append("<tr>")
+            for c in rows.get(r, []):
+                tag = "th" if c.header else "td"
+                span = (f' rowspan="{c.rowspan}"' if c.rowspan > 1 else "") + (
+                    f' colspan="{c.colspan}"' if c.colspan > 1 else ""
+                )
+                out.append(f"<{tag}{span}>{_html.escape(c.text)}</{tag}>")
+            out.append("</tr>")
+        out.append("</table>")
+        return "".join(out)
+
+    def to_markdown(self) -> str:
+        """A Markdown table, or HTML when cells span (Markdown cannot say that)."""
+        if self.has_spans:
+            return self.to_html()
+        if self.n_rows == 0 or self.n_cols == 0:
+            return ""
+        g = [[_md_cell(t) for t in row] for row in self.grid()]
+        head = max(1, self.header_rows)
+        lines = ["| " + " | ".join(g[0]) + " |", "|" + "---|" * self.n_cols]
+        if head > 1:  # fold extra header rows into the first: Markdown has one
+            lines[0] = "| " + " | ".join(" ".join(filter(None, col)) for col in zip(*g[:head], strict=True)) + " |"
+        lines += ["| " + " | ".join(row) + " |" for row in g[head:]]
+        return "\n".join(lines)
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+class KeyValue(_Frozen):
+    """A key and its value (an invoice's ``Total: 12.30``), each with its box."""
+
+    key: str
+    value: str
+    key_bbox: BBox
+    value_bbox: BBox
+    kind: Literal["colon", "same_row", "below", "table"] = Field(
+        ..., description="How the pair was found: 'Key: Value', key and value on one row, value under key, table"
+    )
+    score: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
+
+
+class Block(_Frozen):
+    """A typed region of a page."""
+
+    id: str = Field(..., description="Stable id: 'p{page}-b{index}' in reading order")
+    type: BlockType
+    bbox: BBox
+    text: str = ""
+    lines: tuple[Line, ...] = ()
+    table: Table | None = None
+    kv: tuple[KeyValue, ...] = ()
+    score: Annotated[float, Field(ge=0.0, le=1.0, description="Confidence of the region type")] = 1.0
+
+
+class Page(_Frozen):
+    """One page: its size, how it was read, and its blocks in reading order."""
+
+    page: Annotated[int, Field(ge=1, description="1-based page number")]
+    width: float
+    height: float
+    unit: Unit = "px"
+    orientation: Literal[0, 90, 180, 270] = Field(
+        0, description="Clockwise degrees the page content was turned in the file (0: upright)"
+    )
+    source: Literal["ocr", "text_layer", "mixed", "empty"] = Field(
+        "ocr", description="Where the text came from"
+    )
+    image: str | None = Field(None, description="Reference to a stored page image, when one was kept")
+    blocks: tuple[Block, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(b.text for b in self.blocks if b.text)
+
+    def lines(self) -> Iterator[Line]:
+        for b in self.blocks:
+            yield from b.lines
+
+    def to_markdown(self) -> str:
+        out = [f"<!-- page {self.page} -->"]
+        for b in self.blocks:
+            md = _block_markdown(b)
+            if md:
+                out.append(md)
+        return "\n\n".join(out)
+
+
+def _block_markdown(b: Block) -> str:
+    if b.type == "table" and b.table is not None:
+        return b.table.to_markdown()
+    if not b.text:
+        return ""
+    if b.type == "title":
+        return "## " + b.text.replace("\n", " ")
+    if b.type in ("header", "footer"):
+        return f"<!-- {b.type}: {b.text.replace('--', '- -')} -->"
+    if b.type == "equation":
+        return "$$\n" + b.text + "\n$$"
+    if b.type in ("figure_caption", "table_caption"):
+        return "*" + b.text.replace("\n", " ") + "*"
+    return b.text
+
+
+class Document(_Frozen):
+    """A parsed document."""
+
+    schema_version: str = SCHEMA_VERSION
+    id: str = Field(..., description="Content hash of the input (first 16 hex digits of its SHA-256)")
+    name: str = Field("", description="File name the document was parsed from, if any")
+    sha256: str = Field("", description="Full SHA-256 of the input bytes")
+    pages: tuple[Page, ...] = ()
+    meta: dict[str, str] = Field(default_factory=dict, description="Parser version, options digest, …")
+
+    # -- access ----------------------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.pages)
+
+    def blocks(self) -> Iterator[tuple[Page, Block]]:
+        for p in self.pages:
+            for b in p.blocks:
+                yield p, b
+
+    def block(self, block_id: str) -> Block:
+        for _, b in self.blocks():
+            if b.id == block_id:
+                return b
+        raise KeyError(block_id)
+
+    def kv_pairs(self) -> Iterator[tuple[int, KeyValue]]:
+        for p, b in self.blocks():
+            for kv in b.kv:
+                yield p.page, kv
+
+    def tables(self) -> Iterator[tuple[int, Block]]:
+        for p, b in self.blocks():
+            if b.table is not None:
+                yield p.page, b
+
+    # -- serialisation ---------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return self.model_dump(mode="json")
+
+    def to_json(self, indent: int | None = None) -> str:
+        return self.model_dump_json(indent=indent)
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> Document:
+        return cls.model_validate_json(data)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Document:
+        return cls.model_validate(data)
+
+    def to_markdown(self) -> str:
+        return "\n\n".join(p.to_markdown() for p in self.pages) + "\n"
+
+    def __str__(self) -> str:  # pragma: no cover - convenience
+        return json.dumps({"id": self.id, "name": self.name, "pages": len(self.pages)})
