@@ -45,7 +45,16 @@ class OnnxSession:
         log.debug("loaded %s with %d threads", path, options.threads)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.run_all(x)[0]
+
+    @property
+    def output_names(self) -> list[str]:
+        """Names of the model's outputs, in the order ``run_all`` returns them."""
+        return [o.name for o in self._session.get_outputs()]
+
+    def run_all(self, x: np.ndarray) -> list[np.ndarray]:
+        """Every output of the model, in the model's output order (for multi-head models)."""
         try:
-            return self._session.run(None, {self._input: x})[0]
+            return self._session.run(None, {self._input: x})
         except Exception as e:
             raise InferenceError(f"{self.path.name}: inference failed on input {x.shape} ({e})") from e
