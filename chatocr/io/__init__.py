@@ -1,5 +1,25 @@
 """Reading documents: bytes, paths or arrays in, page images out."""
 
-from .loader import PageImage, Source, detect_format, iter_pages, page_count
+from .loader import (
+    PageImage,
+    Source,
+    detect_format,
+    image_pages,
+    iter_pages,
+    open_pdf,
+    page_count,
+    read_source,
+    render_pdf_page,
+)
 
-__all__ = ["PageImage", "Source", "detect_format", "iter_pages", "page_count"]
+__all__ = [
+    "PageImage",
+    "Source",
+    "detect_format",
+    "image_pages",
+    "iter_pages",
+    "open_pdf",
+    "page_count",
+    "read_source",
+    "render_pdf_page",
+]

@@ -106,6 +106,15 @@ def iter_pages(source: Source, options: LoaderOptions | None = None) -> Iterator
     if isinstance(source, np.ndarray):
         yield _from_array(source, options)
         return
+    data, name, fmt = read_source(source)
+    if fmt == "pdf":
+        yield from _pdf_pages(data, name, options)
+    else:
+        yield from image_pages(data, name, fmt, options)
+
+
+def read_source(source: str | PathLike | bytes) -> tuple[bytes, str, Format]:
+    """The bytes of ``source``, a name for messages, and its format (checked by content)."""
     data, name = _read_bytes(source)
     if not data:
         raise UnreadableDocument(name, "file is empty (0 bytes)")
@@ -115,10 +124,7 @@ def iter_pages(source: Source, options: LoaderOptions | None = None) -> Iterator
             name,
             f"not a PDF or an image (PNG, JPEG, TIFF, BMP, WebP, GIF): content starts with {_describe(data[:8])}",
         )
-    if fmt == "pdf":
-        yield from _pdf_pages(data, name, options)
-    else:
-        yield from _image_pages(data, name, fmt, options)
+    return data, name, fmt
 
 
 def page_count(source: Source, options: LoaderOptions | None = None) -> int:
@@ -129,7 +135,7 @@ def page_count(source: Source, options: LoaderOptions | None = None) -> int:
     data, name = _read_bytes(source)
     fmt = detect_format(data[:1024]) if data else None
     if fmt == "pdf":
-        with _open_pdf(data, name, options) as doc:
+        with open_pdf(data, name, options) as doc:
             return doc.page_count
     if fmt is None:
         return sum(1 for _ in iter_pages(data if isinstance(source, bytes) else source, options))
@@ -222,7 +228,7 @@ def _open_image(data: bytes, name: str, fmt: str, options: LoaderOptions):
     return im
 
 
-def _image_pages(data: bytes, name: str, fmt: str, options: LoaderOptions) -> Iterator[PageImage]:
+def image_pages(data: bytes, name: str, fmt: str, options: LoaderOptions) -> Iterator[PageImage]:
     from PIL import ImageOps
 
     # Our own pixel limit is checked on every frame; Pillow's is off (TIFF and
@@ -301,7 +307,7 @@ def _pil_to_bgr(im) -> np.ndarray:
 
 # -- PDFs ---------------------------------------------------------------------
 
-def _open_pdf(data: bytes, name: str, options: LoaderOptions):
+def open_pdf(data: bytes, name: str, options: LoaderOptions):
     import pymupdf
 
     try:
@@ -326,23 +332,36 @@ def _open_pdf(data: bytes, name: str, options: LoaderOptions):
 
 
 def _pdf_pages(data: bytes, name: str, options: LoaderOptions) -> Iterator[PageImage]:
+    with open_pdf(data, name, options) as doc:
+        for i in range(doc.page_count):
+            yield render_pdf_page(doc, i, name, options)
+
+
+def render_pdf_page(doc, index: int, name: str, options: LoaderOptions, clip=None) -> PageImage:
+    """Render page ``index`` (0-based) of an open PyMuPDF document at ``options.dpi``.
+
+    ``clip`` (a PDF-point rectangle) renders only that part; the returned
+    ``scale`` still maps image pixels to PDF points, offset by the clip's origin
+    being the caller's business.
+    """
     import pymupdf
 
-    with _open_pdf(data, name, options) as doc:
-        for i in range(doc.page_count):
-            try:
-                page = doc.load_page(i)
-                rect = page.rect
-                zoom = options.dpi / 72.0
-                pixels = rect.width * zoom * rect.height * zoom
-                if pixels > options.max_pixels:
-                    # A huge page is rendered at the DPI that fits the limit.
-                    zoom = (options.max_pixels / (rect.width * rect.height)) ** 0.5
-                    log.warning("%s: page %d rendered at %.0f dpi to stay under max_pixels", name, i + 1, zoom * 72)
-                pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), colorspace=pymupdf.csRGB, alpha=False)
-            except Exception as e:
-                raise UnreadableDocument(name, f"cannot render PDF page {i + 1} ({e})") from e
-            rgb = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n)
-            bgr = np.ascontiguousarray(rgb[:, :, 2::-1])
-            # Output units are PDF points, whatever the render DPI.
-            yield PageImage(i + 1, bgr, float(rect.width), float(rect.height), "pt", rect.width / pix.width)
+    try:
+        page = doc.load_page(index)
+        rect = page.rect
+        area = pymupdf.Rect(clip) if clip is not None else rect
+        zoom = options.dpi / 72.0
+        pixels = area.width * zoom * area.height * zoom
+        if pixels > options.max_pixels:
+            # A huge page is rendered at the DPI that fits the limit.
+            zoom = (options.max_pixels / (area.width * area.height)) ** 0.5
+            log.warning("%s: page %d rendered at %.0f dpi to stay under max_pixels", name, index + 1, zoom * 72)
+        pix = page.get_pixmap(
+            matrix=pymupdf.Matrix(zoom, zoom), colorspace=pymupdf.csRGB, alpha=False, clip=clip
+        )
+    except Exception as e:
+        raise UnreadableDocument(name, f"cannot render PDF page {index + 1} ({e})") from e
+    rgb = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n)
+    bgr = np.ascontiguousarray(rgb[:, :, 2::-1])
+    # Output units are PDF points, whatever the render DPI.
+    return PageImage(index + 1, bgr, float(rect.width), float(rect.height), "pt", area.width / max(pix.width, 1))
