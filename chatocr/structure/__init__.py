@@ -1,0 +1,1 @@
+"""Document structure: layout regions, tables, reading order and the document parser."""
