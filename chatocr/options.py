@@ -141,3 +141,53 @@ class TableOptions(_Options):
 
 
 __all__ += ["TableOptions"]
+
+
+class LayoutOptions(_Options):
+    score_threshold: float = Field(0.5, gt=0, lt=1, description="Regions scored below this are dropped")
+    nms_threshold: float = Field(
+        0.5, gt=0, le=1, description="Of two regions of one type overlapping more than this (IoU), the weaker goes"
+    )
+    cross_class_iou: float | None = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description=(
+            "Of two regions of different types overlapping at least this much (IoU), the weaker goes, so one "
+            "area is not read twice (a title also scored as a header); None keeps both"
+        ),
+    )
+    candidates_per_level: int = Field(
+        1000, ge=1, description="Best-scored anchor points kept per feature level before NMS"
+    )
+    max_regions: int = Field(100, ge=1, description="Most regions of one type per page")
+    min_size: float = Field(2.0, ge=0, description="Regions thinner than this many image pixels are dropped")
+
+
+class PageOrientationOptions(_Options):
+    method: Literal["model", "text", "auto"] = Field(
+        "text",
+        description=(
+            "'text': text-line shapes decide 0/180 vs 90/270, the recogniser's confidence on lines read both "
+            "ways decides the rest; 'model': the PULC 4-way image classifier; 'auto': the model, falling back "
+            "to text lines when the model is unsure"
+        ),
+    )
+    min_score: float = Field(
+        0.6, ge=0, le=1, description="A page whose best angle scores below this is left as it is (angle 0)"
+    )
+    model_threshold: float = Field(
+        0.9, ge=0, le=1, description="'auto': the model's answer is taken when its probability reaches this"
+    )
+    detect_side: int = Field(
+        1280, ge=256, description="'text': long side of the page as the text detector sees it (smaller is faster)"
+    )
+    sample_lines: int = Field(
+        12, ge=1, description="'text': lines (the widest) read both ways to tell 0 from 180 and 90 from 270"
+    )
+    min_lines: int = Field(
+        3, ge=1, description="'text': pages with fewer detected lines than this keep angle 0"
+    )
+
+
+__all__ += ["LayoutOptions", "PageOrientationOptions"]
