@@ -19,6 +19,11 @@ __all__ = [
     "ModelError",
     "ModelNotFound",
     "InferenceError",
+    "IndexNotFound",
+    "IndexMismatch",
+    "IndexCorrupt",
+    "EmbeddingError",
+    "EmbeddingUnavailable",
 ]
 
 
@@ -69,3 +74,23 @@ class ModelNotFound(ModelError, FileNotFoundError):
 
 class InferenceError(ModelError, RuntimeError):
     """A model failed while running on valid input."""
+
+
+class IndexNotFound(ChatOCRError, FileNotFoundError):
+    """No saved retrieval index in the given directory."""
+
+
+class IndexMismatch(ChatOCRError, ValueError):
+    """A saved index was built with another embedding model (name, dimension or fingerprint) or format."""
+
+
+class IndexCorrupt(ChatOCRError, ValueError):
+    """A saved index whose files are missing, truncated or inconsistent with its manifest."""
+
+
+class EmbeddingError(ChatOCRError, RuntimeError):
+    """An embedding model or endpoint failed, or returned vectors of the wrong shape."""
+
+
+class EmbeddingUnavailable(EmbeddingError, ImportError):
+    """The embedding backend cannot run here (PyTorch or transformers not installed)."""
