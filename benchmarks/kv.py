@@ -1,0 +1,136 @@
+"""Key–value pairs on the SROIE dev receipts, from their ground-truth text lines (no OCR).
+
+    python benchmarks/kv.py [--data ../shared/data/sroie-dev] [--show 20] [--json out.json]
+
+For each receipt the ground-truth lines (``box/NNN.csv``) become ``Line`` objects and go
+through :func:`chatocr.structure.kv.find_key_values`.  Printed:
+
+- ``total``: receipts where a pair with a total-like key (``TOTAL``, ``GRAND TOTAL``,
+  ``NETT TOTAL``, ``TOTAL (RM)``, ``ROUNDED TOTAL``, ``AMOUNT DUE``, ``TOTAL PAYABLE`` …;
+  not ``SUBTOTAL``, ``TOTAL QTY``) has the labelled total as its value (same amount,
+  currency and spacing ignored), out of all receipts and out of those where the total
+  follows a total-like label in the transcript at all (the reachable ceiling is lower
+  than 100 %);
+- ``date``: receipts where a pair whose key holds ``DATE`` has the labelled date in its value;
+- how many pairs there are, and how many total-like pairs carry an amount other than the
+  labelled total (rounding lines, totals before tax: real pairs, but a reader must pick).
+
+``--show N`` prints the pairs of N receipts to judge precision by eye.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from chatocr.document import Line  # noqa: E402
+from chatocr.structure.kv import find_key_values  # noqa: E402
+
+TOTAL_KEY = re.compile(
+    r"^(?!.*(?:\b(?:SUB|QTY|QUANTITY|ITEMS?|DISC|DISCOUNT|SAVINGS?|EXCL\w*|POINTS?|TENDER\w*)\b"
+    r"|\bTOTAL\s*(?:GST|TAX|VAT)\b|\b0%))"
+    r".*(?:\bTOTAL|\bAMOUNT\s+DUE\b|\bBALANCE\s+DUE\b|\bPAYABLE\b|\bGRAND\b|\bNETT?\b)",
+    re.IGNORECASE,
+)
+
+
+def load_lines(path: Path) -> list[Line]:
+    """Ground-truth lines of one receipt: ``x1,y1,...,x4,y4,text`` per row."""
+    out = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        if not raw.strip():
+            continue
+        parts = raw.split(",", 8)
+        if len(parts) < 9:
+            continue
+        xs = [float(v) for v in parts[:8]]
+        poly = tuple(zip(xs[0::2], xs[1::2], strict=True))
+        bbox = (min(xs[0::2]), min(xs[1::2]), max(xs[0::2]), max(xs[1::2]))
+        out.append(Line(text=parts[8].strip(), bbox=bbox, polygon=poly))  # type: ignore[arg-type]
+    return out
+
+
+def amount(text: str) -> float | None:
+    m = re.search(r"\d[\d,]*\.\d{1,2}|\d+", text.replace(" ", ""))
+    if not m:
+        return None
+    try:
+        return float(m.group().replace(",", ""))
+    except ValueError:
+        return None
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text).upper()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "sroie-dev")
+    ap.add_argument("--show", type=int, default=0, help="print the pairs of this many receipts")
+    ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
+    args = ap.parse_args(argv)
+    boxes = sorted((args.data / "box").glob("*.csv"))
+    if not boxes:
+        print(f"no receipts under {args.data}/box: pass --data DIR", file=sys.stderr)
+        return 2
+    n = total_hit = total_reachable = date_hit = date_keyed = pairs_n = other_total = 0
+    misses: list[str] = []
+    t0 = time.perf_counter()
+    for k, path in enumerate(boxes):
+        truth = json.loads((args.data / "key" / f"{path.stem}.json").read_text(encoding="utf-8"))
+        lines = load_lines(path)
+        pairs = find_key_values(lines)
+        n += 1
+        pairs_n += len(pairs)
+        want = amount(truth["total"])
+        tot = [p for p in pairs if TOTAL_KEY.match(p.key)]
+        if any(amount(p.value) == want for p in tot):
+            total_hit += 1
+        else:
+            misses.append(path.stem)
+        other_total += sum(1 for p in tot if amount(p.value) != want)
+        if any(TOTAL_KEY.search(ln.text) for ln in lines):
+            total_reachable += 1
+        date = squash(truth["date"])
+        if any("DATE" in p.key.upper() and date in squash(p.value) for p in pairs):
+            date_hit += 1
+        if any("DATE" in ln.text.upper() and ":" in ln.text or ln.text.upper().strip() == "DATE" for ln in lines):
+            date_keyed += 1
+        if k < args.show:
+            print(f"== {path.stem}  total={truth['total']!r} date={truth['date']!r}")
+            for p in pairs:
+                print(f"   [{p.kind:8}] {p.key!r} -> {p.value!r}")
+    dt = time.perf_counter() - t0
+    res = {
+        "receipts": n,
+        "total_found": total_hit,
+        "total_found_pct": round(100 * total_hit / n, 1),
+        "receipts_with_total_label": total_reachable,
+        "date_found": date_hit,
+        "date_found_pct": round(100 * date_hit / n, 1),
+        "receipts_with_date_label": date_keyed,
+        "pairs": pairs_n,
+        "total_like_pairs_other_amount": other_total,
+        "seconds": round(dt, 3),
+    }
+    print(f"total: {total_hit}/{n} receipts ({res['total_found_pct']} %); "
+          f"{total_reachable} have a total-like label line")
+    print(f"date:  {date_hit}/{n} receipts ({res['date_found_pct']} %); {date_keyed} have a DATE label")
+    print(f"pairs: {pairs_n} ({pairs_n / n:.1f} per receipt); total-like pairs with another amount: {other_total}")
+    print(f"time:  {dt:.2f} s ({1000 * dt / n:.1f} ms per receipt)")
+    print(f"total missed: {' '.join(misses)}")
+    if args.json:
+        args.json.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

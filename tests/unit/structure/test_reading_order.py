@@ -1,0 +1,303 @@
+"""chatocr.structure.reading_order: region order, headers/footers, paragraphs, lines into regions."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatocr.document import Line
+from chatocr.structure.reading_order import (
+    RunningHeaderDetector,
+    assign_lines_to_regions,
+    cluster_orphans,
+    group_paragraphs,
+    is_page_number,
+    join_lines,
+    margin_role,
+    mark_headers_footers,
+    xy_cut_order,
+)
+
+W, H = 600.0, 800.0
+
+
+def order(named: dict[str, tuple[float, float, float, float]], w: float = W, h: float = H) -> list[str]:
+    names = list(named)
+    return [names[i] for i in xy_cut_order([named[n] for n in names], page_width=w, page_height=h)]
+
+
+# -- xy_cut_order ---------------------------------------------------------------------------------
+
+
+def test_empty_and_single():
+    assert xy_cut_order([], page_width=W, page_height=H) == []
+    assert xy_cut_order([(0, 0, 10, 10)], page_width=W, page_height=H) == [0]
+
+
+def test_bad_page_size():
+    with pytest.raises(ValueError, match="page size"):
+        xy_cut_order([(0, 0, 1, 1)], page_width=0, page_height=H)
+
+
+def test_two_columns_read_column_by_column():
+    page = {
+        "R2": (310, 300, 550, 500), "L1": (50, 100, 290, 280), "R1": (310, 100, 550, 280),
+        "L2": (50, 300, 290, 500), "L3": (50, 520, 290, 700),
+    }
+    # the columns' gaps line up at y=290: still left column first
+    assert order(page) == ["L1", "L2", "L3", "R1", "R2"]
+
+
+def test_title_two_columns_footer_and_header():
+    page = {
+        "footer": (280, 760, 320, 775),
+        "R1": (310, 100, 550, 400), "L1": (50, 100, 290, 250), "L2": (50, 260, 290, 400),
+        "title": (50, 40, 550, 80),
+        "head_right": (500, 10, 550, 25), "head_left": (50, 10, 200, 25),
+        "foot_left": (50, 760, 200, 775),
+    }
+    assert order(page) == ["head_left", "head_right", "title", "L1", "L2", "R1", "foot_left", "footer"]
+
+
+def test_header_band_not_merged_into_columns():
+    # a header left and a page number right leave the gutter free; they still come first, not at
+    # the tops of the two columns
+    page = {"L": (50, 100, 290, 700), "R": (310, 100, 550, 700), "hl": (50, 20, 250, 35), "hr": (520, 20, 550, 35)}
+    assert order(page) == ["hl", "hr", "L", "R"]
+
+
+def test_full_width_table_between_two_column_sections():
+    page = {
+        "L1": (50, 100, 290, 200), "L2": (50, 210, 290, 300), "R1": (310, 100, 550, 300),
+        "table": (50, 320, 550, 450),
+        "L3": (50, 470, 290, 700), "R3": (310, 470, 550, 600), "R4": (310, 610, 550, 700),
+    }
+    assert order(page) == ["L1", "L2", "R1", "table", "L3", "R3", "R4"]
+
+
+def test_sidebar_then_main_text():
+    page = {"title": (150, 50, 580, 90), "c2": (370, 100, 580, 700), "side": (20, 50, 120, 750),
+            "c1": (150, 100, 360, 700)}
+    assert order(page) == ["side", "title", "c1", "c2"]
+
+
+def test_left_column_longer_than_right():
+    page = {"L1": (50, 100, 290, 300), "R1": (310, 100, 550, 300), "L2": (50, 320, 290, 500)}
+    assert order(page) == ["L1", "L2", "R1"]
+
+
+def test_single_column_top_to_bottom_and_small_overlaps():
+    page = {"p3": (50, 398, 550, 500), "p1": (50, 100, 550, 202), "p2": (52, 200, 548, 400)}
+    assert order(page) == ["p1", "p2", "p3"]
+
+
+def test_date_top_right_stays_before_letter_body():
+    page = {"dear": (50, 150, 200, 170), "date": (400, 100, 550, 120), "body": (50, 180, 550, 400)}
+    assert order(page) == ["date", "dear", "body"]
+
+
+def test_overlapping_regions_fall_back_to_rows():
+    page = {"b": (100, 100, 300, 200), "a": (0, 90, 200, 190), "c": (50, 150, 250, 260)}
+    assert sorted(order(page)) == ["a", "b", "c"]  # no cut exists: a defined order, every box once
+
+
+# -- page numbers, headers, footers ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["3", "- 3 -", "Page 3", "page 3 of 10", "3 / 10", "3 of 10", "iv", "第3页",
+                                  "第 3 页 共 10 页", "[12]", "p. 7", "— 12 —"])
+def test_page_numbers(text):
+    assert is_page_number(text)
+
+
+@pytest.mark.parametrize("text", ["", "Chapter 3", "MIX", "I", "2019 Annual Report", "3.5 million", "Total 3"])
+def test_not_page_numbers(text):
+    assert not is_page_number(text)
+
+
+def test_margin_role_single_page():
+    assert margin_role((290, 770, 310, 785), "3", page_height=H) == "footer"
+    assert margin_role((290, 10, 310, 25), "- 3 -", page_height=H) == "header"
+    assert margin_role((290, 400, 310, 415), "3", page_height=H) is None  # a "3" in the body
+    assert margin_role((50, 770, 300, 785), "Thank you", page_height=H) is None
+
+
+def test_running_headers_across_three_pages():
+    pages = [
+        [((50, 10, 300, 25), "Annual Report 2019 – Chapter 1"), ((50, 100, 550, 700), "Body one"),
+         ((280, 770, 320, 785), "1"), ((400, 770, 550, 785), "ACME Corp. confidential")],
+        [((50, 11, 300, 26), "Annual Report 2019 – Chapter 2"), ((50, 100, 550, 700), "Body two"),
+         ((280, 770, 320, 785), "Page 2"), ((400, 771, 550, 786), "ACME Corp. confidential")],
+        [((50, 10, 300, 25), "Annual Report 2019 – Chapter 3"), ((50, 100, 550, 700), "Body one"),
+         ((400, 770, 550, 785), "ACME Corp. confidential")],
+    ]
+    marks = mark_headers_footers(pages, [(W, H)] * 3)
+    assert marks == [
+        ["header", None, "footer", "footer"],
+        ["header", None, "footer", "footer"],
+        ["header", None, "footer"],
+    ]
+
+
+def test_detector_streams_and_backfills():
+    det = RunningHeaderDetector()
+    first = det.observe([((50, 10, 300, 25), "Journal of Things"), ((50, 100, 550, 700), "body")], W, H)
+    assert first == [None, None]  # nothing to compare with yet
+    second = det.observe([((50, 10, 300, 25), "Journal of Things"), ((50, 100, 550, 700), "other")], W, H)
+    assert second == ["header", None]
+    assert det.backfill() == [(0, 0, "header")]  # the first page's copy, for a caller that still holds it
+    third = det.observe([((50, 10, 300, 25), "Journal of Things")], W, H)
+    assert third == ["header"] and det.backfill() == []
+    assert det.pages_seen == 3
+
+
+def test_mirrored_headers_on_even_and_odd_pages():
+    left, right = (40, 10, 240, 25), (360, 10, 560, 25)
+    pages = [[(left, "Smith et al.")], [(right, "Smith et al.")], [(left, "Smith et al.")]]
+    assert mark_headers_footers(pages, [(W, H)] * 3) == [["header"], ["header"], ["header"]]
+
+
+def test_repeated_body_text_and_moved_text_are_not_headers():
+    pages = [[((50, 300, 550, 320), "Summary")], [((50, 300, 550, 320), "Summary")]]
+    assert mark_headers_footers(pages, [(W, H)] * 2) == [[None], [None]]
+    moved = [[((50, 10, 300, 25), "Draft")], [((50, 50, 300, 65), "Draft")]]
+    assert mark_headers_footers(moved, [(W, H)] * 2) == [[None], [None]]
+
+
+def test_ocr_slip_in_running_header_still_matches():
+    pages = [[((50, 10, 400, 25), "Quarterly Financial Statement")], [((50, 10, 400, 25), "Quarterly Financia1 Statement")]]
+    assert mark_headers_footers(pages, [(W, H)] * 2) == [["header"], ["header"]]
+
+
+# -- paragraphs -----------------------------------------------------------------------------------
+
+
+def lines_of(rows: list[tuple[float, float, str]], h: float = 20, pitch: float = 26) -> list[Line]:
+    """One line per (x0, extra gap before, text), 9 px per character; y advances by ``pitch`` plus the gap."""
+    out, y = [], 100.0
+    for x0, gap, text in rows:
+        y += gap
+        out.append(Line(text=text, bbox=(x0, y, x0 + 9.0 * len(text), y + h)))
+        y += pitch
+    return out
+
+
+FULL = "lorem ipsum dolor sit amet consectetur adipiscing"  # 50 characters: a full line, 450 px
+
+
+def test_paragraphs_split_at_larger_spacing():
+    ls = lines_of([(50, 0, FULL), (50, 0, FULL), (50, 0, FULL + " end."), (50, 18, FULL), (50, 0, FULL)])
+    assert group_paragraphs(ls) == [[0, 1, 2], [3, 4]]
+
+
+def test_paragraphs_split_at_first_line_indent():
+    ind = FULL[:-4]  # indented by 36 px, ends at the same right edge
+    ls = lines_of([(86, 0, ind), (50, 0, FULL), (50, 0, FULL), (86, 0, ind), (50, 0, FULL)])
+    assert group_paragraphs(ls) == [[0, 1, 2], [3, 4]]
+
+
+def test_paragraphs_split_after_short_last_line():
+    ls = lines_of([(50, 0, FULL), (50, 0, "short end."), (50, 0, FULL), (50, 0, FULL)])
+    assert group_paragraphs(ls) == [[0, 1], [2, 3]]
+
+
+def test_ragged_right_text_stays_one_paragraph():
+    # each line stops where the next line's first word would not have fitted: wrapping, not a paragraph end
+    ls = lines_of([
+        (50, 0, "lorem ipsum dolor sit amet consectetur"),  # 38 chars: 12 left, next word needs 13
+        (50, 0, "adipiscing elit sed do eiusmod tempor"),  # 37 chars: 13 left, next word needs 14
+        (50, 0, "incididunt ut labore et dolore magna"),  # 36 chars
+        (50, 0, "exercitation ullamco laboris nisi ut aliquip ex"),
+    ])
+    assert group_paragraphs(ls) == [[0, 1, 2, 3]]
+
+
+def test_bullets_start_list_items_with_indented_continuations():
+    ls = lines_of([
+        (50, 0, "Intro line that runs on for quite a while here:"),
+        (50, 0, "• first item " + "x" * 40), (68, 0, "continues here " + "x" * 30),
+        (50, 0, "- second item"), (50, 0, "1. third item " + "x" * 40), (68, 0, "and more " + "x" * 30),
+        (50, 0, "2) fourth"),
+    ])
+    assert group_paragraphs(ls) == [[0], [1, 2], [3], [4, 5], [6]]
+
+
+def test_heading_inside_region_is_its_own_paragraph():
+    ls = lines_of([(50, 0, FULL), (50, 0, FULL)])
+    big = Line(text="A Heading Line", bbox=(50, 160, 400, 196))
+    assert group_paragraphs([*ls, big, Line(text=FULL, bbox=(50, 206, 500, 226))]) == [[0, 1], [2], [3]]
+
+
+def test_centred_lines_are_not_split_by_indent():
+    ls = lines_of([(120, 0, "a centred title line"), (80, 0, "that wraps onto a second longer"), (140, 0, "and a third")])
+    assert group_paragraphs(ls) == [[0, 1, 2]]
+
+
+def test_boxes_on_one_row_form_one_line_of_a_paragraph():
+    ls = [Line(text="left half", bbox=(50, 100, 250, 120)), Line(text="right half", bbox=(260, 101, 500, 121)),
+          Line(text=FULL, bbox=(50, 126, 500, 146))]
+    assert group_paragraphs(ls) == [[0, 1, 2]]
+    assert group_paragraphs([]) == []
+
+
+# -- join_lines -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "text"),
+    [
+        (["inter-", "national"], "international"),
+        (["an e-", "mail"], "an e-mail"),
+        (["self-", "aware"], "self-aware"),
+        (["Anglo-", "Saxon"], "Anglo-Saxon"),
+        (["COVID-", "19"], "COVID-19"),
+        (["state-of-the-", "art"], "state-of-the-art"),
+        (["pages 12-", "15"], "pages 12-15"),
+        (["soft\u00ad", "ware"], "software"),
+        (["it is -", "a dash"], "it is - a dash"),
+        (["word—", "word"], "word—word"),
+        (["two  ", "  lines", ""], "two lines"),
+        (["识别文字", "的模型"], "识别文字的模型"),
+        (["模型", "OCR"], "模型OCR"),
+        ([], ""),
+    ],
+)
+def test_join_lines(lines, text):
+    assert join_lines(lines) == text
+
+
+# -- lines into regions ---------------------------------------------------------------------------
+
+
+def test_assign_lines_by_largest_overlap():
+    regions = [(0, 0, 300, 200), (300, 0, 600, 200)]
+    lines = [
+        (10, 10, 200, 30),  # inside 0
+        (250, 50, 400, 70),  # 1/3 in 0, 2/3 in 1
+        (10, 300, 200, 320),  # outside
+        (280, 100, 320, 120),  # half and half: region holding the centre (x=300 is on both edges) → first
+        (100, 190, 200, 230),  # only a quarter inside: below min_overlap
+    ]
+    assert assign_lines_to_regions(lines, regions) == [0, 1, -1, 0, -1]
+    assert assign_lines_to_regions(lines[4:], regions, min_overlap=0.2) == [0]
+
+
+def test_assign_nested_regions_prefers_the_smaller():
+    figure, caption = (0, 0, 500, 500), (50, 400, 450, 480)
+    assert assign_lines_to_regions([(60, 410, 300, 430)], [figure, caption]) == [1]
+    assert assign_lines_to_regions([(60, 410, 300, 430)], []) == [-1]
+    assert assign_lines_to_regions([], [figure]) == []
+    assert assign_lines_to_regions([(60, 410, 60, 430)], [figure, caption]) == [1]  # no area: by centre
+
+
+def test_cluster_orphans_by_proximity():
+    boxes = [
+        (50, 100, 300, 120), (50, 125, 280, 145), (310, 100, 400, 120),  # a block with a split row
+        (50, 400, 300, 420),  # far below: its own block
+        (450, 100, 580, 120),  # far to the right on the same row: its own block
+        (50, 150, 300, 190),  # under the block but twice as tall: a title, separate
+    ]
+    groups = cluster_orphans(boxes)
+    assert sorted(map(sorted, groups)) == [[0, 1, 2], [3], [4], [5]]
+    assert groups[0] == [0, 2, 1]  # reading order inside the block
+    assert groups[-1] == [3]  # blocks top to bottom
+    assert cluster_orphans([]) == []
