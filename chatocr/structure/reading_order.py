@@ -51,6 +51,7 @@ Role = Literal["header", "footer"]
 _TOL_X = 0.004  # boxes may overlap by this fraction of the page and still leave a cut between them
 _TOL_Y = 0.002
 _MARGIN = 0.1  # top and bottom bands (fraction of the page height) that hold headers and footers
+_MARGIN_GAP = 0.02  # gap between a header/footer and the body, as a fraction of the page height
 
 
 def xy_cut_order(bboxes: Sequence[BBox], *, page_width: float, page_height: float) -> list[int]:
@@ -62,8 +63,9 @@ def xy_cut_order(bboxes: Sequence[BBox], *, page_width: float, page_height: floa
     still read column by column), and bands are read top to bottom.  A set of regions
     that forms one band is split into columns at the horizontal gaps and read left to
     right.  A full-width title, table or figure blocks the gutter and so separates the
-    sections above and below it; a thin band in the top or bottom 10 % of the page
-    (header, footer, page number) is never merged into the body.  Regions that overlap
+    sections above and below it; a band in the top or bottom 10 % of the page that a clear
+    gap separates from the body (2 % of the page height, or well over the usual gap
+    between bands) is a header, footer or page number and is never merged into the body.  Regions that overlap
     so that no cut exists fall back to rows top to bottom, left to right.
 
     Boxes may overlap a little (0.4 % of the page width, 0.2 % of its height) and still be
@@ -86,13 +88,16 @@ class _Cutter:
     width: float
     height: float
 
-    def split(self, ids: list[int], axis: int) -> list[list[int]]:
-        """``ids`` in groups separated by gaps along ``axis`` (0: x, columns; 1: y, bands)."""
+    def _shrunk(self, ids: list[int], axis: int) -> tuple[np.ndarray, np.ndarray]:
         lo = self.boxes[ids, axis]
         hi = self.boxes[ids, axis + 2]
         tol = (_TOL_X * self.width) if axis == 0 else (_TOL_Y * self.height)
         shrink = np.minimum(tol, 0.25 * (hi - lo))
-        lo, hi = lo + shrink, hi - shrink
+        return lo + shrink, hi - shrink
+
+    def split(self, ids: list[int], axis: int) -> list[list[int]]:
+        """``ids`` in groups separated by gaps along ``axis`` (0: x, columns; 1: y, bands)."""
+        lo, hi = self._shrunk(ids, axis)
         groups: list[list[int]] = []
         reach = -np.inf
         for k in np.argsort(lo, kind="stable"):
@@ -103,31 +108,51 @@ class _Cutter:
             reach = max(reach, hi[k])
         return groups
 
-    def marginal(self, ids: list[int]) -> bool:
-        y0 = self.boxes[ids, 1].min()
-        y1 = self.boxes[ids, 3].max()
-        return y1 <= _MARGIN * self.height or y0 >= (1 - _MARGIN) * self.height
+    def spans(self, ids: list[int]) -> list[tuple[float, float]]:
+        """The x extents of ``ids`` merged where they touch: one per column."""
+        lo, hi = self._shrunk(ids, 0)
+        return _merge_spans(sorted(zip(lo.tolist(), hi.tolist(), strict=True)))
 
-    def shares_gutter(self, a: list[int], b: list[int]) -> bool:
-        """Whether ``a`` and ``b`` together still split into columns, one of them across a gutter."""
-        cols = self.split(a + b, 0)
-        if len(cols) < 2:
-            return False
-        col_of = {i: k for k, col in enumerate(cols) for i in col}
-        return len({col_of[i] for i in a}) > 1 or len({col_of[i] for i in b}) > 1
+    def marginal(self, bands: list[list[int]]) -> list[bool]:
+        """Which bands are headers or footers: in the top/bottom margin zone, and cut off from
+        the body by a clear gap (2 % of the page, or 1.8 times the usual gap between bands but
+        at least 0.8 % of the page), so body lines near the edge stay body."""
+        y0 = [float(self.boxes[b, 1].min()) for b in bands]
+        y1 = [float(self.boxes[b, 3].max()) for b in bands]
+        usual = statistics.median(y0[k + 1] - y1[k] for k in range(len(bands) - 1))
+        gap = min(_MARGIN_GAP * self.height, max(1.8 * usual, 0.4 * _MARGIN_GAP * self.height))
+        top = [v <= _MARGIN * self.height for v in y1]
+        bottom = [v >= (1 - _MARGIN) * self.height for v in y0]
+        out = [False] * len(bands)
+        for k in range(len(bands)):
+            if top[k]:
+                m = next((j for j in range(k + 1, len(bands)) if not top[j]), None)
+                out[k] = m is not None and max(y0[j + 1] - y1[j] for j in range(k, m)) >= gap
+            elif bottom[k]:
+                m = next((j for j in range(k - 1, -1, -1) if not bottom[j]), None)
+                out[k] = m is not None and max(y0[j + 1] - y1[j] for j in range(m, k)) >= gap
+        return out
 
     def order(self, ids: list[int]) -> list[int]:
         if len(ids) <= 1:
             return ids
         bands = self.split(ids, 1)
         if len(bands) > 1:
+            # Merge consecutive bands that share a gutter: together they still split into
+            # columns, and one of them lies across the gap (it is a multi-column band).
+            edge = self.marginal(bands)
             groups: list[list[int]] = [bands[0]]
-            for band in bands[1:]:
-                last = groups[-1]
-                if not self.marginal(last) and not self.marginal(band) and self.shares_gutter(last, band):
-                    groups[-1] = last + band
+            spans = [self.spans(bands[0])]
+            for k in range(1, len(bands)):
+                band, own = bands[k], self.spans(bands[k])
+                both = _merge_spans(sorted(spans[-1] + own))
+                if (len(both) > 1 and not edge[k - 1] and not edge[k]
+                        and (_columns_hit(spans[-1], both) > 1 or _columns_hit(own, both) > 1)):
+                    groups[-1] = groups[-1] + band
+                    spans[-1] = both
                 else:
                     groups.append(band)
+                    spans.append(own)
             if len(groups) > 1:
                 return [i for g in groups for i in self.order(g)]
         cols = self.split(ids, 0)
@@ -135,6 +160,22 @@ class _Cutter:
             return [i for c in cols for i in self.order(c)]
         sub = reading_order([self.boxes[i] for i in ids])
         return [ids[k] for k in sub]
+
+
+def _merge_spans(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted intervals merged where they overlap (touching is not a gap)."""
+    out: list[tuple[float, float]] = []
+    for lo, hi in spans:
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _columns_hit(spans: list[tuple[float, float]], columns: list[tuple[float, float]]) -> int:
+    """How many of ``columns`` hold one of ``spans`` (each span lies inside one column)."""
+    return len({next(k for k, (a, b) in enumerate(columns) if a <= lo and hi <= b) for lo, hi in spans})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -545,10 +586,14 @@ def cluster_orphans(line_bboxes: Sequence[BBox]) -> list[list[int]]:
         return i
 
     h = np.maximum(b[:, 3] - b[:, 1], 1e-6)
-    for i in range(n):
-        for j in range(i + 1, n):
+    by_top = np.argsort(b[:, 1], kind="stable")
+    for k, i in enumerate(by_top):
+        # a partner below starts within 0.8 x 1.6 of this line's height under it (see _near)
+        for j in by_top[k + 1:]:
+            if b[j, 1] - b[i, 3] > 1.28 * h[i]:
+                break
             if _near(b[i], b[j], h[i], h[j]):
-                ri, rj = find(i), find(j)
+                ri, rj = find(int(i)), find(int(j))
                 if ri != rj:
                     parent[max(ri, rj)] = min(ri, rj)
     groups: dict[int, list[int]] = {}

@@ -41,6 +41,12 @@ def test_inline_pair_uses_character_edges_when_given():
     (kv,) = find_key_values([ln], char_edges=[edges])
     assert approx_box(kv.key_bbox, (100, 10, 150, 30))
     assert approx_box(kv.value_bbox, (160, 10, 220, 30))  # edges[7]: where "12.30" starts
+    centres = [110, 125, 133, 138, 145, 151, 156, 170, 185, 193, 200, 212]  # one per character
+    (kv,) = find_key_values([ln], char_edges=[centres])
+    assert approx_box(kv.key_bbox, (100, 10, 148, 30))  # half-way between "l" (145) and ":" (151)
+    assert approx_box(kv.value_bbox, (163, 10, 220, 30))  # half-way between " " (156) and "1" (170)
+    (kv,) = find_key_values([ln], char_edges=[[1.0, 2.0]])  # does not match the text: proportional
+    assert approx_box(kv.value_bbox, (170, 10, 220, 30))
     with pytest.raises(ValueError, match="char_edges"):
         find_key_values([ln], char_edges=[])
 

@@ -65,6 +65,23 @@ def test_header_band_not_merged_into_columns():
     assert order(page) == ["hl", "hr", "L", "R"]
 
 
+def two_columns_of_lines(rows: int = 40) -> list[tuple[float, float, float, float]]:
+    """Left column lines 0..rows-1, then the right column's; the last rows reach the bottom 10 %."""
+    widths = [150 + (37 * k) % 110 for k in range(rows)]
+    return [(50.0 + 300 * c, 90.0 + 17 * r, 50.0 + 300 * c + widths[r], 102.0 + 17 * r)
+            for c in range(2) for r in range(rows)]
+
+
+def test_body_lines_near_the_page_edge_stay_in_their_column():
+    boxes = two_columns_of_lines()
+    assert xy_cut_order(boxes, page_width=650, page_height=800) == list(range(80))
+
+
+def test_header_and_footer_lines_close_to_two_columns():
+    boxes = [*two_columns_of_lines(), (50, 10, 250, 22), (500, 10, 550, 22), (50, 775, 200, 788), (500, 775, 550, 788)]
+    assert xy_cut_order(boxes, page_width=650, page_height=800) == [80, 81, *range(80), 82, 83]
+
+
 def test_full_width_table_between_two_column_sections():
     page = {
         "L1": (50, 100, 290, 200), "L2": (50, 210, 290, 300), "R1": (310, 100, 550, 300),
