@@ -94,3 +94,79 @@ class EmbeddingError(ChatOCRError, RuntimeError):
 
 class EmbeddingUnavailable(EmbeddingError, ImportError):
     """The embedding backend cannot run here (PyTorch or transformers not installed)."""
+
+
+# -- LLM layer ------------------------------------------------------------------------------
+# Messages name the backend by its spec string (``openai:gpt-4o-mini``) and never hold an API key.
+
+__all__ += [
+    "LLMError",
+    "LLMSpecError",
+    "NeedsKey",
+    "LLMUnavailable",
+    "LLMNotInstalled",
+    "LLMModelNotFound",
+    "LLMTimeout",
+    "LLMRateLimited",
+    "LLMRequestError",
+    "LLMAuthError",
+    "LLMResponseError",
+    "PromptError",
+]
+
+
+class LLMError(ChatOCRError):
+    """A language model cannot be configured, reached or understood."""
+
+
+class LLMSpecError(LLMError, ValueError):
+    """A backend spec string or an option that chatocr does not accept; the message lists the accepted forms."""
+
+
+class NeedsKey(LLMError):
+    """A hosted backend was asked for without an API key; ``env_var`` names the variable to set."""
+
+    def __init__(self, spec: str, env_var: str) -> None:
+        self.spec = spec
+        self.env_var = env_var
+        super().__init__(f"{spec}: no API key; set the {env_var} environment variable or pass api_key=...")
+
+
+class LLMUnavailable(LLMError):
+    """The model cannot be reached or loaded (connection refused, server errors after retries)."""
+
+
+class LLMNotInstalled(LLMUnavailable, ImportError):
+    """An optional dependency of the backend is missing; the message gives the install command."""
+
+
+class LLMModelNotFound(LLMUnavailable, FileNotFoundError):
+    """A local model directory that does not exist or holds no model."""
+
+
+class LLMTimeout(LLMUnavailable, TimeoutError):
+    """Every attempt timed out; the message gives the timeout and the attempt count."""
+
+
+class LLMRateLimited(LLMUnavailable):
+    """The server kept answering 429 (or asked to wait longer than allowed)."""
+
+
+class LLMRequestError(LLMError):
+    """The server refused the request (4xx other than 429): unknown model, bad parameters, prompt too long."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class LLMAuthError(LLMRequestError, PermissionError):
+    """The server rejected the API key (401/403)."""
+
+
+class LLMResponseError(LLMError, ValueError):
+    """The reply cannot be used: no choices, no text, or no JSON object where one was required."""
+
+
+class PromptError(LLMError, ValueError):
+    """A prompt template is missing, cannot be parsed, or uses a variable that was not given."""
