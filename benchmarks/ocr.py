@@ -140,11 +140,12 @@ def page_text(lines) -> str:
     return "".join("".join(lines[i][0] for i in row) for row in rows)
 
 
-def page_cer(truth, pred) -> tuple[int, int]:
+def page_cer(truth, pred, keep_order: bool = False) -> tuple[int, int]:
+    """(edit distance, truth length); ``keep_order`` takes ``pred``'s own order instead of rows."""
     from rapidfuzz.distance import Levenshtein
 
     t = "".join(page_text(truth).split()).upper()
-    p = "".join(page_text(pred).split()).upper()
+    p = "".join(("".join(s for s, _ in pred) if keep_order else page_text(pred)).split()).upper()
     return Levenshtein.distance(t, p), len(t)
 
 

@@ -87,6 +87,91 @@ def ocr(file: Path, as_json: bool, model: str | None, dpi: int | None, password:
         click.echo(json.dumps({"pages": pages}, ensure_ascii=False))
 
 
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True,
+    help="Output format.",
+)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Write FILE's stem .md/.json (and page PNGs) into this folder instead of printing.")
+@click.option("--visualize", is_flag=True, help="Write one PNG per page with regions, types and reading order.")
+@click.option("--dpi", type=click.IntRange(36, 1200), default=None, help="Render resolution for scanned PDF pages.")
+@click.option("--password", default=None, help="Password of an encrypted PDF.")
+@click.option("--model", default=None, help="OCR model name or path:DIR.")
+@click.option("--ocr-only", is_flag=True, help="OCR every page, even where a PDF has a text layer.")
+@click.option("--no-cache", is_flag=True, help="Parse again even if this file was parsed before.")
+def parse(
+    file: Path, fmt: str, out: Path | None, visualize: bool, dpi: int | None, password: str | None,
+    model: str | None, ocr_only: bool, no_cache: bool,
+) -> None:
+    """Parse FILE into regions, tables, reading order and key-value pairs (Markdown or JSON)."""
+    from .io import page_count, read_source
+    from .options import LoaderOptions, OCROptions, ParserOptions
+    from .structure import DocumentCache, DocumentParser
+
+    read_source(file)  # bad input fails here, before any model loads
+    ocr_update: dict = {}
+    if model:
+        ocr_update["model"] = model
+    loader = {k: v for k, v in (("dpi", dpi), ("password", password)) if v is not None}
+    if loader:
+        ocr_update["loader"] = LoaderOptions(**loader)
+    options = ParserOptions(ocr=OCROptions(**ocr_update), use_text_layer=not ocr_only)
+    parser = DocumentParser(options)
+    total = page_count(file, options.ocr.loader)
+    with _progress(total, f"parsing {file.name}") as progress:
+        if no_cache:
+            doc = parser.parse(file, progress=progress)
+        else:
+            doc = DocumentCache().parse(parser, file, progress=progress)
+    text = doc.to_markdown() if fmt == "markdown" else doc.to_json(indent=None) + "\n"
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        target = out / (file.stem + (".md" if fmt == "markdown" else ".json"))
+        target.write_text(text, encoding="utf-8")
+        click.echo(str(target), err=True)
+    else:
+        click.echo(text, nl=False)
+    if visualize:
+        for path in _visualize(doc, file, out or Path.cwd(), options.ocr.loader):
+            click.echo(str(path), err=True)
+
+
+def _progress(total: int, label: str):
+    """A progress bar on stderr for multi-page files on a terminal; otherwise nothing."""
+    import contextlib
+
+    if total <= 1 or not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    from rich.progress import Progress
+
+    @contextlib.contextmanager
+    def bar():
+        with Progress(transient=True) as p:
+            task = p.add_task(label, total=total)
+            yield lambda done, _total: p.update(task, completed=done)
+
+    return bar()
+
+
+def _visualize(doc, file: Path, folder: Path, loader) -> list[Path]:
+    from PIL import Image
+
+    from .io import iter_pages
+    from .structure.visualize import draw_page
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    view = loader.model_copy(update={"dpi": min(loader.dpi, 150)})
+    for page, img in zip(doc.pages, iter_pages(file, view), strict=False):
+        rgb = Image.fromarray(img.image[:, :, ::-1])
+        path = folder / f"{file.stem}-page-{page.page}.png"
+        draw_page(page, rgb).save(path)
+        paths.append(path)
+    return paths
+
+
 @cli.group()
 def models() -> None:
     """List the OCR models or install one's package."""

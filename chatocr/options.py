@@ -191,3 +191,32 @@ class PageOrientationOptions(_Options):
 
 
 __all__ += ["LayoutOptions", "PageOrientationOptions"]
+
+
+class ParserOptions(_Options):
+    """The document parser (``chatocr.structure.DocumentParser``): which stages run, and their options."""
+
+    ocr: OCROptions = Field(default_factory=OCROptions)
+    layout: LayoutOptions = Field(default_factory=LayoutOptions)
+    table: TableOptions = Field(default_factory=TableOptions)
+    orientation: PageOrientationOptions = Field(default_factory=PageOrientationOptions)
+    use_text_layer: bool = Field(
+        True, description="Read born-digital PDF pages from their text layer (when it is sound) instead of OCR"
+    )
+    min_text_layer_chars: int = Field(
+        1, ge=1, description="A PDF page with fewer text-layer characters than this is OCR'd"
+    )
+    use_layout: bool = Field(True, description="Run the layout model on scanned pages")
+    use_orientation: bool = Field(True, description="Detect pages turned by 90/180/270 degrees and read them upright")
+    tables: bool = Field(True, description="Recognise table structure (cells, spans)")
+    kv: bool = Field(True, description="Find key-value pairs")
+    ocr_images: bool = Field(True, description="OCR large images on born-digital pages (scanned inserts)")
+    min_image_area: float = Field(
+        0.05, ge=0, le=1, description="Images covering less than this share of a born-digital page are not OCR'd"
+    )
+    title_size_ratio: float = Field(
+        1.25, ge=1, description="Text-layer lines this much larger than the body font are titles"
+    )
+
+
+__all__ += ["ParserOptions"]

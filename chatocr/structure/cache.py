@@ -1,0 +1,93 @@
+"""Parsed documents cached on disk by the content hash of their input.
+
+Layout: ``ROOT/<sha[:2]>/<sha>/document-<options digest>.json``.  The folder
+per input is where the layers above keep what belongs to the document (its
+retrieval index), so deleting the folder forgets the document entirely.
+
+Writes are atomic (temporary file + rename): a crash never leaves a half-written
+document, and a file that does not load (truncated by hand, older schema) is
+treated as missing and parsed again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from ..document import SCHEMA_VERSION, Document
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DocumentCache", "default_cache_dir"]
+
+
+def default_cache_dir() -> Path:
+    """``$CHATOCR_CACHE_DIR``, else ``$XDG_CACHE_HOME/chatocr``, else ``~/.cache/chatocr``."""
+    env = os.environ.get("CHATOCR_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "chatocr"
+
+
+class DocumentCache:
+    """Parsed documents on disk, keyed by input SHA-256 and parser options."""
+
+    def __init__(self, root: str | os.PathLike | None = None) -> None:
+        self.root = Path(root) if root is not None else default_cache_dir() / "documents"
+
+    def folder(self, sha256: str) -> Path:
+        """The folder that holds everything cached for one input."""
+        if len(sha256) < 16 or not all(c in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256
+
+    def path(self, sha256: str, digest: str) -> Path:
+        return self.folder(sha256) / f"document-{digest}-v{SCHEMA_VERSION}.json"
+
+    def get(self, sha256: str, digest: str) -> Document | None:
+        p = self.path(sha256, digest)
+        try:
+            data = p.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            log.warning("cache: cannot read %s (%s); parsing again", p, e)
+            return None
+        try:
+            return Document.from_json(data)
+        except ValueError as e:
+            log.warning("cache: %s does not load (%s); parsing again", p, str(e).splitlines()[0])
+            return None
+
+    def put(self, doc: Document, digest: str) -> Path:
+        p = self.path(doc.sha256, digest)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=p.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(doc.to_json().encode("utf-8"))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, p)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return p
+
+    def parse(self, parser, source, *, progress=None) -> Document:
+        """``parser.parse(source)``, or the cached result of an earlier parse of the same bytes."""
+        from .parser import source_digest
+
+        sha, _, _, _ = source_digest(source)
+        digest = parser.options_digest()
+        doc = self.get(sha, digest)
+        if doc is not None:
+            log.debug("cache hit for %s", sha[:16])
+            return doc
+        doc = parser.parse(source, progress=progress)
+        self.put(doc, digest)
+        return doc

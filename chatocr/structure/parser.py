@@ -1,0 +1,586 @@
+"""Parse a PDF or image into a ``Document``: PP-StructureV3's stages, page by page.
+
+Born-digital PDF pages are read from their text layer (fast and exact); image
+regions on them are OCR'd.  Scanned pages and pages whose text layer is broken
+go through page orientation → OCR → layout regions → tables → paragraphs.
+Every page then gets reading order across columns and key–value pairs.
+
+Pages stream: at most one page image is in memory, so a 500-page PDF parses in
+the memory of one page.  Models load on first use, so a born-digital PDF never
+loads the OCR models at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from .._memory import release_memory
+from ..document import Block, BlockType, Document, KeyValue, Line, Page, Table
+from ..errors import UnreadableDocument
+from ..io import image_pages, open_pdf, read_source, render_pdf_page
+from ..io.loader import PageImage, _from_array
+from ..io.textlayer import TextLayer, read_text_layer
+from ..options import ParserOptions
+from ..types import BBox
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DocumentParser", "parse", "source_digest"]
+
+Progress = Callable[[int, int], None]  # (pages done, pages total)
+
+_MARGIN_TYPES: frozenset[str] = frozenset({"header", "footer"})
+
+
+def source_digest(source: str | PathLike | bytes | np.ndarray) -> tuple[str, bytes | None, str, str | None]:
+    """(sha256, bytes, name, format) of a source; arrays hash their pixels."""
+    if isinstance(source, np.ndarray):
+        h = hashlib.sha256()
+        h.update(str(source.shape).encode() + str(source.dtype).encode())
+        h.update(np.ascontiguousarray(source).tobytes())
+        return h.hexdigest(), None, "<array>", "array"
+    data, name, fmt = read_source(source)
+    return hashlib.sha256(data).hexdigest(), data, name, fmt
+
+
+@dataclass(slots=True)
+class _Region:
+    """A region being built, in working coordinates (upright image pixels or PDF points)."""
+
+    type: str
+    bbox: BBox
+    score: float = 1.0
+    lines: list[Line] | None = None
+    table: Table | None = None
+
+
+def _union(boxes: Sequence[BBox]) -> BBox:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _inside(inner: BBox, outer: BBox, frac: float = 0.5) -> bool:
+    """At least ``frac`` of ``inner``'s area lies in ``outer``."""
+    ix = max(0.0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
+    iy = max(0.0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
+    area = max(1e-6, (inner[2] - inner[0]) * (inner[3] - inner[1]))
+    return ix * iy / area >= frac
+
+
+class DocumentParser:
+    """PDF / image → ``Document``.  Stages are created on first use and reused.
+
+    >>> parser = DocumentParser()
+    >>> doc = parser.parse("invoice.pdf")
+    >>> print(doc.to_markdown())
+    """
+
+    def __init__(
+        self,
+        options: ParserOptions | None = None,
+        *,
+        ocr=None,
+        layout=None,
+        tables=None,
+        orientation=None,
+    ) -> None:
+        self.options = options or ParserOptions()
+        self._ocr = ocr
+        self._layout = layout
+        self._tables = tables
+        self._orientation = orientation
+
+    # -- stages, loaded lazily --------------------------------------------------------------
+    @property
+    def ocr(self):
+        if self._ocr is None:
+            from ..ocr import OCREngine
+
+            self._ocr = OCREngine(self.options.ocr)
+        return self._ocr
+
+    @property
+    def layout(self):
+        if self._layout is None:
+            from .layout import LayoutAnalyzer
+
+            self._layout = LayoutAnalyzer(self.options.layout, engine=self.options.ocr.engine)
+        return self._layout
+
+    @property
+    def tables(self):
+        if self._tables is None:
+            from .tables import TableRecognizer
+
+            self._tables = TableRecognizer(self.options.table, engine=self.options.ocr.engine)
+        return self._tables
+
+    @property
+    def orientation(self):
+        if self._orientation is None:
+            from .orientation import PageOrientationClassifier
+
+            self._orientation = PageOrientationClassifier(
+                self.options.orientation, engine=self.options.ocr.engine, ocr=self.ocr
+            )
+        return self._orientation
+
+    # -- documents --------------------------------------------------------------------------
+    def parse(self, source, *, progress: Progress | None = None) -> Document:
+        """Parse every page of ``source`` (path, bytes or BGR array)."""
+        sha, data, name, fmt = source_digest(source)
+        pages = tuple(self._iter_pages(source, data, name, fmt, progress))
+        return Document(
+            id=sha[:16],
+            name=Path(name).name if name and not name.startswith("<") else "",
+            sha256=sha,
+            pages=pages,
+            meta={"parser": f"chatocr {__version__}", "options": self.options_digest()},
+        )
+
+    def iter_pages(self, source, *, progress: Progress | None = None) -> Iterator[Page]:
+        """The pages of ``source`` one at a time (for streaming very long documents)."""
+        _, data, name, fmt = source_digest(source)
+        yield from self._iter_pages(source, data, name, fmt, progress)
+
+    def options_digest(self) -> str:
+        """A short hash of the options that change the parse (for cache keys)."""
+        dump = self.options.model_dump_json(exclude={"ocr": {"engine"}})
+        return hashlib.sha256(dump.encode()).hexdigest()[:12]
+
+    def _iter_pages(self, source, data, name, fmt, progress) -> Iterator[Page]:
+        yield from self._mark_running(self._raw_pages(source, data, name, fmt, progress))
+
+    def _raw_pages(self, source, data, name, fmt, progress) -> Iterator[Page]:
+        if fmt == "array":
+            img = _from_array(source, self.options.ocr.loader)
+            yield self._scanned_page(img, name)
+            if progress:
+                progress(1, 1)
+            return
+        if fmt == "pdf":
+            yield from self._pdf_pages(data, name, progress)
+            return
+        done = 0
+        for img in image_pages(data, name, fmt, self.options.ocr.loader):
+            page = self._scanned_page(img, name)
+            del img
+            release_memory()
+            done += 1
+            if progress:
+                progress(done, 0)
+            yield page
+
+    def _pdf_pages(self, data, name, progress) -> Iterator[Page]:
+        loader = self.options.ocr.loader
+        with open_pdf(data, name, loader) as doc:
+            total = doc.page_count
+            for i in range(total):
+                try:
+                    pdf_page = doc.load_page(i)
+                    layer = read_text_layer(pdf_page) if self.options.use_text_layer else None
+                except Exception as e:  # PyMuPDF raises plain RuntimeErrors on broken pages
+                    raise UnreadableDocument(name, f"cannot read PDF page {i + 1} ({e})") from e
+                if layer is not None and layer.chars and not layer.reliable:
+                    log.info("%s: page %d: text layer not used, OCR instead: %s", name, i + 1, layer.reason)
+                if layer is not None and layer.reliable and layer.chars >= self.options.min_text_layer_chars:
+                    page = self._digital_page(doc, i, pdf_page, layer, name)
+                else:
+                    img = render_pdf_page(doc, i, name, loader)
+                    page = self._scanned_page(img, name)
+                    del img
+                del pdf_page
+                release_memory()
+                if progress:
+                    progress(i + 1, total)
+                yield page
+
+    # -- born-digital pages -------------------------------------------------------------
+    def _digital_page(self, doc, index: int, pdf_page, layer: TextLayer, name: str) -> Page:
+        from .tables import pdf_tables
+
+        o = self.options
+        rect = pdf_page.rect
+        width, height = float(rect.width), float(rect.height)
+        lines = [
+            Line(text=ln.text, bbox=_clip(ln.bbox, width, height), source="text_layer")
+            for ln in layer.lines
+        ]
+        meta = {id(line): tl for line, tl in zip(lines, layer.lines, strict=True)}
+        source = "text_layer"
+        # Images with text in them (a scanned insert, a screenshot): OCR them.
+        ocr_lines: list[Line] = []
+        if o.ocr_images:
+            for box in layer.images:
+                if (box[2] - box[0]) * (box[3] - box[1]) < o.min_image_area * width * height:
+                    continue
+                ocr_lines += self._ocr_clip(doc, index, box, name, lines)
+        if ocr_lines:
+            source = "mixed"
+        regions: list[_Region] = []
+        if o.tables:
+            try:
+                found = pdf_tables(pdf_page)
+            except Exception as e:  # table finding is an aid; a failure leaves the text as text
+                log.warning("%s: page %d: table detection failed (%s)", name, index + 1, e)
+                found = []
+            for bbox, table in found:
+                regions.append(_Region("table", tuple(map(float, bbox)), 1.0, [], table))
+        rest: list[Line] = []
+        for ln in lines:
+            home = next((r for r in regions if _inside(ln.bbox, r.bbox)), None)
+            if home is not None:
+                home.lines.append(ln)
+            else:
+                rest.append(ln)
+        # Text-layer blocks are paragraphs; type them by font size, weight and position.
+        by_block: dict[int, list[Line]] = {}
+        for ln in rest:
+            by_block.setdefault(meta[id(ln)].block, []).append(ln)
+        body = layer.body_size or 10.0
+        for blines in by_block.values():
+            tls = [meta[id(ln)] for ln in blines]
+            size = max(t.size for t in tls)
+            text_len = sum(len(t.text) for t in tls)
+            btype: BlockType = "text"
+            if size >= body * o.title_size_ratio and text_len <= 200:
+                btype = "title"
+            elif all(t.bold for t in tls) and len(tls) <= 2 and text_len <= 120 and size >= body:
+                btype = "title"
+            for para in _split_paragraphs(blines):
+                regions.append(_Region(btype, _union([ln.bbox for ln in para]), 1.0, para))
+        for ln in ocr_lines:
+            regions.append(_Region("text", ln.bbox, ln.score, [ln]))
+        if ocr_lines:
+            regions = _regroup_ocr_regions(regions)
+        return self._assemble(index + 1, width, height, "pt", 0, source, regions)
+
+    def _ocr_clip(self, doc, index: int, box: BBox, name: str, existing: list[Line]) -> list[Line]:
+        """OCR one image region of a PDF page; lines already in the text layer are skipped."""
+        img = render_pdf_page(doc, index, name, self.options.ocr.loader, clip=box)
+        raw = self.ocr.read_image(img.image)
+        out = []
+        for quad, text, score in zip(raw.quads, raw.texts, raw.scores, strict=True):
+            q = quad * img.scale + np.array([box[0], box[1]], dtype=np.float32)
+            bbox = (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
+            if any(_inside(bbox, e.bbox, 0.6) for e in existing):
+                continue
+            out.append(Line(text=text, bbox=bbox, score=min(1.0, max(0.0, float(score))), source="ocr"))
+        return out
+
+    # -- scanned pages ------------------------------------------------------------------------
+    def _scanned_page(self, img: PageImage, name: str) -> Page:
+        from .orientation import box_to_original, quad_to_original, upright
+
+        o = self.options
+        image = img.image
+        angle, turn_score = 0, 1.0
+        if o.use_orientation:
+            res = self.orientation(image)
+            angle, turn_score = int(res.angle), float(res.score)
+            image = upright(image, angle) if angle else image
+        h, w = image.shape[:2]
+        raw = self.ocr.read_image(image)
+        lines = [
+            Line(
+                text=text,
+                bbox=(float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max())),
+                polygon=tuple((float(x), float(y)) for x, y in q),
+                score=min(1.0, max(0.0, float(score))),
+            )
+            for q, text, score in zip(raw.quads, raw.texts, raw.scores, strict=True)
+        ]
+        regions = self._regions_from_image(image, lines) if o.use_layout else _text_regions(lines)
+        width, height = img.width, img.height
+        page = self._assemble(img.page, width, height, img.unit, angle, "ocr" if lines else "empty", regions,
+                              working=(w, h))
+        # Back from the upright working image to the page as stored, in output units.
+        s = img.scale
+
+        def fbox(b: BBox) -> BBox:
+            x0, y0, x1, y1 = box_to_original(b, angle, (w, h)) if angle else b
+            return _clip((x0 * s, y0 * s, x1 * s, y1 * s), width, height)
+
+        def fpoly(p):
+            pts = quad_to_original(p, angle, (w, h)) if angle else p
+            return tuple((float(x) * s, float(y) * s) for x, y in pts)
+
+        page = _map_boxes(page, fbox, fpoly)
+        log.debug("%s: page %d: %d lines, turned %d (%.2f)", name, img.page, len(lines), angle, turn_score)
+        return page
+
+    def _regions_from_image(self, image: np.ndarray, lines: list[Line]) -> list[_Region]:
+        from .reading_order import assign_lines_to_regions, cluster_orphans
+
+        o = self.options
+        found = self.layout(image)
+        regions = [_Region(r.type, tuple(map(float, r.bbox)), float(r.score), []) for r in found]
+        # Tables first: their lines belong to the table.
+        table_regions = [r for r in regions if r.type == "table"]
+        other = [r for r in regions if r.type != "table"]
+        line_boxes = [ln.bbox for ln in lines]
+        free = list(range(len(lines)))
+        if table_regions:
+            owner = assign_lines_to_regions(line_boxes, [r.bbox for r in table_regions])
+            free = [i for i in free if owner[i] < 0]
+            for k, r in enumerate(table_regions):
+                r.lines = [lines[i] for i in range(len(lines)) if owner[i] == k]
+                if o.tables and r.lines:
+                    r.table = self._recognize_table(image, r)
+        if other and free:
+            owner = assign_lines_to_regions([line_boxes[i] for i in free], [r.bbox for r in other])
+            for j, i in enumerate(free):
+                if owner[j] >= 0:
+                    other[owner[j]].lines.append(lines[i])
+            free = [i for j, i in enumerate(free) if owner[j] < 0]
+        out: list[_Region] = list(table_regions)
+        for r in other:
+            if not r.lines:
+                if r.type in ("figure", "table"):
+                    out.append(r)
+                continue
+            if r.type in ("text", "reference", "list"):
+                for para in _split_paragraphs(r.lines):
+                    out.append(_Region(r.type, _union([ln.bbox for ln in para]), r.score, para))
+            else:
+                out.append(r)
+        if free:
+            for group in cluster_orphans([line_boxes[i] for i in free]):
+                glines = [lines[free[g]] for g in group]
+                out.append(_Region("text", _union([ln.bbox for ln in glines]), 0.5, glines))
+        return out
+
+    def _recognize_table(self, image: np.ndarray, region: _Region) -> Table | None:
+        h, w = image.shape[:2]
+        pad = 4
+        x0, y0 = max(0, int(region.bbox[0]) - pad), max(0, int(region.bbox[1]) - pad)
+        x1, y1 = min(w, int(np.ceil(region.bbox[2])) + pad), min(h, int(np.ceil(region.bbox[3])) + pad)
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return None
+        crop = image[y0:y1, x0:x1]
+        local = [ln.model_copy(update={"bbox": _shift(ln.bbox, -x0, -y0), "polygon": None}) for ln in region.lines]
+        table = self.tables(crop, local)
+        if table is None:
+            return None
+        return table.model_copy(
+            update={"cells": tuple(c.model_copy(update={"bbox": _shift(c.bbox, x0, y0) if c.bbox else None})
+                                   for c in table.cells)}
+        )
+
+    # -- every page ---------------------------------------------------------------------------
+    def _assemble(
+        self,
+        number: int,
+        width: float,
+        height: float,
+        unit: str,
+        angle: int,
+        source: str,
+        regions: list[_Region],
+        working: tuple[float, float] | None = None,
+    ) -> Page:
+        """Order regions, find key–value pairs, and build the page (working coordinates)."""
+        from .kv import find_key_values, table_key_values
+        from .reading_order import xy_cut_order
+
+        ww, wh = working or (width, height)
+        regions = [r for r in regions if r.lines or r.table is not None or r.type == "figure"]
+        heads = [r for r in regions if r.type == "header"]
+        feet = [r for r in regions if r.type == "footer"]
+        body = [r for r in regions if r.type not in _MARGIN_TYPES]
+        order = xy_cut_order([r.bbox for r in body], page_width=ww, page_height=wh) if body else []
+        heads.sort(key=lambda r: (r.bbox[1], r.bbox[0]))
+        feet.sort(key=lambda r: (r.bbox[1], r.bbox[0]))
+        ordered = heads + [body[i] for i in order] + feet
+        # Key–value pairs over the page's running text (a receipt's key and value often sit
+        # in different layout regions), attached to the block that holds the key.
+        all_lines = [ln for r in ordered if r.table is None for ln in (r.lines or ())]
+        pairs: list[KeyValue] = find_key_values(all_lines) if self.options.kv and all_lines else []
+        titles = [ln.bbox for r in ordered if r.type == "title" for ln in (r.lines or ())]
+        pairs = [p for p in pairs if not any(_inside(p.key_bbox, t, 0.5) for t in titles)]
+        blocks: list[Block] = []
+        for k, r in enumerate(ordered):
+            rl = tuple(r.lines or ())
+            kv: list[KeyValue] = [p for p in pairs if any(_inside(p.key_bbox, ln.bbox, 0.5) for ln in rl)]
+            if r.table is not None:
+                text = _table_text(r.table)
+                if self.options.kv:
+                    kv += table_key_values(r.table)
+            else:
+                text = _join([ln.text for ln in rl])
+            blocks.append(
+                Block(
+                    id=f"p{number}-b{k}",
+                    type=r.type,  # type: ignore[arg-type]
+                    bbox=r.bbox,
+                    text=text,
+                    lines=rl,
+                    table=r.table,
+                    kv=tuple(kv),
+                    score=min(1.0, max(0.0, r.score)),
+                )
+            )
+        return Page(
+            page=number,
+            width=float(width),
+            height=float(height),
+            unit=unit,  # type: ignore[arg-type]
+            orientation=angle,  # type: ignore[arg-type]
+            source=source if blocks else "empty",  # type: ignore[arg-type]
+            blocks=tuple(blocks),
+        )
+
+    def _mark_running(self, pages: Iterator[Page]) -> Iterator[Page]:
+        """Mark running headers/footers: text repeated in the margins of nearby pages.
+
+        A page is held back until ``window`` later pages have been seen (pages
+        are small; their images are long gone), so the first page of a run is
+        marked too.
+        """
+        from collections import deque
+
+        from .reading_order import RunningHeaderDetector
+
+        window = 4
+        det = RunningHeaderDetector(window=window)
+        held: deque[tuple[int, Page, list]] = deque()
+        for n, page in enumerate(pages):
+            roles = det.observe([(b.bbox, b.text) for b in page.blocks], page.width, page.height)
+            held.append((n, page, roles))
+            for k, item, role in det.backfill():
+                for m, _, r in held:
+                    if m == k:
+                        r[item] = role
+            while len(held) > window:
+                _, p, r = held.popleft()
+                yield _relabel(p, r)
+        while held:
+            _, p, r = held.popleft()
+            yield _relabel(p, r)
+
+
+def _relabel(page: Page, roles: list) -> Page:
+    """Blocks marked header/footer become so (titles stay titles) and move to the page's ends."""
+    if not any(roles):
+        return page
+    blocks = [
+        b.model_copy(update={"type": m}) if m and b.type not in _MARGIN_TYPES and b.type != "title" else b
+        for b, m in zip(page.blocks, roles, strict=True)
+    ]
+    heads = [b for b in blocks if b.type == "header"]
+    feet = [b for b in blocks if b.type == "footer"]
+    body = [b for b in blocks if b.type not in _MARGIN_TYPES]
+    ordered = heads + body + feet
+    renum = tuple(b.model_copy(update={"id": f"p{page.page}-b{k}"}) for k, b in enumerate(ordered))
+    return page.model_copy(update={"blocks": renum})
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def _text_regions(lines: list[Line]) -> list[_Region]:
+    """Text blocks from lines alone (layout model off)."""
+    from .reading_order import cluster_orphans
+
+    out = []
+    for group in cluster_orphans([ln.bbox for ln in lines]):
+        glines = [lines[i] for i in group]
+        for para in _split_paragraphs(glines):
+            out.append(_Region("text", _union([ln.bbox for ln in para]), 1.0, para))
+    return out
+
+
+def _regroup_ocr_regions(regions: list[_Region]) -> list[_Region]:
+    """Merge single-line OCR regions (from images on a digital page) into blocks."""
+    from .reading_order import cluster_orphans
+
+    singles = [r for r in regions if r.type == "text" and r.lines and len(r.lines) == 1
+               and r.lines[0].source == "ocr"]
+    if not singles:
+        return regions
+    rest = [r for r in regions if not (r.type == "text" and r.lines and len(r.lines) == 1
+                                       and r.lines[0].source == "ocr")]
+    lines = [r.lines[0] for r in singles]
+    for group in cluster_orphans([ln.bbox for ln in lines]):
+        glines = [lines[i] for i in group]
+        rest.append(_Region("text", _union([ln.bbox for ln in glines]), 0.9, glines))
+    return rest
+
+
+def _split_paragraphs(lines: list[Line]) -> list[list[Line]]:
+    from .reading_order import group_paragraphs
+
+    if len(lines) <= 1:
+        return [lines]
+    return [[lines[i] for i in para] for para in group_paragraphs(lines)]
+
+
+def _join(texts: list[str]) -> str:
+    from .reading_order import join_lines
+
+    return join_lines(texts) if texts else ""
+
+
+def _table_text(table: Table) -> str:
+    return "\n".join(" | ".join(t for t in row) for row in table.grid())
+
+
+def _shift(b: BBox, dx: float, dy: float) -> BBox:
+    return (b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy)
+
+
+def _clip(b: BBox, w: float, h: float) -> BBox:
+    return (
+        min(max(0.0, float(b[0])), w),
+        min(max(0.0, float(b[1])), h),
+        min(max(0.0, float(b[2])), w),
+        min(max(0.0, float(b[3])), h),
+    )
+
+
+def _map_boxes(page: Page, fbox, fpoly) -> Page:
+    """Apply a coordinate mapping to every box of a page."""
+
+    def mline(ln: Line) -> Line:
+        return ln.model_copy(update={"bbox": fbox(ln.bbox), "polygon": fpoly(ln.polygon) if ln.polygon else None})
+
+    def mkv(kv: KeyValue) -> KeyValue:
+        return kv.model_copy(update={"key_bbox": fbox(kv.key_bbox), "value_bbox": fbox(kv.value_bbox)})
+
+    blocks = []
+    for b in page.blocks:
+        table = b.table
+        if table is not None:
+            table = table.model_copy(
+                update={"cells": tuple(c.model_copy(update={"bbox": fbox(c.bbox) if c.bbox else None})
+                                       for c in table.cells)}
+            )
+        blocks.append(
+            b.model_copy(
+                update={
+                    "bbox": fbox(b.bbox),
+                    "lines": tuple(mline(ln) for ln in b.lines),
+                    "table": table,
+                    "kv": tuple(mkv(k) for k in b.kv),
+                }
+            )
+        )
+    return page.model_copy(update={"blocks": tuple(blocks)})
+
+
+def parse(source, options: ParserOptions | None = None, **kwargs) -> Document:
+    """Parse ``source`` with a one-off ``DocumentParser``."""
+    return DocumentParser(options, **kwargs).parse(source)
+
