@@ -80,7 +80,7 @@ def ocr_lines(image: Path, engine, cache: Path | None) -> tuple[list[Line], list
         if hit is not None:
             hit.parent.mkdir(parents=True, exist_ok=True)
             hit.write_text(json.dumps(rows), encoding="utf-8")
-    lines = [Line(text=r["text"], bbox=tuple(r["bbox"])) for r in rows]  # type: ignore[arg-type]
+    lines = [Line(text=r["text"], bbox=tuple(r["bbox"]), polygon=None) for r in rows]  # type: ignore[arg-type]
     return lines, [r["centres"] for r in rows]
 
 

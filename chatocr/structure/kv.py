@@ -33,12 +33,15 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from ..document import Cell, KeyValue, Line, Table
 from ..geometry import group_rows, reading_order, union
 from ..types import BBox
 
 __all__ = ["find_key_values", "table_key_values", "is_key_text"]
+
+_Kind = Literal["colon", "same_row", "below", "table"]
 
 _COLONS = ":：∶"
 _CURRENCY = frozenset(
@@ -60,19 +63,19 @@ _DATE = re.compile(
 # Words that start prose rather than a label ("the contract: is ...", "as follows: ...").
 _FUNCTION = frozenset(
     "the a an this that these those it its we our you your they their he she his her which who whom "
-    "following as and or but if then when while so because although however therefore thus also".split()
+    "following as and or but if then when while because although however therefore thus also".split()
 )
 _PRONOUNS = frozenset("i me we us you".split())  # "Follow us on Facebook: ...", not "Your ref:"
 _DANGLING = frozenset("of the a an and or with".split())  # a key does not end on these
-_VERBS = frozenset(
-    "is are was were be been being will shall would should can could may might must has have had do does did "
+_VERBS = frozenset(  # not "do": "DO NO." (delivery order number) is a label
+    "is are was were be been being will shall would should can could may might must has have had does did "
     "said says means include includes including".split()
 )
 # Label words: a key without a colon must hold one of these (as a word).
 _LABEL_WORDS = frozenset(
     """total subtotal sub amount amt due balance payable sum grand nett net gross final rounding rounded round adj
-    adjustment date time dated invoice inv receipt bill no nos number num ref reference order account acct a/c
-    customer client name address addr tel telephone phone mobile hp fax email e-mail web website cashier
+    adjustment date time dated invoice inv receipt bill no nos number num ref reference order account acct
+    customer client name address addr tel telephone phone mobile hp fax email web website cashier
     tax gst vat sst cash change paid payment tender tendered discount disc qty quantity price rate fee fees
     charge charges service deposit credit debit card visa mastercard master amex expiry exp valid period
     id code doc document pos trans transaction txn approval auth batch terminal tid mid counter table
@@ -89,7 +92,7 @@ _LABEL_CJK = (
 # Keys whose value may be words (no digit) when there is no colon to say so.
 _TEXT_KEYS = frozenset(
     """name cashier customer client company vendor supplier seller buyer staff server salesperson operator attn
-    contact payment mode method status currency country city email e-mail address subject title description
+    contact payment mode method status currency country city email address subject title description
     remarks note notes bank branch gender sex nationality terminal bill ship sold deliver attention recipient
     sender issuer payee payer beneficiary holder owner waiter""".split()
 )
@@ -218,7 +221,7 @@ def _key_start(text: str, lo: int, c: int) -> int:
     while k > 0 and not any(ch.isdigit() for ch in toks[k - 1].group()):
         k -= 1
     run = len(toks) - k
-    if k == 0 or run > 3:  # the value is words too: take only the last word as the key
+    if k == 0 or run == 0 or run > 3:  # the value is words too, or the key holds a digit: the last word
         return lo + toks[-1].start()
     return lo + toks[k].start()
 
@@ -371,13 +374,17 @@ class _Page:
         return " ".join(self.text(j).strip() for j in ids), union([self.lines[j].bbox for j in ids])
 
 
-def _kv(key: str, key_bbox: BBox, value: str, value_bbox: BBox, kind: str, score: float) -> KeyValue:
+def _box(b: Sequence[float]) -> BBox:
+    return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+
+
+def _kv(key: str, key_bbox: BBox, value: str, value_bbox: BBox, kind: _Kind, score: float) -> KeyValue:
     key = key.strip().rstrip(_COLONS).strip()
     value = re.sub(r"^(?:[:：∶]+|\.\s)\s*", "", value.strip()).strip()  # ": x", ". x" (an OCR'd colon)
     if key.startswith("(") and ")" not in key and value.endswith(")") and "(" not in value:
         key, value = key[1:].strip(), value[:-1].strip()  # (GST ID NO: 000306020352)
-    return KeyValue(key=key, value=value, key_bbox=tuple(map(float, key_bbox)),
-                    value_bbox=tuple(map(float, value_bbox)), kind=kind, score=score)  # type: ignore[arg-type]
+    return KeyValue(key=key, value=value, key_bbox=_box(key_bbox), value_bbox=_box(value_bbox), kind=kind,
+                    score=score)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -472,10 +479,11 @@ def find_key_values(
                 continue
             if not _is_label(pg.text(j)):
                 continue  # something else follows the key: no pair; a label there: the value may be below
-        j = pg.below(i)
-        if j is None or pg.used[j] or pg.is_keyish(j) or not _value_ok(pg.text(j), key) \
-                or not _typed_value(pg.text(j), key):
+        below = pg.below(i)
+        if below is None or pg.used[below] or pg.is_keyish(below) or not _value_ok(pg.text(below), key) \
+                or not _typed_value(pg.text(below), key):
             continue
+        j = below
         if not pg.alone(j) and lines[j].bbox[0] > lines[i].bbox[2]:
             continue
         pg.used[j] = True
@@ -516,9 +524,11 @@ def find_key_values(
         if not (last and (last[0] in _LABEL_WORDS or last[0] in ("to", "by"))) and not any(
                 c in pg.text(i) for c in _LABEL_CJK):
             continue  # "SLF CASH & CARRY" is a name, not a label
-        j = pg.below(i)
-        if j is None or pg.used[j] or not pg.alone(j) or pg.is_keyish(j) or _is_label(pg.text(j)):
+        below = pg.below(i)
+        if below is None or pg.used[below] or not pg.alone(below) or pg.is_keyish(below) \
+                or _is_label(pg.text(below)):
             continue
+        j = below
         if not _plain_value(pg.text(j), pg.text(i)) or not _value_ok(pg.text(j), pg.text(i)):
             continue
         nxt = pg.below(j)

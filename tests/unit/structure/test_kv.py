@@ -201,6 +201,20 @@ def test_is_key_text(text, ok):
     assert is_key_text(text) is ok
 
 
+def test_odd_lines_do_not_break_it():
+    odd = ["Note: see page 3: intro", "::::", ":", "a:", ":b", "Key:", "1:2:3", "DO NO.: 123", "x" * 300 + ": y",
+           "Total:   ", "：：", "A: B: C: D", "Date: 01/02 Time: 12:30 Ref: 9", "(", ")", "", " ", "RM", "$ 5.00"]
+    rng = __import__("random").Random(4)
+    alphabet = "ab AB12:：.-/#()$RM "
+    odd += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(300)]
+    ls = [Line(text=t, bbox=(0.0, 22.0 * k, 10.0 * len(t), 22.0 * k + 20)) for k, t in enumerate(odd)]
+    for p in find_key_values(ls):
+        assert p.key and p.value and p.key_bbox[0] <= p.key_bbox[2] and p.value_bbox[0] <= p.value_bbox[2]
+    assert pairs(line("DO NO.: 123", 0, 0)) == [("DO NO.", "123", "colon")]
+    assert pairs(line("Date: 01/02 Time: 12:30 Ref: 9", 0, 0)) == [
+        ("Date", "01/02", "colon"), ("Time", "12:30", "colon"), ("Ref", "9", "colon")]
+
+
 def test_empty_page():
     assert find_key_values([]) == []
 

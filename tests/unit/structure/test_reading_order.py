@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from chatocr.document import Line
@@ -318,3 +320,19 @@ def test_cluster_orphans_by_proximity():
     assert groups[0] == [0, 2, 1]  # reading order inside the block
     assert groups[-1] == [3]  # blocks top to bottom
     assert cluster_orphans([]) == []
+
+
+def test_every_index_once_on_random_boxes():
+    rng = random.Random(11)
+    for _ in range(40):
+        n = rng.randint(1, 40)
+        boxes = []
+        for _ in range(n):
+            x, y = rng.uniform(0, 550), rng.uniform(0, 780)
+            boxes.append((x, y, x + rng.uniform(0, 200), y + rng.uniform(0, 60)))
+        assert sorted(xy_cut_order(boxes, page_width=W, page_height=H)) == list(range(n))
+        assert sorted(i for g in cluster_orphans(boxes) for i in g) == list(range(n))
+        lines = [Line(text=rng.choice(["• a", "b c d", "1. e", "f-", "g", "词语"]), bbox=b) for b in boxes]
+        assert sorted(i for p in group_paragraphs(lines) for i in p) == list(range(n))
+        owner = assign_lines_to_regions(boxes, boxes[: n // 2])
+        assert len(owner) == n and all(-1 <= o < n // 2 for o in owner)
