@@ -1,0 +1,1 @@
+"""chatocr's prompt templates (Jinja2), shipped as the ``chatocr.prompts`` package; see ``chatocr.llm.prompts``."""
