@@ -29,11 +29,24 @@ def __getattr__(name: str):
         from .ocr import OCREngine
 
         return OCREngine
+    if name in ("ChatOCR", "AgentOptions"):
+        from . import agent
+
+        return getattr(agent, name)
+    if name in ("DocumentParser", "Document"):
+        from .document import Document
+        from .structure import DocumentParser
+
+        return {"DocumentParser": DocumentParser, "Document": Document}[name]
     raise AttributeError(f"module 'chatocr' has no attribute {name!r}")
 
 
 __all__ = [
+    "AgentOptions",
+    "ChatOCR",
     "ChatOCRError",
+    "Document",
+    "DocumentParser",
     "DocumentTooLarge",
     "EncryptedDocument",
     "InferenceError",

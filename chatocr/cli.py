@@ -172,6 +172,123 @@ def _visualize(doc, file: Path, folder: Path, loader) -> list[Path]:
     return paths
 
 
+def _agent(llm: str | None, vlm: str | None = None, **kw):
+    from .agent import ChatOCR
+
+    updates = {k: v for k, v in (("llm", llm), ("vlm", vlm)) if v}
+    return ChatOCR(**updates, **kw)
+
+
+_LLM_HELP = "Backend: builtin (default, offline), openai:MODEL, ernie:MODEL, ollama:MODEL, MODEL@URL forms."
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-k", "--key", "keys", multiple=True, required=True, help="A key to extract (repeat for more).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"fields": {KEY: {value, page, bbox, ...}}}.')
+@click.option("--llm", default=None, help=_LLM_HELP)
+@click.option("--vlm", default=None, help="Also ask a vision-language model (vlm:MODEL[@URL]) about the page images.")
+@click.option("--highlight", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the page image with the values' boxes drawn (PNG).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Batch mode: FILE is a folder or glob; write one row per file to a .csv or .jsonl.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, help="Batch mode: parallel processes.")
+def extract(file: Path, keys: tuple[str, ...], as_json: bool, llm: str | None, vlm: str | None,
+            highlight: Path | None, out: Path | None, workers: int) -> None:
+    """Extract the values of KEYs from FILE, each with its page and box."""
+    if out is not None or file.is_dir() or any(c in str(file) for c in "*?["):
+        from .batch import run_batch
+
+        sys.exit(run_batch(str(file), list(keys), out, llm=llm, workers=workers))
+    from .io import read_source
+
+    read_source(file)
+    agent = _agent(llm, vlm)
+    doc = agent.parse(file)
+    res = agent.extract(doc, list(keys))
+    if as_json:
+        click.echo(json.dumps(res.to_dict(), ensure_ascii=False))
+    else:
+        for key, f in res.fields.items():
+            where = f"  (page {f.page}, confidence {f.confidence:.2f})" if f.value is not None else ""
+            click.echo(f"{key}: {f.value if f.value is not None else '-'}{where}")
+    if highlight is not None:
+        boxes = [(f.page, f.bbox, k) for k, f in res.fields.items() if f.value is not None and f.bbox]
+        for path in _highlight(doc, file, boxes, highlight):
+            click.echo(str(path), err=True)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help='Print {"answer": ..., "evidence": [{page, bbox, text}]}.')
+@click.option("--llm", default=None, help=_LLM_HELP)
+def ask(file: Path, question: str, as_json: bool, llm: str | None) -> None:
+    """Answer QUESTION from FILE, with the evidence (page, box, text)."""
+    from .io import read_source
+
+    read_source(file)
+    agent = _agent(llm)
+    ans = agent.ask(agent.parse(file), question)
+    if as_json:
+        click.echo(json.dumps(ans.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(ans.text if ans.text is not None else "The document does not say.")
+        for e in ans.evidence:
+            click.echo(f"  [page {e.page}] {e.text}", err=True)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--llm", default=None, help=_LLM_HELP)
+def chat(file: Path, llm: str | None) -> None:
+    """Talk about FILE in the terminal (empty line or Ctrl-D to quit)."""
+    from .io import read_source
+
+    read_source(file)
+    agent = _agent(llm)
+    session = agent.chat(agent.parse(file))
+    click.echo(f"{file.name}: {len(session.doc.pages)} page(s). Ask a question; an empty line ends.", err=True)
+    while True:
+        try:
+            q = input("? ")
+        except EOFError:
+            break
+        if not q.strip():
+            break
+        ans = session.ask(q)
+        click.echo(ans.text if ans.text is not None else "The document does not say.")
+        for e in ans.evidence:
+            click.echo(f"  [page {e.page}, box {[round(v) for v in e.bbox]}] {e.text}")
+
+
+def _highlight(doc, file: Path, boxes, target: Path) -> list[Path]:
+    from PIL import Image, ImageDraw
+
+    from .io import iter_pages
+    from .options import LoaderOptions
+
+    pages = sorted({p for p, _, _ in boxes}) or [1]
+    written = []
+    for img in iter_pages(file, LoaderOptions(dpi=150)):
+        if img.page not in pages:
+            continue
+        page = doc.pages[img.page - 1]
+        im = Image.fromarray(img.image[:, :, ::-1].copy())
+        sx, sy = im.width / page.width, im.height / page.height
+        d = ImageDraw.Draw(im)
+        for p, (x0, y0, x1, y1), label in boxes:
+            if p == img.page:
+                d.rectangle((x0 * sx - 3, y0 * sy - 3, x1 * sx + 3, y1 * sy + 3), outline=(230, 0, 0), width=3)
+                d.text((x0 * sx, max(0, y0 * sy - 14)), label, fill=(230, 0, 0))
+        path = target if len(pages) == 1 else target.with_name(f"{target.stem}-page-{img.page}{target.suffix}")
+        im.save(path)
+        written.append(path)
+        if img.page >= pages[-1]:
+            break
+    return written
+
+
 @cli.group()
 def models() -> None:
     """List the OCR models or install one's package."""

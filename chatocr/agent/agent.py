@@ -1,0 +1,489 @@
+"""``ChatOCR``: parse → retrieve → (LLM / VLM / built-in engine) → fields and answers with evidence.
+
+PP-ChatOCRv4's pipeline, with every value mapped back to the page and box it
+came from.  The default backend is the built-in engine: no model, no key, fully
+offline.  Any OpenAI-compatible LLM (or VLM) is one spec string away:
+
+>>> agent = ChatOCR()                                   # built-in engine
+>>> agent = ChatOCR(llm="openai:gpt-4o-mini")           # OpenAI, key from OPENAI_API_KEY
+>>> doc = agent.parse("invoice.pdf")                    # cached by content hash
+>>> agent.extract(doc, ["Invoice number", "Total"])["Total"].value
+>>> agent.ask(doc, "When is payment due?").text
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..document import Block, Document, Line
+from ..options import ParserOptions
+from ..types import BBox
+from .results import Answer, Evidence, ExtractedField, Extraction
+
+log = logging.getLogger(__name__)
+
+__all__ = ["AgentOptions", "ChatOCR", "ChatSession", "BatchItem"]
+
+
+class AgentOptions(BaseModel):
+    """How the agent parses, retrieves and asks."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    llm: str = Field("builtin", description="Backend spec: builtin, openai:MODEL, ernie:MODEL, MODEL@URL, …")
+    vlm: str | None = Field(None, description="Optional VLM spec (vlm:MODEL[@URL]) that also reads page images")
+    mode: Literal["integration", "llm_only", "vlm_only"] = Field(
+        "integration", description="PP-ChatOCRv4's: merge LLM and VLM answers, or use one of them"
+    )
+    lang: Literal["auto", "en", "zh"] = Field("auto", description="Prompt language")
+    min_characters: Annotated[int, Field(ge=0)] = Field(
+        3500, description="Documents with less text than this are given whole (no retrieval)"
+    )
+    top_k: Annotated[int, Field(ge=1)] = Field(5, description="Chunks retrieved per key or question")
+    parser: ParserOptions = Field(default_factory=ParserOptions)
+    cache: bool = Field(True, description="Keep parsed documents (and their indexes) on disk by content hash")
+    cache_dir: str | None = Field(None, description="Where; default $CHATOCR_CACHE_DIR or ~/.cache/chatocr")
+    vlm_dpi: Annotated[int, Field(ge=36, le=300)] = Field(150, description="Page images sent to the VLM")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """One file of a batch run: its fields, or why it failed."""
+
+    source: str
+    extraction: Extraction | None
+    error: str | None = None
+
+
+class ChatOCR:
+    """Talk to documents.  See the module docstring."""
+
+    def __init__(
+        self,
+        llm: str | object | None = None,
+        *,
+        options: AgentOptions | None = None,
+        parser=None,
+        retriever=None,
+        embedder=None,
+        **option_updates,
+    ) -> None:
+        opts = options or AgentOptions()
+        if isinstance(llm, str):
+            option_updates["llm"] = llm
+        if option_updates:
+            opts = opts.model_copy(update=option_updates)
+            AgentOptions.model_validate(opts.model_dump())  # validate the updates
+        self.options = opts
+        self._client = None if isinstance(llm, str) or llm is None else llm  # an LLMClient given directly
+        self._client_made = self._client is not None
+        self._vlm = None
+        self._parser = parser
+        self._embedder = embedder
+        self._retriever = retriever
+        self._indexes: dict[str, object] = {}
+        self._sources: dict[str, object] = {}
+        self._builtin = None
+
+    # -- parts, made on first use --------------------------------------------------------------
+    @property
+    def parser(self):
+        if self._parser is None:
+            from ..structure import DocumentParser
+
+            self._parser = DocumentParser(self.options.parser)
+        return self._parser
+
+    @property
+    def client(self):
+        """The LLM client, or None for the built-in engine."""
+        if not self._client_made:
+            from ..llm.spec import create_llm
+
+            self._client = create_llm(self.options.llm)
+            self._client_made = True
+        return self._client
+
+    @property
+    def vlm(self):
+        if self._vlm is None and self.options.vlm:
+            from ..llm.spec import create_llm
+
+            self._vlm = create_llm(self.options.vlm)
+        return self._vlm
+
+    @property
+    def builtin(self):
+        if self._builtin is None:
+            from .builtin import BuiltinEngine
+
+            self._builtin = BuiltinEngine(embedder=self._embedder)
+        return self._builtin
+
+    def _cache(self):
+        from ..structure import DocumentCache
+
+        root = Path(self.options.cache_dir) / "documents" if self.options.cache_dir else None
+        return DocumentCache(root)
+
+    # -- parsing ---------------------------------------------------------------------------------
+    def parse(self, source, *, progress=None) -> Document:
+        """Parse a file (path or bytes) or image array; reused from the cache when parsed before."""
+        if isinstance(source, Document):
+            return source
+        if self.options.cache and not hasattr(source, "shape"):
+            doc = self._cache().parse(self.parser, source, progress=progress)
+        else:
+            doc = self.parser.parse(source, progress=progress)
+        if isinstance(source, (str, os.PathLike)):
+            self._sources[doc.id] = source
+        return doc
+
+    def _doc(self, doc_or_source) -> Document:
+        return doc_or_source if isinstance(doc_or_source, Document) else self.parse(doc_or_source)
+
+    # -- retrieval -----------------------------------------------------------------------------
+    def _index_for(self, doc: Document):
+        """The hybrid index of ``doc`` (built once; kept next to the cached document)."""
+        idx = self._indexes.get(doc.id)
+        if idx is not None:
+            return idx
+        from ..errors import IndexCorrupt, IndexMismatch, IndexNotFound
+        from ..index import HybridIndex
+
+        folder = None
+        if self.options.cache and doc.sha256:
+            folder = self._cache().folder(doc.sha256) / "index"
+            try:
+                idx = HybridIndex.load(folder, embedder=self._embedder)
+                if doc.id in idx.doc_ids:
+                    self._indexes[doc.id] = idx
+                    return idx
+            except (IndexNotFound, IndexMismatch, IndexCorrupt) as e:
+                log.debug("index of %s not reused: %s", doc.id, e)
+        idx = HybridIndex(embedder=self._embedder)
+        idx.add_document(doc)
+        if folder is not None:
+            try:
+                idx.save(folder)
+            except OSError as e:  # a read-only cache must not stop the answer
+                log.warning("cannot save the index of %s (%s)", doc.id, e)
+        self._indexes[doc.id] = idx
+        return idx
+
+    def retrieve(self, doc: Document, query: str, k: int | None = None) -> list[tuple[int, Block]] | None:
+        """The blocks most relevant to ``query`` in reading order, or None when the document is short
+        enough to be read whole (PP-ChatOCRv4's ``min_characters`` rule)."""
+        from ..index import should_retrieve
+
+        if not should_retrieve(doc, self.options.min_characters):
+            return None
+        k = k or self.options.top_k
+        if self._retriever is not None:
+            hits = self._retriever.retrieve(query, k=k, doc_ids=[doc.id])
+        else:
+            hits = self._index_for(doc).retrieve(query, k=k, doc_ids=[doc.id])
+        wanted = {bid for h in hits for bid in h.chunk.block_ids}
+        return [(p.page, b) for p, b in doc.blocks() if b.id in wanted]
+
+    # -- extraction ------------------------------------------------------------------------------
+    def extract(self, doc_or_source, keys: Sequence[str]) -> Extraction:
+        """The value of each key, with page, box, confidence and source line; None where the
+        document does not say."""
+        keys = _clean_keys(keys)
+        doc = self._doc(doc_or_source)
+        if self.client is None and not (self.options.vlm and self.options.mode == "vlm_only"):
+            return self._extract_builtin(doc, keys)
+        return self._extract_llm(doc, keys)
+
+    def _extract_builtin(self, doc: Document, keys: list[str]) -> Extraction:
+        blocks = None
+        if keys:
+            from ..index import should_retrieve
+
+            if should_retrieve(doc, self.options.min_characters):
+                seen: dict[str, tuple[int, Block]] = {}
+                for key in keys:
+                    for page, b in self.retrieve(doc, key) or []:
+                        seen.setdefault(b.id, (page, b))
+                blocks = list(seen.values())
+        found = self.builtin.extract(doc, keys, blocks=blocks)
+        return Extraction(fields={k: found.get(k) or ExtractedField(key=k) for k in keys})
+
+    def _context(self, doc: Document, queries: Sequence[str]) -> tuple[str, str | None, list[tuple[int, Block]]]:
+        """(text context, table context, blocks used) for the LLM prompts."""
+        from ..index import should_retrieve
+
+        if should_retrieve(doc, self.options.min_characters):
+            seen: dict[str, tuple[int, Block]] = {}
+            for q in queries:
+                for page, b in self.retrieve(doc, q) or []:
+                    seen.setdefault(b.id, (page, b))
+            order = {b.id: i for i, (_, b) in enumerate(doc.blocks())}
+            blocks = sorted(seen.values(), key=lambda pb: order[pb[1].id])
+        else:
+            blocks = [(p.page, b) for p, b in doc.blocks()]
+        text_parts, table_parts, page = [], [], None
+        for pno, b in blocks:
+            if pno != page:
+                text_parts.append(f"[page {pno}]")
+                page = pno
+            if b.table is not None:
+                table_parts.append(f"[page {pno}]\n" + b.table.to_html())
+                text_parts.append(b.table.to_markdown())
+            elif b.text:
+                text_parts.append(b.text)
+        return "\n".join(text_parts), ("\n\n".join(table_parts) or None), blocks
+
+    def _extract_llm(self, doc: Document, keys: list[str]) -> Extraction:
+        from ..llm.steps import integrate, llm_extract, vlm_extract
+
+        text, tables, blocks = self._context(doc, keys)
+        mode = self.options.mode if self.options.vlm else "llm_only"
+        text_vals: dict[str, str | None] = {}
+        vlm_vals: dict[str, str | None] = {}
+        if mode != "vlm_only" and self.client is not None:
+            text_vals = llm_extract(self.client, keys, text, tables, self._lang(doc))
+        if mode != "llm_only" and self.vlm is not None:
+            vlm_vals = vlm_extract(self.vlm, keys, self._page_images(doc, blocks))
+        if mode == "integration" and self.vlm is not None:
+            values = integrate(text_vals, vlm_vals, "integration", client=self.client)
+        else:
+            values = vlm_vals if mode == "vlm_only" else text_vals
+        fields = {}
+        for key in keys:
+            value = values.get(key)
+            fields[key] = self._ground(doc, key, value, blocks, method="vlm" if mode == "vlm_only" else "llm")
+        return Extraction(fields=fields)
+
+    def _ground(self, doc: Document, key: str, value: str | None, blocks, *, method: str) -> ExtractedField:
+        """Map an LLM's value back to the line (or cell) it came from; unsupported values become None."""
+        if value is None or not str(value).strip():
+            return ExtractedField(key=key, method=method)
+        value = str(value).strip()
+        hit = locate(doc, value, prefer=[b for _, b in blocks])
+        if hit is None:
+            log.info("%s: the model's value %r is not in the document; returning None", key, value)
+            return ExtractedField(key=key, confidence=0.05, method=method)
+        page, bbox, source, score = hit
+        return ExtractedField(key=key, value=value, page=page, bbox=bbox, confidence=round(0.6 + 0.4 * score, 4),
+                              source=source, method=method)
+
+    def _lang(self, doc: Document) -> str:
+        if self.options.lang != "auto":
+            return self.options.lang
+        from ..llm.prompts import detect_language
+
+        return detect_language(doc.text[:4000])
+
+    def _page_images(self, doc: Document, blocks) -> list[bytes]:
+        """PNG images of the pages that hold the retrieved blocks (at most 3), for the VLM."""
+        src = self._sources.get(doc.id)
+        if src is None:
+            from ..errors import InputError
+
+            raise InputError(doc.name or doc.id, "the VLM needs the page images: parse the file with this agent")
+        import cv2
+
+        from ..io import iter_pages
+        from ..options import LoaderOptions
+
+        pages = sorted({p for p, _ in blocks})[:3] or [1]
+        out = []
+        for img in iter_pages(src, LoaderOptions(dpi=self.options.vlm_dpi)):
+            if img.page in pages:
+                ok, buf = cv2.imencode(".png", img.image)
+                if ok:
+                    out.append(buf.tobytes())
+            if img.page >= max(pages):
+                break
+        return out
+
+    # -- questions --------------------------------------------------------------------------------
+    def ask(self, doc_or_source, question: str, *, history: Sequence[tuple[str, str | None]] = ()) -> Answer:
+        """Answer ``question`` from the document; ``Answer.text`` is None when it does not say."""
+        doc = self._doc(doc_or_source)
+        question = (question or "").strip()
+        if not question:
+            return Answer(question="", text=None)
+        if self.client is None:
+            blocks = self.retrieve(doc, question)
+            return self.builtin.answer(doc, question, blocks=blocks)
+        from ..llm.steps import llm_answer
+
+        text, _, blocks = self._context(doc, [question])
+        answer, quote = llm_answer(self.client, question, text, list(history), self._lang(doc))
+        if answer is None:
+            return Answer(question=question, text=None, method="llm")
+        hit = locate(doc, quote or answer, prefer=[b for _, b in blocks]) or (
+            locate(doc, answer, prefer=[b for _, b in blocks]) if quote else None
+        )
+        if hit is None:
+            log.info("answer %r has no support in the document; returning None", answer)
+            return Answer(question=question, text=None, confidence=0.05, method="llm")
+        page, bbox, source, score = hit
+        return Answer(question=question, text=answer, evidence=(Evidence(page=page, bbox=bbox, text=source),),
+                      confidence=round(0.6 + 0.4 * score, 4), method="llm")
+
+    def chat(self, doc_or_source) -> ChatSession:
+        """A multi-turn conversation about one document."""
+        return ChatSession(self, self._doc(doc_or_source))
+
+    # -- async and batch --------------------------------------------------------------------------
+    async def aparse(self, source) -> Document:
+        return await asyncio.to_thread(self.parse, source)
+
+    async def aextract(self, doc_or_source, keys: Sequence[str]) -> Extraction:
+        return await asyncio.to_thread(self.extract, doc_or_source, keys)
+
+    async def aask(self, doc_or_source, question: str) -> Answer:
+        return await asyncio.to_thread(self.ask, doc_or_source, question)
+
+    def extract_many(self, sources: Iterable, keys: Sequence[str]) -> Iterator[BatchItem]:
+        """Extract ``keys`` from each source in turn; a file that fails is reported, not raised."""
+        from ..errors import ChatOCRError
+
+        for src in sources:
+            try:
+                yield BatchItem(str(src), self.extract(src, keys))
+            except ChatOCRError as e:
+                yield BatchItem(str(src), None, str(e))
+
+
+_FOLLOW_UP = re.compile(
+    r"^(?:and|also|what about|how about|and what about|and the|那么?|还有|那)\s*(?:the\s+)?", re.IGNORECASE
+)
+
+
+class ChatSession:
+    """Questions about one document, with the history kept (``chat.ask("and the tax?")`` works)."""
+
+    def __init__(self, agent: ChatOCR, doc: Document) -> None:
+        self.agent = agent
+        self.doc = doc
+        self.history: list[tuple[str, Answer]] = []
+
+    def ask(self, question: str) -> Answer:
+        question = (question or "").strip()
+        if self.agent.client is not None:
+            hist = [(q, a.text) for q, a in self.history]
+            ans = self.agent.ask(self.doc, question, history=hist)
+        else:
+            ans = self.agent.ask(self.doc, self._standalone(question))
+            if ans.text is not None:
+                ans = ans.model_copy(update={"question": question})
+        self.history.append((question, ans))
+        return ans
+
+    def _standalone(self, question: str) -> str:
+        """A follow-up ("and the tax?") rewritten on the frame of the previous question."""
+        if not self.history or not _FOLLOW_UP.match(question):
+            return question
+        rest = _FOLLOW_UP.sub("", question).rstrip("?？ ").strip()
+        prev = self.history[-1][0]
+        m = re.match(r"^(what(?:'s| is| was| are)|when is|who is|how much is|where is)\b", prev, re.IGNORECASE)
+        frame = m.group(1) if m else "what is"
+        return f"{frame} the {rest}?"
+
+    def reset(self) -> None:
+        self.history.clear()
+
+
+# -- grounding: a value back to its line and box ------------------------------------------------
+
+def _norm(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s).casefold()
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"[\s,]", "", _norm(s))
+
+
+def _lines_of(doc: Document, prefer: Sequence[Block]) -> Iterator[tuple[int, Block, Line | None, str, BBox]]:
+    preferred = {b.id for b in prefer}
+    seq = [(p, b) for p, b in doc.blocks() if b.id in preferred] + [
+        (p, b) for p, b in doc.blocks() if b.id not in preferred
+    ]
+    for page, b in seq:
+        if b.table is not None:
+            for c in b.table.cells:
+                if c.text and c.bbox:
+                    yield page.page, b, None, c.text, c.bbox
+        for ln in b.lines:
+            yield page.page, b, ln, ln.text, ln.bbox
+
+
+def locate(doc: Document, value: str, *, prefer: Sequence[Block] = ()) -> tuple[int, BBox, str, float] | None:
+    """(page, bbox, source text, score) of the line or cell that holds ``value``, or None.
+
+    Exact (normalised) containment first; then the value spread over consecutive
+    lines of one block (multi-line addresses); then a fuzzy match of at least 90.
+    A value found inside a longer line gets the part of the line's box where it sits.
+    """
+    v, vs = _norm(value), _squash(value)
+    if not vs:
+        return None
+    candidates = list(_lines_of(doc, prefer))
+    for page, _, _, text, bbox in candidates:
+        t = _norm(text)
+        if v in t or (vs and vs in _squash(text)):
+            return page, _sub_box(text, bbox, value), text, 1.0
+    # spread over lines of one block
+    for _, b in doc.blocks():
+        joined = _squash(" ".join(ln.text for ln in b.lines))
+        if vs in joined and b.lines:
+            start = joined.index(vs)
+            pos, used = 0, []
+            for ln in b.lines:
+                n = len(_squash(ln.text))
+                if pos + n > start and pos < start + len(vs):
+                    used.append(ln)
+                pos += n
+            if used:
+                page_no = next(p.page for p, bb in doc.blocks() if bb.id == b.id)
+                box = (min(u.bbox[0] for u in used), min(u.bbox[1] for u in used),
+                       max(u.bbox[2] for u in used), max(u.bbox[3] for u in used))
+                return page_no, box, "\n".join(u.text for u in used), 0.95
+    from rapidfuzz import fuzz
+
+    best = None
+    for page, _, _, text, bbox in candidates:
+        if len(text) < 0.5 * len(value):
+            continue
+        s = fuzz.partial_ratio(v, _norm(text))
+        if s >= 90 and (best is None or s > best[3]):
+            best = (page, bbox, text, s / 100.0)
+    return best
+
+
+def _sub_box(text: str, bbox: BBox, value: str) -> BBox:
+    """The part of a line's box where ``value`` sits (by character position)."""
+    t, v = _norm(text), _norm(value)
+    i = t.find(v)
+    if i < 0 or len(t) == 0 or len(v) >= len(t):
+        return bbox
+    x0, y0, x1, y1 = bbox
+    w = x1 - x0
+    return (x0 + w * i / len(t), y0, x0 + w * (i + len(v)) / len(t), y1)
+
+
+def _clean_keys(keys: Sequence[str]) -> list[str]:
+    if isinstance(keys, str):
+        keys = [keys]
+    out = []
+    for k in keys:
+        k = str(k).strip()
+        if k and k not in out:
+            out.append(k)
+    return out
