@@ -93,7 +93,14 @@ class EmbeddingOptions(BaseModel):
     )
     batch_size: Annotated[int, Field(ge=1, description="Texts per forward pass / API request")] = 32
     max_length: Annotated[int | None, Field(ge=8, description="Token limit per text (default: the model's)")] = None
-    threads: Annotated[int | None, Field(ge=1, description="PyTorch intra-op threads (default: PyTorch's choice)")] = None
+    threads: Annotated[
+        int | None,
+        Field(
+            ge=1,
+            description="PyTorch intra-op threads, set process-wide when the model loads (None: leave PyTorch's "
+            "setting).  1 is fastest on small shared machines, where more threads oversubscribe the cores",
+        ),
+    ] = 1
     query_prefix: str | None = Field(None, description="Prepended to queries (e5/bge-style models); default: the model's")
     document_prefix: str | None = Field(None, description="Prepended to documents; default: the model's")
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL)")
