@@ -20,6 +20,13 @@ recogniser's character centres passed as ``char_edges``; several seconds per rec
   labelled total (rounding lines, totals before tax: real pairs, but a reader must pick).
 
 ``--show N`` prints the pairs of N receipts to judge precision by eye.
+
+Measured on the 100 dev receipts, ground-truth lines: total 95/100 (99 receipts hold a
+total-like label; the 5 misses are label/value disagreements in the data or a total
+with no label), date 53/100 (56 label their date), 10.3 pairs per receipt, 7 ms per
+receipt; by eye, 80 of 80 sampled pairs were real.  Our OCR's lines on the first 30
+receipts: total 22/30 (ground truth on the same 30: 28/30), date 10/30 (11/30); the
+misses are OCR errors (lost lines, stray boxes, misread digits).
 """
 
 from __future__ import annotations
@@ -85,7 +92,8 @@ def ocr_lines(image: Path, engine, cache: Path | None) -> tuple[list[Line], list
 
 
 def amount(text: str) -> float | None:
-    m = re.search(r"\d[\d,]*\.\d{1,2}|\d+", text.replace(" ", ""))
+    """The first amount in ``text`` (one with decimals if there is one): ``RM1 88.17`` → 88.17."""
+    m = re.search(r"\d[\d,]*\.\d{1,2}", text) or re.search(r"\d+", text)
     if not m:
         return None
     try:

@@ -15,11 +15,12 @@ line holding several ``Key: Value`` parts):
    line right under it.
 4. Without a colon, only where the key holds a typical label word (``TOTAL``, ``DATE``,
    ``INVOICE NO``, ``合计`` …): a row of exactly two boxes, label then value
-   (``TOTAL`` … ``12.30``; a currency box in between joins the value), a label followed by
+   (``TOTAL`` … ``12.30``; a currency box in between joins the value) or of strictly
+   alternating labels and values (``Doc No`` | ``CS0067`` | ``Date`` | ``14/03/2018``), a label followed by
    an amount or a date in one line (``GRAND TOTAL RM51.30``), and a label alone on its
    row with its value alone under it (form fields).
 
-Rows of three or more boxes without a colon are table rows, not pairs.  Keys are short
+Other rows of three or more boxes without a colon are table rows, not pairs.  Keys are short
 (at most five words and 40 characters), do not start like prose (``the contract: is``)
 and hold no verb; colons between digits (``12:30``) and in URLs are not key colons.
 
@@ -160,8 +161,13 @@ def _is_label(text: str) -> bool:
     return sum(ch.isdigit() for ch in t) <= 0.3 * alnum and _has_label_word(t)
 
 
-def _is_currency(text: str) -> bool:
-    return text.strip().casefold() in _CURRENCY
+def _is_currency(text: str, *, loose: bool = False) -> bool:
+    """A currency code or sign alone; ``loose``: also a short box with one OCR slip (``RM1``, ``RM.``)."""
+    t = text.strip().casefold()
+    if t in _CURRENCY:
+        return True
+    core = re.sub(r"[^a-z$€£¥₹฿₱₫₩]", "", t)
+    return loose and len(t) <= 4 and len(t) - len(core) <= 1 and core in _CURRENCY
 
 
 def _is_money(text: str) -> bool:
@@ -359,7 +365,7 @@ class _Page:
         for j in lst[pos + 1:]:
             last = run[-1]
             gap = self.lines[j].bbox[0] - self.lines[last].bbox[2]
-            currency = _is_currency(self.text(last)) and _AMOUNT.match(self.text(j).strip()) is not None
+            currency = _is_currency(self.text(last), loose=True) and _AMOUNT.match(self.text(j).strip()) is not None
             if self.used[j] or self.is_keyish(j) or not (currency or gap <= 0.6 * self.h[last]):
                 break
             run.append(j)
@@ -489,19 +495,25 @@ def find_key_values(
         pg.used[j] = True
         pairs.append(_kv(key, kbox, pg.text(j), lines[j].bbox, "below", _S_BELOW_COLON))
 
-    # 4a. Two boxes on a row: TOTAL ... 12.30  (a currency box between them joins the value).
+    # 4a. Two boxes on a row: TOTAL ... 12.30 (a currency box between them joins the value), or
+    # label, value, label, value … strictly alternating (a form row whose colons OCR lost).
     for row in pg.rows:
         units = _units(pg, row)
-        if len(units) != 2 or any(pg.used[j] for u in units for j in u) or len(units[0]) != 1:
+        if len(units) % 2 or any(pg.used[j] for u in units for j in u):
             continue
-        k = units[0][0]
-        if lines[units[1][0]].bbox[0] < lines[k].bbox[2] - 0.5 * pg.h[k]:
-            continue
-        value, vbox = pg.whole(units[1])
-        if _is_label(pg.text(k)) and _plain_value(value, pg.text(k)):
-            for j in (k, *units[1]):
+        found = []
+        for k in range(0, len(units), 2):
+            key, val = units[k], units[k + 1]
+            value, vbox = pg.whole(val)
+            if len(key) != 1 or lines[val[0]].bbox[0] < lines[key[0]].bbox[2] - 0.5 * pg.h[key[0]]:
+                break
+            if not _is_label(pg.text(key[0])) or not _plain_value(value, pg.text(key[0])) or _is_label(value):
+                break
+            found.append(_kv(pg.text(key[0]), lines[key[0]].bbox, value, vbox, "same_row", _S_SAME_ROW))
+        else:
+            for j in (j for u in units for j in u):
                 pg.used[j] = True
-            pairs.append(_kv(pg.text(k), lines[k].bbox, value, vbox, "same_row", _S_SAME_ROW))
+            pairs.extend(found)
 
     # 4b. GRAND TOTAL RM51.30 in one line.
     for i in range(len(lines)):
@@ -559,13 +571,16 @@ def _key_without_colon(text: str) -> bool:
 
 
 def _plain_value(value: str, key: str) -> bool:
-    """A value without a colon to vouch for it: holds a digit, or words under a key that takes words."""
+    """A value without a colon to vouch for it: holds a digit, or a few words (not a sentence)
+    under a key that takes words."""
     v = value.strip()
     if not v or _is_currency(v):
         return False
     if any(ch.isdigit() for ch in v):
         return True
-    return any(w in _TEXT_KEYS for w in _words(key)) and not _has_label_word(v) and len(v.split()) <= 6
+    words = _words(v)
+    prose = any(w in _VERBS or w in _PRONOUNS or w in _FUNCTION for w in words)
+    return any(w in _TEXT_KEYS for w in _words(key)) and not _has_label_word(v) and len(words) <= 6 and not prose
 
 
 def _units(pg: _Page, row: list[int]) -> list[list[int]]:
@@ -576,7 +591,7 @@ def _units(pg: _Page, row: list[int]) -> list[list[int]]:
         if skip:
             skip = False
             continue
-        if _is_currency(pg.text(j)) and n + 1 < len(row) and _AMOUNT.match(pg.text(row[n + 1]).strip()):
+        if _is_currency(pg.text(j), loose=True) and n + 1 < len(row) and _AMOUNT.match(pg.text(row[n + 1]).strip()):
             units.append([j, row[n + 1]])
             skip = True
         else:

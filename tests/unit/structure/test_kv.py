@@ -134,6 +134,14 @@ def test_two_boxes_need_a_label_and_a_value():
     assert pairs(line("CASHIER", 10, 0), line("MANIS", 400, 0)) == [("CASHIER", "MANIS", "same_row")]
 
 
+def test_alternating_labels_and_values_on_a_row():
+    got = pairs(line("Doc No.", 10, 0), line("CS00067741", 150, 0), line("Date", 400, 0), line("14/03/2018", 480, 0))
+    assert got == [("Doc No.", "CS00067741", "same_row"), ("Date", "14/03/2018", "same_row")]
+    # a header row over data is not alternating: no pairs
+    assert pairs(line("Qty", 10, 0), line("Price", 150, 0), line("Tax", 300, 0), line("Amount", 400, 0)) == []
+    assert pairs(line("Apple", 10, 0), line("2", 150, 0), line("Pear", 300, 0), line("3", 400, 0)) == []
+
+
 def test_rows_of_three_boxes_are_table_rows():
     got = pairs(
         line("Qty", 10, 0), line("Price", 200, 0), line("Amount", 400, 0),
@@ -161,6 +169,11 @@ def test_label_above_value():
 
 def test_header_over_a_column_of_values_is_a_table():
     assert pairs(line("Amount", 300, 100), line("12.00", 300, 124), line("13.50", 300, 148)) == []
+
+
+def test_label_above_a_sentence_is_no_pair():
+    assert pairs(line("OPERATOR TRAINEE CASHIER", 50, 100), line("EXCHANGE ARE ALLOWED WITHIN", 50, 124)) == []
+    assert pairs(line("CASHIER", 50, 100), line("JANE DOE", 50, 124)) == [("CASHIER", "JANE DOE", "below")]
 
 
 def test_name_above_number_is_no_pair():
