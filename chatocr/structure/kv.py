@@ -503,13 +503,14 @@ def find_key_values(
             continue
         found = []
         for k in range(0, len(units), 2):
-            key, val = units[k], units[k + 1]
-            value, vbox = pg.whole(val)
-            if len(key) != 1 or lines[val[0]].bbox[0] < lines[key[0]].bbox[2] - 0.5 * pg.h[key[0]]:
+            label_unit, value_unit = units[k], units[k + 1]
+            lab = label_unit[0]
+            value, vbox = pg.whole(value_unit)
+            if len(label_unit) != 1 or lines[value_unit[0]].bbox[0] < lines[lab].bbox[2] - 0.5 * pg.h[lab]:
                 break
-            if not _is_label(pg.text(key[0])) or not _plain_value(value, pg.text(key[0])) or _is_label(value):
+            if not _is_label(pg.text(lab)) or not _plain_value(value, pg.text(lab)) or _is_label(value):
                 break
-            found.append(_kv(pg.text(key[0]), lines[key[0]].bbox, value, vbox, "same_row", _S_SAME_ROW))
+            found.append(_kv(pg.text(lab), lines[lab].bbox, value, vbox, "same_row", _S_SAME_ROW))
         else:
             for j in (j for u in units for j in u):
                 pg.used[j] = True
