@@ -304,8 +304,14 @@ class DocumentParser:
         ]
         regions = self._regions_from_image(image, lines) if o.use_layout else _text_regions(lines)
         width, height = img.width, img.height
+        # where each character sits (the recogniser's CTC positions), for splitting "Key: Value" boxes
+        centres = {
+            (ln.text, ln.bbox): [ln.bbox[0] + float(f) * (ln.bbox[2] - ln.bbox[0]) for f in pos]
+            for ln, pos in zip(lines, raw.char_positions, strict=True)
+            if len(pos) == len(ln.text)
+        }
         page = self._assemble(img.page, width, height, img.unit, angle, "ocr" if lines else "empty", regions,
-                              working=(w, h))
+                              working=(w, h), char_centres=centres)
         # Back from the upright working image to the page as stored, in output units.
         s = img.scale
 
@@ -390,6 +396,7 @@ class DocumentParser:
         source: str,
         regions: list[_Region],
         working: tuple[float, float] | None = None,
+        char_centres: dict | None = None,
     ) -> Page:
         """Order regions, find key–value pairs, and build the page (working coordinates)."""
         from .kv import find_key_values, table_key_values
@@ -407,7 +414,10 @@ class DocumentParser:
         # Key–value pairs over the page's running text (a receipt's key and value often sit
         # in different layout regions), attached to the block that holds the key.
         all_lines = [ln for r in ordered if r.table is None for ln in (r.lines or ())]
-        pairs: list[KeyValue] = find_key_values(all_lines) if self.options.kv and all_lines else []
+        pairs: list[KeyValue] = []
+        if self.options.kv and all_lines:
+            edges = [char_centres.get((ln.text, ln.bbox)) for ln in all_lines] if char_centres else None
+            pairs = find_key_values(all_lines, char_edges=edges)
         titles = [ln.bbox for r in ordered if r.type == "title" for ln in (r.lines or ())]
         pairs = [p for p in pairs if not any(_inside(p.key_bbox, t, 0.5) for t in titles)]
         blocks: list[Block] = []
