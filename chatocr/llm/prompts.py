@@ -62,7 +62,9 @@ def escape_data(value: Any) -> str:
 
 
 def _json_data(value: Any) -> str:
-    return escape_data(json.dumps(value, ensure_ascii=False))
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()  # StrictUndefined: name the missing variable
+    return escape_data(json.dumps(value, ensure_ascii=False, default=str))
 
 
 # -- language --------------------------------------------------------------------------------
