@@ -1,112 +1,11 @@
-"""A scripted OpenAI-compatible chat server on loopback, for the real ``openai`` client to talk to."""
+"""Fixtures of the LLM tests: the loopback chat server and a clean provider environment."""
 
 from __future__ import annotations
 
-import json
-import threading
-from collections import deque
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
+from llm_chat_server import ChatServer
 
-SECRET = "sk-test-SECRET-0123456789abcdef"
-
-
-@dataclass
-class Reply:
-    """One scripted answer: a chat completion with ``content``, or a raw ``status``/``body``."""
-
-    content: str | None = None
-    status: int = 200
-    body: object = None  # a dict is sent as JSON; str as is
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0  # seconds before answering (for timeouts)
-    choices: list | None = None  # override the choices list (e.g. [] for "no choices")
-
-
-def completion(content: str | None, choices: list | None = None) -> dict:
-    if choices is None:
-        choices = [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}]
-    return {
-        "id": "chatcmpl-test",
-        "object": "chat.completion",
-        "created": 1700000000,
-        "model": "test-model",
-        "choices": choices,
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-    }
-
-
-class ChatServer:
-    """Answers POST …/chat/completions from a queue of :class:`Reply` and records every request."""
-
-    def __init__(self) -> None:
-        self.replies: deque[Reply] = deque()
-        self.requests: list[dict] = []
-        self._stop = threading.Event()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # keep test output clean
-                pass
-
-            def do_POST(self):  # noqa: N802 - http.server's name
-                length = int(self.headers.get("content-length") or 0)
-                raw = self.rfile.read(length)
-                try:
-                    payload = json.loads(raw)
-                except ValueError:
-                    payload = None
-                server.requests.append(
-                    {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "json": payload}
-                )
-                reply = server.replies.popleft() if server.replies else Reply(status=500, body={"error": "no reply"})
-                if reply.delay and server._stop.wait(reply.delay):
-                    return
-                if reply.status == 200 and reply.body is None:
-                    body = json.dumps(completion(reply.content, reply.choices)).encode()
-                elif isinstance(reply.body, (dict, list)):
-                    body = json.dumps(reply.body).encode()
-                else:
-                    body = str(reply.body or "").encode()
-                try:
-                    self.send_response(reply.status)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(body)))
-                    for k, v in reply.headers.items():
-                        self.send_header(k, v)
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
-                    pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def enqueue(self, *replies: Reply | str) -> ChatServer:
-        self.replies.extend(Reply(content=r) if isinstance(r, str) else r for r in replies)
-        return self
-
-    def prompt_text(self, index: int = -1) -> str:
-        """All text the client sent in request ``index`` (every message, text parts only)."""
-        out = []
-        for m in self.requests[index]["json"]["messages"]:
-            c = m["content"]
-            out.extend([c] if isinstance(c, str) else [p.get("text", "") for p in c if p.get("type") == "text"])
-        return "\n".join(out)
-
-    def __enter__(self) -> ChatServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=2)
+PROVIDER_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "QIANFAN_API_KEY", "DEEPSEEK_API_KEY", "VLLM_API_KEY")
 
 
 @pytest.fixture
@@ -114,7 +13,7 @@ def chat_server(monkeypatch):
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "QIANFAN_API_KEY", "DEEPSEEK_API_KEY", "VLLM_API_KEY"):
+    for var in PROVIDER_ENV:
         monkeypatch.delenv(var, raising=False)
     with ChatServer() as server:
         yield server
@@ -123,6 +22,6 @@ def chat_server(monkeypatch):
 @pytest.fixture
 def clean_env(monkeypatch):
     """No provider keys or base URLs from the developer's environment."""
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "QIANFAN_API_KEY", "DEEPSEEK_API_KEY", "VLLM_API_KEY"):
+    for var in PROVIDER_ENV:
         monkeypatch.delenv(var, raising=False)
     return monkeypatch

@@ -9,7 +9,7 @@ import time
 import traceback
 
 import pytest
-from conftest import SECRET, Reply
+from llm_chat_server import SECRET, Reply
 
 pytest.importorskip("openai")
 

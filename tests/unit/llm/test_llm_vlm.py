@@ -7,7 +7,7 @@ import io
 
 import numpy as np
 import pytest
-from conftest import SECRET
+from llm_chat_server import SECRET
 from PIL import Image, ImageDraw
 
 pytest.importorskip("openai")
