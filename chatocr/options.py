@@ -153,7 +153,7 @@ class LayoutOptions(_Options):
         gt=0,
         le=1,
         description=(
-            "Of two regions of different types overlapping at least this much (IoU), the weaker goes, so one "
+            "Of two regions of different types overlapping more than this (IoU), the weaker goes, so one "
             "area is not read twice (a title also scored as a header); None keeps both"
         ),
     )
