@@ -46,11 +46,15 @@ class _Frozen(BaseModel):
 class ChunkOptions(_Frozen):
     """How documents are cut into chunks."""
 
-    size: Annotated[int, Field(ge=16, description="Target chunk size, in ``unit`` s (a single line may exceed it)")] = 800
-    overlap: Annotated[int, Field(ge=0, description="Trailing lines of a split block repeated at the next chunk's start, up to this size")] = 100
+    size: Annotated[
+        int, Field(ge=16, description="Target chunk size in ``unit`` s (PP-ChatOCRv4: 300 characters); a single line may exceed it")
+    ] = 300
+    overlap: Annotated[
+        int, Field(ge=0, description="Trailing lines of a split block repeated at the next chunk's start, up to this size")
+    ] = 50
     unit: Literal["chars", "tokens"] = Field("chars", description="Measure sizes in characters or approximate tokens")
     table_size: Annotated[
-        int | None, Field(ge=16, description="Largest table kept whole (default: ``size``); larger ones split by rows")
+        int | None, Field(ge=16, description="Largest table kept whole (default: twice ``size``); larger ones split by rows")
     ] = None
     skip_types: tuple[BlockType, ...] = Field((), description="Block types left out of chunks (e.g. 'header', 'footer')")
     min_characters: Annotated[
@@ -312,7 +316,7 @@ class _Builder:
     def table(self, page: int, block: Block, table: Table, caption: list[_Unit]) -> Iterator[Chunk]:
         rows, head = _table_rows(page, block, table)
         prefix = self.pending_title + caption
-        limit = self.opts.table_size or self.opts.size
+        limit = self.opts.table_size or 2 * self.opts.size
         if self._size(prefix + rows) <= limit or len(rows) <= head + 1:
             yield self._make(prefix + rows, kind="table")
             self.pending_title = []

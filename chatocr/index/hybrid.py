@@ -37,7 +37,7 @@ from .chunking import Chunk, Chunker, ChunkOptions
 from .embedding import Embedder, EmbeddingCache, EmbeddingOptions, _QueryCache, embed_cached, load_embedder
 from .tokenize import bm25_terms
 
-__all__ = ["IndexOptions", "HybridIndex", "FORMAT_VERSION"]
+__all__ = ["IndexOptions", "HybridIndex", "FORMAT_VERSION", "rrf_fuse"]
 
 log = logging.getLogger(__name__)
 
@@ -274,24 +274,20 @@ class HybridIndex:
 
     def _fuse(self, chunks: list[Chunk], bm25: list[tuple[int, float]], dense: list[tuple[int, float]], k: int) -> list[Hit]:
         o = self.options
-        fused: dict[int, float] = {}
-        for weight, ranked in ((o.bm25_weight, bm25), (o.dense_weight, dense)):
-            for r, (i, _) in enumerate(ranked):
-                fused[i] = fused.get(i, 0.0) + weight / (o.rrf_k + r + 1)
+        fused = rrf_fuse([[i for i, _ in bm25], [i for i, _ in dense]], [o.bm25_weight, o.dense_weight], o.rrf_k)[:k]
         b_rank = {i: (r + 1, s) for r, (i, s) in enumerate(bm25)}
         d_rank = {i: (r + 1, s) for r, (i, s) in enumerate(dense)}
-        order = sorted(fused, key=lambda i: (-fused[i], b_rank.get(i, (1 << 30,))[0]))[:k]
         return [
             Hit(
                 chunk=chunks[i],
-                score=fused[i],
+                score=score,
                 rank=r + 1,
                 bm25_rank=b_rank[i][0] if i in b_rank else None,
                 bm25_score=b_rank[i][1] if i in b_rank else None,
                 dense_rank=d_rank[i][0] if i in d_rank else None,
                 dense_score=d_rank[i][1] if i in d_rank else None,
             )
-            for r, i in enumerate(order)
+            for r, (i, score) in enumerate(fused)
         ]
 
     def _all_terms(self) -> list[list[str]]:
@@ -464,6 +460,17 @@ class HybridIndex:
         self._terms = None
         if n:
             self._bm25 = _load_bm25(directory / "bm25", n)
+
+
+def rrf_fuse(rankings: Sequence[Sequence[int]], weights: Sequence[float], k: float) -> list[tuple[int, float]]:
+    """Weighted reciprocal-rank fusion: item → Σ weight / (k + rank), best first (ties: earlier list's rank)."""
+    fused: dict[int, float] = {}
+    first: dict[int, tuple[int, int]] = {}
+    for li, (ranked, w) in enumerate(zip(rankings, weights, strict=True)):
+        for r, item in enumerate(ranked):
+            fused[item] = fused.get(item, 0.0) + w / (k + r + 1)
+            first.setdefault(item, (li, r))
+    return sorted(fused.items(), key=lambda kv: (-kv[1], first[kv[0]]))
 
 
 def _top(scores: np.ndarray, k: int, *, positive: bool = False) -> list[tuple[int, float]]:

@@ -97,8 +97,10 @@ def test_small_table_stays_whole_with_its_caption():
 def test_large_table_is_split_by_rows_with_the_header_repeated():
     rows = [["Date", "Description", "Amount"]] + [[f"2024-01-{i:02d}", f"Consulting services item {i}", f"{i * 10}.00"] for i in range(1, 41)]
     doc = make_doc("d", [[text_block(1, 0, "Ledger", type="title"), table_block(1, 1, rows, y=30)]])
-    chunks = chunk_document(doc, ChunkOptions(size=300, overlap=0))
+    chunks = chunk_document(doc, ChunkOptions(size=300, table_size=300, overlap=0))
     assert len(chunks) > 3 and all(c.kind == "table" for c in chunks)
+    default = chunk_document(doc, ChunkOptions(size=300))  # tables may grow to twice the chunk size by default
+    assert 1 < len(default) < len(chunks) and all(len(c.text) <= 600 for c in default)
     header = "| Date | Description | Amount |"
     seen = []
     for i, c in enumerate(chunks):
