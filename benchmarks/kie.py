@@ -1,0 +1,442 @@
+"""Key-information extraction and QA with the built-in engine (no model, no key).
+
+    python benchmarks/kie.py                     # SROIE (cached OCR) + generated docs + latency
+    python benchmarks/kie.py --only sroie        # one part: sroie | generated | latency
+    python benchmarks/kie.py --source parser     # SROIE through DocumentParser instead of OCREngine lines
+    python benchmarks/kie.py --source box        # SROIE from the dataset's transcripts (the engine alone)
+
+Parts:
+- SROIE (../shared/data/sroie-dev, 100 receipts): each image is read ONCE by the
+  project's OCR (``OCREngine`` default model; or the full ``DocumentParser``) and the
+  result cached under benchmarks/results/tmp/; the built-in engine then extracts
+  company / date / address / total.  Field exact match: case-folded and
+  whitespace-insensitive (``exact``; a ``spaces`` variant keeps single spaces),
+  totals compared as numbers, dates as written.  Precision = correct / predicted,
+  recall = correct / labelled.  Reported for receipts 0–49 (the rules were tuned
+  there), 50–99 (held out) and all 100.
+- generated: invoices and contracts (English and Chinese) from tests/kiegen.py,
+  born-digital and (with the parser) scanned: field accuracy, share of correct
+  answers whose evidence box overlaps the truth (IoU >= 0.5), share of
+  unanswerable questions answered None.
+- latency: median ``extract`` time for 4 keys on already parsed receipts.
+
+Writes benchmarks/results/kie.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO / "tests"))
+DATA = REPO.parent / "shared" / "data" / "sroie-dev"
+TMP = HERE / "results" / "tmp"
+FIELDS = ("company", "date", "address", "total")
+
+
+# -- documents -------------------------------------------------------------------------------
+
+
+def box_documents(ids: list[str]) -> dict:
+    """id → Document from the dataset's own transcripts (box/*.csv): the engine without OCR errors."""
+    from kiegen import document_from_lines
+    from PIL import Image
+
+    out = {}
+    for i in ids:
+        lines = []
+        for row in (DATA / "box" / f"{i}.csv").read_text(encoding="utf-8").splitlines():
+            parts = row.split(",", 8)
+            if len(parts) < 9 or not parts[8].strip():
+                continue
+            xs, ys = [float(v) for v in parts[0:8:2]], [float(v) for v in parts[1:8:2]]
+            lines.append((parts[8].strip(), (min(xs), min(ys), max(xs), max(ys)), 1.0))
+        with Image.open(DATA / "img" / f"{i}.jpg") as im:
+            w, h = im.size
+        order = sorted(range(len(lines)), key=lambda k: (lines[k][1][1], lines[k][1][0]))
+        out[i] = document_from_lines([lines[k] for k in order], w, h, name=f"{i}.jpg")
+    return out
+
+
+def ceiling(ids: list[str], docs: dict) -> dict:
+    """Share of labelled values that occur in the read text at all (whitespace-insensitive): the best any
+    extractor can score on exact match with this reading."""
+    out = {}
+    for f in FIELDS:
+        hit = n = 0
+        for i in ids:
+            truth = json.loads((DATA / "key" / f"{i}.json").read_text()).get(f)
+            if not truth:
+                continue
+            n += 1
+            text = re.sub(r"\s+", "", docs[i].text).upper()
+            want = re.sub(r"\s+", "", truth).upper()
+            if f == "total":
+                want = re.sub(r"[^\d.]", "", want)
+            hit += want in text
+        out[f] = round(hit / n, 4) if n else 0.0
+    return out
+
+
+def ocr_documents(ids: list[str], source: str) -> dict:
+    """id → Document, reading each receipt once and caching the result."""
+    from kiegen import document_from_lines
+
+    from chatocr.document import Document
+
+    if source == "box":
+        return box_documents(ids)
+    cache = TMP / ("kie-ocr" if source == "ocr" else "kie-parse")
+    cache.mkdir(parents=True, exist_ok=True)
+    out = {}
+    engine = None
+    for i in ids:
+        f = cache / f"{i}.json"
+        if not f.exists():
+            img = DATA / "img" / f"{i}.jpg"
+            t0 = time.perf_counter()
+            if engine is None:
+                engine = _reader(source)
+            if source == "ocr":
+                res = engine(str(img))
+                f.write_text(json.dumps(res.to_dict()))
+            else:
+                f.write_text(engine.parse(str(img)).to_json())
+            print(f"  read {i} in {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)
+        data = json.loads(f.read_text())
+        if source == "ocr":
+            page = data["pages"][0]
+            lines = [(ln["text"], tuple(ln["bbox"]), ln["score"]) for ln in page["lines"]]
+            out[i] = document_from_lines(lines, page["width"], page["height"], name=f"{i}.jpg")
+        else:
+            out[i] = Document.from_dict(data)
+    return out
+
+
+def _reader(source: str):
+    from chatocr.options import EngineOptions, OCROptions
+
+    if source == "ocr":
+        from chatocr.ocr import OCREngine
+
+        return OCREngine(OCROptions(engine=EngineOptions(threads=2)))
+    from chatocr.options import ParserOptions
+    from chatocr.structure import DocumentParser
+
+    return DocumentParser(ParserOptions(ocr=OCROptions(engine=EngineOptions(threads=2))))
+
+
+# -- SROIE -----------------------------------------------------------------------------------
+
+
+def _norm(s: str | None, spaces: bool) -> str | None:
+    if s is None:
+        return None
+    s = s.upper().strip()
+    return re.sub(r"\s+", " ", s) if spaces else re.sub(r"\s+", "", s)
+
+
+def _same(field: str, pred: str | None, truth: str | None, spaces: bool = False) -> bool:
+    from chatocr.agent.builtin.validators import parse_money
+
+    if pred is None or truth is None:
+        return False
+    if field == "total":
+        a, b = parse_money(pred), parse_money(truth)
+        return a is not None and b is not None and abs(a - b) < 0.005
+    return _norm(pred, spaces) == _norm(truth, spaces)
+
+
+def _prf(rows: list[dict], field: str, spaces: bool = False) -> dict:
+    pred = sum(1 for r in rows if r["pred"][field] is not None)
+    gold = sum(1 for r in rows if r["truth"].get(field))
+    ok = sum(1 for r in rows if _same(field, r["pred"][field], r["truth"].get(field), spaces))
+    p = ok / pred if pred else 0.0
+    rc = ok / gold if gold else 0.0
+    f = 2 * p * rc / (p + rc) if p + rc else 0.0
+    return {"precision": round(p, 4), "recall": round(rc, 4), "f1": round(f, 4), "correct": ok, "predicted": pred,
+            "labelled": gold}
+
+
+def _summary(rows: list[dict]) -> dict:
+    out = {}
+    for spaces, name in ((False, "exact"), (True, "spaces")):
+        per = {f: _prf(rows, f, spaces) for f in FIELDS}
+        ok = sum(v["correct"] for v in per.values())
+        pred = sum(v["predicted"] for v in per.values())
+        gold = sum(v["labelled"] for v in per.values())
+        p, r = ok / pred if pred else 0.0, ok / gold if gold else 0.0
+        per["micro"] = {"precision": round(p, 4), "recall": round(r, 4),
+                        "f1": round(2 * p * r / (p + r) if p + r else 0.0, 4)}
+        out[name] = per
+    return out
+
+
+def sroie(source: str, verbose: bool, show_heldout: bool = False) -> dict:
+    from chatocr.agent.builtin import BuiltinEngine
+
+    ids = sorted(p.stem for p in (DATA / "key").glob("*.json"))
+    docs = ocr_documents(ids, source)
+    engine = BuiltinEngine()
+    rows = []
+    for i in ids:
+        truth = json.loads((DATA / "key" / f"{i}.json").read_text())
+        fields = engine.extract(docs[i], list(FIELDS))
+        rows.append({"id": i, "truth": truth, "pred": {k: f.value for k, f in fields.items()},
+                     "method": {k: f.method for k, f in fields.items()}})
+    parts = {"0-49": rows[:50], "50-99": rows[50:], "all": rows}
+    res = {name: _summary(rs) for name, rs in parts.items()}
+    failures = []
+    for r in rows:
+        for f in FIELDS:
+            if r["truth"].get(f) and not _same(f, r["pred"][f], r["truth"][f]):
+                failures.append({"id": r["id"], "field": f, "truth": r["truth"][f], "pred": r["pred"][f],
+                                 "method": r["method"][f]})
+            elif not r["truth"].get(f) and r["pred"][f] is not None:
+                failures.append({"id": r["id"], "field": f, "truth": None, "pred": r["pred"][f],
+                                 "method": r["method"][f]})
+    res["failures"] = failures
+    res["source"] = source
+    res["ceiling"] = ceiling(ids, docs)
+    print(f"\n## SROIE ({source}; exact = case-folded, whitespace-insensitive; totals as numbers)\n")
+    print("| receipts | field | P | R | F1 | F1 (spaces kept) |")
+    print("|---|---|---|---|---|---|")
+    for name in parts:
+        for f in (*FIELDS, "micro"):
+            e, s = res[name]["exact"][f], res[name]["spaces"][f]
+            print(f"| {name} | {f} | {e['precision']:.3f} | {e['recall']:.3f} | {e['f1']:.3f} | {s['f1']:.3f} |")
+    print("\nceiling (share of labelled values present in the read text): "
+          + ", ".join(f"{k} {v:.2f}" for k, v in res["ceiling"].items()))
+    tune = {r["id"] for r in rows[:50]}
+    shown = failures if show_heldout else [x for x in failures if x["id"] in tune]
+    print(f"\n{len(failures)} failures, {len(shown)} of them in the listed split"
+          + (":" if verbose else " (--verbose lists them)"))
+    if verbose:
+        for x in shown:
+            print(f"  {x['id']} {x['field']:8s} [{x['method']}] truth={x['truth']!r} pred={x['pred']!r}")
+    return res
+
+
+# -- generated invoices and contracts ---------------------------------------------------------
+
+# how a user might ask for each truth key (the engine must map every wording to the same field)
+REQUEST = {
+    "seller": ["seller", "vendor", "company", "销售方"], "buyer": ["buyer", "customer", "购买方"],
+    "invoice number": ["invoice number", "Invoice No", "invoice #", "发票号码"],
+    "total": ["total", "Total amount", "amount due", "合计"], "date": ["date", "invoice date", "开票日期"],
+    "due date": ["due date", "payment due", "付款期限"], "tax id": ["tax id", "VAT number", "税号"],
+    "phone": ["phone", "telephone", "电话"], "address": ["address", "地址"], "iban": ["iban"],
+    "po number": ["PO number", "purchase order"], "fax": ["fax"], "email": ["email"],
+    "parties": ["parties"], "party a": ["party a", "甲方"], "party b": ["party b", "乙方"],
+    "start date": ["effective date", "start date"], "end date": ["end date", "termination date"],
+    "term": ["term", "contract term"],
+}
+
+
+def _canon(kind: str, value: str | None):
+    from chatocr.agent.builtin.validators import parse_date, parse_money
+
+    if value is None:
+        return None
+    if kind == "money":
+        return parse_money(value)
+    if kind == "date":
+        return parse_date(value)
+    if kind == "parties":
+        return frozenset(_canon("org", p) for p in value.split(";"))
+    if kind in ("id", "taxid", "iban", "phone"):
+        return re.sub(r"[^0-9A-Za-z]", "", value).upper()
+    return re.sub(r"\s+", " ", value).strip(" .,;:").upper()
+
+
+def _gen_documents(n_docs: int, scanned: int):
+    """(name, Document, truth, is_scan) for generated invoices and contracts, born-digital and scanned."""
+    from kiegen import contract, document_from_lines, document_from_pdf, invoice
+
+    ocr = None
+    cache = TMP / "kie-gen-ocr"
+    for maker in (invoice, contract):
+        for lang in ("en", "zh"):
+            for seed in range(n_docs):
+                data, truth = maker(seed, lang)
+                name = f"{maker.__name__}-{lang}-{seed}"
+                yield name, document_from_pdf(data, name=name + ".pdf"), truth, False
+                if seed < scanned:
+                    f = cache / f"{name}.json"
+                    if not f.exists():
+                        import numpy as np
+                        import pymupdf
+
+                        if ocr is None:
+                            ocr = _reader("ocr")
+                        cache.mkdir(parents=True, exist_ok=True)
+                        with pymupdf.open(stream=data, filetype="pdf") as pdf:
+                            pix = pdf[0].get_pixmap(dpi=150)
+                            img = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width, pix.n)
+                            raw = ocr.read_image(np.ascontiguousarray(img[:, :, ::-1]))
+                            f.write_text(json.dumps({"scale": 72 / 150, "width": pdf[0].rect.width,
+                                                     "height": pdf[0].rect.height, "texts": raw.texts,
+                                                     "quads": raw.quads.tolist(), "scores": raw.scores.tolist()}))
+                    d = json.loads(f.read_text())
+                    k = d["scale"]
+                    lines = [(t, (min(p[0] for p in q) * k, min(p[1] for p in q) * k, max(p[0] for p in q) * k,
+                                  max(p[1] for p in q) * k), sc)
+                             for t, q, sc in zip(d["texts"], d["quads"], d["scores"], strict=True)]
+                    yield name + "-scan", document_from_lines(lines, d["width"], d["height"], name=name), truth, True
+
+
+def generated(n_docs: int, scanned: int, verbose: bool) -> dict:
+    import random
+
+    from chatocr.agent.builtin import BuiltinEngine
+    from chatocr.geometry import iou
+
+    engine = BuiltinEngine()
+    rng = random.Random(0)
+    stats: dict[str, dict] = {}
+    failures = []
+    for name, doc, truth, scan in _gen_documents(n_docs, scanned):
+        group = ("scanned" if scan else "digital") + f"/{truth.kind}/{truth.lang}"
+        st = stats.setdefault(group, {"present": 0, "present_ok": 0, "absent": 0, "absent_none": 0,
+                                      "questions": 0, "answered_ok": 0, "evidence_ok": 0,
+                                      "unanswerable": 0, "null": 0})
+        asked = {k: rng.choice([r for r in REQUEST[k] if truth.lang == "zh" or not re.search(r"[\u4e00-\u9fff]", r)])
+                 for k in truth.fields}
+        got = engine.extract(doc, list(asked.values()))
+        for k, f in truth.fields.items():
+            pred = got[asked[k]]
+            if f.value is None:
+                st["absent"] += 1
+                st["absent_none"] += pred.value is None
+                if pred.value is not None:
+                    failures.append((name, k, asked[k], None, pred.value))
+            else:
+                st["present"] += 1
+                ok = pred.value is not None and _canon(f.kind, pred.value) == _canon(f.kind, f.value)
+                st["present_ok"] += ok
+                if not ok:
+                    failures.append((name, k, asked[k], f.value, pred.value))
+        for q, k in truth.questions:
+            ans = engine.answer(doc, q)
+            if k is None:
+                st["unanswerable"] += 1
+                st["null"] += ans.text is None
+                if ans.text is not None:
+                    failures.append((name, "Q", q, None, ans.text))
+                continue
+            f = truth.fields[k]
+            st["questions"] += 1
+            ok = ans.text is not None and _canon(f.kind, ans.text) == _canon(f.kind, f.value)
+            st["answered_ok"] += ok
+            if ok:
+                ev = ans.evidence[0] if ans.evidence else None
+                st["evidence_ok"] += bool(ev and ev.page == f.page and iou(ev.bbox, f.bbox) >= 0.5)
+            else:
+                failures.append((name, "Q", q, f.value, ans.text))
+    res = {}
+    print("\n## Generated invoices and contracts (field accuracy = correct values + None for absent keys)\n")
+    print("| documents | fields | field accuracy | present | absent → None | questions | answer accuracy "
+          "| evidence IoU≥0.5 | unanswerable → None |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    tot = {k: 0 for k in next(iter(stats.values()))}
+    for g, st in sorted(stats.items()):
+        for k in tot:
+            tot[k] += st[k]
+        res[g] = _gen_row(g, st)
+    res["all"] = _gen_row("all", tot)
+    res["failures"] = [list(x) for x in failures]
+    print(f"\n{len(failures)} failures" + (":" if verbose else ""))
+    if verbose:
+        for x in failures:
+            print(f"  {x[0]} {x[1]} ({x[2]!r}): truth={x[3]!r} pred={x[4]!r}")
+    return res
+
+
+def _gen_row(name: str, st: dict) -> dict:
+    n = st["present"] + st["absent"]
+    row = {
+        "fields": n,
+        "field_accuracy": round((st["present_ok"] + st["absent_none"]) / n, 4) if n else 0.0,
+        "present_accuracy": round(st["present_ok"] / st["present"], 4) if st["present"] else 0.0,
+        "absent_none_rate": round(st["absent_none"] / st["absent"], 4) if st["absent"] else 0.0,
+        "questions": st["questions"],
+        "answer_accuracy": round(st["answered_ok"] / st["questions"], 4) if st["questions"] else 0.0,
+        "evidence_iou_rate": round(st["evidence_ok"] / st["answered_ok"], 4) if st["answered_ok"] else 0.0,
+        "unanswerable": st["unanswerable"],
+        "null_rate": round(st["null"] / st["unanswerable"], 4) if st["unanswerable"] else 0.0,
+    }
+    print(f"| {name} | {n} | {row['field_accuracy']:.3f} | {row['present_accuracy']:.3f} | "
+          f"{row['absent_none_rate']:.3f} | {st['questions']} | {row['answer_accuracy']:.3f} | "
+          f"{row['evidence_iou_rate']:.3f} | {row['null_rate']:.3f} |")
+    return row
+
+
+# -- latency ---------------------------------------------------------------------------------
+
+
+def latency(source: str) -> dict:
+    """Median ``extract`` time for 4 keys on already-read receipts: a warm engine, and a fresh one per call."""
+    from chatocr.agent.builtin import BuiltinEngine
+
+    ids = sorted(p.stem for p in (DATA / "key").glob("*.json"))
+    docs = ocr_documents(ids, source)
+    engine = BuiltinEngine()
+    engine.extract(docs[ids[0]], list(FIELDS))
+    warm, cold = [], []
+    for i in ids:
+        doc = docs[i].model_copy()  # a new object: no per-document view cached
+        t0 = time.perf_counter()
+        engine.extract(doc, list(FIELDS))
+        warm.append(time.perf_counter() - t0)
+        fresh = BuiltinEngine()
+        t0 = time.perf_counter()
+        fresh.extract(docs[i].model_copy(), list(FIELDS))
+        cold.append(time.perf_counter() - t0)
+    res = {"docs": len(ids), "median_ms": round(1000 * statistics.median(warm), 2),
+           "p90_ms": round(1000 * sorted(warm)[int(0.9 * len(warm))], 2),
+           "median_ms_fresh_engine": round(1000 * statistics.median(cold), 2)}
+    print(f"\n## extract latency (4 keys, {source} receipts)\n\nmedian {res['median_ms']} ms, p90 {res['p90_ms']} ms; "
+          f"fresh engine per call: median {res['median_ms_fresh_engine']} ms")
+    return res
+
+
+# -- main ------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", choices=("sroie", "generated", "latency"), action="append")
+    ap.add_argument("--source", choices=("ocr", "parser", "box"), default="ocr",
+                    help="how receipts are read: OCREngine lines, DocumentParser, or the dataset's transcripts")
+    ap.add_argument("--verbose", "-v", action="store_true", help="list failures (of receipts 0-49: the tuning split)")
+    ap.add_argument("--show-heldout", action="store_true", help="also list failures of receipts 50-99")
+    ap.add_argument("--n-docs", type=int, default=40, help="generated documents per kind and language")
+    ap.add_argument("--scanned", type=int, default=10,
+                    help="of those, how many are also rendered at 150 dpi and read by OCR (cached)")
+    args = ap.parse_args(argv)
+    parts = args.only or ["sroie", "generated", "latency"]
+    results: dict = {"command": "python benchmarks/kie.py " + " ".join(argv if argv is not None else sys.argv[1:])}
+    if "sroie" in parts:
+        results["sroie"] = sroie(args.source, args.verbose, args.show_heldout)
+    if "generated" in parts:
+        results["generated"] = generated(args.n_docs, args.scanned, args.verbose)
+    if "latency" in parts:
+        results["latency"] = latency(args.source)
+    out = HERE / "results" / "kie.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    prev = json.loads(out.read_text()) if out.exists() else {}
+    prev.update(results)
+    out.write_text(json.dumps(prev, indent=1, ensure_ascii=False))
+    print(f"\nwrote {out.relative_to(REPO)}; reproduce: {results['command']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,214 @@
+"""``BuiltinEngine``: key-information extraction and extractive QA with no model and no key."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from typing import Annotated
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...document import Block, Document
+from ..results import Answer, ExtractedField
+from . import heuristics as H
+from .extract import Candidate, kv_candidates, labelled_candidates, table_candidates
+from .labels import LabelHit, LabelMatcher
+from .layout import View
+from .synonyms import KeySpec, resolve_key
+
+__all__ = ["BuiltinOptions", "BuiltinEngine", "Embedder"]
+
+log = logging.getLogger(__name__)
+
+Embedder = Callable[[list[str]], np.ndarray]
+
+
+class BuiltinOptions(BaseModel):
+    """Thresholds of the built-in engine."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min_confidence: Annotated[float, Field(ge=0.0, le=1.0, description="A field below this is None")] = 0.35
+    min_label: Annotated[float, Field(ge=0.0, le=1.0, description="Weakest label match that counts")] = 0.7
+    answer_threshold: Annotated[float, Field(ge=0.0, le=1.0, description="An answer below this is None")] = 0.4
+    semantic_threshold: Annotated[
+        float, Field(ge=0.0, le=1.0, description="Cosine a label needs with the key when an embedder is given")
+    ] = 0.78
+    layout_rules: bool = Field(True, description="Use document-level rules (company, address, total, date) "
+                                                 "for keys the document does not label")
+
+
+class BuiltinEngine:
+    """Extracts fields and answers questions from a parsed ``Document`` with rules, fuzzy labels and types.
+
+    >>> engine = BuiltinEngine()
+    >>> engine.extract(doc, ["company", "date", "total"])["total"].value
+    '9.00'
+    >>> engine.answer(doc, "When is payment due?").text
+    """
+
+    def __init__(self, options: BuiltinOptions | None = None, *, embedder: Embedder | None = None) -> None:
+        self.options = options or BuiltinOptions()
+        self.embedder = embedder
+        self._view: tuple[Document, View] | None = None
+        self._matchers: dict[str, LabelMatcher] = {}
+        self._emb_cache: dict[str, np.ndarray] = {}
+
+    # -- public ----------------------------------------------------------------------------
+    def extract(self, doc: Document, keys: Sequence[str], *,
+                blocks: Sequence[tuple[int, Block]] | None = None) -> dict[str, ExtractedField]:
+        """One ``ExtractedField`` per key, in order; ``value`` None when the document does not say."""
+        view = self._get_view(doc)
+        subset = _subset(blocks)
+        out: dict[str, ExtractedField] = {}
+        memo: dict[str, Candidate | None] = {}
+        for key in keys:
+            spec = resolve_key(key)
+            cand = self._best(doc, view, spec, subset, memo)
+            out[key] = _field(key, cand)
+            log.debug("%s → %r (%s)", key, out[key].value, out[key].method)
+        return out
+
+    def answer(self, doc: Document, question: str, *,
+               blocks: Sequence[tuple[int, Block]] | None = None) -> Answer:
+        """An extractive answer with evidence, or ``Answer(text=None)`` when the document does not say."""
+        from .qa import answer_question
+
+        return answer_question(self, doc, question, blocks=blocks)
+
+    # -- internals -------------------------------------------------------------------------
+    def _get_view(self, doc: Document) -> View:
+        if self._view is not None and self._view[0] is doc:
+            return self._view[1]
+        view = View(doc)
+        self._view = (doc, view)
+        return view
+
+    def _matcher(self, spec: KeySpec) -> LabelMatcher:
+        m = self._matchers.get(spec.key)
+        if m is None:
+            m = self._matchers[spec.key] = LabelMatcher(spec, self.embedder)
+        return m
+
+    def candidates(self, doc: Document, view: View, spec: KeySpec) -> list[Candidate]:
+        """Every labelled candidate for ``spec`` (key–value pairs, tables, label lines, semantic labels)."""
+        o = self.options
+        m = self._matcher(spec)
+        cands = labelled_candidates(view, spec, m, min_label=o.min_label)
+        cands += kv_candidates(doc, view, spec, m, min_label=o.min_label)
+        cands += table_candidates(doc, spec, m, min_label=o.min_label)
+        if self.embedder is not None and not any(c.score >= o.min_confidence for c in cands):
+            hits = self._semantic_hits(view, spec)
+            if hits:
+                cands += labelled_candidates(view, spec, m, min_label=0.0, hits=hits)
+        if spec.family == "total":
+            H.rerank_totals(view, cands)
+        return cands
+
+    def _best(self, doc: Document, view: View, spec: KeySpec, subset: set[tuple[int, str]] | None,
+              memo: dict[str, Candidate | None]) -> Candidate | None:
+        if spec.key in memo:
+            return memo[spec.key]
+        o = self.options
+        if spec.fallback == "parties":  # several values: never one labelled line
+            best = self._fallback(doc, view, spec, subset, memo)
+            memo[spec.key] = best
+            return best
+        cands = [c for c in self.candidates(doc, view, spec) if c.score >= o.min_confidence]
+        best = _pick(cands, view, subset)
+        if best is None and o.layout_rules and spec.fallback:
+            best = self._fallback(doc, view, spec, subset, memo)
+        memo[spec.key] = best
+        return best
+
+    def _fallback(self, doc: Document, view: View, spec: KeySpec, subset, memo) -> Candidate | None:
+        o = self.options
+        fb = spec.fallback
+        if fb == "company":
+            cands = H.company_candidates(view)
+        elif fb == "address":
+            company = self._best(doc, view, resolve_key("company"), None, memo)
+            if company is not None and company.method != "layout":
+                company = None if not company.lines else company
+            cands = H.address_candidates(view, company)
+        elif fb == "total":
+            cands = H.total_fallback(view)
+        elif fb == "first_date":
+            cands = H.first_date(view, spec)
+        elif fb == "parties":
+            def one(k: str) -> Candidate | None:
+                return self._best(doc, view, resolve_key(k), subset, memo)
+            cands = H.parties_candidates(view, one)
+        else:
+            cands = []
+        cands = [c for c in cands if c.score >= o.min_confidence]
+        return _pick(cands, view, subset)
+
+    def _semantic_hits(self, view: View, spec: KeySpec) -> dict[int, LabelHit]:
+        """Label-like pieces of lines whose embedding is close to the key's."""
+        assert self.embedder is not None
+        pieces: list[tuple[int, str, str, int, bool]] = []
+        for ln in view.lines:
+            m = re.search(r"[:：]", ln.text)
+            if m is not None and 0 < m.start() <= 40:
+                pieces.append((ln.idx, ln.text[:m.start()], ln.text[m.end():], m.end(), True))
+            elif len(ln.text.split()) <= 5 and not any(ch.isdigit() for ch in ln.text):
+                pieces.append((ln.idx, ln.text, "", len(ln.text), False))
+        if not pieces:
+            return {}
+        texts = [p[1].strip() for p in pieces]
+        todo = [t for t in {*texts, spec.key} if t not in self._emb_cache]
+        if todo:
+            vecs = np.asarray(self.embedder(todo), dtype=np.float32)
+            for t, v in zip(todo, vecs, strict=True):
+                self._emb_cache[t] = v / (np.linalg.norm(v) or 1.0)
+        kv = self._emb_cache[spec.key]
+        hits: dict[int, LabelHit] = {}
+        thr = self.options.semantic_threshold
+        for (idx, label, rest, start, colon), t in zip(pieces, texts, strict=True):
+            cos = float(self._emb_cache[t] @ kv)
+            if cos >= thr:
+                hits[idx] = LabelHit(0.7 + 0.25 * (cos - thr) / max(1e-6, 1 - thr), label, rest, start, colon)
+        return hits
+
+
+def _subset(blocks: Sequence[tuple[int, Block]] | None) -> set[tuple[int, str]] | None:
+    if not blocks:
+        return None
+    return {(int(p), b.id) for p, b in blocks}
+
+
+def _in_subset(c: Candidate, view: View, subset: set[tuple[int, str]]) -> bool:
+    if c.lines:
+        return any((view.lines[i].page, view.lines[i].block) in subset for i in c.lines)
+    # kv / table candidates: the block that holds the value's box
+    for (p, bid) in subset:
+        if p != c.page:
+            continue
+        for pg, b in view.doc.blocks():
+            if pg.page == p and b.id == bid and _overlaps(b.bbox, c.bbox):
+                return True
+    return False
+
+
+def _overlaps(a, b) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def _pick(cands: list[Candidate], view: View, subset) -> Candidate | None:
+    if not cands:
+        return None
+    if subset is not None:
+        inside = [c for c in cands if _in_subset(c, view, subset)]
+        if inside:
+            cands = inside
+    return max(cands, key=lambda c: (c.score, -c.bbox[1]))
+
+
+def _field(key: str, c: Candidate | None) -> ExtractedField:
+    if c is None:
+        return ExtractedField(key=key, value=None, confidence=0.0, method="none")
+    return ExtractedField(key=key, value=c.value, page=c.page, bbox=tuple(float(v) for v in c.bbox),
+                          confidence=round(min(0.99, max(0.0, c.score)), 4), source=c.source, method=c.method)

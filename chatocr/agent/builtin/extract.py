@@ -1,0 +1,266 @@
+"""Labelled values: candidates for one key from key–value pairs, tables and label lines.
+
+How documents are made decides where a labelled value sits: after the label on
+the same line (``Total: 9.00``), in a separate box on the same row (receipts
+print ``TOTAL`` and ``9.00`` at the two margins), or under the label (forms and
+header bands put ``Invoice No`` above its value).  Every candidate carries the
+label's strength, a position factor for where it was found, and the value
+type's plausibility; the best one wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ...document import Document
+from ...types import BBox
+from . import validators as V
+from .labels import LabelHit, LabelMatcher, any_label_score, correct_tokens, split_label
+from .layout import View, VLine, union
+from .synonyms import KeySpec, label_tokens
+
+__all__ = ["Candidate", "labelled_candidates", "value_spans", "continuation"]
+
+# where the value was found, relative to its label
+POS_SAME = 1.0
+POS_RIGHT = 0.97
+POS_BELOW = 0.86
+POS_TABLE_ROW = 0.97
+POS_TABLE_COL = 0.9
+
+
+@dataclass(slots=True)
+class Candidate:
+    value: str
+    norm: str
+    page: int
+    bbox: BBox
+    source: str
+    score: float
+    method: str
+    lines: tuple[int, ...] = ()  # VLine indices of value (and label) lines
+    label: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+_LEAD = re.compile(r"^[\s:：\-–—|=>]+")
+
+
+def value_spans(spec: KeySpec, text: str) -> list[V.Span]:
+    """Values of the key's type in ``text`` (leading colons and dashes dropped)."""
+    t = _LEAD.sub("", text)
+    off = len(text) - len(t)
+    if not t.strip():
+        return []
+    if spec.vtype in ("org", "name", "address", "text"):
+        t = _cut_at_next_label(t)
+        if not t.strip():
+            return []
+    spans = V.find(spec.vtype, t)
+    if spec.vtype in ("id", "taxid"):  # "No. 123": the id follows a leading "No."
+        spans = [s for s in spans if not re.fullmatch(r"(?i)no|nr|#", s.text)]
+    return [V.Span(s.start + off, s.end + off, s.text, s.norm, s.score) for s in spans]
+
+
+_NEXT_LABEL = re.compile(r"\s{2,}|\s(?=[^\s:：]{1,20}(?:\s[^\s:：]{1,20}){0,2}\s?[:：])")
+
+
+def _cut_at_next_label(t: str) -> str:
+    """``ACME Ltd   Date: 2024-01-02`` → ``ACME Ltd``: free text stops where another label starts."""
+    for m in _NEXT_LABEL.finditer(t):
+        tail = t[m.end():]
+        c = re.match(r"([^:：]{1,40})[:：]", tail)
+        if m.group().startswith("  ") and not c:
+            # wide gap: cut only if a typed value or label follows
+            s, _ = any_label_score(tail.split("  ")[0])
+            if s >= 0.85:
+                return t[:m.start()]
+            continue
+        if c:
+            s, _ = any_label_score(c.group(1))
+            if s >= 0.85:
+                return t[:m.start()]
+    return t
+
+
+def _type_ok(spec: KeySpec, sp: V.Span) -> float:
+    if spec.vtype in ("org", "name"):
+        # a value that is itself a label of some other field is not a name
+        s, fam = any_label_score(sp.text)
+        if s >= 0.9:
+            return 0.1
+    return sp.score
+
+
+def continuation(view: View, first: VLine, spec: KeySpec, *, max_lines: int = 4) -> list[VLine]:
+    """Lines that continue a multi-line value starting at ``first`` (an address over several lines)."""
+    from .heuristics import address_score, is_stop_line
+
+    out: list[VLine] = []
+    cur = first
+    page = view.page_of(first)
+    for _ in range(max_lines):
+        nxt = None
+        for v in page.lines[cur.order + 1:]:
+            if v.bbox[1] > cur.bbox[3] + 1.2 * cur.h:
+                break
+            if v.row == cur.row:
+                continue
+            aligned = abs(v.bbox[0] - first.bbox[0]) < 2.0 * first.h or (
+                min(v.bbox[2], first.bbox[2]) - max(v.bbox[0], first.bbox[0]) > 0.5 * (v.bbox[2] - v.bbox[0]))
+            if aligned:
+                nxt = v
+                break
+        if nxt is None:
+            break
+        if is_stop_line(nxt.text):
+            break
+        s, _ = any_label_score(nxt.text.split(":")[0]) if ":" in nxt.text[:30] else (0.0, "")
+        if s >= 0.8:
+            break
+        if spec.vtype == "address" and address_score(nxt.text) < 0.2 and not cur.text.rstrip().endswith(","):
+            break
+        out.append(nxt)
+        cur = nxt
+    return out
+
+
+def _emit(out: list[Candidate], spec: KeySpec, view: View, label_ln: VLine, hit: LabelHit | None, value_ln: VLine,
+          text: str, offset: int, ls: float, pos: float, method: str, *, first_only: bool) -> int:
+    spans = value_spans(spec, text)
+    n = 0
+    for i, sp in enumerate(spans):
+        ts = _type_ok(spec, sp)
+        if ts <= 0:
+            continue
+        lines = [value_ln]
+        value = sp.text
+        if spec.multiline and i == 0:
+            more = continuation(view, value_ln, spec)
+            if more:
+                lines += more
+                value = " ".join([sp.text] + [m.text for m in more])
+        bbox = union([ln.bbox for ln in lines])
+        src = " ".join(ln.text for ln in ([label_ln] if label_ln is not value_ln else []) + lines)
+        order_pen = 1.0 if i == 0 else 0.98
+        out.append(Candidate(value, sp.norm, value_ln.page, bbox, src, ls * pos * ts * order_pen, method,
+                             tuple({label_ln.idx, *(ln.idx for ln in lines)}), hit.label if hit else ""))
+        n += 1
+        if first_only:
+            break
+    return n
+
+
+def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min_label: float = 0.7,
+                        hits: dict[int, LabelHit] | None = None) -> list[Candidate]:
+    """Candidates from label lines: same line, right on the row, or below.
+
+    ``hits`` (line index → label) replaces label matching (semantic labels found by an embedder).
+    """
+    out: list[Candidate] = []
+    free = spec.vtype in ("org", "name", "address", "text")
+    for ln in view.lines:
+        hit = hits.get(ln.idx) if hits is not None else split_label(ln.text, matcher)
+        if hit is None or hit.score < min_label:
+            continue
+        if free and not hit.colon and hit.score < 0.9:
+            continue  # "ADVANCO COMPANY" is a name, not the label "Company"
+        ls = hit.score
+        found = 0
+        rest = hit.rest
+        if rest.strip(" :：-|"):
+            found += _emit(out, spec, view, ln, hit, ln, rest, hit.rest_start, ls, POS_SAME, "label",
+                           first_only=free or spec.vtype in ("date", "id", "taxid"))
+            if free and found:
+                continue
+        rights = view.right_of(ln)
+        for i, r in enumerate(rights[:4]):
+            if i > 0 and free:
+                break
+            # a right neighbour that is itself a label ends the search for free text
+            if free and _looks_like_label(r.text):
+                break
+            found += _emit(out, spec, view, ln, hit, r, r.text, 0, ls, POS_RIGHT - 0.02 * i, "label",
+                           first_only=free)
+        if found and (free or spec.vtype != "money"):
+            continue
+        if not rest.strip(" :：-|") or not found:
+            for b in view.below(ln)[:2]:
+                if _looks_like_label(b.text) and (free or not value_spans(spec, b.text)):
+                    continue
+                pos = POS_BELOW if not rights else POS_BELOW - 0.06
+                if _emit(out, spec, view, ln, hit, b, b.text, 0, ls, pos, "label", first_only=True):
+                    break
+    return out
+
+
+def _looks_like_label(text: str) -> bool:
+    t = text.strip()
+    if t.endswith((":", "：")):
+        return True
+    if ":" in t[:30] or "：" in t[:30]:
+        pre = re.split(r"[:：]", t, maxsplit=1)[0]
+        s, _ = any_label_score(pre)
+        return s >= 0.85
+    s, _ = any_label_score(t)
+    return s >= 0.95
+
+
+def kv_candidates(doc: Document, view: View, spec: KeySpec, matcher: LabelMatcher, *, min_label: float = 0.7
+                  ) -> list[Candidate]:
+    """Candidates from the parser's key–value pairs."""
+    out = []
+    for page, kv in doc.kv_pairs():
+        s = matcher.score(correct_tokens(label_tokens(kv.key)))
+        if s < min_label:
+            continue
+        for i, sp in enumerate(value_spans(spec, kv.value)):
+            ts = _type_ok(spec, sp)
+            if ts <= 0:
+                continue
+            out.append(Candidate(sp.text, sp.norm, page, kv.value_bbox, f"{kv.key}: {kv.value}",
+                                 s * ts * kv.score * (1.0 if i == 0 else 0.98), "kv", (), kv.key))
+            if spec.vtype not in ("money",):
+                break
+    return out
+
+
+def table_candidates(doc: Document, spec: KeySpec, matcher: LabelMatcher, *, min_label: float = 0.7
+                     ) -> list[Candidate]:
+    """Candidates from tables: a row label → a cell on its right; a header → the cell below it."""
+    out = []
+    for page, block in doc.tables():
+        t = block.table
+        if t is None:
+            continue
+        cells = {(c.row, c.col): c for c in t.cells}
+        for c in t.cells:
+            if not c.text.strip():
+                continue
+            s = matcher.score(correct_tokens(label_tokens(c.text.rstrip(":： "))))
+            if s < min_label:
+                continue
+            # row label: cells to the right, last column first for amounts
+            right = [cells[(c.row, j)] for j in range(c.col + c.colspan, t.n_cols)
+                     if (c.row, j) in cells and cells[(c.row, j)].text.strip()]
+            if spec.vtype == "money":
+                right = right[::-1]
+            for i, rc in enumerate(right):
+                sps = value_spans(spec, rc.text)
+                if sps:
+                    ts = _type_ok(spec, sps[0])
+                    out.append(Candidate(sps[0].text, sps[0].norm, page, rc.bbox or block.bbox, rc.text,
+                                         s * POS_TABLE_ROW * ts * (1.0 if i == 0 else 0.97), "table", (), c.text))
+                    break
+            # header: the column below
+            below = [cells[(r, c.col)] for r in range(c.row + c.rowspan, t.n_rows)
+                     if (r, c.col) in cells and cells[(r, c.col)].text.strip()]
+            if below:
+                bc = below[0]
+                sps = value_spans(spec, bc.text)
+                if sps:
+                    pos = POS_TABLE_COL if len(below) == 1 else POS_TABLE_COL * 0.6
+                    out.append(Candidate(sps[0].text, sps[0].norm, page, bc.bbox or block.bbox, bc.text,
+                                         s * pos * _type_ok(spec, sps[0]), "table", (), c.text))
+    return out

@@ -1,0 +1,219 @@
+"""Extractive question answering over a Document with the built-in engine.
+
+1. The question becomes a key: its words are matched against every key
+   family's labels and question cues ("When is payment due?" → due date,
+   "who are the parties?" → parties); a modifier the family does not know
+   ("delivery date") makes a key of its own, so a generic family never answers
+   for a more specific question.  The key goes through ``extract``.
+2. Otherwise the lines that best match the question (IDF-weighted word overlap
+   with synonyms, plus embeddings when an embedder is given) are searched for a
+   span of the type the question asks for (when → date, how much → amount,
+   who → name).  Nothing above the threshold → ``Answer(text=None)``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ...document import Block, Document
+from ..results import Answer, Evidence
+from . import validators as V
+from .extract import value_spans
+from .labels import correct_tokens
+from .synonyms import _TYPE_WORDS, FAMILIES, KeySpec, _join, label_tokens, resolve_key
+
+if TYPE_CHECKING:
+    from .engine import BuiltinEngine
+
+__all__ = ["answer_question", "question_key"]
+
+_STOP = {
+    "what", "whats", "which", "who", "whom", "whose", "when", "where", "how", "why", "is", "are", "was", "were",
+    "be", "been", "the", "a", "an", "of", "on", "in", "for", "to", "this", "that", "these", "those", "it", "its",
+    "do", "does", "did", "document", "invoice's", "please", "tell", "me", "give", "show", "find", "there", "any",
+    "and", "or", "by", "with", "at", "from", "as", "much", "many", "long", "s", "listed", "stated", "mentioned",
+    "written", "shown", "printed", "specified", "according", "can", "you", "i", "we", "our", "my", "your",
+    "will", "would", "should", "must", "has", "have", "had", "named", "called", "value", "exact", "here",
+    "什么", "是", "多少", "哪", "谁", "的", "吗", "呢", "请问", "哪些", "何时", "什么时候", "几", "在", "本", "该",
+    "份", "中", "上", "为", "了", "有",
+}
+# Words before a matched label that only say whose field it is: they do not change the key.
+_OWNER = {"seller", "sellers", "vendor", "vendors", "company", "companys", "supplier", "buyer", "buyers",
+          "customer", "customers", "client", "clients", "merchant", "store", "shop", "receipt", "invoice",
+          "bill", "contract", "agreement", "document", "final", "overall", "full", "whole", "main"}
+
+_WH_TYPES = [
+    (re.compile(r"(?i)\bhow much\b|\bwhat (?:is|was) the (?:price|cost)\b|多少钱|金额是多少"), "money"),
+    (re.compile(r"(?i)\bhow long\b|多久|多长时间"), "duration"),
+    (re.compile(r"(?i)\bwhen\b|\bwhat (?:day|date)\b|\bby when\b|何时|什么时候|哪天|哪一天|日期是"), "date"),
+    (re.compile(r"(?i)\bwhere\b|在哪|地址是"), "address"),
+    (re.compile(r"(?i)\bwho\b|\bwhom\b|\bwhich (?:company|party|firm|vendor|shop|store)\b|是谁|哪家|哪个公司"), "org"),
+    (re.compile(r"(?i)\bwhat (?:percentage|percent|rate)\b|百分之|税率"), "percent"),
+]
+_COMPAT = {"org": {"org", "name", "text"}, "date": {"date"}, "money": {"money"}, "address": {"address", "text"},
+           "duration": {"duration", "date", "text"}, "percent": {"percent"}}
+
+
+def _qtype(question: str) -> str | None:
+    for rx, t in _WH_TYPES:
+        if rx.search(question):
+            return t
+    return None
+
+
+def _phrases(fam_name: str, fam: dict) -> list[tuple[list[str], float, bool]]:
+    """(tokens, weight, is_cue): labels can not be all stop words, cues ("how much") can."""
+    out = [(label_tokens(fam_name), 1.0, False)]
+    out += [(label_tokens(lab), w, False) for lab, w in fam["labels"].items()]
+    out += [(label_tokens(c), 1.0, True) for c in fam["cues"]]
+    return [(p, w, c) for p, w, c in out if p]
+
+
+_PHRASES = {name: _phrases(name, fam) for name, fam in FAMILIES.items()}
+
+
+def _find(hay: list[str], needle: list[str]) -> int:
+    n = len(needle)
+    for i in range(len(hay) - n + 1):
+        if hay[i:i + n] == needle:
+            return i
+    return -1
+
+
+# question words, and whose document it is ("合同" contract): neither names the field
+_ZH_STOP = re.compile("什么时候|什么|多少钱|多少|是谁|哪一天|哪天|哪家|哪个|哪些|请问|是否|吗|呢|是|的|本|该|这份|此|合同|协议")
+
+
+def _question_tokens(question: str) -> list[str]:
+    return correct_tokens(label_tokens(_ZH_STOP.sub(" ", question)))
+
+
+def question_key(question: str) -> tuple[KeySpec | None, str | None]:
+    """The key a question asks for (or None) and the value type it wants (or None)."""
+    qt = _qtype(question)
+    toks = _question_tokens(question)
+    best: tuple[float, str, int, int] | None = None  # (chars matched, family, start, length)
+    for name, phrases in _PHRASES.items():
+        vt = FAMILIES[name]["vtype"]
+        compatible = qt is None or vt in _COMPAT.get(qt, {vt})
+        for p, w, cue in phrases:
+            if not cue and all(t in _STOP for t in p):
+                continue
+            i = _find(toks, p)
+            if i < 0:
+                continue
+            # longer and stronger phrases win (a generic label like "number" counts little); on a tie the
+            # later one (the head noun: "seller's tax id")
+            s = len(_join(p)) * w * w + (0.5 if compatible else -100) + 0.01 * (i + len(p))
+            if best is None or s > best[0]:
+                best = (s, name, i, len(p))
+    if best is None or best[0] < 0:
+        return _custom_key(toks, qt), qt
+    _, name, i, n = best
+    # a modifier the family does not know ("delivery date") makes a key of its own
+    if i > 0 and toks[i - 1] not in _STOP and toks[i - 1] not in _OWNER and not toks[i - 1].isdigit():
+        vocab = {t for p, _, _ in _PHRASES[name] for t in p}
+        if toks[i - 1] not in vocab:
+            j = i - 1
+            while j > 0 and toks[j - 1] not in _STOP and toks[j - 1] not in _OWNER:
+                j -= 1
+            phrase = " ".join(toks[j:i + n])
+            spec = resolve_key(phrase)
+            if spec.family == "custom":
+                return KeySpec(key=phrase, family="custom", vtype=FAMILIES[name]["vtype"],
+                               labels=((_join(toks[j:i + n]), 1.0),)), qt
+            return spec, qt
+    return resolve_key(name), qt
+
+
+def _custom_key(toks: list[str], qt: str | None) -> KeySpec | None:
+    content = [t for t in toks if t not in _STOP]
+    if not content or len(content) > 4:
+        return None
+    phrase = _join(content)
+    vtype = qt or "text"
+    if qt is None:
+        for t, words in _TYPE_WORDS:
+            if any(w in content for w in words):
+                vtype = t
+                break
+    return KeySpec(key=phrase, family="custom", vtype=vtype if vtype in V.VALUE_TYPES else "text",
+                   labels=((phrase, 1.0),))
+
+
+def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
+                    blocks: Sequence[tuple[int, Block]] | None = None) -> Answer:
+    o = engine.options
+    spec, qt = question_key(question)
+    if spec is not None:
+        view = engine._get_view(doc)
+        from .engine import _field, _subset
+
+        memo: dict = {}
+        cand = engine._best(doc, view, spec, _subset(blocks), memo)
+        f = _field(spec.key, cand)
+        if f.value is not None and f.confidence >= o.answer_threshold:
+            ev = (Evidence(page=f.page, bbox=f.bbox, text=f.source or f.value),) if f.page and f.bbox else ()
+            return Answer(question=question, text=f.value, evidence=ev, confidence=f.confidence,
+                          method=f"extract:{spec.family}:{f.method}")
+    return _retrieve(engine, doc, question, qt, spec, blocks)
+
+
+def _retrieve(engine: BuiltinEngine, doc: Document, question: str, qt: str | None, spec: KeySpec | None,
+              blocks) -> Answer:
+    """The row that holds (nearly) every content word of the question, and the span in it of the asked type.
+
+    Conservative on purpose: a row that shares only some words ("delivery date" vs a "Due Date" row) gives
+    nothing, so questions the document does not answer come back None.
+    """
+    view = engine._get_view(doc)
+    qtoks = list(dict.fromkeys(t for t in _question_tokens(question) if t not in _STOP))
+    if not qtoks or not view.lines:
+        return Answer(question=question, text=None, method="none")
+    vtype = spec.vtype if spec is not None else (qt or "text")
+    rows = [row for p in view.pages.values() for row in p.rows]
+    row_toks = [[t for ln in row for t in correct_tokens(ln.ltoks)] for row in rows]
+    n = len(rows)
+    df = {t: sum(1 for rt in row_toks if t in rt) for t in qtoks}
+    idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in qtoks}
+    total = sum(idf.values()) or 1.0
+    subset = {(int(p), b.id) for p, b in blocks} if blocks else None
+    scored = []
+    for row, rt in zip(rows, row_toks, strict=True):
+        present = set(rt)
+        cover = sum(idf[t] for t in qtoks if t in present) / total
+        if cover < 0.8:
+            continue
+        if subset is not None and any((ln.page, ln.block) in subset for ln in row):
+            cover += 0.05
+        scored.append((cover, row))
+    scored.sort(key=lambda x: -x[0])
+    probe = KeySpec(key=question, family="qa", vtype=vtype, labels=())
+    for cover, row in scored[:3]:
+        text = " ".join(ln.text for ln in row)
+        if vtype in ("org", "name", "address", "text"):
+            m = re.search(r"^(.{1,40}?)[:：]\s*(.+)$", text)
+            if not m:
+                continue
+            label = set(correct_tokens(label_tokens(m.group(1))))
+            if sum(idf[t] for t in qtoks if t in label) / total < 0.8:
+                continue
+            spans = value_spans(probe, m.group(2))
+        else:
+            spans = value_spans(probe, text)
+        spans = [sp for sp in spans if sp.score >= 0.8]
+        if not spans:
+            continue
+        sp = spans[0]
+        conf = min(0.9, 0.45 * min(1.0, cover) + 0.4 * sp.score)
+        if conf < engine.options.answer_threshold:
+            continue
+        lines = [ln for ln in row if sp.text in ln.text] or row
+        box = (min(ln.bbox[0] for ln in lines), min(ln.bbox[1] for ln in lines),
+               max(ln.bbox[2] for ln in lines), max(ln.bbox[3] for ln in lines))
+        ev = Evidence(page=row[0].page, bbox=box, text=" ".join(ln.text for ln in lines))
+        return Answer(question=question, text=sp.text, evidence=(ev,), confidence=round(conf, 4), method="retrieve")
+    return Answer(question=question, text=None, method="none")

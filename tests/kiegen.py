@@ -1,0 +1,531 @@
+"""Documents for key-information extraction: builders and generated invoices/contracts with known truth.
+
+- ``document_from_lines``: a ``Document`` from OCR-style lines (one text block per line),
+  for tests and for benchmarks before/without the parser.
+- ``document_from_pdf``: a ``Document`` from a PDF's text layer (one block per PyMuPDF line).
+- ``invoice`` / ``contract``: born-digital PDFs (English or Chinese) drawn with PyMuPDF
+  in varied layouts from a seed, with the truth: field values, the box of each value,
+  and questions (answerable and not).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from chatocr.document import Block, Document, Line, Page
+
+BBox = tuple[float, float, float, float]
+
+
+def document_from_lines(lines: Sequence[tuple[str, BBox, float]], width: float, height: float, *,
+                        name: str = "", unit: str = "px") -> Document:
+    """One ``text`` block per line, in the given order."""
+    blocks = []
+    for k, (text, bbox, score) in enumerate(lines):
+        bbox = tuple(float(v) for v in bbox)
+        ln = Line(text=text, bbox=bbox, score=min(1.0, max(0.0, float(score))))
+        blocks.append(Block(id=f"p1-b{k}", type="text", bbox=bbox, text=text, lines=(ln,)))
+    digest = hashlib.sha256(("\n".join(t for t, _, _ in lines) + name).encode()).hexdigest()
+    page = Page(page=1, width=float(width), height=float(height), unit=unit, blocks=tuple(blocks),
+                source="ocr" if blocks else "empty")
+    return Document(id=digest[:16], name=name, sha256=digest, pages=(page,))
+
+
+def document_from_pdf(data: bytes, *, name: str = "doc.pdf") -> Document:
+    """The text layer of every page, one ``text`` block per line (PDF points)."""
+    import pymupdf
+
+    from chatocr.io.textlayer import read_text_layer
+
+    pages = []
+    with pymupdf.open(stream=data, filetype="pdf") as pdf:
+        for i, pg in enumerate(pdf):
+            layer = read_text_layer(pg)
+            blocks = []
+            for k, ln in enumerate(layer.lines):
+                line = Line(text=ln.text, bbox=ln.bbox, source="text_layer")
+                blocks.append(Block(id=f"p{i + 1}-b{k}", type="text", bbox=ln.bbox, text=ln.text, lines=(line,)))
+            pages.append(Page(page=i + 1, width=pg.rect.width, height=pg.rect.height, unit="pt",
+                              source="text_layer" if blocks else "empty", blocks=tuple(blocks)))
+    digest = hashlib.sha256(data).hexdigest()
+    return Document(id=digest[:16], name=name, sha256=digest, pages=tuple(pages))
+
+
+# -- generated invoices and contracts ------------------------------------------------------------
+
+import random  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+
+
+@dataclass
+class Field:
+    value: str | None  # None: the document does not hold it
+    page: int = 1
+    bbox: BBox | None = None
+    kind: str = "text"  # money | date | id | text | address | org | parties | phone | iban | taxid | email
+
+
+@dataclass
+class KieTruth:
+    kind: str  # invoice | contract
+    lang: str  # en | zh
+    fields: dict[str, Field] = field(default_factory=dict)  # requested key → truth
+    questions: list[tuple[str, str | None]] = field(default_factory=list)  # (question, key or None = absent)
+    layout: dict[str, str] = field(default_factory=dict)
+
+
+_EN_NAME1 = ["Northwind", "Bluecrest", "Silverline", "Ardent", "Kestrel", "Meridian", "Oakfield", "Brightway",
+             "Copperleaf", "Summit", "Pioneer", "Harborview", "Evergreen", "Granite", "Lumen", "Vertex"]
+_EN_NAME2 = ["Trading", "Logistics", "Systems", "Supplies", "Consulting", "Foods", "Electronics", "Design",
+             "Hardware", "Services", "Analytics", "Printing"]
+_EN_SUFFIX = ["Ltd", "Inc.", "LLC", "GmbH", "Sdn Bhd", "Pte Ltd", "Corp.", "Limited", ""]
+_EN_STREET = ["Harbour Road", "Maple Street", "Station Avenue", "Jalan Kenari", "Hill Lane", "Park Road",
+              "King Street", "Orchard Drive"]
+_EN_CITY = [("Riverton", "40210"), ("Lakeside", "81100"), ("Fairview", "10115"), ("Westbrook", "56000"),
+            ("Kingsport", "30301"), ("Ashford", "62704")]
+_ZH_NAME1 = ["华星", "远航", "博达", "明创", "恒信", "鼎盛", "新源", "瑞丰", "天宇", "汇通"]
+_ZH_NAME2 = ["科技", "贸易", "物流", "电子", "咨询", "建材", "食品", "印务"]
+_ZH_CITY = [("北京市", "朝阳区"), ("上海市", "浦东新区"), ("深圳市", "南山区"), ("杭州市", "西湖区"), ("成都市", "高新区")]
+_ZH_ROAD = ["建设路", "人民路", "科技园路", "解放大道", "中山路"]
+_ITEMS_EN = ["Consulting hours", "Printer paper", "Network cable", "Software licence", "Cleaning service",
+             "Office chairs", "Delivery", "Maintenance"]
+_ITEMS_ZH = ["咨询服务", "打印纸", "网线", "软件授权", "保洁服务", "办公椅", "运输费", "维护费"]
+_FILLER = ("Payment by bank transfer. Please quote the invoice number with your payment. Goods remain our "
+           "property until paid in full. Thank you for your business.").split(". ")
+
+
+def _money(rng: random.Random, v: float) -> str:
+    s = f"{v:,.2f}"
+    return rng.choice(["", "", "$", "USD ", "EUR "]) + s
+
+
+def _date(rng: random.Random, y: int, m: int, d: int, lang: str) -> str:
+    import calendar
+
+    if lang == "zh":
+        return rng.choice([f"{y}年{m}月{d}日", f"{y}-{m:02d}-{d:02d}"])
+    mon = calendar.month_name[m]
+    return rng.choice([f"{y}-{m:02d}-{d:02d}", f"{d:02d}/{m:02d}/{y}", f"{mon} {d}, {y}", f"{d} {mon[:3]} {y}",
+                       f"{d:02d}.{m:02d}.{y}"])
+
+
+def _iban(rng: random.Random) -> str:
+    country = rng.choice(["DE", "GB", "NL", "FR"])
+    bban = "".join(rng.choice("0123456789") for _ in range(18))
+    num = "".join(str(int(ch, 36)) for ch in bban + country + "00")
+    check = 98 - int(num) % 97
+    raw = f"{country}{check:02d}{bban}"
+    return " ".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+class _Writer:
+    """Draws text and remembers each piece's box (the font's own ascender/descender and advance widths)."""
+
+    def __init__(self, page, lang: str) -> None:
+        import pymupdf
+
+        self.page = page
+        self.font = "china-s" if lang == "zh" else "helv"
+        self.bold = "china-s" if lang == "zh" else "hebo"
+        self._fonts = {n: pymupdf.Font(n) for n in {self.font, self.bold}}
+
+    def text(self, x: float, y: float, s: str, size: float = 10, *, bold: bool = False, right: bool = False) -> BBox:
+        import pymupdf
+
+        f = self._fonts[self.bold if bold else self.font]
+        wd = f.text_length(s, size)
+        if right:
+            x -= wd
+        tw = pymupdf.TextWriter(self.page.rect)
+        tw.append((x, y), s, font=f, fontsize=size)
+        tw.write_text(self.page)
+        return (x, y - f.ascender * size, x + wd, y - f.descender * size)
+
+
+def _union(boxes: list[BBox]) -> BBox:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+_EN_LABELS = {
+    "invoice number": ["Invoice No.", "Invoice #", "Invoice Number", "Bill No", "Invoice No"],
+    "date": ["Date", "Invoice Date", "Date of issue", "Issue Date"],
+    "due date": ["Due Date", "Payment Due", "Pay by", "Due"],
+    "total": ["Total", "Grand Total", "Amount Due", "Total Due", "Balance Due", "TOTAL", "Total Amount"],
+    "tax id": ["VAT No", "Tax ID", "GST Reg No", "VAT Number"],
+    "phone": ["Tel", "Phone", "Telephone"],
+    "seller": ["Seller", "Vendor", "From", "Supplier"],
+    "buyer": ["Bill To", "Customer", "Billed To", "Client"],
+    "address": ["Address"],
+}
+_ZH_LABELS = {
+    "invoice number": ["发票号码", "发票号"],
+    "date": ["开票日期", "日期"],
+    "due date": ["付款期限", "到期日"],
+    "total": ["价税合计", "合计", "总计", "应付金额"],
+    "tax id": ["纳税人识别号", "税号"],
+    "phone": ["电话", "联系电话"],
+    "seller": ["销售方", "销售方名称"],
+    "buyer": ["购买方", "购买方名称"],
+    "address": ["地址"],
+}
+_EN_Q = {
+    "total": ["What is the total?", "How much is due?", "What is the total amount?"],
+    "date": ["What is the invoice date?", "When was the invoice issued?"],
+    "due date": ["When is payment due?", "What is the due date?"],
+    "invoice number": ["What is the invoice number?"],
+    "seller": ["Who is the seller?", "Which company issued the invoice?"],
+    "buyer": ["Who is the customer?", "Who is the buyer?"],
+    "tax id": ["What is the tax ID?", "What is the VAT number?"],
+    "phone": ["What is the phone number?"],
+    "iban": ["What is the IBAN?"],
+    "address": ["What is the seller's address?"],
+}
+_ZH_Q = {
+    "total": ["价税合计是多少？", "合计金额是多少？"],
+    "date": ["开票日期是哪天？"],
+    "due date": ["付款期限是什么时候？"],
+    "invoice number": ["发票号码是多少？"],
+    "seller": ["销售方是谁？"],
+    "buyer": ["购买方是谁？"],
+    "tax id": ["纳税人识别号是多少？"],
+    "phone": ["电话是多少？"],
+    "address": ["地址是什么？"],
+}
+_ABSENT_EN = ["What is the PO number?", "What is the delivery date?", "Who is the cashier?", "What is the fax number?",
+              "What is the discount?", "What is the warranty period?", "What is the shipping cost?",
+              "What is the order number?", "What is the email address?", "What is the IBAN?"]
+_ABSENT_ZH = ["订单号是多少？", "传真号码是多少？", "收银员是谁？", "折扣是多少？", "邮箱是什么？", "交货日期是哪天？"]
+
+
+def invoice(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
+    """A one-page invoice in one of several layouts; the truth holds every field's value and box."""
+    import pymupdf
+
+    rng = random.Random(seed * 7919 + (1 if lang == "zh" else 0))
+    zh = lang == "zh"
+    labels = _ZH_LABELS if zh else _EN_LABELS
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    w = _Writer(page, lang)
+    t = KieTruth("invoice", lang)
+    colon = rng.choice(["：", ":"]) if zh else rng.choice([":", ":", ""])
+    lay = t.layout
+    lay["header"] = rng.choice(["prominent", "labelled"])
+    lay["meta"] = rng.choice(["colon", "columns", "band"])
+    lay["totals"] = rng.choice(["lines", "table"])
+
+    def lab(key: str) -> str:
+        return rng.choice(labels[key])
+
+    # seller
+    if zh:
+        seller = rng.choice(_ZH_NAME1) + rng.choice(_ZH_NAME2) + "有限公司"
+        city, dist = rng.choice(_ZH_CITY)
+        addr = [f"{city}{dist}{rng.choice(_ZH_ROAD)}{rng.randint(1, 300)}号"]
+        buyer = rng.choice(_ZH_NAME1) + rng.choice(_ZH_NAME2) + "有限公司"
+        while buyer == seller:
+            buyer = rng.choice(_ZH_NAME1) + rng.choice(_ZH_NAME2) + "有限公司"
+        tax_id = "91" + "".join(rng.choice("0123456789") for _ in range(14)) + rng.choice("ABCDXY") + "1"
+        phone = f"0{rng.randint(10, 99)}-{rng.randint(10000000, 99999999)}"
+    else:
+        suffix = rng.choice(_EN_SUFFIX)
+        seller = f"{rng.choice(_EN_NAME1)} {rng.choice(_EN_NAME2)}" + (f" {suffix}" if suffix else "")
+        city, zipc = rng.choice(_EN_CITY)
+        addr = [f"{rng.randint(1, 250)} {rng.choice(_EN_STREET)}", f"{zipc} {city}" if rng.random() < 0.5
+                else f"{city}, {zipc}"]
+        buyer = f"{rng.choice(_EN_NAME1)} {rng.choice(_EN_NAME2)} {rng.choice(['Ltd', 'Inc.', 'LLC'])}"
+        while buyer.split()[0] == seller.split()[0]:
+            buyer = f"{rng.choice(_EN_NAME1)} {rng.choice(_EN_NAME2)} {rng.choice(['Ltd', 'Inc.', 'LLC'])}"
+        tax_id = rng.choice(["DE", "GB", "MY", ""]) + "".join(rng.choice("0123456789") for _ in range(9))
+        phone = rng.choice([f"+1 {rng.randint(200, 999)} {rng.randint(200, 999)} {rng.randint(1000, 9999)}",
+                            f"0{rng.randint(3, 9)}-{rng.randint(1000000, 9999999)}",
+                            f"({rng.randint(200, 999)}) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}"])
+    y = 60.0
+    if lay["header"] == "prominent":
+        b = w.text(50, y, seller, 18, bold=True)
+        t.fields["seller"] = Field(seller, 1, b, "org")
+        w.text(545, y, "发票" if zh else rng.choice(["INVOICE", "TAX INVOICE"]), 16, bold=True, right=True)
+        y += 20
+        boxes = []
+        for a in addr:
+            boxes.append(w.text(50, y, a, 10))
+            y += 13
+        t.fields["address"] = Field(" ".join(addr), 1, _union(boxes), "address")
+    else:
+        w.text(50, y, "发票" if zh else "INVOICE", 20, bold=True)
+        y += 28
+        sl = lab("seller")
+        w.text(50, y, f"{sl}{colon or ':'}", 10, bold=True)
+        b = w.text(140, y, seller, 10)
+        t.fields["seller"] = Field(seller, 1, b, "org")
+        y += 14
+        w.text(50, y, f"{lab('address')}{colon or ':'}", 10, bold=True)
+        boxes = []
+        for a in addr:
+            boxes.append(w.text(140, y, a, 10))
+            y += 13
+        t.fields["address"] = Field(" ".join(addr), 1, _union(boxes), "address")
+    # a label and its value printed together are one line: the truth box is that line's
+    b = w.text(50, y, f"{lab('phone')}{colon or ':'} ", 9)
+    t.fields["phone"] = Field(phone, 1, _union([b, w.text(b[2] + 2, y, phone, 9)]), "phone")
+    y += 12
+    b = w.text(50, y, f"{lab('tax id')}{colon or ':'} ", 9)
+    t.fields["tax id"] = Field(tax_id, 1, _union([b, w.text(b[2] + 2, y, tax_id, 9)]), "taxid")
+    y += 26
+    # meta: number, dates
+    yy, mm, dd = rng.randint(2019, 2026), rng.randint(1, 12), rng.randint(1, 28)
+    date = _date(rng, yy, mm, dd, lang)
+    due = _date(rng, yy + (mm == 12), mm % 12 + 1, dd, lang) if rng.random() < 0.75 else None
+    number = rng.choice([f"INV-{yy}-{rng.randint(1, 9999):04d}", f"{rng.randint(100000, 999999)}",
+                         f"A{rng.randint(1000, 9999)}/{yy % 100:02d}"])
+    if zh:
+        number = f"{rng.randint(10000000, 99999999)}"
+    meta = [("invoice number", number, "id"), ("date", date, "date")] + ([("due date", due, "date")] if due else [])
+    rng.shuffle(meta)
+    if lay["meta"] == "band":
+        xs = [50 + 170 * i for i in range(len(meta))]
+        for x, (k, v, kind) in zip(xs, meta, strict=True):
+            w.text(x, y, lab(k), 9, bold=True)
+            t.fields[k] = Field(v, 1, w.text(x, y + 14, v, 10), kind)
+        y += 34
+    else:
+        for k, v, kind in meta:
+            lb = lab(k)
+            if lay["meta"] == "colon":
+                b = w.text(330, y, f"{lb}{colon or ':'} ", 10, bold=rng.random() < 0.5)
+                t.fields[k] = Field(v, 1, _union([b, w.text(b[2] + 3, y, v, 10)]), kind)
+            else:
+                w.text(330, y, lb + colon, 10, bold=True)
+                t.fields[k] = Field(v, 1, w.text(440, y, v, 10), kind)
+            y += 15
+        y += 10
+    # buyer: label, name below
+    w.text(50, y, lab("buyer") + (colon or ":"), 10, bold=True)
+    t.fields["buyer"] = Field(buyer, 1, w.text(50, y + 14, buyer, 10), "org")
+    y += 44
+    # items
+    rows = [["项目", "数量", "单价", "金额"] if zh else ["Description", "Qty", "Unit Price", "Amount"]]
+    sub = 0.0
+    for _ in range(rng.randint(2, 5)):
+        q, u = rng.randint(1, 9), rng.randint(5, 400) + rng.choice([0.0, 0.5, 0.25, 0.99])
+        sub += q * u
+        rows.append([rng.choice(_ITEMS_ZH if zh else _ITEMS_EN), str(q), f"{u:,.2f}", f"{q * u:,.2f}"])
+    rate = rng.choice([0.06, 0.1, 0.13, 0.2])
+    tax = round(sub * rate, 2)
+    total = round(sub + tax, 2)
+    total_s = (("¥" if rng.random() < 0.5 else "") + f"{total:,.2f}") if zh else _money(rng, total)
+    widths = [230, 60, 100, 105]
+    ruled = rng.random() < 0.6
+    _table(w, 50, y, rows, widths, ruled=ruled)
+    y += 18 * len(rows)
+    tl = lab("total")
+    sub_l, tax_l = ("小计", "税额") if zh else (rng.choice(["Subtotal", "Sub Total"]), f"Tax ({int(rate * 100)}%)")
+    if lay["totals"] == "table":
+        extra = [[sub_l, "", "", f"{sub:,.2f}"], [tax_l, "", "", f"{tax:,.2f}"], [tl, "", "", total_s]]
+        _table(w, 50, y, extra, widths, ruled=ruled, header=False)
+        row_y = y + 18 * 2
+        f = w._fonts[w.font]
+        tw = f.text_length(total_s, 10)
+        x = 50 + sum(widths[:3]) + 4
+        t.fields["total"] = Field(total_s, 1, (x, row_y + 13 - f.ascender * 10, x + tw, row_y + 13 - f.descender * 10),
+                                  "money")
+        y += 18 * 3 + 24
+    else:
+        y += 20
+        for lb, val, key in ((sub_l, f"{sub:,.2f}", None), (tax_l, f"{tax:,.2f}", None), (tl, total_s, "total")):
+            w.text(350, y, lb + colon, 10, bold=key is not None)
+            b = w.text(545, y, val, 10, bold=key is not None, right=True)
+            if key:
+                t.fields["total"] = Field(val, 1, b, "money")
+            y += 15
+        y += 16
+    # footer: payment details
+    iban = _iban(rng) if (not zh and rng.random() < 0.6) else None
+    if iban:
+        b = w.text(50, y, "IBAN: ", 9)
+        t.fields["iban"] = Field(iban, 1, _union([b, w.text(b[2] + 2, y, iban, 9)]), "iban")
+        y += 13
+    if not zh:
+        for s in rng.sample(_FILLER, 2):
+            w.text(50, y, s.strip().rstrip(".") + ".", 9)
+            y += 12
+    # absent keys: asked, not printed
+    for k in ("po number", "fax", "email") + (() if iban else ("iban",)) + (() if due else ("due date",)):
+        t.fields[k] = Field(None)
+    q = _ZH_Q if zh else _EN_Q
+    for k, f in t.fields.items():
+        if f.value is not None and k in q:
+            t.questions.append((rng.choice(q[k]), k))
+    absent = [a for a in (_ABSENT_ZH if zh else _ABSENT_EN) if not (iban and "IBAN" in a)]
+    if not due:
+        absent.append("付款期限是什么时候？" if zh else "When is payment due?")
+    for a in rng.sample(absent, 4):
+        t.questions.append((a, None))
+    data = doc.tobytes()
+    doc.close()
+    return data, t
+
+
+def _table(w: _Writer, x: float, y: float, rows: list[list[str]], widths: list[float], *, ruled: bool,
+           header: bool = True, row_h: float = 18) -> None:
+    import pymupdf
+
+    xs = [x]
+    for wd in widths:
+        xs.append(xs[-1] + wd)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            if text:
+                w.text(xs[c] + 4, y + r * row_h + 13, text, 10, bold=header and r == 0)
+    if ruled:
+        shape = w.page.new_shape()
+        for r in range(len(rows) + 1):
+            shape.draw_line(pymupdf.Point(x, y + r * row_h), pymupdf.Point(xs[-1], y + r * row_h))
+        for cx in xs:
+            shape.draw_line(pymupdf.Point(cx, y), pymupdf.Point(cx, y + len(rows) * row_h))
+        shape.finish(color=(0, 0, 0), width=0.6)
+        shape.commit()
+
+
+_CONTRACT_EN_TITLES = ["SERVICE AGREEMENT", "CONSULTING AGREEMENT", "SUPPLY CONTRACT", "MAINTENANCE AGREEMENT"]
+_CONTRACT_ZH_TITLES = ["服务合同", "技术咨询合同", "采购合同", "维护服务协议"]
+_CLAUSES_EN = [
+    "The Contractor shall perform the services described in Schedule A with due care and skill.",
+    "Either party may terminate this Agreement with thirty days written notice to the other party.",
+    "All information exchanged under this Agreement shall be kept confidential by both parties.",
+    "The Client shall pay each invoice within the period stated in the payment terms below.",
+    "This Agreement is governed by the laws of the jurisdiction where the Client is registered.",
+    "Neither party is liable for delays caused by events beyond its reasonable control.",
+]
+_CLAUSES_ZH = [
+    "乙方应按照本合同附件所列内容提供服务，并保证服务质量。",
+    "任何一方提前三十日书面通知对方，可解除本合同。",
+    "双方对履行本合同过程中知悉的商业秘密负有保密义务。",
+    "甲方应按照本合同约定的付款方式支付合同价款。",
+    "因不可抗力导致合同不能履行的，双方均不承担违约责任。",
+]
+_CONTRACT_Q_EN = {
+    "parties": ["Who are the parties?", "Who are the parties to the agreement?"],
+    "party a": ["Who is Party A?"],
+    "party b": ["Who is Party B?"],
+    "start date": ["When does the agreement start?", "What is the effective date?"],
+    "end date": ["When does the contract end?", "What is the end date?"],
+    "term": ["What is the term of the agreement?", "How long is the contract?"],
+    "total": ["What is the contract amount?", "How much is the contract value?"],
+    "due date": ["When is payment due?"],
+}
+_CONTRACT_Q_ZH = {
+    "parties": ["合同双方是谁？"],
+    "party a": ["甲方是谁？"],
+    "party b": ["乙方是谁？"],
+    "start date": ["合同什么时候生效？"],
+    "end date": ["合同什么时候终止？", "终止日期是哪天？"],
+    "term": ["合同期限是多久？"],
+    "total": ["合同金额是多少？"],
+}
+_CONTRACT_ABSENT_EN = ["What is the IBAN?", "What is the penalty for late delivery?", "Who is the witness?",
+                       "What is the invoice number?", "What is the delivery date?", "What is the tax ID?",
+                       "What is the warranty period?", "What is the fax number?"]
+_CONTRACT_ABSENT_ZH = ["发票号码是多少？", "违约金是多少？", "传真号码是多少？", "交货日期是哪天？", "纳税人识别号是多少？"]
+
+
+def contract(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
+    """A one-page contract: parties (labelled or in a 'between X and Y' sentence), dates, term, amount."""
+    import pymupdf
+
+    rng = random.Random(seed * 104729 + (1 if lang == "zh" else 0))
+    zh = lang == "zh"
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    w = _Writer(page, lang)
+    t = KieTruth("contract", lang)
+    lay = t.layout
+    lay["parties"] = "labelled" if zh else rng.choice(["labelled", "sentence"])
+    lay["dates"] = rng.choice(["colon", "columns"])
+    colon = "：" if zh else ":"
+    if zh:
+        a = rng.choice(_ZH_NAME1) + rng.choice(_ZH_NAME2) + "有限公司"
+        b = rng.choice(_ZH_NAME1) + rng.choice(_ZH_NAME2) + "有限公司"
+        while b[:2] == a[:2]:
+            b = rng.choice(_ZH_NAME1) + rng.choice(_ZH_NAME2) + "有限公司"
+    else:
+        a = f"{rng.choice(_EN_NAME1)} {rng.choice(_EN_NAME2)} {rng.choice(['Ltd', 'Inc.', 'LLC', 'GmbH'])}"
+        b = f"{rng.choice(_EN_NAME1)} {rng.choice(_EN_NAME2)} {rng.choice(['Ltd', 'Inc.', 'LLC', 'GmbH'])}"
+        while b.split()[0] == a.split()[0]:
+            b = f"{rng.choice(_EN_NAME1)} {rng.choice(_EN_NAME2)} {rng.choice(['Ltd', 'Inc.', 'LLC', 'GmbH'])}"
+    y = 70.0
+    title = rng.choice(_CONTRACT_ZH_TITLES if zh else _CONTRACT_EN_TITLES)
+    w.text(297 - w._fonts[w.bold].text_length(title, 18) / 2, y, title, 18, bold=True)
+    y += 40
+    if lay["parties"] == "labelled":
+        la, lb = ("甲方", "乙方") if zh else rng.choice([("Party A", "Party B"), ("First Party", "Second Party")])
+        b1 = w.text(50, y, la + colon, 11, bold=True)
+        ba = w.text(b1[2] + 8, y, a, 11)
+        y += 18
+        b2 = w.text(50, y, lb + colon, 11, bold=True)
+        bb = w.text(b2[2] + 8, y, b, 11)
+        y += 28
+        t.fields["party a"] = Field(a, 1, ba, "org")
+        t.fields["party b"] = Field(b, 1, bb, "org")
+        t.fields["parties"] = Field(f"{a}; {b}", 1, _union([ba, bb]), "parties")
+    else:
+        sent = f"This Agreement is made between {a} and {b}."
+        bx = w.text(50, y, sent, 10)
+        t.fields["parties"] = Field(f"{a}; {b}", 1, bx, "parties")
+        y += 28
+    yy, mm, dd = rng.randint(2020, 2026), rng.randint(1, 12), rng.randint(1, 28)
+    years = rng.choice([1, 2, 3])
+    start = _date(rng, yy, mm, dd, lang)
+    end = _date(rng, yy + years, mm, dd, lang)
+    term = (f"{years}年" if rng.random() < 0.5 else f"{12 * years}个月") if zh else \
+        rng.choice([f"{years} year{'s' if years > 1 else ''}", f"{12 * years} months"])
+    amount = rng.randint(5, 900) * 100 + rng.choice([0, 50])
+    amount_s = (f"¥{amount:,.2f}" if zh else rng.choice([f"USD {amount:,.2f}", f"${amount:,.2f}", f"{amount:,.2f} EUR"]))
+    labels = ({"start date": ["生效日期", "起始日期"], "end date": ["终止日期", "结束日期"], "term": ["合同期限", "期限"],
+               "total": ["合同金额", "合同总价"]} if zh else
+              {"start date": ["Effective Date", "Start Date", "Commencement Date"],
+               "end date": ["End Date", "Termination Date", "Expiry Date"], "term": ["Term", "Duration"],
+               "total": ["Contract Value", "Total Amount", "Contract Amount"]})
+    items = [("start date", start, "date"), ("end date", end, "date"), ("term", term, "text"),
+             ("total", amount_s, "money")]
+    due = None
+    if not zh and rng.random() < 0.5:
+        due = _date(rng, yy, mm % 12 + 1, dd, lang)
+        labels["due date"] = ["Payment Due", "Due Date"]
+        items.append(("due date", due, "date"))
+    for k, v, kind in items:
+        lb = rng.choice(labels[k])
+        if lay["dates"] == "colon":
+            b1 = w.text(50, y, f"{lb}{colon} ", 10, bold=True)
+            t.fields[k] = Field(v, 1, _union([b1, w.text(b1[2] + 3, y, v, 10)]), kind)
+        else:
+            w.text(50, y, lb, 10, bold=True)
+            t.fields[k] = Field(v, 1, w.text(200, y, v, 10), kind)
+        y += 16
+    y += 14
+    clauses = _CLAUSES_ZH if zh else _CLAUSES_EN
+    for i, c in enumerate(rng.sample(clauses, min(4, len(clauses)))):
+        w.text(50, y, f"{i + 1}. {c}", 9)
+        y += 14
+    y += 30
+    if zh:
+        w.text(50, y, "甲方（盖章）：", 10)
+        w.text(320, y, "乙方（盖章）：", 10)
+    else:
+        w.text(50, y, "Signed for Party A: ____________", 10)
+        w.text(320, y, "Signed for Party B: ____________", 10)
+    for k in ("iban", "po number", "tax id", "invoice number") + (() if due or zh else ("due date",)):
+        t.fields[k] = Field(None)
+    qs = _CONTRACT_Q_ZH if zh else _CONTRACT_Q_EN
+    for k, f in t.fields.items():
+        if f.value is not None and k in qs:
+            t.questions.append((rng.choice(qs[k]), k))
+    absent = list(_CONTRACT_ABSENT_ZH if zh else _CONTRACT_ABSENT_EN)
+    if not zh and not due:
+        absent.append("When is payment due?")
+    for q in rng.sample(absent, 4):
+        t.questions.append((q, None))
+    data = doc.tobytes()
+    doc.close()
+    return data, t
