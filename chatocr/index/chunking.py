@@ -11,6 +11,8 @@ Rules (PP-ChatOCRv4 style, on the parsed layout rather than on flat text):
   chunk also carries the section title in force (``heading``).
 * Chunks stay on one page, except that a title closing a page heads the first
   chunk of the next one.
+* A running header or footer (same text on several pages, page numbers aside)
+  is indexed once per document.
 * Each chunk lists its doc id, pages, block ids and types, and the box of every
   line (table row) it holds.
 
@@ -22,8 +24,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -87,14 +91,14 @@ class Chunk(_Frozen):
     def page(self) -> int:
         return self.pages[0]
 
-    @property
+    @cached_property
     def index_text(self) -> str:
         """What is embedded and BM25-indexed: the text, preceded by its section heading when not already in it."""
         if self.heading and not self.text.startswith(self.heading):
             return f"{self.heading}\n{self.text}"
         return self.text
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """SHA-256 of ``index_text`` (the embedding cache key, with the model's fingerprint)."""
         return hashlib.sha256(self.index_text.encode("utf-8")).hexdigest()
@@ -223,8 +227,18 @@ class Chunker:
         opts = self.options
         b = _Builder(self, document.id)
         heading = ""
+        running: set[tuple[str, str]] = set()  # header/footer texts seen (digits folded: "Page 2 of 9")
         for page in document.pages:
-            blocks = [bl for bl in page.blocks if bl.type not in opts.skip_types]
+            blocks = []
+            for bl in page.blocks:
+                if bl.type in opts.skip_types:
+                    continue
+                if bl.type in ("header", "footer"):
+                    key = (bl.type, re.sub(r"\d+", "#", " ".join(bl.text.split())))
+                    if key in running:
+                        continue  # a running header or footer is indexed once per document
+                    running.add(key)
+                blocks.append(bl)
             i = 0
             while i < len(blocks):
                 block = blocks[i]

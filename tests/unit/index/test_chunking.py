@@ -163,6 +163,14 @@ def test_skip_types():
     assert [c.text for c in chunk_document(doc, ChunkOptions(skip_types=("header", "footer")))] == ["Body."]
 
 
+def test_running_headers_and_footers_are_indexed_once():
+    pages = [[text_block(n, 0, "ACME Annual Report", type="header"), text_block(n, 1, f"Body of page {n}.", y=50),
+              text_block(n, 2, f"Page {n} of 3", type="footer", y=900)] for n in (1, 2, 3)]
+    texts = "\n".join(c.text for c in chunk_document(make_doc("d", pages)))
+    assert texts.count("ACME Annual Report") == 1 and texts.count("of 3") == 1
+    assert all(f"Body of page {n}." in texts for n in (1, 2, 3))
+
+
 def test_token_sizes():
     text = "\n".join(f"增值税专用发票 第 {i} 行 金额 100.00 元" for i in range(40))
     doc = make_doc("d", [[text_block(1, 0, text)]])
