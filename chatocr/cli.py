@@ -326,6 +326,52 @@ def models_pull(name: str) -> None:
     sys.exit(subprocess.call(cmd))
 
 
+# -- services: chatocr serve, chatocr mcp (the `server` extra) --------------------------------------
+
+_SERVER_EXTRA = 'this command needs the server extra: pip install "chatocr[server]"'
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0: every one).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="TCP port.")
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Uploads, parsed documents and metadata (default $CHATOCR_DATA_DIR or ~/.local/share/chatocr).")
+@click.option("--llm", default=None, help=_LLM_HELP + " Default $CHATOCR_LLM, else builtin.")
+@click.option("--max-upload-mb", type=click.FloatRange(0, min_open=True), default=None,
+              help="Largest upload in MB (default 50, or $CHATOCR_MAX_UPLOAD_MB).")
+@click.option("--max-pages", type=click.IntRange(1), default=None, help="Most pages per document (default 500).")
+@click.option("--cors-origin", "cors_origins", multiple=True,
+              help="Allow browser calls from this origin (repeat for more; default: CORS off).")
+@click.option("--workers", type=click.IntRange(1, 16), default=None, help="Documents parsed at once (default 1).")
+def serve(host: str, port: int, data_dir: Path | None, llm: str | None, max_upload_mb: float | None,
+          max_pages: int | None, cors_origins: tuple[str, ...], workers: int | None) -> None:
+    """Serve the HTTP API (/v1, /openapi.json) and the web page (/).  Set CHATOCR_API_TOKEN to require a token."""
+    try:
+        from .server import ServerOptions, run_server
+    except ImportError as e:
+        _fail(ImportError(f"{_SERVER_EXTRA} ({e})"))
+    try:
+        options = ServerOptions.from_env(
+            data_dir=data_dir, llm=llm, max_pages=max_pages, cors_origins=cors_origins, parse_workers=workers,
+            max_upload_bytes=int(max_upload_mb * 1024 * 1024) if max_upload_mb else None,
+        )
+    except ValueError as e:  # a bad CHATOCR_* value
+        _fail(ValueError(f"bad server setting: {' '.join(str(e).split())}"))
+    level = logging.getLogger().getEffectiveLevel()
+    run_server(options, host=host, port=port, log_level="debug" if level <= logging.DEBUG else "info")
+
+
+@cli.command("mcp")
+@click.option("--llm", default=None, help=_LLM_HELP + " Default $CHATOCR_LLM, else builtin.")
+def mcp_command(llm: str | None) -> None:
+    """Serve parse_document, extract_fields and ask_document to an MCP client over stdio."""
+    try:
+        from .server.mcp_server import run_mcp
+    except ImportError as e:
+        _fail(ImportError(f"{_SERVER_EXTRA} ({e})"))
+    run_mcp(llm=llm or os.environ.get("CHATOCR_LLM") or None)
+
+
 def main() -> None:
     cli(prog_name="chatocr")
 

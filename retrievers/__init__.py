@@ -1,8 +1,8 @@
 """Retrievers over chatocr's hybrid index, and LangChain adapters.
 
 Installed as ``chatocr.retrievers``.  ``chatocr`` itself never imports this
-package; the LangChain adapters (``ChatOCRRetriever``, ``ChatOCRLoader``) import
-``langchain_core`` on first use.
+package; the LangChain adapters (``ChatOCRRetriever``, ``ChatOCRLoader``) and the
+agent tool (``ChatOCRTool``, ``document_qa``) import ``langchain_core`` on first use.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ __all__ = [
     "BM25Retriever",
     "ChatOCRLoader",
     "ChatOCRRetriever",
+    "ChatOCRTool",
     "HybridRetriever",
     "IndexRetriever",
     "VectorRetriever",
@@ -27,4 +28,8 @@ def __getattr__(name: str):
         from . import langchain
 
         return getattr(langchain, name)
+    if name == "ChatOCRTool":
+        from .tool import ChatOCRTool
+
+        return ChatOCRTool
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
