@@ -248,11 +248,17 @@ class TransformersEmbedder:
         self._name, self.path, spec = _resolve_model_dir(opts.model)
         if opts.threads:
             torch.set_num_threads(opts.threads)
+        tf_logging = transformers.utils.logging
+        bars = tf_logging.is_progress_bar_enabled()
+        tf_logging.disable_progress_bar()  # a library draws no progress bars (the CLI's job)
         try:
             self._tokenizer = transformers.AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
             self._model = transformers.AutoModel.from_pretrained(str(self.path), local_files_only=True).eval()
         except (OSError, ValueError) as e:
             raise ModelNotFound(f"{self.path}: cannot load the embedding model ({e})") from e
+        finally:
+            if bars:
+                tf_logging.enable_progress_bar()
         self.dtype = opts.dtype if opts.dtype != "auto" else ("bfloat16" if _native_bf16(torch) else "float32")
         if self.dtype == "bfloat16":
             self._model = self._model.to(torch.bfloat16)
