@@ -1,0 +1,137 @@
+"""``ChatOCR``: parsing with the cache, builtin and LLM extraction grounded to boxes, ask, chat, batch."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from docgen import invoice_pdf, report_pdf
+
+from chatocr import ChatOCR
+from chatocr.agent import locate
+from chatocr.llm import FakeLLM
+
+
+@pytest.fixture(scope="module")
+def invoice(tmp_path_factory):
+    pdf, truth = invoice_pdf(seed=11)
+    path = tmp_path_factory.mktemp("inv") / "invoice.pdf"
+    path.write_bytes(pdf)
+    return path, truth
+
+
+@pytest.fixture
+def agent(tmp_path):
+    return ChatOCR(cache_dir=str(tmp_path))
+
+
+def _inside(inner, outer, tol=1.0):
+    return (inner[0] >= outer[0] - tol and inner[1] >= outer[1] - tol and inner[2] <= outer[2] + tol
+            and inner[3] <= outer[3] + tol)
+
+
+def test_builtin_extract_with_evidence(agent, invoice):
+    path, truth = invoice
+    doc = agent.parse(path)
+    res = agent.extract(doc, ["Invoice number", "Total", "Date", "Bank account"])
+    assert res["Invoice number"].value == truth.pairs["Invoice No"]
+    assert res["Total"].value == truth.pairs["Total"]
+    assert res["Date"].value == truth.pairs["Date"]
+    assert res["Bank account"].value is None, "a value the document does not hold must be None"
+    f = res["Total"]
+    assert f.page == 1 and f.confidence > 0.5 and truth.pairs["Total"] in f.source
+    line = next(ln for p, b in doc.blocks() for ln in b.lines if truth.pairs["Total"] in ln.text)
+    assert _inside(f.bbox, line.bbox)
+    out = res.to_dict()
+    assert set(out["fields"]["Total"]) == {"value", "page", "bbox", "confidence", "source"}
+    assert json.loads(json.dumps(out)) == out
+
+
+def test_parse_is_cached_by_content(agent, invoice, tmp_path):
+    path, _ = invoice
+    first = agent.parse(path)
+    assert list(tmp_path.rglob("document-*.json"))
+    again = ChatOCR(cache_dir=str(tmp_path))
+    calls = []
+    orig = again.parser.parse
+    again.parser.parse = lambda *a, **k: calls.append(1) or orig(*a, **k)
+    assert again.parse(path) == first and calls == []
+
+
+def test_llm_values_are_grounded_and_invented_values_dropped(tmp_path, invoice):
+    path, truth = invoice
+    reply = json.dumps({"Total": truth.pairs["Total"], "Seller": "Northwind Traders Ltd", "IBAN": "DE89370400440532013000"})
+    llm = FakeLLM(default=reply)
+    agent = ChatOCR(llm, cache_dir=str(tmp_path))
+    res = agent.extract(agent.parse(path), ["Total", "Seller", "IBAN"])
+    prompt = llm.prompt_text(0)
+    assert "Total" in prompt and "Northwind" in prompt  # keys and document text reached the model
+    assert res["Total"].value == truth.pairs["Total"] and res["Total"].method == "llm"
+    assert res["Seller"].value == "Northwind Traders Ltd" and res["Seller"].bbox is not None
+    assert res["IBAN"].value is None  # not in the document: never passed through
+
+
+def test_llm_answer_maps_the_quote_to_a_box(tmp_path, invoice):
+    path, _ = invoice
+    llm = FakeLLM(default=json.dumps({"answer": "within 30 days", "quote": "due within 30 days of the invoice date"}))
+    agent = ChatOCR(llm, cache_dir=str(tmp_path))
+    doc = agent.parse(path)
+    ans = agent.ask(doc, "When is payment due?")
+    assert ans.text == "within 30 days"
+    ev = ans.evidence[0]
+    assert ev.page == 1 and "30 days" in ev.text
+    out = ans.to_dict()
+    assert out["answer"] == "within 30 days" and out["evidence"][0]["page"] == 1
+
+
+def test_llm_answer_not_in_document_is_none(tmp_path, invoice):
+    path, _ = invoice
+    llm = FakeLLM(default=json.dumps({"answer": "Alice Wonder", "quote": "signed by Alice Wonder"}))
+    agent = ChatOCR(llm, cache_dir=str(tmp_path))
+    assert agent.ask(agent.parse(path), "Who signed it?").text is None
+
+
+def test_builtin_chat_follow_up(agent, invoice):
+    path, truth = invoice
+    chat = agent.chat(path)
+    assert chat.ask("What is the total?").text == truth.pairs["Total"]
+    follow = chat.ask("and the invoice date?")
+    assert follow.text == truth.pairs["Date"] and follow.evidence
+    assert len(chat.history) == 2
+
+
+def test_async_and_batch(agent, invoice, tmp_path):
+    path, truth = invoice
+    res = asyncio.run(agent.aextract(path, ["Total"]))
+    assert res["Total"].value == truth.pairs["Total"]
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.7\n garbage")
+    items = list(agent.extract_many([path, bad], ["Total"]))
+    assert items[0].extraction is not None and items[0].error is None
+    assert items[1].extraction is None and "broken.pdf" in items[1].error
+
+
+def test_long_documents_go_through_retrieval(tmp_path):
+    pdf, _ = report_pdf(6, seed=3)
+    seen = []
+
+    class Retriever:
+        def retrieve(self, query, *, k=5, doc_ids=None, pages=None):
+            seen.append((query, tuple(doc_ids or ())))
+            return []
+
+    agent = ChatOCR(cache_dir=str(tmp_path), retriever=Retriever())
+    doc = agent.parse(pdf)
+    assert len(doc.text) > agent.options.min_characters
+    agent.extract(doc, ["Prepared by", "Date"])
+    assert [q for q, _ in seen] == ["Prepared by", "Date"]
+    assert all(ids == (doc.id,) for _, ids in seen)
+
+
+def test_locate_spans_lines_and_sub_boxes(agent, invoice):
+    path, truth = invoice
+    doc = agent.parse(path)
+    page, bbox, text, score = locate(doc, truth.pairs["Invoice No"])
+    assert page == 1 and score == 1.0 and truth.pairs["Invoice No"] in text
+    assert locate(doc, "definitely not in this document 12345") is None
