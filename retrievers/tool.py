@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from chatocr.agent import ChatOCR
 from chatocr.document import Document
@@ -32,6 +33,12 @@ except ImportError as e:  # pragma: no cover - langchain-core is a dependency
 __all__ = ["ChatOCRTool", "DocumentQAInput"]
 
 _ID = re.compile(r"^[0-9a-f]{16}$")
+
+
+def _explain(e: ValidationError) -> str:
+    """The observation for arguments that do not fit ``DocumentQAInput``."""
+    parts = [f"{'.'.join(map(str, err['loc'])) or 'arguments'}: {err['msg']}" for err in e.errors()[:3]]
+    return "invalid arguments for document_qa (" + "; ".join(parts) + "); give 'document' and 'keys' or 'question'"
 
 
 class DocumentQAInput(BaseModel):
@@ -59,6 +66,8 @@ class ChatOCRTool(BaseTool):
     )
     args_schema: type[BaseModel] = DocumentQAInput
     handle_tool_error: bool = True
+    handle_validation_error: bool | str | Callable[[ValidationError], str] = Field(
+        default_factory=lambda: _explain, description="Bad arguments from a model become an observation saying why")
     agent: ChatOCR | None = Field(None, exclude=True, description="The agent to use; default ChatOCR() (built-in)")
 
     _docs: dict[str, Document] = PrivateAttr(default_factory=dict)

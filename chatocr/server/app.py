@@ -56,6 +56,9 @@ STATIC = Path(__file__).with_name("static")
 DocId = PathParam(..., description="The document id (16 hex digits)", min_length=1, max_length=64)
 
 
+_BEARER = HTTPBearer(auto_error=False, description="Needed when the server has CHATOCR_API_TOKEN set")
+
+
 class Unauthorized(ServiceError):
     status = 401
 
@@ -153,9 +156,7 @@ def create_app(options: ServerOptions | None = None, *, service: DocumentService
         return _error(500, "InternalError", f"internal error ({type(e).__name__}); see the server log")
 
     # -- auth ----------------------------------------------------------------------------------
-    bearer = HTTPBearer(auto_error=False, description="Needed when the server has CHATOCR_API_TOKEN set")
-
-    def authorized(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
+    def authorized(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]) -> None:
         token = opts.api_token
         if not token:
             return

@@ -12,6 +12,7 @@ Client configuration (``mcpServers`` in most clients)::
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from typing import Annotated
@@ -59,9 +60,10 @@ def build_mcp(agent=None, *, llm: str | None = None):
                 return fn(*args)
 
         try:
-            return await anyio.to_thread.run_sync(run)
+            out = await anyio.to_thread.run_sync(run)
         except ChatOCRError as e:
             raise ToolError(str(e)) from e
+        return json.dumps(out, ensure_ascii=False)  # compact: fewer tokens for the model than the SDK's indent
 
     server = Server(
         "chatocr",
@@ -92,21 +94,21 @@ def build_mcp(agent=None, *, llm: str | None = None):
         "Parse a document into regions (title, text, table, …) in reading order, with the Markdown text and "
         "each region's page and box."))
     async def parse_document(path: Path_, max_chars: Annotated[int, Field(ge=100, le=1_000_000, description=(
-            "Longest Markdown returned"))] = 20_000) -> dict:
+            "Longest Markdown returned"))] = 20_000) -> str:
         return await call(_parse, path, max_chars)
 
     @server.tool(name="extract_fields", description=(
         "Extract the values of keys (e.g. 'Invoice No', 'Date', 'Total') from a document; each value comes with "
         "its page, box, confidence and source line, or null where the document does not say."))
     async def extract_fields(path: Path_, keys: Annotated[list[str], Field(min_length=1, max_length=50, description=(
-            "Keys to extract"))]) -> dict:
+            "Keys to extract"))]) -> str:
         return await call(lambda: agent.extract(agent.parse(path), keys).to_dict())
 
     @server.tool(name="ask_document", description=(
         "Answer a question from a document; the answer comes with its evidence (page, box, text), or is null when "
         "the document does not say."))
     async def ask_document(path: Path_, question: Annotated[str, Field(min_length=1, max_length=2000, description=(
-            "The question"))]) -> dict:
+            "The question"))]) -> str:
         return await call(lambda: agent.ask(agent.parse(path), question).to_dict())
 
     return server
