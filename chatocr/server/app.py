@@ -195,10 +195,10 @@ def create_app(options: ServerOptions | None = None, *, service: DocumentService
         """Upload a PDF or image as ``multipart/form-data`` (field ``file``) or as the raw request body.
 
         Parsing runs in the background: poll ``GET /v1/documents/{id}`` until ``status`` is ``ready``."""
+        up: Upload = await run_in_threadpool(service.begin_upload, name)
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > opts.max_upload_bytes + 64 * 1024:
-            raise DocumentTooLarge(name or "upload", f"upload is over the limit of {_mb(opts.max_upload_bytes)}")
-        up: Upload = await run_in_threadpool(service.begin_upload, name)
+            up.refuse()  # 413 at the first byte of the file, without reading the rest
         try:
             ctype = request.headers.get("content-type", "")
             if ctype.lower().startswith("multipart/form-data"):
@@ -262,10 +262,6 @@ def create_app(options: ServerOptions | None = None, *, service: DocumentService
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
-
-
-def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):g} MB" if n >= 1024 * 1024 else f"{n} bytes"
 
 
 async def _receive_multipart(request: Request, ctype: str, up: Upload, *, keep_name: bool) -> None:

@@ -102,6 +102,7 @@ class Upload:
     def __init__(self, tmp_dir: Path, limit: int, name: str) -> None:
         self.name = clean_name(name)
         self.limit = limit
+        self.max_bytes = limit
         self.size = 0
         self.head = b""
         self._sha = hashlib.sha256()
@@ -112,8 +113,15 @@ class Upload:
     def rename(self, name: str | None) -> None:
         self.name = clean_name(name)
 
+    def refuse(self) -> None:
+        """The request declared a body over the limit: refuse at the first byte of file data (its name known)."""
+        self.limit = -1
+
     def write(self, data: bytes) -> None:
         if self.size + len(data) > self.limit:
+            if self.limit < 0:
+                self.discard()
+                raise DocumentTooLarge(self.name, f"upload is over the limit of {_mb(self.max_bytes)}")
             self.discard()
             raise DocumentTooLarge(self.name, f"upload is over the limit of {_mb(self.limit)}")
         if len(self.head) < 1024:
@@ -136,7 +144,7 @@ class Upload:
 
 
 def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):g} MB" if n >= 1024 * 1024 else f"{n} bytes"
+    return f"{n / (1024 * 1024):.3g} MB" if n >= 10 * 1024 else f"{n} bytes"
 
 
 # -- the service ---------------------------------------------------------------------------------
