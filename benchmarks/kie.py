@@ -236,7 +236,7 @@ REQUEST = {
     "po number": ["PO number", "purchase order"], "fax": ["fax"], "email": ["email"],
     "parties": ["parties"], "party a": ["party a", "甲方"], "party b": ["party b", "乙方"],
     "start date": ["effective date", "start date"], "end date": ["end date", "termination date"],
-    "term": ["term", "contract term"],
+    "term": ["term", "contract term"], "delivery date": ["delivery date", "交货日期"],
 }
 
 
@@ -256,43 +256,52 @@ def _canon(kind: str, value: str | None):
     return re.sub(r"\s+", " ", value).strip(" .,;:").upper()
 
 
-def _gen_documents(n_docs: int, scanned: int):
-    """(name, Document, truth, is_scan) for generated invoices and contracts, born-digital and scanned."""
+def _gen_documents(n_docs: int, scanned: int, source: str, offset: int = 0):
+    """(name, Document, truth, is_scan) for generated invoices and contracts, born-digital and scanned.
+
+    ``source`` "parser": both through ``DocumentParser`` (text layer; OCR for the 150 dpi scans);
+    otherwise the text layer as one block per line, and the scans through ``OCREngine`` lines.
+    """
+    from docgen import scanned_pdf
     from kiegen import contract, document_from_lines, document_from_pdf, invoice
 
-    ocr = None
-    cache = TMP / "kie-gen-ocr"
+    from chatocr.document import Document
+
+    reader = None
+    cache = TMP / ("kie-gen-parse" if source == "parser" else "kie-gen-ocr")
     for maker in (invoice, contract):
         for lang in ("en", "zh"):
-            for seed in range(n_docs):
+            for seed in range(offset, offset + n_docs):
                 data, truth = maker(seed, lang)
                 name = f"{maker.__name__}-{lang}-{seed}"
-                yield name, document_from_pdf(data, name=name + ".pdf"), truth, False
-                if seed < scanned:
-                    f = cache / f"{name}.json"
-                    if not f.exists():
-                        import numpy as np
-                        import pymupdf
+                if source == "parser":
+                    if reader is None:
+                        reader = _reader("parser")
+                    yield name, reader.parse(data), truth, False
+                else:
+                    yield name, document_from_pdf(data, name=name + ".pdf"), truth, False
+                if seed >= offset + scanned:
+                    continue
+                f = cache / f"{name}.json"
+                if not f.exists():
+                    cache.mkdir(parents=True, exist_ok=True)
+                    if reader is None:
+                        reader = _reader(source if source == "parser" else "ocr")
+                    t0 = time.perf_counter()
+                    if source == "parser":
+                        f.write_text(reader.parse(scanned_pdf(data, dpi=150)).to_json())
+                    else:
+                        f.write_text(json.dumps(reader(scanned_pdf(data, dpi=150)).to_dict()))
+                    print(f"  read {name} (scan) in {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)
+                if source == "parser":
+                    yield name + "-scan", Document.from_json(f.read_text()), truth, True
+                else:
+                    page = json.loads(f.read_text())["pages"][0]
+                    lines = [(ln["text"], tuple(ln["bbox"]), ln["score"]) for ln in page["lines"]]
+                    yield name + "-scan", document_from_lines(lines, page["width"], page["height"]), truth, True
 
-                        if ocr is None:
-                            ocr = _reader("ocr")
-                        cache.mkdir(parents=True, exist_ok=True)
-                        with pymupdf.open(stream=data, filetype="pdf") as pdf:
-                            pix = pdf[0].get_pixmap(dpi=150)
-                            img = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width, pix.n)
-                            raw = ocr.read_image(np.ascontiguousarray(img[:, :, ::-1]))
-                            f.write_text(json.dumps({"scale": 72 / 150, "width": pdf[0].rect.width,
-                                                     "height": pdf[0].rect.height, "texts": raw.texts,
-                                                     "quads": raw.quads.tolist(), "scores": raw.scores.tolist()}))
-                    d = json.loads(f.read_text())
-                    k = d["scale"]
-                    lines = [(t, (min(p[0] for p in q) * k, min(p[1] for p in q) * k, max(p[0] for p in q) * k,
-                                  max(p[1] for p in q) * k), sc)
-                             for t, q, sc in zip(d["texts"], d["quads"], d["scores"], strict=True)]
-                    yield name + "-scan", document_from_lines(lines, d["width"], d["height"], name=name), truth, True
 
-
-def generated(n_docs: int, scanned: int, verbose: bool) -> dict:
+def generated(n_docs: int, scanned: int, verbose: bool, source: str = "ocr", offset: int = 0) -> dict:
     import random
 
     from chatocr.agent.builtin import BuiltinEngine
@@ -302,7 +311,7 @@ def generated(n_docs: int, scanned: int, verbose: bool) -> dict:
     rng = random.Random(0)
     stats: dict[str, dict] = {}
     failures = []
-    for name, doc, truth, scan in _gen_documents(n_docs, scanned):
+    for name, doc, truth, scan in _gen_documents(n_docs, scanned, source, offset):
         group = ("scanned" if scan else "digital") + f"/{truth.kind}/{truth.lang}"
         st = stats.setdefault(group, {"present": 0, "present_ok": 0, "absent": 0, "absent_none": 0,
                                       "questions": 0, "answered_ok": 0, "evidence_ok": 0,
@@ -418,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--verbose", "-v", action="store_true", help="list failures (of receipts 0-49: the tuning split)")
     ap.add_argument("--show-heldout", action="store_true", help="also list failures of receipts 50-99")
     ap.add_argument("--n-docs", type=int, default=40, help="generated documents per kind and language")
+    ap.add_argument("--seed", type=int, default=1000,
+                    help="first generator seed (the rules were written against seeds 0-39; 1000+ are held out)")
     ap.add_argument("--scanned", type=int, default=10,
                     help="of those, how many are also rendered at 150 dpi and read by OCR (cached)")
     args = ap.parse_args(argv)
@@ -426,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     if "sroie" in parts:
         results["sroie"] = sroie(args.source, args.verbose, args.show_heldout)
     if "generated" in parts:
-        results["generated"] = generated(args.n_docs, args.scanned, args.verbose)
+        results["generated"] = generated(args.n_docs, args.scanned, args.verbose, args.source, args.seed)
     if "latency" in parts:
         results["latency"] = latency(args.source)
     out = HERE / "results" / "kie.json"

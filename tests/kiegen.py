@@ -97,6 +97,8 @@ _FILLER = ("Payment by bank transfer. Please quote the invoice number with your 
 
 def _money(rng: random.Random, v: float) -> str:
     s = f"{v:,.2f}"
+    if rng.random() < 0.15:  # 1.234,56 €
+        return s.replace(",", "_").replace(".", ",").replace("_", ".") + " €"
     return rng.choice(["", "", "$", "USD ", "EUR "]) + s
 
 
@@ -148,12 +150,14 @@ def _union(boxes: list[BBox]) -> BBox:
 
 
 _EN_LABELS = {
-    "invoice number": ["Invoice No.", "Invoice #", "Invoice Number", "Bill No", "Invoice No"],
-    "date": ["Date", "Invoice Date", "Date of issue", "Issue Date"],
-    "due date": ["Due Date", "Payment Due", "Pay by", "Due"],
-    "total": ["Total", "Grand Total", "Amount Due", "Total Due", "Balance Due", "TOTAL", "Total Amount"],
-    "tax id": ["VAT No", "Tax ID", "GST Reg No", "VAT Number"],
-    "phone": ["Tel", "Phone", "Telephone"],
+    "invoice number": ["Invoice No.", "Invoice #", "Invoice Number", "Bill No", "Invoice No", "Inv. No.", "Invoice Ref",
+                       "INVOICE NUMBER"],
+    "date": ["Date", "Invoice Date", "Date of issue", "Issue Date", "Date of Invoice", "Dated", "DATE"],
+    "due date": ["Due Date", "Payment Due", "Pay by", "Due", "Payment due by", "Due on", "Payment Deadline"],
+    "total": ["Total", "Grand Total", "Amount Due", "Total Due", "Balance Due", "TOTAL", "Total Amount",
+              "Amount Payable", "Invoice Total", "TOTAL DUE", "Total (incl. VAT)"],
+    "tax id": ["VAT No", "Tax ID", "GST Reg No", "VAT Number", "VAT Reg. No.", "Tax Registration Number", "TIN"],
+    "phone": ["Tel", "Phone", "Telephone", "Tel.", "Phone No."],
     "seller": ["Seller", "Vendor", "From", "Supplier"],
     "buyer": ["Bill To", "Customer", "Billed To", "Client"],
     "address": ["Address"],
@@ -180,6 +184,7 @@ _EN_Q = {
     "phone": ["What is the phone number?"],
     "iban": ["What is the IBAN?"],
     "address": ["What is the seller's address?"],
+    "delivery date": ["What is the delivery date?", "When is the delivery?"],
 }
 _ZH_Q = {
     "total": ["价税合计是多少？", "合计金额是多少？"],
@@ -191,6 +196,7 @@ _ZH_Q = {
     "tax id": ["纳税人识别号是多少？"],
     "phone": ["电话是多少？"],
     "address": ["地址是什么？"],
+    "delivery date": ["交货日期是哪天？"],
 }
 _ABSENT_EN = ["What is the PO number?", "What is the delivery date?", "Who is the cashier?", "What is the fax number?",
               "What is the discount?", "What is the warranty period?", "What is the shipping cost?",
@@ -211,11 +217,13 @@ def invoice(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
     t = KieTruth("invoice", lang)
     colon = rng.choice(["：", ":"]) if zh else rng.choice([":", ":", ""])
     lay = t.layout
-    lay["header"] = rng.choice(["prominent", "labelled"])
+    lay["header"] = rng.choice(["prominent", "labelled", "right"])
     lay["meta"] = rng.choice(["colon", "columns", "band"])
-    lay["totals"] = rng.choice(["lines", "table"])
+    lay["totals"] = rng.choice(["lines", "table", "box"])
 
     def lab(key: str) -> str:
+        if key == "delivery date":
+            return "交货日期" if zh else rng.choice(["Delivery Date", "Delivered on", "Ship Date"])
         return rng.choice(labels[key])
 
     # seller
@@ -242,7 +250,17 @@ def invoice(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
                             f"0{rng.randint(3, 9)}-{rng.randint(1000000, 9999999)}",
                             f"({rng.randint(200, 999)}) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}"])
     y = 60.0
-    if lay["header"] == "prominent":
+    if lay["header"] == "right":  # title at the left, the issuer's name and address right-aligned
+        w.text(50, y, "发票" if zh else rng.choice(["INVOICE", "Invoice"]), 22, bold=True)
+        b = w.text(545, y, seller, 14, bold=True, right=True)
+        t.fields["seller"] = Field(seller, 1, b, "org")
+        y += 18
+        boxes = []
+        for a in addr:
+            boxes.append(w.text(545, y, a, 10, right=True))
+            y += 13
+        t.fields["address"] = Field(" ".join(addr), 1, _union(boxes), "address")
+    elif lay["header"] == "prominent":
         b = w.text(50, y, seller, 18, bold=True)
         t.fields["seller"] = Field(seller, 1, b, "org")
         w.text(545, y, "发票" if zh else rng.choice(["INVOICE", "TAX INVOICE"]), 16, bold=True, right=True)
@@ -282,9 +300,13 @@ def invoice(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
     if zh:
         number = f"{rng.randint(10000000, 99999999)}"
     meta = [("invoice number", number, "id"), ("date", date, "date")] + ([("due date", due, "date")] if due else [])
+    # another date the key "date" must not take, and a field only a custom key asks for
+    delivery = _date(rng, yy, mm, min(28, dd + 2), lang) if rng.random() < 0.4 else None
+    if delivery:
+        meta.append(("delivery date", delivery, "date"))
     rng.shuffle(meta)
     if lay["meta"] == "band":
-        xs = [50 + 170 * i for i in range(len(meta))]
+        xs = [50 + (495 // len(meta)) * i for i in range(len(meta))]
         for x, (k, v, kind) in zip(xs, meta, strict=True):
             w.text(x, y, lab(k), 9, bold=True)
             t.fields[k] = Field(v, 1, w.text(x, y + 14, v, 10), kind)
@@ -331,6 +353,20 @@ def invoice(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
         t.fields["total"] = Field(total_s, 1, (x, row_y + 13 - f.ascender * 10, x + tw, row_y + 13 - f.descender * 10),
                                   "money")
         y += 18 * 3 + 24
+    elif lay["totals"] == "box":  # the total in a box under its label, at the right
+        y += 24
+        for lb, val in ((sub_l, f"{sub:,.2f}"), (tax_l, f"{tax:,.2f}")):
+            w.text(350, y, lb + colon, 10)
+            w.text(545, y, val, 10, right=True)
+            y += 15
+        y += 10
+        w.text(400, y, tl, 9, bold=True)
+        t.fields["total"] = Field(total_s, 1, w.text(400, y + 18, total_s, 14, bold=True), "money")
+        shape = page.new_shape()
+        shape.draw_rect(pymupdf.Rect(392, y - 12, 545, y + 26))
+        shape.finish(color=(0, 0, 0), width=0.8)
+        shape.commit()
+        y += 44
     else:
         y += 20
         for lb, val, key in ((sub_l, f"{sub:,.2f}", None), (tax_l, f"{tax:,.2f}", None), (tl, total_s, "total")):
@@ -351,13 +387,15 @@ def invoice(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
             w.text(50, y, s.strip().rstrip(".") + ".", 9)
             y += 12
     # absent keys: asked, not printed
-    for k in ("po number", "fax", "email") + (() if iban else ("iban",)) + (() if due else ("due date",)):
+    for k in ("po number", "fax", "email") + (() if iban else ("iban",)) + (() if due else ("due date",)) + (
+            () if delivery else ("delivery date",)):
         t.fields[k] = Field(None)
     q = _ZH_Q if zh else _EN_Q
     for k, f in t.fields.items():
         if f.value is not None and k in q:
             t.questions.append((rng.choice(q[k]), k))
-    absent = [a for a in (_ABSENT_ZH if zh else _ABSENT_EN) if not (iban and "IBAN" in a)]
+    absent = [a for a in (_ABSENT_ZH if zh else _ABSENT_EN) if not (iban and "IBAN" in a)
+              and not (delivery and ("delivery" in a or "交货" in a))]
     if not due:
         absent.append("付款期限是什么时候？" if zh else "When is payment due?")
     for a in rng.sample(absent, 4):

@@ -187,12 +187,18 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
             continue
         if not rest.strip(" :：-|") or not found:
             for b in view.below(ln)[:2]:
-                if _looks_like_label(b.text) and (free or not value_spans(spec, b.text)):
+                if _looks_like_label(b.text) and (free or not value_spans(spec, b.text) or _colon_labelled(b.text)):
                     continue
                 pos = POS_BELOW if not rights else POS_BELOW - 0.06
                 if _emit(out, spec, view, ln, hit, b, b.text, 0, ls, pos, "label", first_only=True):
                     break
     return out
+
+
+def _colon_labelled(text: str) -> bool:
+    """``Tel.: 03-7319245``: a line that carries its own label (another field's value)."""
+    m = re.match(r"^\s*([^:：]{1,30})[:：]", text)
+    return m is not None and any_label_score(m.group(1))[0] >= 0.85
 
 
 def _looks_like_label(text: str) -> bool:

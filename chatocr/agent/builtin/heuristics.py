@@ -301,6 +301,9 @@ def address_candidates(view: View, company: Candidate | None) -> list[Candidate]
             break
         if _is_noise(text) and score < 0.4:
             break
+        gap = min(v.bbox[1] for v in row) - max(v.bbox[3] for v in picked)
+        if gap > 1.2 * max(page.line_h, max(v.h for v in picked)):
+            break  # a blank line ends the block
         done = " ".join(v.text for v in picked)
         if (_POSTCODE.search(done) or _has_region(done)) and score < 0.2 and not re.search(r"\d", text):
             break  # an address ends with its postcode / city / region; a bare name after it is a branch
@@ -486,7 +489,10 @@ def parties_candidates(view: View, extract_one) -> list[Candidate]:
     for ln in view.lines:
         m = rx.search(ln.text)
         if m:
-            value = f"{m['a'].strip()}; {m['b'].strip()}"
+            b = m["b"].strip()
+            if ln.text[m.end("b"):m.end("b") + 1] == "." and re.search(r"(?i)\b(?:inc|co|corp)$", b):
+                b += "."  # "ACME Inc." — the abbreviation's dot, not the sentence's
+            value = f"{m['a'].strip()}; {b}"
             return [Candidate(value, V.normalise(value), ln.page, ln.bbox, ln.text, 0.8, "pattern", (ln.idx,))]
     a = extract_one("party a")
     b = extract_one("party b")

@@ -98,6 +98,10 @@ FAMILIES: dict[str, dict] = {
                               "付款截止日期": 1.0, "最迟付款日期": 1.0, "付款日期": 0.9, "应付日期": 1.0},
                      excludes=("amount", "balance", "total"),
                      cues=("due", "payment due", "pay by", "deadline", "付款期限", "何时付款")),
+    "delivery date": _fam("date", {"delivery date": 1.0, "delivered on": 1.0, "date of delivery": 1.0,
+                                   "ship date": 0.9, "shipping date": 0.9, "delivery": 0.7, "dispatch date": 0.9,
+                                   "交货日期": 1.0, "送货日期": 1.0, "发货日期": 0.9},
+                          cues=("delivery", "delivered", "ship", "交货", "送货")),
     "start date": _fam("date", {"start date": 1.0, "effective date": 1.0, "commencement date": 1.0,
                                 "effective from": 1.0, "start": 0.7, "begins": 0.8, "起始日期": 1.0, "生效日期": 1.0,
                                 "开始日期": 1.0, "起始": 0.8},
@@ -107,7 +111,7 @@ FAMILIES: dict[str, dict] = {
                               "终止日期": 1.0, "到期日期": 1.0, "截止日期": 1.0, "结束日期": 1.0, "有效期至": 1.0},
                      cues=("end", "expire", "terminate", "until when", "终止", "到期", "结束")),
     "invoice number": _fam("id", {
-        "invoice number": 1.0, "invoice no": 1.0, "invoice": 0.7, "inv no": 1.0, "invoice id": 1.0,
+        "invoice number": 1.0, "invoice no": 1.0, "invoice": 0.65, "invoice ref": 1.0, "invoice reference": 1.0, "inv no": 1.0, "invoice id": 1.0,
         "bill no": 1.0, "bill number": 1.0, "receipt no": 1.0, "receipt number": 1.0, "document no": 0.9,
         "doc no": 0.9, "reference no": 0.8, "ref no": 0.8, "reference": 0.6, "no": 0.5, "number": 0.55,
         "receipt": 0.5, "tax invoice no": 1.0, "cash bill no": 1.0, "transaction no": 0.8, "trans no": 0.8,
@@ -223,6 +227,11 @@ def tokens(text: str) -> list[str]:
 
 def label_tokens(text: str) -> list[str]:
     """Tokens of a label with currency codes dropped and tax words merged (``Total (RM)`` → ``total``)."""
+    return list(_label_tokens(text))
+
+
+@lru_cache(maxsize=65536)
+def _label_tokens(text: str) -> tuple[str, ...]:
     out = []
     for t in tokens(text):
         t = _INCL.get(t, t)
@@ -231,7 +240,7 @@ def label_tokens(text: str) -> list[str]:
         if t in _TAX_WORDS:
             t = "tax"
         out.append(t)
-    return out
+    return tuple(out)
 
 
 def _join(toks) -> str:
@@ -260,6 +269,20 @@ def label_similarity(label: list[str], synonym: list[str]) -> float:
     return best
 
 
+def _build_index() -> list[tuple[str, list[str], str, float]]:
+    """(family, label tokens, joined, priority) for every family name and label."""
+    out = []
+    for name, fam in FAMILIES.items():
+        for c in [name, *fam["labels"]]:
+            toks = label_tokens(c)
+            out.append((name, toks, _join(toks), (0.01 if c == name else 0.0) + 0.001 * fam["labels"].get(c, 1.0)))
+    return out
+
+
+_INDEX = _build_index()
+_INDEX_JOINED = [j for _, _, j, _ in _INDEX]
+
+
 @lru_cache(maxsize=512)
 def resolve_key(key: str) -> KeySpec:
     """The family of a requested key, or a custom spec that uses the key itself as its label."""
@@ -267,17 +290,16 @@ def resolve_key(key: str) -> KeySpec:
     joined = _join(toks)
     # direct: a family name or one of its labels
     best, best_s = None, 0.0
-    for name, fam in FAMILIES.items():
-        cands = [name, *fam["labels"]]
-        for c in cands:
-            ct = label_tokens(c)
-            if ct == toks:
-                s = 1.0 + (0.01 if c == name else 0.0) + 0.001 * fam["labels"].get(c, 1.0)
-            else:
-                s = fuzz.ratio(_join(ct), joined) / 100.0
-            if s > best_s:
-                best, best_s = name, s
-    if best is not None and best_s >= 0.9:
+    for name, ct, _, prio in _INDEX:
+        if ct == toks and 1.0 + prio > best_s:
+            best, best_s = name, 1.0 + prio
+    if best is None:
+        from rapidfuzz import process
+
+        hit = process.extractOne(joined, _INDEX_JOINED, scorer=fuzz.ratio, score_cutoff=90)
+        if hit is not None:
+            best, best_s = _INDEX[hit[2]][0], hit[1] / 100.0
+    if best is not None:
         return _spec(key, best)
     # custom key: its own words are its label; its type from its words
     return KeySpec(key=key, family="custom", vtype=_guess_type(toks), labels=((joined, 1.0),),

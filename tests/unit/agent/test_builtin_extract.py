@@ -1,0 +1,172 @@
+"""Key extraction of the built-in engine on Documents built directly."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from kiegen import contract, document_from_pdf, invoice
+
+from chatocr.agent.builtin import BuiltinEngine, BuiltinOptions, resolve_key
+from chatocr.agent.results import ExtractedField
+from chatocr.document import Block, Cell, Document, KeyValue, Line, Page, Table
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return BuiltinEngine()
+
+
+def test_receipt_fields(engine, receipt):
+    f = engine.extract(receipt, ["company", "date", "address", "total"])
+    assert list(f) == ["company", "date", "address", "total"]
+    assert f["company"].value == "KEDAI RUNCIT MAJU JAYA SDN BHD"
+    assert f["date"].value == "25/12/2018"
+    assert f["address"].value == "NO. 12, JALAN MERANTI 3, TAMAN SRI MERANTI, 43000 KAJANG, SELANGOR."
+    assert f["total"].value == "22.40"  # "TOTAI" (OCR) is still the total label; SUB TOTAL is not
+    for k in f:
+        assert isinstance(f[k], ExtractedField)
+        assert f[k].page == 1 and f[k].bbox is not None and f[k].source and 0 < f[k].confidence <= 1
+    assert f["total"].bbox == (475.0, 440.0, 540.0, 462.0)  # the value's own box
+    # multi-line value: the union of its lines
+    assert f["address"].bbox == (170.0, 112.0, 430.0, 170.0)
+
+
+def test_absent_keys_are_none(engine, receipt):
+    f = engine.extract(receipt, ["iban", "due date", "buyer", "email", "PO number", "warranty period"])
+    for k, v in f.items():
+        assert v.value is None and v.confidence == 0.0 and v.bbox is None, k
+
+
+def test_synonyms_resolve_to_one_family():
+    for key in ("Total", "grand total", "Amount due", "Total (RM)", "合计", "价税合计"):
+        assert resolve_key(key).family == "total", key
+    for key in ("Invoice No", "invoice #", "发票号码", "Bill No"):
+        assert resolve_key(key).family == "invoice number", key
+    for key in ("vendor", "Seller", "company", "销售方"):
+        assert resolve_key(key).family == "seller", key
+    assert resolve_key("Project code").family == "custom"
+
+
+def test_same_row_below_and_colon(engine, lines_doc):
+    doc = lines_doc([
+        ("Invoice Date", (50, 100, 150, 115)),  # key above value
+        ("Due Date", (250, 100, 330, 115)),
+        ("2024-03-05", (50, 118, 130, 133)),
+        ("2024-04-04", (250, 118, 330, 133)),
+        ("Invoice No.", (50, 160, 130, 175)),  # key and value on one row, no colon
+        ("INV-2024-0012", (300, 160, 400, 175)),
+        ("Tax ID: DE123456789", (50, 190, 250, 205)),
+    ])
+    f = engine.extract(doc, ["invoice date", "due date", "invoice number", "VAT number"])
+    assert f["invoice date"].value == "2024-03-05"
+    assert f["due date"].value == "2024-04-04"
+    assert f["invoice number"].value == "INV-2024-0012"
+    assert f["VAT number"].value == "DE123456789"
+
+
+def test_validator_decides(engine, lines_doc):
+    doc = lines_doc([
+        ("Date: see attached schedule", (50, 100, 300, 115)),
+        ("Invoice date: 5 March 2024", (50, 130, 300, 145)),
+        ("Total: to be confirmed", (50, 160, 300, 175)),
+    ])
+    f = engine.extract(doc, ["date", "total"])
+    assert f["date"].value == "5 March 2024"  # the labelled line that fails the date check loses
+    assert f["total"].value is None  # never invented
+
+
+def test_chinese_labels(engine, lines_doc):
+    doc = lines_doc([
+        ("华星科技有限公司", (50, 40, 250, 65)),
+        ("发票号码：12345678", (50, 80, 250, 95)),
+        ("开票日期：2024年3月5日", (50, 100, 250, 115)),
+        ("小计：1,000.00", (300, 300, 500, 315)),
+        ("价税合计（小写）¥1,130.00", (300, 320, 500, 335)),
+    ])
+    f = engine.extract(doc, ["发票号码", "date", "total", "seller"])
+    assert f["发票号码"].value == "12345678"
+    assert f["date"].value == "2024年3月5日"
+    assert f["total"].value == "¥1,130.00"
+    assert f["seller"].value == "华星科技有限公司"
+
+
+def test_parser_kv_and_table(engine):
+    kv = KeyValue(key="Amount Due", value="USD 512.00", key_bbox=(50, 50, 120, 60), value_bbox=(200, 50, 260, 60),
+                  kind="same_row")
+    cells = [Cell(row=0, col=0, text="Invoice No", header=True, bbox=(50, 100, 150, 115)),
+             Cell(row=0, col=1, text="Date", header=True, bbox=(150, 100, 250, 115)),
+             Cell(row=1, col=0, text="A-778", bbox=(50, 115, 150, 130)),
+             Cell(row=1, col=1, text="01/02/2024", bbox=(150, 115, 250, 130))]
+    blocks = (
+        Block(id="p1-b0", type="text", bbox=(50, 50, 260, 60), text="", kv=(kv,)),
+        Block(id="p1-b1", type="table", bbox=(50, 100, 250, 130), text="",
+              table=Table(n_rows=2, n_cols=2, cells=tuple(cells))),
+    )
+    doc = Document(id="t", pages=(Page(page=1, width=600, height=800, blocks=blocks),))
+    f = engine.extract(doc, ["total", "invoice number", "date"])
+    assert (f["total"].value, f["total"].method, f["total"].bbox) == ("USD 512.00", "kv", (200, 50, 260, 60))
+    assert (f["invoice number"].value, f["invoice number"].method) == ("A-778", "table")
+    assert f["date"].value == "01/02/2024" and f["date"].bbox == (150, 115, 250, 130)
+
+
+def test_blocks_subset_is_searched_first(engine):
+    def block(i, text, y):
+        ln = Line(text=text, bbox=(50, y, 250, y + 15))
+        return Block(id=f"p1-b{i}", type="text", bbox=ln.bbox, text=text, lines=(ln,))
+
+    blocks = (block(0, "Total: 100.00", 100), block(1, "Total: 250.00", 400))
+    doc = Document(id="s", pages=(Page(page=1, width=600, height=800, blocks=blocks),))
+    assert engine.extract(doc, ["total"], blocks=[(1, blocks[0])])["total"].value == "100.00"
+    assert engine.extract(doc, ["total"], blocks=[(1, blocks[1])])["total"].value == "250.00"
+
+
+def test_embedder_matches_unlisted_wording(lines_doc):
+    doc = lines_doc([("Job reference: PRJ-5521", (50, 100, 300, 115)), ("Other: 12", (50, 130, 300, 145))])
+    vocab = {"project code": [1.0, 0.0], "job reference": [0.95, 0.31], "other": [0.0, 1.0]}
+
+    def embed(texts):
+        return np.array([vocab.get(t.lower(), [0.0, 1.0]) for t in texts], dtype=np.float32)
+
+    assert BuiltinEngine().extract(doc, ["project code"])["project code"].value is None
+    got = BuiltinEngine(embedder=embed).extract(doc, ["project code"])["project code"]
+    assert got.value == "PRJ-5521"
+
+
+def test_options_threshold(lines_doc):
+    doc = lines_doc([("Sum: 12.00", (50, 100, 300, 115))])  # a weak total label
+    assert BuiltinEngine().extract(doc, ["total"])["total"].value == "12.00"
+    strict = BuiltinEngine(BuiltinOptions(min_label=0.9))
+    assert strict.extract(doc, ["total"])["total"].value is None
+
+
+@pytest.mark.parametrize("maker", [invoice, contract])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_generated_documents(engine, maker, lang):
+    from chatocr.agent.builtin.validators import parse_date, parse_money
+
+    for seed in (500, 501, 502):
+        data, truth = maker(seed, lang)
+        doc = document_from_pdf(data)
+        got = engine.extract(doc, list(truth.fields))
+        for k, f in truth.fields.items():
+            v = got[k].value
+            if f.value is None:
+                assert v is None, (seed, k, v)
+            elif f.kind == "money":
+                assert parse_money(v) == parse_money(f.value), (seed, k, v)
+            elif f.kind == "date":
+                assert parse_date(v) == parse_date(f.value), (seed, k, v)
+            elif f.kind == "parties":
+                assert {p.strip() for p in v.split(";")} == {p.strip() for p in f.value.split(";")}
+            else:
+                assert v is not None and v.replace(" ", "") == f.value.replace(" ", ""), (seed, k, v)
+
+
+def test_extract_is_fast(engine, receipt):
+    engine.extract(receipt, ["company"])
+    t0 = time.perf_counter()
+    for _ in range(5):
+        engine.extract(receipt.model_copy(), ["company", "date", "address", "total"])
+    assert (time.perf_counter() - t0) / 5 < 0.1
