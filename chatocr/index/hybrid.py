@@ -31,7 +31,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..document import Document
-from ..errors import EmbeddingUnavailable, IndexCorrupt, IndexMismatch, IndexNotFound
+from ..errors import EmbeddingError, EmbeddingUnavailable, IndexCorrupt, IndexMismatch, IndexNotFound
 from .base import Hit
 from .chunking import Chunk, Chunker, ChunkOptions
 from .embedding import Embedder, EmbeddingCache, EmbeddingOptions, _QueryCache, embed_cached, load_embedder
@@ -417,7 +417,10 @@ class HybridIndex:
         saved = manifest.get("embedding")
         if saved is None and embedder is None:
             options = options.model_copy(update={"allow_bm25_only": True})
-        index = cls(options, embedder=embedder, cache_dir=directory)
+        try:
+            index = cls(options, embedder=embedder, cache_dir=directory)
+        except EmbeddingError as e:  # the cache file is damaged
+            raise IndexCorrupt(f"{directory / _CACHE_FILE}: {e}; rebuild the index") from e
         if saved is not None:
             index._ensure_embedder()
             if not index._dense:

@@ -190,6 +190,8 @@ def _corrupt(path, how):
         for f in (path / "bm25").iterdir():
             f.unlink()
         (path / "bm25").rmdir()
+    elif how == "cache-garbage":
+        (path / "embeddings.sqlite").write_bytes(b"not a database" * 200)
     elif how == "bm25-garbage":
         for f in (path / "bm25").iterdir():
             f.write_bytes(b"garbage")
@@ -197,7 +199,8 @@ def _corrupt(path, how):
 
 @pytest.mark.parametrize(
     "how",
-    ["manifest-garbage", "manifest-other", "chunks-truncated", "chunks-missing", "vectors-flipped", "bm25-missing", "bm25-garbage"],
+    ["manifest-garbage", "manifest-other", "chunks-truncated", "chunks-missing", "vectors-flipped", "bm25-missing", "bm25-garbage",
+     "cache-garbage"],
 )
 def test_corrupted_index_dir(index, tmp_path, how):
     index.save(tmp_path / "idx")
