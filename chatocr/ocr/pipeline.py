@@ -35,6 +35,8 @@ class PageLines:
     scores: np.ndarray
     char_positions: list[np.ndarray]  # per line, character centres as fractions of its width
     timings: dict[str, float] = field(default_factory=dict)
+    # per line: read turned 180 degrees (the page may be upside down when most lines are)
+    flipped: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 def _merge_defaults(user: DetectorOptions, defaults: dict) -> DetectorOptions:
@@ -91,8 +93,9 @@ class OCREngine:
             suspects = np.flatnonzero(self.classifier(crops).upside_down)
         t2 = time.perf_counter()
         rec = self.recognizer(crops)
+        flipped = np.zeros(len(crops), dtype=bool)
         if len(suspects):
-            rec = self._settle_orientation(crops, rec, suspects)
+            rec, flipped = self._settle_orientation(crops, rec, suspects)
         t3 = time.perf_counter()
         keep = [i for i, (t, s) in enumerate(zip(rec.texts, rec.scores, strict=True))
                 if t.strip() and s >= self.options.rec.drop_score]
@@ -108,20 +111,25 @@ class OCREngine:
             rec.scores[sel] if sel else np.zeros(0, np.float32),
             [rec.char_positions[i] for i in sel],
             timings,
+            flipped[sel] if sel else np.zeros(0, dtype=bool),
         )
 
-    def _settle_orientation(self, crops: list[np.ndarray], rec: RecResult, suspects: np.ndarray) -> RecResult:
+    def _settle_orientation(
+        self, crops: list[np.ndarray], rec: RecResult, suspects: np.ndarray
+    ) -> tuple[RecResult, np.ndarray]:
         """Read the lines the classifier flags as upside down once more, turned,
         and keep whichever reading the recogniser is surer of."""
         turned = [np.ascontiguousarray(crops[i][::-1, ::-1]) for i in suspects]
         alt = self.recognizer(turned)
         texts, scores, positions = list(rec.texts), rec.scores.copy(), list(rec.char_positions)
+        flipped = np.zeros(len(crops), dtype=bool)
         for j, i in enumerate(suspects):
             if alt.scores[j] > scores[i] and alt.texts[j].strip():
                 texts[i], scores[i] = alt.texts[j], alt.scores[j]
+                flipped[i] = True
                 # positions are along the turned crop: mirror them back
                 positions[i] = (1.0 - alt.char_positions[j])[::-1]
-        return RecResult(texts, scores, positions)
+        return RecResult(texts, scores, positions), flipped
 
     def read_page(self, page: PageImage) -> OCRPage:
         """OCR one loaded page; coordinates in the page's own units."""

@@ -287,12 +287,13 @@ class DocumentParser:
         o = self.options
         image = img.image
         angle, turn_score = 0, 1.0
-        if o.use_orientation:
-            res = self.orientation(image)
-            angle, turn_score = int(res.angle), float(res.score)
-            image = upright(image, angle) if angle else image
-        h, w = image.shape[:2]
         raw = self.ocr.read_image(image)
+        if o.use_orientation:
+            angle, turn_score = self._page_turn(image, raw)
+            if angle:
+                image = upright(image, angle)
+                raw = self.ocr.read_image(image)
+        h, w = image.shape[:2]
         lines = [
             Line(
                 text=text,
@@ -326,6 +327,29 @@ class DocumentParser:
         page = _map_boxes(page, fbox, fpoly)
         log.debug("%s: page %d: %d lines, turned %d (%.2f)", name, img.page, len(lines), angle, turn_score)
         return page
+
+    def _page_turn(self, image: np.ndarray, raw) -> tuple[int, float]:
+        """How far the page content is turned (clockwise degrees), from the first OCR pass.
+
+        Upright pages (nearly all) cost nothing more.  Lines that stand on end
+        mean the page lies on its side: the orientation classifier then tells 90
+        from 270.  Lines that lie flat but were mostly read turned (the line
+        classifier flagged them and the turned reading won) mean 180.
+        """
+        q = raw.quads
+        if len(q) < self.options.orientation.min_lines:
+            return 0, 0.0
+        w = np.linalg.norm(q[:, 1] - q[:, 0], axis=1)
+        h = np.linalg.norm(q[:, 3] - q[:, 0], axis=1)
+        wide, tall = w >= 1.5 * h, h >= 1.5 * w
+        v_wide, v_tall = float(w[wide].sum()), float(h[tall].sum())
+        if v_tall > v_wide:
+            res = self.orientation(image)
+            return (int(res.angle), float(res.score)) if res.angle in (90, 270) else (0, float(res.score))
+        if v_wide <= 0 or len(raw.flipped) != len(q):
+            return 0, 0.0
+        share = float(w[wide & raw.flipped].sum()) / v_wide
+        return (180, share) if share >= 0.6 else (0, 1.0 - share)
 
     def _regions_from_image(self, image: np.ndarray, lines: list[Line]) -> list[_Region]:
         from .reading_order import assign_lines_to_regions, cluster_orphans

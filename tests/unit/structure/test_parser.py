@@ -165,6 +165,20 @@ def test_rotated_scan_reads_upright_and_boxes_land_on_the_original(parser, rende
 
 
 @pytest.mark.models
+def test_upside_down_scan_is_read_upright(parser, render):
+    img, _ = render.page([(40, 40, "INVOICE 2024"), (40, 120, "Total amount 88.50"), (40, 200, "Thank you for coming")],
+                         size=(700, 300), font_size=30)
+    doc = parser.parse(np.ascontiguousarray(img[::-1, ::-1]))
+    page = doc.pages[0]
+    assert page.orientation == 180
+    texts = [_norm(ln.text) for ln in page.lines()]
+    assert texts.index("invoice 2024") < texts.index("total amount 88.50") < texts.index("thank you for coming")
+    line = next(ln for ln in page.lines() if "88.50" in ln.text)
+    # drawn at rows 120..150 of the upright image: turned 180, near the bottom half's top
+    assert 300 - 160 < line.bbox[1] < line.bbox[3] < 300 - 110
+
+
+@pytest.mark.models
 def test_mixed_document_works_page_by_page(parser):
     digital, _ = report_pdf(1, seed=2)
     scan = scanned_pdf(invoice_pdf(seed=4)[0], dpi=120)
