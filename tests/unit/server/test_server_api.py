@@ -9,8 +9,8 @@ import sys
 
 import pytest
 from chatocr_testkit import encrypted_pdf, make_pdf, zip_bytes
-from conftest import LIMIT, running, wait_ready
 from PIL import Image
+from server_testkit import LIMIT, running, wait_ready
 
 ID_CHARS = set("0123456789abcdef")
 
@@ -286,3 +286,47 @@ def test_importing_chatocr_server_stays_light():
             "print(heavy); sys.exit(1 if heavy else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_too_many_pages_is_413(tmp_path):
+    from docgen import report_pdf
+
+    with running(tmp_path, max_pages=2) as c:
+        r = _upload(c, report_pdf(3)[0], "long.pdf")
+        assert r.status_code == 413 and r.json()["error"]["type"] == "DocumentTooLarge"
+        assert r.json()["error"]["message"] == "long.pdf: PDF has 3 pages, over the limit of 2"
+
+
+def test_a_full_queue_is_503(tmp_path, invoice):
+    from chatocr.server.store import DocumentRecord
+
+    with running(tmp_path, max_queued=1) as c:
+        c.app.state.service.store.add(DocumentRecord(id="abcdefabcdefabcd", sha256="abcdef" * 10 + "abcd",
+                                                     name="waiting.pdf", format="pdf", size=1, status="queued"))
+        r = _upload(c, invoice[0])
+        assert r.status_code == 503 and r.headers["retry-after"] and "try again" in r.json()["error"]["message"]
+
+
+@pytest.mark.models
+def test_an_image_upload_is_read_with_ocr(client, render):
+    page, _ = render.page([(20, 20, "Invoice No: A-1234"), (20, 70, "Total: 56.78")], size=(420, 130), font_size=26)
+    r = _upload(client, render.encode(page, "PNG"), "scan.png")
+    assert r.status_code == 202 and r.json()["format"] == "png" and r.json()["pages"] == 1
+    st = wait_ready(client, r.json()["id"], timeout=180)
+    assert st["status"] == "ready", st
+    doc = client.get(f"/v1/documents/{st['id']}").json()["document"]
+    assert (doc["pages"][0]["width"], doc["pages"][0]["height"], doc["pages"][0]["unit"]) == (420, 130, "px")
+    ans = client.post(f"/v1/documents/{st['id']}/ask", json={"question": "What is the total?"}).json()
+    assert ans["answer"] == "56.78" and ans["evidence"][0]["bbox"][1] > 50  # the second line's box, in pixels
+    img = Image.open(io.BytesIO(client.get(f"/v1/documents/{st['id']}/pages/1.png", params={"overlay": 1}).content))
+    assert img.size == (420, 130)
+
+
+def test_serve_fails_early_with_one_line_on_a_bad_llm_spec(tmp_path):
+    from click.testing import CliRunner
+
+    from chatocr.cli import cli
+
+    res = CliRunner().invoke(cli, ["serve", "--data-dir", str(tmp_path), "--llm", "nonsense"])
+    assert res.exit_code == 2 and res.output.startswith("error: bad LLM spec 'nonsense'")
+    assert len(res.output.strip().splitlines()) == 1

@@ -6,7 +6,7 @@ import logging
 import sqlite3
 
 import pytest
-from conftest import running, wait_ready
+from server_testkit import running, wait_ready
 
 from chatocr.server.store import DocumentRecord, MetadataStore, valid_id
 
