@@ -3,8 +3,8 @@
 Everything the HTTP layer needs, without HTTP: the FastAPI app (``app.py``)
 only translates requests and errors.  Parsing runs in worker processes
 (``worker.py``); questions run on one shared ``ChatOCR`` in the caller's
-thread, one at a time (the agent's engines keep per-document state, and
-PyMuPDF must not run on two threads at once).
+thread: one at a time with the built-in engine (it keeps per-document state),
+per document with an LLM.  PyMuPDF (page images) never runs on two threads.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import shutil
+import sys
 import tempfile
 import threading
 from collections import OrderedDict
@@ -165,7 +166,9 @@ class DocumentService:
         self._pool_lock = threading.Lock()
         self._futures: dict[str, Future] = {}
         self._breaks: dict[str, int] = {}
-        self._lock = threading.RLock()  # agent calls and PyMuPDF in this process: one at a time
+        self._lock = threading.Lock()  # the built-in engine keeps per-document state: one call at a time
+        self._doc_locks: dict[str, threading.Lock] = {}  # with an LLM: one call at a time per document
+        self._pdf_lock = threading.Lock()  # PyMuPDF must not run on two threads at once
         self._docs: OrderedDict[str, object] = OrderedDict()
         self._docs_lock = threading.Lock()
         self._sessions: OrderedDict[str, tuple[str, object]] = OrderedDict()
@@ -307,7 +310,7 @@ class DocumentService:
         from ..options import LoaderOptions
 
         try:
-            with self._lock:
+            with self._pdf_lock:
                 return page_count(path, LoaderOptions(max_pages=self.options.max_pages))
         except InputError as e:  # the message names the client's file, never the server's path
             raise type(e)(name, e.reason) from None
@@ -340,12 +343,13 @@ class DocumentService:
                 from .worker import init_worker
 
                 threads = max(1, (os.cpu_count() or 1) // self.options.parse_workers)
+                extra = {"max_tasks_per_child": 200} if sys.version_info >= (3, 11) else {}  # bounds slow leaks
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.options.parse_workers,
                     mp_context=multiprocessing.get_context("spawn"),  # never fork a threaded server
                     initializer=init_worker,
                     initargs=(self.agent.options.parser.model_dump_json(), min(threads, 4)),
-                    max_tasks_per_child=200,  # bounds whatever a long run of parses accumulates
+                    **extra,
                 )
             return self._pool
 
@@ -422,8 +426,8 @@ class DocumentService:
             if doc is not None:
                 self._docs.move_to_end(doc_id)
                 return doc
-        with self._lock:
-            doc = self.agent.parse(self.upload_path(rec))  # from the cache the worker wrote
+        with self._pdf_lock:  # read from the cache the worker wrote (parsed again only if it was removed)
+            doc = self.agent.parse(self.upload_path(rec))
         doc = doc.model_copy(update={"name": rec.name})
         with self._docs_lock:
             self._docs[doc_id] = doc
@@ -431,14 +435,28 @@ class DocumentService:
                 self._docs.popitem(last=False)
         return doc
 
+    def _agent_lock(self, doc_id: str) -> threading.Lock:
+        """The built-in engine: one global lock (it caches a view of the last document).  An LLM backend
+        waits on the network: calls on different documents run side by side, on one document in turn (its
+        retrieval index is built once, its chat history grows in order)."""
+        if self.agent.client is None:
+            return self._lock
+        with self._docs_lock:
+            lock = self._doc_locks.get(doc_id)
+            if lock is None:
+                if len(self._doc_locks) > 4 * self.options.max_open_documents:
+                    self._doc_locks = {k: v for k, v in self._doc_locks.items() if v.locked()}
+                lock = self._doc_locks[doc_id] = threading.Lock()
+            return lock
+
     def extract(self, doc_id: str, keys: list[str]) -> dict:
         doc = self.document(doc_id)
-        with self._lock:
+        with self._agent_lock(doc_id):
             return self.agent.extract(doc, keys).to_dict()
 
     def ask(self, doc_id: str, question: str) -> dict:
         doc = self.document(doc_id)
-        with self._lock:
+        with self._agent_lock(doc_id):
             return self.agent.ask(doc, question).to_dict()
 
     def chat(self, doc_id: str, message: str, session: str | None = None) -> dict:
@@ -458,7 +476,7 @@ class DocumentService:
                                           "leave 'session' out to start a new one")
                 self._sessions.move_to_end(session)
         chat = entry[1]
-        with self._lock:
+        with self._agent_lock(doc_id):
             ans = chat.ask(message)
             del chat.history[:-50]  # a long conversation keeps its last 50 turns
         return {"session": session, **ans.to_dict()}
@@ -473,7 +491,7 @@ class DocumentService:
         path = self.folder(doc_id) / (f"page-{page}-regions.png" if overlay else f"page-{page}.png")
         if path.is_file():
             return path
-        with self._lock:
+        with self._pdf_lock:
             image = self._render(rec, page)
         if doc is not None:
             from ..structure.visualize import draw_page
