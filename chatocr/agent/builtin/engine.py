@@ -22,6 +22,7 @@ __all__ = ["BuiltinOptions", "BuiltinEngine", "Embedder"]
 
 log = logging.getLogger(__name__)
 
+# A callable texts → vectors, or an object with ``embed_documents`` (``chatocr.index.Embedder``).
 Embedder = Callable[[list[str]], np.ndarray]
 
 
@@ -49,7 +50,7 @@ class BuiltinEngine:
     >>> engine.answer(doc, "When is payment due?").text
     """
 
-    def __init__(self, options: BuiltinOptions | None = None, *, embedder: Embedder | None = None) -> None:
+    def __init__(self, options: BuiltinOptions | None = None, *, embedder: Embedder | object | None = None) -> None:
         self.options = options or BuiltinOptions()
         self.embedder = embedder
         self._view: tuple[Document, View] | None = None
@@ -89,7 +90,7 @@ class BuiltinEngine:
     def _matcher(self, spec: KeySpec) -> LabelMatcher:
         m = self._matchers.get(spec.key)
         if m is None:
-            m = self._matchers[spec.key] = LabelMatcher(spec, self.embedder)
+            m = self._matchers[spec.key] = LabelMatcher(spec)
         return m
 
     def candidates(self, doc: Document, view: View, spec: KeySpec) -> list[Candidate]:
@@ -120,6 +121,14 @@ class BuiltinEngine:
         best = _pick(cands, view, subset)
         if best is None and o.layout_rules and spec.fallback:
             best = self._fallback(doc, view, spec, subset, memo)
+        elif best is not None and o.layout_rules and spec.fallback == "address":
+            # "address" is the issuer's: the block under its name beats a labelled address far below it
+            # (a customer's or a delivery address)
+            layout = self._fallback(doc, view, spec, subset, memo)
+            page = view.pages.get(best.page)
+            if (layout is not None and page is not None and layout.score >= 0.7 and best.page == layout.page
+                    and best.bbox[1] > layout.bbox[3] + 6 * page.line_h):
+                best = layout
         memo[spec.key] = best
         return best
 
@@ -161,7 +170,8 @@ class BuiltinEngine:
         texts = [p[1].strip() for p in pieces]
         todo = [t for t in {*texts, spec.key} if t not in self._emb_cache]
         if todo:
-            vecs = np.asarray(self.embedder(todo), dtype=np.float32)
+            embed = getattr(self.embedder, "embed_documents", self.embedder)  # an index Embedder, or a callable
+            vecs = np.asarray(embed(todo), dtype=np.float32)
             for t, v in zip(todo, vecs, strict=True):
                 self._emb_cache[t] = v / (np.linalg.norm(v) or 1.0)
         kv = self._emb_cache[spec.key]

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz import fuzz, process
+
 from . import validators as V
 from .extract import Candidate
 from .labels import any_label_score
@@ -107,9 +109,11 @@ def is_stop_line(text: str) -> bool:
 
 
 def _is_title(text: str) -> bool:
-    """A document title ("TAX INVOICE", "TAX INVOICE / ADJUSTMENT NOTE", "TAXINVOICE")."""
+    """A document title ("TAX INVOICE", "TAX INVOICE / ADJUSTMENT NOTE", "TAXINVOICE", OCR's "Tay Invoice")."""
     n = norm_text(text)
     if n in _TITLES or n.replace(" ", "") in _TITLES_NOSPACE:
+        return True
+    if 6 <= len(n) <= 30 and process.extractOne(n, _TITLES_LONG, scorer=fuzz.ratio, score_cutoff=85):
         return True
     words = n.split()
     for k in range(min(len(words), 4), 1, -1):
@@ -119,6 +123,7 @@ def _is_title(text: str) -> bool:
 
 
 _TITLES_NOSPACE = {x.replace(" ", "") for x in _TITLES}
+_TITLES_LONG = sorted(x for x in _TITLES if len(x) >= 6)
 _SENTENCE = re.compile(r"(?i)\b(?:are|is|not|you|your|please|thank|thanks|welcome|will|must|should|we|our|have|"
                        r"has|was|were|sold|returnable|refund|exchange|goods)\b")
 # Words that name a kind of business: evidence of a name, weaker than a legal form.
@@ -156,8 +161,36 @@ def _is_noise(text: str) -> bool:
 
 def clean_company(text: str) -> str:
     """A name without a trailing registration number: ``AEON CO. (M) BHD (126926-H)`` → ``AEON CO. (M) BHD``."""
-    t = _TRAIL_REG.sub("", text).strip(" ,:;-")
+    t = _TRAIL_REG.sub("", text)
+    t = re.sub(r"\s*[.,]?\s*\(\s*\d{0,3}\s*\)\s*$", "", t).strip(" ,:;-")  # "... BHD. .(4)": a stray mark
+    t = repair_legal_form(t)
     return t if sum(ch.isalpha() for ch in t) >= 2 else text.strip()
+
+
+# Two-word legal forms whose letters OCR confuses ("SON BHD", "SDN DHD", "SDNBHI", "5/B").
+_LEGAL_PAIRS = (("SDN", "BHD"), ("PTE", "LTD"))
+_LEGAL_SLASH = re.compile(r"(?<![\w/])[S5]\s?/\s?[B8](?![\w/])")
+
+
+def repair_legal_form(name: str) -> str:
+    """Undo OCR slips in the legal form at the end of a name; the rest of the name is left as read."""
+    t = _LEGAL_SLASH.sub("S/B", name) if re.search(r"[A-Za-z]{2}", name) else name
+    m = re.search(r"([A-Za-z0-9]{2,4})(\.?\s*)([A-Za-z0-9]{2,4})(\.?)\s*$", t)
+    if m is not None:
+        a, b = m.group(1), m.group(3)
+        for x, y in _LEGAL_PAIRS:
+            if (a.upper(), b.upper()) == (x, y):
+                break
+            if fuzz.ratio(a.upper() + b.upper(), x + y) >= 80 and (a.upper() == x or b.upper() == y):
+                fix = (x, y) if a.isupper() or not a.isalpha() else (x.title(), y.title())
+                return t[:m.start()] + fix[0] + m.group(2) + fix[1] + m.group(4)
+    m = re.search(r"\b([A-Za-z0-9]{6})(\.?)\s*$", t)
+    if m is not None:
+        for x, y in _LEGAL_PAIRS:
+            w = m.group(1).upper()
+            if w != x + y and fuzz.ratio(w, x + y) >= 80 and (w.startswith(x) or w.endswith(y)):
+                return t[:m.start()] + x + y + m.group(2)
+    return t
 
 
 def _incomplete(name: str) -> bool:
@@ -211,7 +244,8 @@ def company_candidates(view: View) -> list[Candidate]:
             break
         ev = max(V.company_evidence(clean_company(t)), V.company_evidence(t))
         header_over = any(_is_title(v.text) for v in row) or V.find_dates(t) or re.search(
-            r"(?i)\b(?:invoice|inv|receipt|bill|doc)\.?\s*(?:no|#)", t)
+            r"(?i)\b(?:invoice|inv|receipt|bill|doc)\.?\s*(?:no|#)|\b(?:gst|sst|vat|tax)\s*(?:id|reg|no)|"
+            r"\b(?:tel|phone|fax)\b", t)
         if header_over and out:
             break  # the header ends at the title / transaction lines: names below are customers
         if _is_noise(clean_company(t)) or _is_title(t) or (_is_regno(t) and ev == 0):

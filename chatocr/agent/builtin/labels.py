@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
 from rapidfuzz import fuzz, process
 
 from .synonyms import FAMILIES, KeySpec, _contains, _join, label_tokens
@@ -85,7 +84,7 @@ class LabelHit:
 class LabelMatcher:
     """Scores label text against one key's synonyms (memoised)."""
 
-    def __init__(self, spec: KeySpec, embedder=None) -> None:
+    def __init__(self, spec: KeySpec) -> None:
         self.spec = spec
         # labels are stored joined (CJK without spaces); their tokens are words / CJK characters
         self.labels = [(lab, w, label_tokens(lab)) for lab, w in spec.labels]
@@ -96,8 +95,6 @@ class LabelMatcher:
         for lab, w, _ in self.labels:
             self.exact[lab] = max(w, self.exact.get(lab, 0.0))
         self._memo: dict[str, float] = {}
-        self.embedder = embedder
-        self._key_vec = None
 
     def score(self, toks: list[str]) -> float:
         """0..1; -1 when the text contains a phrase that makes it another field's label."""
@@ -135,15 +132,6 @@ class LabelMatcher:
             if _contains(toks, ex) and not _contains(best_toks or [], ex):
                 return -1.0  # names another field ("Sub Total", "Total Qty")
         return best
-
-    def semantic(self, texts: list[str]) -> np.ndarray | None:
-        """Cosine of each text with the key (needs an embedder), or None."""
-        if self.embedder is None or not texts:
-            return None
-        if self._key_vec is None:
-            self._key_vec = np.asarray(self.embedder([self.spec.key]), dtype=np.float32)[0]
-        vecs = np.asarray(self.embedder(texts), dtype=np.float32)
-        return vecs @ self._key_vec
 
 
 def _contains_head(toks: list[str], lab: list[str]) -> bool:

@@ -170,3 +170,18 @@ def test_extract_is_fast(engine, receipt):
     for _ in range(5):
         engine.extract(receipt.model_copy(), ["company", "date", "address", "total"])
     assert (time.perf_counter() - t0) / 5 < 0.1
+
+
+def test_index_embedder_object(lines_doc):
+    """An embedder with ``embed_documents`` (chatocr.index.Embedder) works like a plain callable."""
+    doc = lines_doc([("Job reference: PRJ-5521", (50, 100, 300, 115))])
+    vocab = {"project code": [1.0, 0.0], "job reference": [0.95, 0.31]}
+
+    class Emb:
+        def embed_documents(self, texts):
+            return np.array([vocab.get(t.lower(), [0.0, 1.0]) for t in texts], dtype=np.float32)
+
+        def embed_query(self, text):
+            return self.embed_documents([text])[0]
+
+    assert BuiltinEngine(embedder=Emb()).extract(doc, ["project code"])["project code"].value == "PRJ-5521"
