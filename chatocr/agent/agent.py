@@ -152,6 +152,11 @@ class ChatOCR:
     def _doc(self, doc_or_source) -> Document:
         return doc_or_source if isinstance(doc_or_source, Document) else self.parse(doc_or_source)
 
+    def forget(self, doc_id: str) -> None:
+        """Drop what this agent keeps in memory for a document (its index, its source path)."""
+        self._indexes.pop(doc_id, None)
+        self._sources.pop(doc_id, None)
+
     # -- retrieval -----------------------------------------------------------------------------
     def _index_for(self, doc: Document):
         """The hybrid index of ``doc`` (built once; kept next to the cached document)."""
