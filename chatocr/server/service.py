@@ -323,6 +323,8 @@ class DocumentService:
             fut.cancel()
         with self._docs_lock:
             self._docs.pop(doc_id, None)
+        if self._agent is not None:
+            self._agent.forget(doc_id)
         with self._sessions_lock:
             for sid in [s for s, (d, _) in self._sessions.items() if d == doc_id]:
                 del self._sessions[sid]
