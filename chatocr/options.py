@@ -132,7 +132,7 @@ class TableOptions(_Options):
     )
     input_size: int = Field(488, ge=32, description="Model input side: the crop is resized to fit and padded square")
     min_model_score: float = Field(
-        0.8, ge=0, le=1, description="In 'auto', a model structure scoring below this is compared with the rules'"
+        0.9, ge=0, le=1, description="In 'auto', a model structure scoring below this is compared with the rules'"
     )
     detect_header: bool = Field(
         True, description="Mark a first row of non-numeric text as the header when the model emits no <thead>"
@@ -180,10 +180,10 @@ class PageOrientationOptions(_Options):
         0.9, ge=0, le=1, description="'auto': the model's answer is taken when its probability reaches this"
     )
     detect_side: int = Field(
-        1280, ge=256, description="'text': long side of the page as the text detector sees it (smaller is faster)"
+        960, ge=256, description="'text': long side of the page as the text detector sees it (smaller is faster)"
     )
     sample_lines: int = Field(
-        12, ge=1, description="'text': lines (the widest) read both ways to tell 0 from 180 and 90 from 270"
+        8, ge=1, description="'text': lines (the longest) read both ways to tell 0 from 180 and 90 from 270"
     )
     min_lines: int = Field(
         3, ge=1, description="'text': pages with fewer detected lines than this keep angle 0"

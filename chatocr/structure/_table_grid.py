@@ -38,10 +38,20 @@ class Fill:
     """Text of every slot and how well the lines agree with the slots."""
 
     texts: list[str]
-    fit: float  # mean share of a line's area inside the cell it went to (1 with no lines)
-    row_occupancy: float  # share of grid rows holding text (0 with no lines)
-    col_occupancy: float  # share of grid columns holding text (0 with no lines)
-    row_agreement: float  # share of the visual rows (of 2+ lines) whose lines all went to one grid row
+    fit: float  # mean share of a line's area inside the cell it went to (0 with no lines)
+    empty_rows: int  # grid rows where no cell starting in the row holds text
+    empty_cols: int  # grid columns without text
+    row_agreement: float  # share of the visual rows (of 2+ lines) kept in one grid row, one line per cell
+
+    @property
+    def agreement(self) -> float:
+        """How well a structure explains the text, 0..1.
+
+        Each empty row or column halves it (real tables rarely have one; a
+        model inventing a grid does), and a visual row split over grid rows or
+        cells counts twice, since it shifts everything after it.
+        """
+        return self.fit * 0.5 ** (self.empty_rows + self.empty_cols) * self.row_agreement**2
 
 
 def _boxes(items: Sequence[Sequence[float]]) -> np.ndarray:
@@ -90,7 +100,7 @@ def cell_text(lines: Sequence[Line], row_separator: str = " ") -> str:
 def fill_slots(slots: Sequence[Slot], lines: Sequence[Line], n_rows: int, n_cols: int, row_separator: str) -> Fill:
     """Put every line in its slot and measure the agreement."""
     if not slots:
-        return Fill([], 0.0, 0.0, 0.0, 0.0)
+        return Fill([], 0.0, 0, 0, 0.0)
     owner, cov = assign_lines(_boxes([s.bbox for s in slots]), _boxes([ln.bbox for ln in lines]))
     members: list[list[Line]] = [[] for _ in slots]
     for ln, k in zip(lines, owner, strict=True):
@@ -99,31 +109,34 @@ def fill_slots(slots: Sequence[Slot], lines: Sequence[Line], n_rows: int, n_cols
     rows_with_text, cols_with_text = set(), set()
     for s, t in zip(slots, texts, strict=True):
         if t:
-            rows_with_text.update(range(s.row, s.row + s.rowspan))
+            rows_with_text.add(s.row)  # a row whose only text spans down from above is suspect
             cols_with_text.update(range(s.col, s.col + s.colspan))
     return Fill(
         texts,
-        float(cov.mean()) if len(lines) else 1.0,
-        len(rows_with_text) / max(n_rows, 1),
-        len(cols_with_text) / max(n_cols, 1),
+        float(cov.mean()) if len(lines) else 0.0,  # no text: nothing confirms the grid
+        n_rows - len(rows_with_text),
+        n_cols - len(cols_with_text),
         _row_agreement(slots, lines, owner),
     )
 
 
 def _row_agreement(slots: Sequence[Slot], lines: Sequence[Line], owner: np.ndarray) -> float:
-    """Share of the visual rows of text that the grid keeps in one row.
+    """Share of the visual rows of text that the grid keeps in one row, one line per cell.
 
-    Lines side by side on the page belong to one table row; a structure that
-    sends them to different rows (a grid shifted against the text) is wrong
-    however confident it is.
+    Lines side by side on the page belong to one table row, and to different
+    cells: the detector splits a line only at a gap wider than the text is
+    tall, which inside one cell is rare.  A structure that sends a visual row
+    to several grid rows (a grid shifted against the text), or two of its
+    lines to one cell (a missed column), is wrong however confident it is.
     """
     visual = [row for row in group_rows([ln.bbox for ln in lines]) if len(row) > 1]
     if not visual:
         return 1.0
     agree = 0
     for row in visual:
-        spans = [(slots[int(owner[i])].row, slots[int(owner[i])].row + slots[int(owner[i])].rowspan) for i in row]
-        agree += max(a for a, _ in spans) < min(b for _, b in spans)
+        cells = [int(owner[i]) for i in row]
+        spans = [(slots[k].row, slots[k].row + slots[k].rowspan) for k in cells]
+        agree += max(a for a, _ in spans) < min(b for _, b in spans) and len(set(cells)) == len(cells)
     return agree / len(visual)
 
 

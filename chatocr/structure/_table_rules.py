@@ -156,8 +156,8 @@ def ruled_table(
     slots = _grid_slots(xs, ys, v, hz)
     fill = fill_slots(slots, lines, n_rows, n_cols, row_separator)
     head = guess_header_rows(slots, fill.texts, n_rows) if header else 0
-    occupancy = fill.row_occupancy * fill.col_occupancy * fill.row_agreement if lines else 0.5
-    return make_table(slots, fill.texts, n_rows, n_cols, "ruled", _RULED_PRIOR * fill.fit * occupancy, head)
+    agreement = fill.agreement if lines else 0.5  # an empty form: a grid, but nothing to confirm it
+    return make_table(slots, fill.texts, n_rows, n_cols, "ruled", _RULED_PRIOR * agreement, head)
 
 
 def _grid_slots(xs: list[float], ys: list[float], v: list[list[bool]], hz: list[list[bool]]) -> list[Slot]:
@@ -197,6 +197,48 @@ def _column_runs(boxes: np.ndarray, lo: float, hi: float, min_gap: float) -> lis
     return [(max(lo, a), min(hi, b)) for a, b in runs]
 
 
+def _x_groups(boxes: np.ndarray) -> int:
+    """How many separate x-ranges (columns) the boxes fall into."""
+    spans = sorted((float(b[0]), float(b[2])) for b in boxes)
+    groups, end = 0, -np.inf
+    for a, b in spans:
+        if a >= end:
+            groups += 1
+        end = max(end, b)
+    return groups
+
+
+def _merge_wrapped_rows(rows: list[list[int]], boxes: np.ndarray) -> list[list[int]]:
+    """Join the continuation lines of wrapped cells to their table row.
+
+    A visual row continues the one above when the gap between them is under
+    half the usual gap between two full rows (without two adjacent full rows:
+    under a quarter of the text height, as between the lines of a paragraph),
+    and the two together still fit in the columns a full row has.
+    """
+    if len(rows) < 3:
+        return rows
+    full = max(len(r) for r in rows)
+    tops = [float(boxes[r, 1].min()) for r in rows]
+    bottoms = [float(boxes[r, 3].max()) for r in rows]
+    gaps = [tops[k + 1] - bottoms[k] for k in range(len(rows) - 1)]
+    between_full = [g for k, g in enumerate(gaps) if len(rows[k]) == full and len(rows[k + 1]) == full]
+    heights = boxes[:, 3] - boxes[:, 1]
+    near = 0.5 * float(np.median(between_full)) if between_full else 0.25 * float(np.median(heights))
+    merged = [list(rows[0])]
+    for k in range(1, len(rows)):
+        row, prev = rows[k], merged[-1]
+        if (
+            gaps[k - 1] < near
+            and (len(row) < full or len(prev) < full)
+            and _x_groups(boxes[prev + row]) <= full
+        ):
+            prev.extend(row)
+        else:
+            merged.append(list(row))
+    return merged
+
+
 def aligned_table(lines: Sequence[Line], *, row_separator: str = " ", header: bool = True) -> Table | None:
     """A table from text alignment alone: rows by vertical overlap, columns at gutters shared by the body rows.
 
@@ -210,11 +252,11 @@ def aligned_table(lines: Sequence[Line], *, row_separator: str = " ", header: bo
         return None
     boxes = np.asarray([ln.bbox for ln in lines], dtype=np.float64)
     unit = _text_height(lines, fallback=10.0)
-    rows = group_rows(boxes.tolist())
+    rows = _merge_wrapped_rows(group_rows(boxes.tolist()), boxes)
     counts = np.asarray([len(r) for r in rows])
     body = [i for r, n in zip(rows, counts, strict=True) if n >= np.median(counts) for i in r]
     lo, hi = float(boxes[:, 0].min()), float(boxes[:, 2].max())
-    runs = _column_runs(boxes[body], lo, hi, min_gap=0.25 * unit)
+    runs = _column_runs(boxes[body], lo, hi, min_gap=0.05 * unit)  # OCR boxes are padded: any gap counts
     n_rows, n_cols = len(rows), len(runs)
     # column edges: the middle of each gutter, and the table's outer extent
     edges = [lo] + [(runs[k][1] + runs[k + 1][0]) / 2 for k in range(n_cols - 1)] + [hi]

@@ -14,10 +14,10 @@ Three readers, one result type (``chatocr.document.Table``):
 ``TableRecognizer`` runs the model and, when its structure scores below
 ``TableOptions.min_model_score``, the rule readers too; the best-scoring
 structure wins, and ``Table.method`` says which.  The score of a structure is
-the model's token confidence (1 for the rules, less a prior) times how well
-the lines agree with it: the share of each line inside its cell, the share of
-rows that are complete, the share of rows and columns that hold text, and the
-share of the text's visual rows that stay in one table row.
+the model's token confidence (a fixed prior for the rules) times how well the
+lines agree with it: the share of each line inside its cell, the share of rows
+that are complete, halved for every row or column without text, and the share
+of the text's visual rows that stay in one table row, one line per cell.
 
 Born-digital PDF pages go through ``pdf_tables`` (PyMuPDF's table finder on
 the vector rules and the text layer) instead.
@@ -301,13 +301,13 @@ class TableRecognizer:
             return empty_table("model")
         fill = fill_slots(slots, lines, n_rows, n_cols, self.options.row_separator)
         consistency = row_consistency(slots, n_rows, n_cols)
-        score = st.score * fill.fit * consistency * fill.row_occupancy * fill.col_occupancy * fill.row_agreement
+        score = st.score * consistency * fill.agreement
         header = 0
         if self.options.detect_header and not any(s.header for s in slots):
             header = guess_header_rows(slots, fill.texts, n_rows)
         log.debug(
-            "model: %dx%d, tokens %.3f, fit %.3f, rows complete %.2f, occupied %.2f/%.2f, rows kept %.2f → %.3f",
-            n_rows, n_cols, st.score, fill.fit, consistency, fill.row_occupancy, fill.col_occupancy,
+            "model: %dx%d, tokens %.3f, fit %.3f, rows complete %.2f, empty rows/cols %d/%d, rows kept %.2f → %.3f",
+            n_rows, n_cols, st.score, fill.fit, consistency, fill.empty_rows, fill.empty_cols,
             fill.row_agreement, score,
         )
         return make_table(slots, fill.texts, n_rows, n_cols, "model", score, header)

@@ -218,6 +218,22 @@ def test_aligned_title_line_spans_the_columns_it_crosses():
     assert table.cell_at(0, 1).colspan == 2
 
 
+def test_aligned_joins_the_lines_of_wrapped_cells():
+    rows = [["Item", "Qty", "Note"], ["Apple", "3", "fresh from\nthe orchard"], ["Pear", "12", "ripe"],
+            ["Plum", "7", "dried"], ["Fig", "4", "imported from\nabroad"]]
+    _, truth, lines = render_table(rows, ruled=False)
+    table = aligned_table(lines)
+    assert table is not None and table.grid() == truth
+
+
+def test_aligned_columns_from_padded_ocr_boxes():
+    # OCR boxes reach past the ink: neighbouring columns' boxes nearly touch
+    _, truth, lines = render_table(ALIGNED, ruled=False, pad=6)
+    padded = [ln.model_copy(update={"bbox": (ln.bbox[0] - 4, ln.bbox[1] - 4, ln.bbox[2] + 4, ln.bbox[3] + 4)})
+              for ln in lines]
+    assert aligned_table(padded).grid() == truth
+
+
 def test_aligned_edge_cases():
     assert aligned_table([]) is None
     one = aligned_table([Line(text="Total", bbox=(5, 5, 60, 20))])
@@ -265,7 +281,7 @@ class FakeSLANet:
 
 def _fake_for(rows: list[list[str | None]], spans: Spans | None = None, **kw) -> tuple[FakeSLANet, np.ndarray, list]:
     image, truth, lines = render_table(rows, spans=spans, **kw)
-    exact = ruled_table(image, lines)  # the grid drawn, as the model should see it
+    exact = ruled_table(image, lines) or aligned_table(lines)  # the grid drawn, as the model should see it
     tokens, boxes = [], []
     for r in range(exact.n_rows):
         tokens.append("<tr>")
@@ -303,6 +319,20 @@ def test_recognizer_falls_back_to_rules_when_the_model_is_unsure():
     assert forced.method == "model" and forced.score < 0.8
     # no line is lost: all of them end up in the one cell
     assert all(ln.text in forced.cells[0].text for ln in lines)
+
+
+@pytest.mark.parametrize("fault", ["empty-row", "split-row"])
+def test_recognizer_distrusts_a_confident_structure_the_text_contradicts(fault):
+    fake, image, (truth, lines) = _fake_for(ALIGNED, ruled=False)
+    if fault == "empty-row":  # an invented first row above the header, which holds no text
+        fake.tokens = ["<tr>", "<td></td>", "<td></td>", "<td></td>", "</tr>", *fake.tokens]
+        fake.boxes = [(0, 0, 5, 2), (5, 0, 10, 2), (10, 0, 15, 2), *fake.boxes]
+    else:  # the last column's boxes of rows 0 and 1 swapped: "Age" and "34" change rows
+        fake.boxes[2], fake.boxes[5] = fake.boxes[5], fake.boxes[2]
+    forced = TableRecognizer(TableOptions(method="model"), session=fake)(image, lines)
+    assert forced.score < 0.6 and cell_accuracy(forced, truth) < 0.9
+    table = TableRecognizer(session=fake)(image, lines)
+    assert table.method == "aligned" and table.grid() == truth
 
 
 def test_recognizer_rule_methods_need_no_model(monkeypatch):
