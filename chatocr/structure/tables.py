@@ -349,35 +349,37 @@ class TableRecognizer:
 # -- born-digital PDFs ---------------------------------------------------------------------
 
 
-def _rule_counts(page: pymupdf.Page) -> tuple[int, int]:
-    """Horizontal and vertical rule segments drawn on the page (rectangles count their four edges)."""
+def _rules(page: pymupdf.Page) -> tuple[int, int, BBox | None]:
+    """Horizontal and vertical rule segments drawn on the page (a rectangle counts its four edges), and their extent."""
     area = float(page.rect.width * page.rect.height) or 1.0
     get = getattr(page, "get_cdrawings", None) or page.get_drawings
     n_h = n_v = 0
+    x0 = y0 = np.inf
+    x1 = y1 = -np.inf
     for path in get():
         for item in path.get("items", ()):
             kind = item[0]
             if kind == "l":
-                (x0, y0), (x1, y1) = item[1][:2], item[2][:2]
-                dx, dy = abs(x1 - x0), abs(y1 - y0)
-                n_h += dy <= 1 < dx
-                n_v += dx <= 1 < dy
+                (ax, ay), (bx, by) = item[1][:2], item[2][:2]
+                r = (min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
             elif kind in ("re", "qu"):
                 r = item[1]
                 if kind == "qu" or not isinstance(r[0], (int, float)):
                     pts = np.asarray(r, dtype=np.float64).reshape(-1, 2)
                     r = (pts[:, 0].min(), pts[:, 1].min(), pts[:, 0].max(), pts[:, 1].max())
-                rw, rh = abs(r[2] - r[0]), abs(r[3] - r[1])
-                if rw * rh >= 0.9 * area:  # the page background
-                    continue
-                if rh <= 3 and rw > 3:
-                    n_h += 1
-                elif rw <= 3 and rh > 3:
-                    n_v += 1
-                elif rw > 3 and rh > 3:
-                    n_h += 2
-                    n_v += 2
-    return n_h, n_v
+            else:
+                continue
+            rw, rh = abs(r[2] - r[0]), abs(r[3] - r[1])
+            if rw * rh >= 0.9 * area:  # the page background
+                continue
+            h, v = (rh <= 3 < rw), (rw <= 3 < rh)
+            if kind != "l" and rw > 3 and rh > 3:
+                h = v = 2
+            if h or v:
+                n_h, n_v = n_h + h, n_v + v
+                x0, y0 = min(x0, r[0], r[2]), min(y0, r[1], r[3])
+                x1, y1 = max(x1, r[0], r[2]), max(y1, r[1], r[3])
+    return n_h, n_v, ((x0, y0, x1, y1) if n_h or n_v else None)
 
 
 def _edges(values: Sequence[float], tol: float = 1.0) -> list[float]:
@@ -416,26 +418,38 @@ def _from_pymupdf(found, row_separator: str, header: bool) -> Table | None:
 
 
 def pdf_tables(
-    page: pymupdf.Page, *, min_rules: int = 2, row_separator: str = " ", header: bool = True
+    page: pymupdf.Page,
+    *,
+    min_rules: int = 3,
+    margin: float = 24.0,
+    row_separator: str = " ",
+    header: bool = True,
 ) -> list[tuple[BBox, Table]]:
     """Ruled tables on a born-digital PDF page, from its vector rules and text layer (PDF points).
 
-    PyMuPDF's ``find_tables`` costs 100-200 ms a page even when there is no
-    table, so it runs only on pages drawing at least ``min_rules`` horizontal
-    and ``min_rules`` vertical rule segments (counted from
-    ``get_cdrawings()``, well under a millisecond on a text page).  Tables
+    PyMuPDF's ``find_tables`` costs 50-200 ms on a whole page even when there
+    is no table, so it runs only on pages drawing at least ``min_rules``
+    horizontal and ``min_rules`` vertical rule segments (counted from
+    ``get_cdrawings()``, under a millisecond on a text page), and only on the
+    part of the page the rules cover (plus ``margin`` points above and below,
+    for a header row drawn without a top rule): about 5x faster.  Tables
     without vertical rules are not found here; give their lines to
     ``aligned_table``.
     """
-    n_h, n_v = _rule_counts(page)
-    if n_h < min_rules or n_v < min_rules:
+    n_h, n_v, extent = _rules(page)
+    if n_h < min_rules or n_v < min_rules or extent is None:
         return []
+    clip = None
+    if not page.rotation:  # drawings are in unrotated coordinates, as find_tables works
+        r = page.rect
+        clip = (max(r.x0, extent[0] - 2), max(r.y0, extent[1] - margin), min(r.x1, extent[2] + 2),
+                min(r.y1, extent[3] + margin))
     import pymupdf as _pymupdf
 
     if getattr(_pymupdf, "_recommend_layout", False):
         _pymupdf._recommend_layout = False  # it would print an advert for pymupdf-layout on stdout
     out = []
-    for found in page.find_tables().tables:
+    for found in page.find_tables(clip=clip).tables:
         table = _from_pymupdf(found, row_separator, header)
         if table is not None:
             out.append((tuple(round(float(v), 2) for v in found.bbox), table))

@@ -430,8 +430,12 @@ def test_pdf_tables_on_a_ruled_table():
     assert cell_accuracy(table, truth) == 1.0
 
 
-def test_pdf_tables_skips_pages_without_rules(monkeypatch):
+@pytest.mark.parametrize("drawn", ["nothing", "a boxed note"])
+def test_pdf_tables_skips_pages_without_a_grid(monkeypatch, drawn):
     doc, _ = _pdf_page(ruled=False)
+    if drawn == "a boxed note":
+        doc[0].draw_rect((50, 650, 300, 700))
+        doc[0].draw_line((50, 720), (300, 720))
     page = doc[0]
     monkeypatch.setattr(pymupdf.Page, "find_tables", lambda self, **kw: pytest.fail("find_tables was called"))
     t0 = time.perf_counter()
