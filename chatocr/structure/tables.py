@@ -239,10 +239,9 @@ class TableRecognizer:
             self._vocab = _vocabulary(session)
 
     # -- the model -----------------------------------------------------------------------
-    def _outputs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        assert self._session is not None
-        run_all = getattr(self._session, "run_all", None)
-        outs = run_all(x) if run_all is not None else self._session(x)
+    def _outputs(self, session: InferSession, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        run_all = getattr(session, "run_all", None)
+        outs = run_all(x) if run_all is not None else session(x)
         if not isinstance(outs, (list, tuple)):
             raise InferenceError(
                 "table model: the session returned one output; SLANet needs both (cell boxes and structure "
@@ -267,7 +266,7 @@ class TableRecognizer:
             return TableStructure([], np.zeros((0, 4)), 0.0)
         h, w = image.shape[:2]
         size = self.options.input_size
-        loc, probs = self._outputs(_prepare(image, size))
+        loc, probs = self._outputs(self._session, _prepare(image, size))
         idx = probs[0].argmax(axis=-1)
         conf = probs[0].max(axis=-1)
         sos, eos = 0, len(self._vocab) - 1
