@@ -268,9 +268,10 @@ def company_candidates(view: View) -> list[Candidate]:
         h = max(v.h for v in row)
         size = min(1.0, max(0.0, h / page.line_h - 1.0))
         lower = t.lower() == t and bool(re.search(r"[a-z]", t))
+        bracketed = t.strip().startswith("(") and t.strip().endswith(")")  # a subtitle or branch, not the name
         sentence = bool(_SENTENCE.search(t)) and ev == 0
         s = (0.42 + 0.4 * evidence + 0.1 * size + 0.12 / (1 + rank) - 0.35 * max(0.0, addr - 0.3 * evidence)
-             - (0.25 if lower else 0.0) - (0.3 if sentence else 0.0))
+             - (0.25 if lower else 0.0) - (0.3 if sentence else 0.0) - (0.25 if bracketed else 0.0))
         lines = list(row)
         name = clean_company(t)
         k = r
