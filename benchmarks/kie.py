@@ -205,6 +205,7 @@ def sroie(source: str, verbose: bool, show_heldout: bool = False) -> dict:
     res["failures"] = failures
     res["source"] = source
     res["ceiling"] = ceiling(ids, docs)
+    res["qa"] = sroie_qa(engine, ids, docs)
     print(f"\n## SROIE ({source}; exact = case-folded, whitespace-insensitive; totals as numbers)\n")
     print("| receipts | field | P | R | F1 | F1 (spaces kept) |")
     print("|---|---|---|---|---|---|")
@@ -221,6 +222,30 @@ def sroie(source: str, verbose: bool, show_heldout: bool = False) -> dict:
     if verbose:
         for x in shown:
             print(f"  {x['id']} {x['field']:8s} [{x['method']}] truth={x['truth']!r} pred={x['pred']!r}")
+    return res
+
+
+# Questions a receipt answers (field) and questions no receipt here answers.
+SROIE_QUESTIONS = [("What is the total?", "total"), ("How much did I pay?", "total"),
+                   ("When was this receipt issued?", "date"), ("Which company issued this receipt?", "company")]
+SROIE_ABSENT = ["What is the IBAN?", "When is payment due?", "What is the delivery date?", "What is the contract term?",
+                "Who is Party B?", "What is the PO number?", "What is the warranty period?", "Who is the buyer?"]
+
+
+def sroie_qa(engine, ids: list[str], docs: dict) -> dict:
+    """QA on the receipts: answers equal to the labelled field, and None for questions they do not answer."""
+    ok = n = null = m = 0
+    for i in ids:
+        truth = json.loads((DATA / "key" / f"{i}.json").read_text())
+        for q, f in SROIE_QUESTIONS:
+            n += 1
+            ok += _same(f, engine.answer(docs[i], q).text, truth.get(f))
+        for q in SROIE_ABSENT:
+            m += 1
+            null += engine.answer(docs[i], q).text is None
+    res = {"answer_accuracy": round(ok / n, 4), "questions": n, "null_rate": round(null / m, 4), "unanswerable": m}
+    print(f"\nQA on the receipts: answer accuracy {res['answer_accuracy']:.3f} ({n} questions), "
+          f"unanswerable → None {res['null_rate']:.3f} ({m} questions)")
     return res
 
 

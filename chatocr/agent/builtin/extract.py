@@ -169,6 +169,8 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
         ls = hit.score
         found = 0
         rest = hit.rest
+        if free and not hit.colon:
+            rest = ""  # "Customer Acceptance of ...": free text runs on from a word, not from a label
         if rest.strip(" :：-|"):
             found += _emit(out, spec, view, ln, hit, ln, rest, hit.rest_start, ls, POS_SAME, "label",
                            first_only=free or spec.vtype in ("date", "id", "taxid"))
