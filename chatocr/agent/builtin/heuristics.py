@@ -382,6 +382,8 @@ _CHANGE = re.compile(r"(?i)\b(change|balance|bal)\b|找零|找赎")
 
 def _row_amounts(view: View) -> list[tuple[VLine, list[VLine], float]]:
     """(line, its row, amount) for every amount with decimals."""
+    if "row_amounts" in view.cache:
+        return view.cache["row_amounts"]
     out = []
     for page in view.pages.values():
         for row in page.rows:
@@ -389,6 +391,7 @@ def _row_amounts(view: View) -> list[tuple[VLine, list[VLine], float]]:
                 for sp in V.find_money(ln.text):
                     if sp.score >= 0.8:
                         out.append((ln, row, float(sp.norm)))
+    view.cache["row_amounts"] = out
     return out
 
 

@@ -95,6 +95,10 @@ class LabelMatcher:
         for lab, w, _ in self.labels:
             self.exact[lab] = max(w, self.exact.get(lab, 0.0))
         self._memo: dict[str, float] = {}
+        self._by_first: dict[str, list[tuple[str, float, list[str]]]] = {}
+        for lab in self.labels:
+            if lab[2]:
+                self._by_first.setdefault(lab[2][0], []).append(lab)
 
     def score(self, toks: list[str]) -> float:
         """0..1; -1 when the text contains a phrase that makes it another field's label."""
@@ -104,6 +108,8 @@ class LabelMatcher:
         if j in self._memo:
             return self._memo[j]
         s = self._score(toks, j)
+        if len(self._memo) > 50_000:  # bounded across many documents
+            self._memo.clear()
         self._memo[j] = s
         return s
 
@@ -120,9 +126,8 @@ class LabelMatcher:
                 s = self.weights[hit[2]] * hit[1] / 100.0 * 0.97
                 if s > best:
                     best, best_toks = s, self.labels[hit[2]][2]
-            tokset = set(toks)
-            for lab, w, lt in self.labels:
-                if lt and lt[0] in tokset and _contains_head(toks, lt):
+            for lab, w, lt in (x for t in dict.fromkeys(toks[:3]) for x in self._by_first.get(t, ())):
+                if _contains_head(toks, lt):
                     s = w * (0.75 + 0.2 * len(lab) / max(len(j), 1))
                     if s > best:
                         best, best_toks = s, lt
@@ -143,27 +148,42 @@ def _contains_head(toks: list[str], lab: list[str]) -> bool:
     return False
 
 
-def split_label(text: str, matcher: LabelMatcher, *, max_words: int = 7) -> LabelHit | None:
-    """The best label at the start of ``text`` for ``matcher``'s key, and the rest of the line."""
-    best: LabelHit | None = None
+@lru_cache(maxsize=16384)
+def _pieces(text: str, max_words: int = 7):
+    """Where a label may end in ``text``: (colon piece or None, word prefixes), each with its label tokens.
+    The same for every key, so computed once per line text."""
+    colon = None
     m = _COLON.search(text)
     if m is not None and 0 < m.start() <= 60:
-        toks = correct_tokens(label_tokens(text[:m.start()]))
-        s = matcher.score(toks)
-        if s < 0:
-            return None
-        if s > 0:
-            best = LabelHit(s, text[:m.start()].strip(), text[m.end():], m.end(), True)
+        colon = (m.start(), m.end(), correct_tokens(label_tokens(text[:m.start()])))
     words = list(_WORD.finditer(text))
     limit = min(len(words), max_words)
     if m is not None:  # no split beyond the colon: the colon already ends the label
         limit = min(limit, sum(1 for w in words if w.end() <= m.start()))
+    prefixes = []
+    digit = False
     for k in range(1, limit + 1):
         end = words[k - 1].end()
-        toks = correct_tokens(label_tokens(text[:end]))
+        digit = digit or any(ch.isdigit() for ch in words[k - 1].group())
+        prefixes.append((end, digit, correct_tokens(label_tokens(text[:end]))))
+    return colon, prefixes
+
+
+def split_label(text: str, matcher: LabelMatcher, *, max_words: int = 7) -> LabelHit | None:
+    """The best label at the start of ``text`` for ``matcher``'s key, and the rest of the line."""
+    best: LabelHit | None = None
+    colon, prefixes = _pieces(text, max_words)
+    if colon is not None:
+        start, stop, toks = colon
         s = matcher.score(toks)
         if s < 0:
-            if not any(ch.isdigit() for w in words[:k] for ch in w.group()):
+            return None
+        if s > 0:
+            best = LabelHit(s, text[:start].strip(), text[stop:], stop, True)
+    for end, digit, toks in prefixes:
+        s = matcher.score(toks)
+        if s < 0:
+            if not digit:
                 return None  # the label goes on into another field's name ("Total Discount")
             break
         if s > 0 and (best is None or s > best.score + 1e-9):
@@ -174,6 +194,7 @@ def split_label(text: str, matcher: LabelMatcher, *, max_words: int = 7) -> Labe
 _ALL_MATCHERS: list[LabelMatcher] | None = None
 
 
+@lru_cache(maxsize=16384)
 def any_label_score(text: str) -> tuple[float, str]:
     """How strongly ``text`` (a whole line or a colon prefix) is a label of any known family, and which."""
     global _ALL_MATCHERS

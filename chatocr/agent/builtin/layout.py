@@ -62,6 +62,7 @@ class View:
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
+        self.cache: dict = {}  # per-document results shared by the keys of one extract call
         self.lines: list[VLine] = []
         self.pages: dict[int, VPage] = {}
         for page in doc.pages:

@@ -245,6 +245,8 @@ def _label_tokens(text: str) -> tuple[str, ...]:
 
 def _join(toks) -> str:
     s = " ".join(toks)
+    if not CJK.search(s):
+        return s
     return re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", s)
 
 
