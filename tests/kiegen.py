@@ -64,6 +64,7 @@ class Field:
     page: int = 1
     bbox: BBox | None = None
     kind: str = "text"  # money | date | id | text | address | org | parties | phone | iban | taxid | email
+    value_bbox: BBox | None = None  # the value alone, when its printed line also holds the label
 
 
 @dataclass
@@ -143,6 +144,11 @@ class _Writer:
         tw.append((x, y), s, font=f, fontsize=size)
         tw.write_text(self.page)
         return (x, y - f.ascender * size, x + wd, y - f.descender * size)
+
+
+def _line(label: BBox, value: BBox) -> tuple[BBox, BBox]:
+    """(the printed line: label and value, the value alone)."""
+    return _union([label, value]), value
 
 
 def _union(boxes: list[BBox]) -> BBox:
@@ -286,10 +292,12 @@ def invoice(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
         t.fields["address"] = Field(" ".join(addr), 1, _union(boxes), "address")
     # a label and its value printed together are one line: the truth box is that line's
     b = w.text(50, y, f"{lab('phone')}{colon or ':'} ", 9)
-    t.fields["phone"] = Field(phone, 1, _union([b, w.text(b[2] + 2, y, phone, 9)]), "phone")
+    line, val = _line(b, w.text(b[2] + 2, y, phone, 9))
+    t.fields["phone"] = Field(phone, 1, line, "phone", val)
     y += 12
     b = w.text(50, y, f"{lab('tax id')}{colon or ':'} ", 9)
-    t.fields["tax id"] = Field(tax_id, 1, _union([b, w.text(b[2] + 2, y, tax_id, 9)]), "taxid")
+    line, val = _line(b, w.text(b[2] + 2, y, tax_id, 9))
+    t.fields["tax id"] = Field(tax_id, 1, line, "taxid", val)
     y += 26
     # meta: number, dates
     yy, mm, dd = rng.randint(2019, 2026), rng.randint(1, 12), rng.randint(1, 28)
@@ -316,7 +324,8 @@ def invoice(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
             lb = lab(k)
             if lay["meta"] == "colon":
                 b = w.text(330, y, f"{lb}{colon or ':'} ", 10, bold=rng.random() < 0.5)
-                t.fields[k] = Field(v, 1, _union([b, w.text(b[2] + 3, y, v, 10)]), kind)
+                line, val = _line(b, w.text(b[2] + 3, y, v, 10))
+                t.fields[k] = Field(v, 1, line, kind, val)
             else:
                 w.text(330, y, lb + colon, 10, bold=True)
                 t.fields[k] = Field(v, 1, w.text(440, y, v, 10), kind)
@@ -380,7 +389,8 @@ def invoice(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
     iban = _iban(rng) if (not zh and rng.random() < 0.6) else None
     if iban:
         b = w.text(50, y, "IBAN: ", 9)
-        t.fields["iban"] = Field(iban, 1, _union([b, w.text(b[2] + 2, y, iban, 9)]), "iban")
+        line, val = _line(b, w.text(b[2] + 2, y, iban, 9))
+        t.fields["iban"] = Field(iban, 1, line, "iban", val)
         y += 13
     if not zh:
         for s in rng.sample(_FILLER, 2):
@@ -504,9 +514,9 @@ def contract(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
         b2 = w.text(50, y, lb + colon, 11, bold=True)
         bb = w.text(b2[2] + 8, y, b, 11)
         y += 28
-        t.fields["party a"] = Field(a, 1, ba, "org")
-        t.fields["party b"] = Field(b, 1, bb, "org")
-        t.fields["parties"] = Field(f"{a}; {b}", 1, _union([ba, bb]), "parties")
+        t.fields["party a"] = Field(a, 1, _union([b1, ba]), "org", ba)
+        t.fields["party b"] = Field(b, 1, _union([b2, bb]), "org", bb)
+        t.fields["parties"] = Field(f"{a}; {b}", 1, _union([b1, ba, b2, bb]), "parties", _union([ba, bb]))
     else:
         sent = f"This Agreement is made between {a} and {b}."
         bx = w.text(50, y, sent, 10)
@@ -536,7 +546,8 @@ def contract(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
         lb = rng.choice(labels[k])
         if lay["dates"] == "colon":
             b1 = w.text(50, y, f"{lb}{colon} ", 10, bold=True)
-            t.fields[k] = Field(v, 1, _union([b1, w.text(b1[2] + 3, y, v, 10)]), kind)
+            line, val = _line(b1, w.text(b1[2] + 3, y, v, 10))
+            t.fields[k] = Field(v, 1, line, kind, val)
         else:
             w.text(50, y, lb, 10, bold=True)
             t.fields[k] = Field(v, 1, w.text(200, y, v, 10), kind)

@@ -227,10 +227,30 @@ def kv_candidates(doc: Document, view: View, spec: KeySpec, matcher: LabelMatche
             ts = _type_ok(spec, sp)
             if ts <= 0:
                 continue
-            out.append(Candidate(sp.text, sp.norm, page, kv.value_bbox, f"{kv.key}: {kv.value}",
-                                 s * ts * kv.score * (1.0 if i == 0 else 0.98), "kv", (), kv.key))
+            lines = _lines_at(view, page, kv.value_bbox)
+            box = union([ln.bbox for ln in lines]) if lines else kv.value_bbox
+            src = " ".join(ln.text for ln in lines) if lines else f"{kv.key}: {kv.value}"
+            out.append(Candidate(sp.text, sp.norm, page, box, src, s * ts * kv.score * (1.0 if i == 0 else 0.98),
+                                 "kv", tuple(ln.idx for ln in lines), kv.key))
             if spec.vtype not in ("money",):
                 break
+    return out
+
+
+def _lines_at(view: View, page: int, box: BBox) -> list[VLine]:
+    """The lines a value box lies on: every field reports the box of its line (or lines)."""
+    vp = view.pages.get(page)
+    if vp is None:
+        return []
+    out = []
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    for ln in vp.lines:
+        b = ln.bbox
+        ix = min(b[2], box[2]) - max(b[0], box[0])
+        iy = min(b[3], box[3]) - max(b[1], box[1])
+        inside = b[0] <= cx <= b[2] and b[1] <= cy <= b[3]
+        if inside or (ix > 0 and iy > 0.5 * (b[3] - b[1]) and ix > 0.5 * min(b[2] - b[0], box[2] - box[0])):
+            out.append(ln)
     return out
 
 
