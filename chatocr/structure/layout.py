@@ -20,8 +20,9 @@ analyser feeds RGB, as in training.  On the same pages a score threshold of
 weaker of two regions of different types that overlap at IoU > 0.8 lifts it
 to 0.873 (fewer areas read twice, as a title and as a header).
 
-Speed: the input is always 800 x 608, so the time per page hardly depends on
-the page size; the network is nearly all of it (see ``LayoutAnalyzer``).
+Speed: about 0.2 s a page on 2 threads (0.4 s of CPU), measured on 1240 x 1754
+pages and a receipt; the input is always 800 x 608, so the page size hardly
+matters, and the network is nearly all of it.
 """
 
 from __future__ import annotations
