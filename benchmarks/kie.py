@@ -181,12 +181,12 @@ def _summary(rows: list[dict]) -> dict:
     return out
 
 
-def sroie(source: str, verbose: bool, show_heldout: bool = False) -> dict:
+def sroie(source: str, verbose: bool, show_heldout: bool = False, embedder=None) -> dict:
     from chatocr.agent.builtin import BuiltinEngine
 
     ids = sorted(p.stem for p in (DATA / "key").glob("*.json"))
     docs = ocr_documents(ids, source)
-    engine = BuiltinEngine()
+    engine = BuiltinEngine(embedder=embedder)
     rows = []
     for i in ids:
         truth = json.loads((DATA / "key" / f"{i}.json").read_text())
@@ -328,13 +328,14 @@ def _gen_documents(n_docs: int, scanned: int, source: str, offset: int = 0):
                     yield name + "-scan", document_from_lines(lines, page["width"], page["height"]), truth, True
 
 
-def generated(n_docs: int, scanned: int, verbose: bool, source: str = "ocr", offset: int = 0) -> dict:
+def generated(n_docs: int, scanned: int, verbose: bool, source: str = "ocr", offset: int = 0,
+              embedder=None) -> dict:
     import random
 
     from chatocr.agent.builtin import BuiltinEngine
     from chatocr.geometry import iou
 
-    engine = BuiltinEngine()
+    engine = BuiltinEngine(embedder=embedder)
     rng = random.Random(0)
     stats: dict[str, dict] = {}
     failures = []
@@ -461,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="how receipts are read: OCREngine lines, DocumentParser, or the dataset's transcripts")
     ap.add_argument("--verbose", "-v", action="store_true", help="list failures (of receipts 0-49: the tuning split)")
     ap.add_argument("--show-heldout", action="store_true", help="also list failures of receipts 50-99")
+    ap.add_argument("--embedder", action="store_true",
+                    help="give the engine the index's default sentence embedder (semantic labels and lines)")
     ap.add_argument("--n-docs", type=int, default=40, help="generated documents per kind and language")
     ap.add_argument("--seed", type=int, default=1000,
                     help="first generator seed (the rules were written against seeds 0-39; 1000+ are held out)")
@@ -468,11 +471,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="of those, how many are also rendered at 150 dpi and read by OCR (cached)")
     args = ap.parse_args(argv)
     parts = args.only or ["sroie", "generated", "latency"]
+    embedder = None
+    if args.embedder:
+        from chatocr.index.embedding import TransformersEmbedder
+
+        embedder = TransformersEmbedder()
     results: dict = {"command": "python benchmarks/kie.py " + " ".join(argv if argv is not None else sys.argv[1:])}
     if "sroie" in parts:
-        results["sroie"] = sroie(args.source, args.verbose, args.show_heldout)
+        results["sroie"] = sroie(args.source, args.verbose, args.show_heldout, embedder)
     if "generated" in parts:
-        results["generated"] = generated(args.n_docs, args.scanned, args.verbose, args.source, args.seed)
+        results["generated"] = generated(args.n_docs, args.scanned, args.verbose, args.source, args.seed, embedder)
     if "latency" in parts:
         results["latency"] = latency(args.source)
     out = HERE / "results" / "kie.json"

@@ -14,7 +14,7 @@ from ...document import Block, Document
 from ..results import Answer, ExtractedField
 from . import heuristics as H
 from .extract import Candidate, kv_candidates, labelled_candidates, table_candidates
-from .labels import LabelHit, LabelMatcher
+from .labels import LabelHit, LabelMatcher, any_label_score
 from .layout import View
 from .synonyms import KeySpec, resolve_key
 
@@ -100,7 +100,7 @@ class BuiltinEngine:
         cands = labelled_candidates(view, spec, m, min_label=o.min_label)
         cands += kv_candidates(doc, view, spec, m, min_label=o.min_label)
         cands += table_candidates(doc, spec, m, min_label=o.min_label)
-        if self.embedder is not None and not any(c.score >= o.min_confidence for c in cands):
+        if self.embedder is not None and spec.fallback is None and not any(c.score >= o.min_confidence for c in cands):
             hits = self._semantic_hits(view, spec)
             if hits:
                 cands += labelled_candidates(view, spec, m, min_label=0.0, hits=hits)
@@ -165,6 +165,8 @@ class BuiltinEngine:
                 pieces.append((ln.idx, ln.text[:m.start()], ln.text[m.end():], m.end(), True))
             elif len(ln.text.split()) <= 5 and not any(ch.isdigit() for ch in ln.text):
                 pieces.append((ln.idx, ln.text, "", len(ln.text), False))
+        # a piece that is lexically another field's label names that field, whatever the embedder says
+        pieces = [p for p in pieces if any_label_score(p[1])[1] in ("", spec.family) or any_label_score(p[1])[0] < 0.9]
         if not pieces:
             return {}
         texts = [p[1].strip() for p in pieces]
@@ -175,12 +177,20 @@ class BuiltinEngine:
             for t, v in zip(todo, vecs, strict=True):
                 self._emb_cache[t] = v / (np.linalg.norm(v) or 1.0)
         kv = self._emb_cache[spec.key]
-        hits: dict[int, LabelHit] = {}
         thr = self.options.semantic_threshold
+        cos = {t: float(self._emb_cache[t] @ kv) for t in set(texts)}
+        ranked = sorted(cos.items(), key=lambda x: -x[1])
+        if not ranked or ranked[0][1] < thr:
+            return {}
+        # one label, clearly closer than any other: a model that cannot tell the labels apart (an English
+        # model on Chinese text) finds nothing rather than the wrong field
+        if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < 0.05:
+            return {}
+        best_text, c = ranked[0]
+        hits: dict[int, LabelHit] = {}
         for (idx, label, rest, start, colon), t in zip(pieces, texts, strict=True):
-            cos = float(self._emb_cache[t] @ kv)
-            if cos >= thr:
-                hits[idx] = LabelHit(0.7 + 0.25 * (cos - thr) / max(1e-6, 1 - thr), label, rest, start, colon)
+            if t == best_text:
+                hits[idx] = LabelHit(0.7 + 0.25 * (c - thr) / max(1e-6, 1 - thr), label, rest, start, colon)
         return hits
 
 

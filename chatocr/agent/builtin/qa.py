@@ -181,10 +181,14 @@ def _retrieve(engine: BuiltinEngine, doc: Document, question: str, qt: str | Non
     idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in qtoks}
     total = sum(idf.values()) or 1.0
     subset = {(int(p), b.id) for p, b in blocks} if blocks else None
+    typed = vtype not in ("org", "name", "address", "text")
+    sims = _similarities(engine, question, rows) if typed else None
     scored = []
-    for row, rt in zip(rows, row_toks, strict=True):
+    for k, (row, rt) in enumerate(zip(rows, row_toks, strict=True)):
         present = set(rt)
         cover = sum(idf[t] for t in qtoks if t in present) / total
+        if cover < 0.8 and sims is not None and sims[k] >= 0.75:
+            cover = 0.8  # worded differently but close in meaning (embedder), and still needs a typed span
         if cover < 0.8:
             continue
         if subset is not None and any((ln.page, ln.block) in subset for ln in row):
@@ -217,3 +221,22 @@ def _retrieve(engine: BuiltinEngine, doc: Document, question: str, qt: str | Non
         ev = Evidence(page=row[0].page, bbox=box, text=" ".join(ln.text for ln in lines))
         return Answer(question=question, text=sp.text, evidence=(ev,), confidence=round(conf, 4), method="retrieve")
     return Answer(question=question, text=None, method="none")
+
+
+def _similarities(engine: BuiltinEngine, question: str, rows) -> list[float] | None:
+    """Cosine of the question with each row's text, when the engine has an embedder."""
+    if engine.embedder is None or not rows:
+        return None
+    import numpy as np
+
+    embed = getattr(engine.embedder, "embed_documents", engine.embedder)
+    texts = [" ".join(ln.text for ln in row) for row in rows]
+    vecs = np.asarray(embed([question, *texts]), dtype=np.float32)
+    vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+    sims = [float(v) for v in vecs[1:] @ vecs[0]]
+    # only a row clearly closer than every other row counts (see BuiltinEngine._semantic_hits)
+    order = sorted(range(len(sims)), key=lambda k: -sims[k])
+    top = order[0]
+    if len(order) > 1 and sims[top] - sims[order[1]] < 0.05:
+        return None
+    return [sims[k] if k == top else 0.0 for k in range(len(sims))]

@@ -95,3 +95,19 @@ def test_generated_questions(engine, maker, lang):
         elif f.kind == "date":
             assert parse_date(a.text) == parse_date(f.value), q
         assert iou(a.evidence[0].bbox, f.bbox) >= 0.5, q
+
+
+def test_embedder_finds_a_differently_worded_line(lines_doc):
+    """With an embedder, a line that says the same in other words answers a typed question."""
+    import numpy as np
+
+    doc = lines_doc([("Settle the balance by 30/06/2024", (50, 100, 400, 115)), ("Thank you", (50, 130, 200, 145))])
+    q = "When must the invoice be paid?"
+
+    def embed(texts):
+        return np.array([[1.0, 0.0] if t in (q, "Settle the balance by 30/06/2024") else [0.0, 1.0] for t in texts],
+                        dtype=np.float32)
+
+    assert BuiltinEngine().answer(doc, q).text is None
+    a = BuiltinEngine(embedder=embed).answer(doc, q)
+    assert a.text == "30/06/2024" and a.evidence[0].bbox == (50.0, 100.0, 400.0, 115.0)
