@@ -478,11 +478,11 @@ def main(argv: list[str] | None = None) -> int:
         embedder = TransformersEmbedder()
     results: dict = {"command": "python benchmarks/kie.py " + " ".join(argv if argv is not None else sys.argv[1:])}
     if "sroie" in parts:
-        results["sroie"] = sroie(args.source, args.verbose, args.show_heldout, embedder)
+        results[f"sroie/{args.source}"] = sroie(args.source, args.verbose, args.show_heldout, embedder)
     if "generated" in parts:
-        results["generated"] = generated(args.n_docs, args.scanned, args.verbose, args.source, args.seed, embedder)
+        results[f"generated/{args.source}"] = generated(args.n_docs, args.scanned, args.verbose, args.source, args.seed, embedder)
     if "latency" in parts:
-        results["latency"] = latency(args.source)
+        results[f"latency/{args.source}"] = latency(args.source)
     out = HERE / "results" / "kie.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     prev = json.loads(out.read_text()) if out.exists() else {}
