@@ -60,6 +60,7 @@ class _Region:
     score: float = 1.0
     lines: list[Line] | None = None
     table: Table | None = None
+    rows: bool = False  # lines kept in row order (merged label/value regions), not split into paragraphs
 
 
 def _union(boxes: Sequence[BBox]) -> BBox:
@@ -381,7 +382,7 @@ class DocumentParser:
                 if r.type in ("figure", "table"):
                     out.append(r)
                 continue
-            if r.type in ("text", "reference", "list"):
+            if r.type in ("text", "reference", "list") :
                 for para in _split_paragraphs(r.lines):
                     out.append(_Region(r.type, _union([ln.bbox for ln in para]), r.score, para))
             else:
@@ -390,7 +391,7 @@ class DocumentParser:
             for group in cluster_orphans([line_boxes[i] for i in free]):
                 glines = [lines[free[g]] for g in group]
                 out.append(_Region("text", _union([ln.bbox for ln in glines]), 0.5, glines))
-        return out
+        return _merge_interleaved(out, image.shape[1])
 
     def _recognize_table(self, image: np.ndarray, region: _Region) -> Table | None:
         h, w = image.shape[:2]
@@ -522,6 +523,57 @@ def _relabel(page: Page, roles: list) -> Page:
 
 
 # -- helpers --------------------------------------------------------------------------------
+
+
+_FLOW_TYPES = frozenset({"text", "list", "reference", "title"})
+
+
+def _merge_interleaved(regions: list[_Region], page_width: float) -> list[_Region]:
+    """Merge text regions that sit side by side on the same rows when one of them is narrow.
+
+    On receipts and forms the layout model cuts a row ("Total ... 8.20") into a
+    label region and a narrow value region; read region by region, every value
+    would come after every label.  Two regions of similar width side by side are
+    real columns and stay apart.
+    """
+    flow = [r for r in regions if r.type in _FLOW_TYPES and r.lines]
+    if len(flow) < 2:
+        return regions
+    parent = list(range(len(flow)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(flow):
+        for j in range(i + 1, len(flow)):
+            b = flow[j]
+            ov = min(a.bbox[3], b.bbox[3]) - max(a.bbox[1], b.bbox[1])
+            shorter = min(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1])
+            if shorter <= 0 or ov < 0.3 * shorter:
+                continue
+            wa, wb = a.bbox[2] - a.bbox[0], b.bbox[2] - b.bbox[0]
+            narrow, wide = min(wa, wb), max(wa, wb)
+            if narrow < 0.5 * wide or narrow < 0.3 * page_width:
+                parent[find(i)] = find(j)
+    groups: dict[int, list[_Region]] = {}
+    for i, r in enumerate(flow):
+        groups.setdefault(find(i), []).append(r)
+    from ..geometry import reading_order
+
+    out = [r for r in regions if not (r.type in _FLOW_TYPES and r.lines)]
+    for members in groups.values():
+        if len(members) == 1:
+            out.append(members[0])
+            continue
+        lines = [ln for r in members for ln in r.lines]
+        lines = [lines[i] for i in reading_order([ln.bbox for ln in lines])]
+        kind = "title" if all(r.type == "title" for r in members) else "text"
+        score = min(r.score for r in members)
+        out.append(_Region(kind, _union([r.bbox for r in members]), score, lines, rows=True))
+    return out
 
 
 def _text_regions(lines: list[Line]) -> list[_Region]:
