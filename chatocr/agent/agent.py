@@ -212,31 +212,27 @@ class ChatOCR:
         return self._extract_llm(doc, keys)
 
     def _extract_builtin(self, doc: Document, keys: list[str]) -> Extraction:
-        blocks = None
-        if keys:
-            from ..index import should_retrieve
-
-            if should_retrieve(doc, self.options.min_characters):
-                seen: dict[str, tuple[int, Block]] = {}
-                for key in keys:
-                    for page, b in self.retrieve(doc, key) or []:
-                        seen.setdefault(b.id, (page, b))
-                blocks = list(seen.values())
+        blocks = self._retrieved(doc, keys) if keys else None
         found = self.builtin.extract(doc, keys, blocks=blocks)
         return Extraction(fields={k: found.get(k) or ExtractedField(key=k) for k in keys})
 
-    def _context(self, doc: Document, queries: Sequence[str]) -> tuple[str, str | None, list[tuple[int, Block]]]:
-        """(text context, table context, blocks used) for the LLM prompts."""
+    def _retrieved(self, doc: Document, queries: Sequence[str]) -> list[tuple[int, Block]] | None:
+        """The blocks retrieved for any of ``queries``, in reading order; None for a short document."""
         from ..index import should_retrieve
 
-        if should_retrieve(doc, self.options.min_characters):
-            seen: dict[str, tuple[int, Block]] = {}
-            for q in queries:
-                for page, b in self.retrieve(doc, q) or []:
-                    seen.setdefault(b.id, (page, b))
-            order = {b.id: i for i, (_, b) in enumerate(doc.blocks())}
-            blocks = sorted(seen.values(), key=lambda pb: order[pb[1].id])
-        else:
+        if not should_retrieve(doc, self.options.min_characters):
+            return None
+        seen: dict[str, tuple[int, Block]] = {}
+        for q in queries:
+            for page, b in self.retrieve(doc, q) or []:
+                seen.setdefault(b.id, (page, b))
+        order = {b.id: i for i, (_, b) in enumerate(doc.blocks())}
+        return sorted(seen.values(), key=lambda pb: order[pb[1].id])
+
+    def _context(self, doc: Document, queries: Sequence[str]) -> tuple[str, str | None, list[tuple[int, Block]]]:
+        """(text context, table context, blocks used) for the LLM prompts."""
+        blocks = self._retrieved(doc, queries)
+        if blocks is None:
             blocks = [(p.page, b) for p, b in doc.blocks()]
         text_parts, table_parts, page = [], [], None
         for pno, b in blocks:

@@ -262,10 +262,7 @@ class DocumentParser:
                 btype = "title"
             for para in _split_paragraphs(blines):
                 regions.append(_Region(btype, _union([ln.bbox for ln in para]), 1.0, para))
-        for ln in ocr_lines:
-            regions.append(_Region("text", ln.bbox, ln.score, [ln]))
-        if ocr_lines:
-            regions = _regroup_ocr_regions(regions)
+        regions += _text_regions(ocr_lines)
         return self._assemble(index + 1, width, height, "pt", 0, source, regions)
 
     def _ocr_clip(self, doc, index: int, box: BBox, name: str, existing: list[Line]) -> list[Line]:
@@ -274,11 +271,9 @@ class DocumentParser:
         raw = self.ocr.read_image(img.image)
         out = []
         for quad, text, score in zip(raw.quads, raw.texts, raw.scores, strict=True):
-            q = quad * img.scale + np.array([box[0], box[1]], dtype=np.float32)
-            bbox = (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
-            if any(_inside(bbox, e.bbox, 0.6) for e in existing):
-                continue
-            out.append(Line(text=text, bbox=bbox, score=min(1.0, max(0.0, float(score))), source="ocr"))
+            ln = _ocr_line(quad * img.scale + np.array([box[0], box[1]], dtype=np.float32), text, score, polygon=False)
+            if not any(_inside(ln.bbox, e.bbox, 0.6) for e in existing):
+                out.append(ln)
         return out
 
     # -- scanned pages ------------------------------------------------------------------------
@@ -295,15 +290,7 @@ class DocumentParser:
                 image = upright(image, angle)
                 raw = self.ocr.read_image(image)
         h, w = image.shape[:2]
-        lines = [
-            Line(
-                text=text,
-                bbox=(float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max())),
-                polygon=tuple((float(x), float(y)) for x, y in q),
-                score=min(1.0, max(0.0, float(score))),
-            )
-            for q, text, score in zip(raw.quads, raw.texts, raw.scores, strict=True)
-        ]
+        lines = [_ocr_line(q, text, score) for q, text, score in zip(raw.quads, raw.texts, raw.scores, strict=True)]
         regions = self._regions_from_image(image, lines) if o.use_layout else _text_regions(lines)
         width, height = img.width, img.height
         # where each character sits (the recogniser's CTC positions), for splitting "Key: Value" boxes
@@ -576,8 +563,18 @@ def _merge_interleaved(regions: list[_Region], page_width: float) -> list[_Regio
     return out
 
 
+def _ocr_line(q: np.ndarray, text: str, score: float, *, polygon: bool = True) -> Line:
+    """A recognised line from its 4 x 2 quadrilateral."""
+    return Line(
+        text=text,
+        bbox=(float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max())),
+        polygon=tuple((float(x), float(y)) for x, y in q) if polygon else None,
+        score=min(1.0, max(0.0, float(score))),
+    )
+
+
 def _text_regions(lines: list[Line]) -> list[_Region]:
-    """Text blocks from lines alone (layout model off)."""
+    """Text blocks from lines alone (layout model off; OCR'd images on a digital page)."""
     from .reading_order import cluster_orphans
 
     out = []
@@ -586,23 +583,6 @@ def _text_regions(lines: list[Line]) -> list[_Region]:
         for para in _split_paragraphs(glines):
             out.append(_Region("text", _union([ln.bbox for ln in para]), 1.0, para))
     return out
-
-
-def _regroup_ocr_regions(regions: list[_Region]) -> list[_Region]:
-    """Merge single-line OCR regions (from images on a digital page) into blocks."""
-    from .reading_order import cluster_orphans
-
-    singles = [r for r in regions if r.type == "text" and r.lines and len(r.lines) == 1
-               and r.lines[0].source == "ocr"]
-    if not singles:
-        return regions
-    rest = [r for r in regions if not (r.type == "text" and r.lines and len(r.lines) == 1
-                                       and r.lines[0].source == "ocr")]
-    lines = [r.lines[0] for r in singles]
-    for group in cluster_orphans([ln.bbox for ln in lines]):
-        glines = [lines[i] for i in group]
-        rest.append(_Region("text", _union([ln.bbox for ln in glines]), 0.9, glines))
-    return rest
 
 
 def _split_paragraphs(lines: list[Line]) -> list[list[Line]]:
