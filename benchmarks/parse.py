@@ -2,6 +2,7 @@
 
     python benchmarks/parse.py                      # everything (about 10 minutes on 2 cores)
     python benchmarks/parse.py --receipts 20 --skip-memory
+    python benchmarks/parse.py --only tables          # one part (digital, tables, scanned, memory)
 
 Parts:
 - born-digital pages/s: chatocr's parser (text layer, tables, reading order,
@@ -38,6 +39,7 @@ sys.path.insert(0, str(REPO / "tests"))  # docgen: the generated documents the t
 sys.path.insert(0, str(HERE))
 
 DATA = REPO.parent / "shared" / "data" / "sroie-dev"
+PARTS = ("digital", "tables", "scanned", "memory")
 
 
 def _options():
@@ -129,8 +131,9 @@ def memory(tmp: Path) -> dict:
                 doc.insert_pdf(digital, from_page=i % 20, to_page=i % 20)
         doc.save(path)
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, __file__, "--memory-worker", str(path)], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--memory-worker", str(path)], capture_output=True, text=True, check=True
+    )
     res = json.loads(out.stdout.strip().splitlines()[-1])
     res["seconds"] = time.perf_counter() - t0
     return res
@@ -151,8 +154,13 @@ def tables() -> dict:
     out = {}
     parser = DocumentParser(_options())
     for kind, kw in kinds.items():
-        rows = [["Item", "Jan", "Feb", "Total"], ["Apples", "12", "15", "27"], ["Pears", "8", "9", "17"],
-                ["Plums", "30", "21", "51"], ["All", "50", "45", "95"]]
+        rows = [
+            ["Item", "Jan", "Feb", "Total"],
+            ["Apples", "12", "15", "27"],
+            ["Pears", "8", "9", "17"],
+            ["Plums", "30", "21", "51"],
+            ["All", "50", "45", "95"],
+        ]
         if "header_span" in kw:
             rows[0] = ["Item", "Months", "", "Total"]
         doc = pymupdf.open()
@@ -173,34 +181,51 @@ def main() -> None:
     ap.add_argument("--receipts", type=int, default=40, help="sroie-dev receipts for the scanned part")
     ap.add_argument("--docs", type=int, default=10, help="generated reports + invoices for the digital part")
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument(
+        "--only",
+        choices=PARTS,
+        action="append",
+        default=None,
+        help="run only this part (repeatable); results go to results/parse-<part>.json",
+    )
     ap.add_argument("--memory-worker", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory_worker:
         memory_worker(args.memory_worker)
         return
     os.environ.setdefault("OMP_NUM_THREADS", "2")
-    results = {"digital": digital_speed(args.docs)}
-    print("digital", results["digital"], file=sys.stderr)
-    results["tables"] = tables()
-    print("tables", results["tables"], file=sys.stderr)
-    if (DATA / "img").is_dir():
+    parts = set(args.only or PARTS)
+    if args.skip_memory:
+        parts.discard("memory")
+    results: dict = {}
+    if "digital" in parts:
+        results["digital"] = digital_speed(args.docs)
+        print("digital", results["digital"], file=sys.stderr)
+    if "tables" in parts:
+        results["tables"] = tables()
+        print("tables", results["tables"], file=sys.stderr)
+    if "scanned" in parts and (DATA / "img").is_dir():
         results["scanned"] = scanned(args.receipts)
         print("scanned", results["scanned"], file=sys.stderr)
-    if not args.skip_memory:
+    if "memory" in parts:
         tmp = HERE / "results" / "tmp"
         tmp.mkdir(parents=True, exist_ok=True)
         results["memory"] = memory(tmp)
         print("memory", results["memory"], file=sys.stderr)
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "parse.json").write_text(json.dumps(results, indent=2))
-    d = results["digital"]
+    name = "parse.json" if args.only is None else f"parse-{'-'.join(sorted(parts))}.json"
+    (HERE / "results" / name).write_text(json.dumps(results, indent=2))
     rows = [
         "| measure | chatocr | reference (same run) | ratio | target |",
         "|---|---|---|---|---|",
-        f"| born-digital pages/s ({d['pages']} pages) | {d['chatocr_pages_s']:.1f} | "
-        f"PyMuPDF get_text {d['pymupdf_get_text_pages_s']:.1f} | "
-        f"{d['chatocr_pages_s'] / d['pymupdf_get_text_pages_s']:.2f}× | ≥ 20 |",
     ]
+    if "digital" in results:
+        d = results["digital"]
+        rows.append(
+            f"| born-digital pages/s ({d['pages']} pages) | {d['chatocr_pages_s']:.1f} | "
+            f"PyMuPDF get_text {d['pymupdf_get_text_pages_s']:.1f} | "
+            f"{d['chatocr_pages_s'] / d['pymupdf_get_text_pages_s']:.2f}× | ≥ 20 |"
+        )
     if "scanned" in results:
         s = results["scanned"]
         rows += [
@@ -212,7 +237,7 @@ def main() -> None:
     if "memory" in results:
         m = results["memory"]
         rows.append(f"| peak RSS, {m['pages']}-page PDF | {m['peak_rss_mb']:.0f} MB | | | ≤ 1.5 GB |")
-    for kind, res in results["tables"].items():
+    for kind, res in results.get("tables", {}).items():
         rows.append(
             f"| table cell accuracy, {kind} | text layer {res['text layer']:.2f}, scan {res['scan 150 dpi']:.2f} "
             "| | | |"
