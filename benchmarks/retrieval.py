@@ -584,6 +584,12 @@ def run_model(embedder, docs, qs, args, *, full: bool = True) -> dict:
     r = [[relevant(h.chunk, q) for h in idx.search(q.text, k=5, doc_ids=[q.doc_id])] for q in test]
     results["test_tuned_via_index"] = {f"recall@{k}": round(recall(r, k), 4) for k in KS}
     results["latency"] = latency(embedder, idx, qs, args)
+    if getattr(embedder, "runtime", None) == "onnxruntime":
+        # the reference in the same run: the same model and vectors (same fingerprint) on PyTorch
+        from chatocr.index import EmbeddingOptions, TransformersEmbedder
+
+        reference = TransformersEmbedder(EmbeddingOptions(runtime="torch", dtype="float32"))
+        results["latency_pytorch"] = latency(reference, idx, qs, args)
     return results
 
 
@@ -719,9 +725,20 @@ def markdown(report: dict) -> str:
                    "dense and hybrid include embedding the query):\n")
         out.append("| mode | whole index | one document |")
         out.append("|---|---|---|")
+        ref = r.get("latency_pytorch")
+        if ref:
+            out[-2] = "| mode | whole index | one document | whole index, PyTorch encoder | ratio (p50) |"
+            out[-1] = "|---|---|---|---|---|"
         for mode in ("bm25", "dense", "hybrid"):
             a, d = lat[f"{mode}_all_ms"], lat[f"{mode}_doc_ms"]
-            out.append(f"| {mode} | {a['p50']} / {a['p95']} | {d['p50']} / {d['p95']} |")
+            row = f"| {mode} | {a['p50']} / {a['p95']} | {d['p50']} / {d['p95']} |"
+            if ref:
+                t = ref[f"{mode}_all_ms"]
+                row += f" {t['p50']} / {t['p95']} | {a['p50'] / max(t['p50'], 1e-9):.2f}× |"
+            out.append(row)
+        if ref:
+            out.append(f"\nQuery embedding alone: {lat['embed_query_ms_mean']} ms (ONNX Runtime) vs "
+                       f"{ref['embed_query_ms_mean']} ms (PyTorch), mean.")
         out.append(f"\nBuild: {r['chunks']} chunks in {r['build_seconds']} s = **{r['build_chunks_per_s']} chunks/s** "
                    f"(chunking, embedding, BM25; model load {r['model_load_seconds']} s).\n")
     out.append(f"Machine load average at start / end: {report['machine']['load_avg_at_start']} / {report['machine']['load_avg_at_end']}\n")

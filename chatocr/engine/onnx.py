@@ -52,6 +52,18 @@ class OnnxSession:
         """Names of the model's outputs, in the order ``run_all`` returns them."""
         return [o.name for o in self._session.get_outputs()]
 
+    @property
+    def input_names(self) -> list[str]:
+        return [i.name for i in self._session.get_inputs()]
+
+    def run_feeds(self, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        """Every output, for a model with several named inputs (e.g. a text encoder's ids and mask)."""
+        try:
+            return self._session.run(None, feeds)
+        except Exception as e:
+            shapes = {k: v.shape for k, v in feeds.items()}
+            raise InferenceError(f"{self.path.name}: inference failed on inputs {shapes} ({e})") from e
+
     def run_all(self, x: np.ndarray) -> list[np.ndarray]:
         """Every output of the model, in the model's output order (for multi-head models)."""
         try:

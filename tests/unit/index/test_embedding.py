@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import builtins
 import json
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -83,10 +85,81 @@ def test_hybrid_index_with_minilm(minilm, tmp_path):
     assert HybridIndex.load(tmp_path / "i", embedder=minilm).search("guarantee period", k=1)[0].chunk.text.startswith("The warranty")
 
 
+# -- the ONNX Runtime encoder ----------------------------------------------------------------------
+
+TEXTS = ["Héllo Wörld, TOTAL: RM 12.50", "增值税发票 合计 ¥1,234.00", "word " * 600, "", "naïve café — “quotes”"]
+
+
+def test_tokenizer_json_matches_transformers_tokenizer(minilm):
+    transformers = pytest.importorskip("transformers")
+    from chatocr.index.embedding import _Tokenizer
+
+    auto = transformers.AutoTokenizer.from_pretrained(str(minilm.path), local_files_only=True)
+    want = auto(TEXTS, padding=True, truncation=True, max_length=256, return_tensors="np")
+    got = _Tokenizer(minilm.path, 256)(TEXTS)
+    assert got["input_ids"].shape == (len(TEXTS), 256)  # truncated at the model's limit, padded to the longest
+    for key, value in got.items():
+        assert np.array_equal(value, want[key]), key
+
+
+@pytest.mark.embeddings
+def test_onnx_encoder_matches_pytorch_and_keeps_the_fingerprint(minilm, tmp_path):
+    onnx = TransformersEmbedder(EmbeddingOptions(onnx_dir=str(tmp_path)))
+    torch_ = TransformersEmbedder(EmbeddingOptions(runtime="torch", dtype="float32"))
+    assert onnx.runtime == "onnxruntime" and torch_.runtime == "torch"
+    assert onnx.onnx_path.parent == tmp_path and onnx.onnx_path.is_file()
+    assert onnx.fingerprint == torch_.fingerprint == minilm.fingerprint  # indexes move between runtimes
+    a, b = onnx.embed_documents(TEXTS), torch_.embed_documents(TEXTS)
+    assert np.min(np.sum(a * b, axis=1)) > 0.9999
+    q = onnx.embed_query("How much must be paid?")
+    assert q.shape == (384,) and q @ torch_.embed_query("How much must be paid?") > 0.9999
+
+
+@pytest.mark.embeddings
+def test_exported_encoder_loads_without_pytorch(minilm, tmp_path):
+    first = TransformersEmbedder(EmbeddingOptions(onnx_dir=str(tmp_path)))
+    want = first.embed_query("invoice total")
+    code = (
+        "import sys, json; from chatocr.index import EmbeddingOptions, TransformersEmbedder; "
+        f"e = TransformersEmbedder(EmbeddingOptions(onnx_dir={str(tmp_path)!r})); v = e.embed_query('invoice total'); "
+        "print(json.dumps([e.runtime, 'torch' in sys.modules, 'transformers' in sys.modules, v.tolist()]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    runtime, torch_loaded, transformers_loaded, vec = json.loads(out.stdout.strip().splitlines()[-1])
+    assert runtime == "onnxruntime" and not torch_loaded and not transformers_loaded
+    assert np.dot(np.asarray(vec, np.float32), want) > 0.99999
+
+
+@pytest.mark.embeddings
+def test_damaged_export_is_made_again(minilm, tmp_path):
+    path = TransformersEmbedder(EmbeddingOptions(onnx_dir=str(tmp_path))).onnx_path
+    path.write_bytes(b"not a model" * 100)
+    again = TransformersEmbedder(EmbeddingOptions(onnx_dir=str(tmp_path)))
+    assert again.runtime == "onnxruntime" and path.stat().st_size > 1_000_000
+    assert again.embed_query("total") @ minilm.embed_query("total") > 0.9999
+
+
+@pytest.mark.embeddings
+def test_without_the_onnx_package_auto_stays_on_pytorch(monkeypatch, tmp_path):
+    real_import = builtins.__import__
+
+    def no_onnx(name, *args, **kwargs):
+        if name == "onnx":
+            raise ImportError("No module named 'onnx'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_onnx)
+    emb = TransformersEmbedder(EmbeddingOptions(onnx_dir=str(tmp_path)))
+    assert emb.runtime == "torch" and not list(tmp_path.iterdir())
+    assert emb.embed_query("total").shape == (384,)
+    with pytest.raises(EmbeddingUnavailable, match="cannot export the encoder to ONNX"):
+        TransformersEmbedder(EmbeddingOptions(runtime="onnxruntime", onnx_dir=str(tmp_path)))
+
+
 # -- errors ---------------------------------------------------------------------------------------
 
 
-def test_missing_torch_names_the_cpu_install(monkeypatch):
+def test_missing_torch_names_the_cpu_install(monkeypatch, tmp_path):
     real_import = builtins.__import__
 
     def no_torch(name, *args, **kwargs):
@@ -96,7 +169,9 @@ def test_missing_torch_names_the_cpu_install(monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", no_torch)
     with pytest.raises(EmbeddingUnavailable, match=r"pip install torch==2\.13\.0"):
-        load_embedder()
+        load_embedder(EmbeddingOptions(onnx_dir=str(tmp_path)))  # nothing exported there yet: PyTorch must export
+    with pytest.raises(EmbeddingUnavailable, match=r"pip install torch==2\.13\.0"):
+        load_embedder(EmbeddingOptions(runtime="torch"))
 
 
 def test_unknown_model_and_bad_folder(tmp_path):
