@@ -138,6 +138,14 @@ class TableOptions(_Options):
         True, description="Mark a first row of non-numeric text as the header when the model emits no <thead>"
     )
     row_separator: str = Field(" ", description="Joins the lines of one cell that sit on different rows")
+    detect_unruled: bool = Field(
+        True,
+        description=(
+            "Document parser: outside the tables found otherwise (drawn rules, the layout model), turn runs of "
+            "3+ text rows whose pieces line up in columns (3+ columns with a column of numbers, or 2 under a "
+            "header row) into tables read by alignment (see chatocr.structure.unruled)"
+        ),
+    )
 
 
 __all__ += ["TableOptions"]

@@ -61,6 +61,7 @@ class _Region:
     lines: list[Line] | None = None
     table: Table | None = None
     rows: bool = False  # lines kept in row order (merged label/value regions), not split into paragraphs
+    source_lines: list[Line] | None = None  # an unruled table's lines before cutting them into cells
 
 
 def _union(boxes: Sequence[BBox]) -> BBox:
@@ -246,6 +247,10 @@ class DocumentParser:
                 home.lines.append(ln)
             else:
                 rest.append(ln)
+        if o.tables and o.table.detect_unruled and len(rest) >= 3:
+            words = _word_splitter(pdf_page, rest)
+            found, rest = self._unruled_tables(rest, words)
+            regions += found
         # Text-layer blocks are paragraphs; type them by font size, weight and position.
         by_block: dict[int, list[Line]] = {}
         for ln in rest:
@@ -262,7 +267,7 @@ class DocumentParser:
                 btype = "title"
             for para in _split_paragraphs(blines):
                 regions.append(_Region(btype, _union([ln.bbox for ln in para]), 1.0, para))
-        regions += _text_regions(ocr_lines)
+        regions += self._plain_regions(ocr_lines)
         return self._assemble(index + 1, width, height, "pt", 0, source, regions)
 
     def _ocr_clip(self, doc, index: int, box: BBox, name: str, existing: list[Line]) -> list[Line]:
@@ -291,14 +296,14 @@ class DocumentParser:
                 raw = self.ocr.read_image(image)
         h, w = image.shape[:2]
         lines = [_ocr_line(q, text, score) for q, text, score in zip(raw.quads, raw.texts, raw.scores, strict=True)]
-        regions = self._regions_from_image(image, lines) if o.use_layout else _text_regions(lines)
-        width, height = img.width, img.height
         # where each character sits (the recogniser's CTC positions), for splitting "Key: Value" boxes
         centres = {
             (ln.text, ln.bbox): [ln.bbox[0] + float(f) * (ln.bbox[2] - ln.bbox[0]) for f in pos]
             for ln, pos in zip(lines, raw.char_positions, strict=True)
             if len(pos) == len(ln.text)
         }
+        regions = self._regions_from_image(image, lines, centres) if o.use_layout else self._plain_regions(lines, centres)
+        width, height = img.width, img.height
         page = self._assemble(img.page, width, height, img.unit, angle, "ocr" if lines else "empty", regions,
                               working=(w, h), char_centres=centres)
         # Back from the upright working image to the page as stored, in output units.
@@ -339,7 +344,7 @@ class DocumentParser:
         share = float(w[wide & raw.flipped].sum()) / v_wide
         return (180, share) if share >= 0.6 else (0, 1.0 - share)
 
-    def _regions_from_image(self, image: np.ndarray, lines: list[Line]) -> list[_Region]:
+    def _regions_from_image(self, image: np.ndarray, lines: list[Line], centres: dict | None = None) -> list[_Region]:
         from .reading_order import assign_lines_to_regions, cluster_orphans
 
         o = self.options
@@ -357,6 +362,17 @@ class DocumentParser:
                 r.lines = [lines[i] for i in range(len(lines)) if owner[i] == k]
                 if o.tables and r.lines:
                     r.table = self._recognize_table(image, r)
+        if o.tables and o.table.detect_unruled and len(free) >= 3:
+            # Unruled tables the layout model missed, among the lines of text regions or of none
+            # (a chart's labels or a running header are no table).
+            cand = free
+            if other:
+                owner = assign_lines_to_regions([line_boxes[i] for i in free], [r.bbox for r in other])
+                cand = [i for j, i in enumerate(free) if owner[j] < 0 or other[owner[j]].type in _TABLE_HOSTS]
+            found, _ = self._unruled_tables([lines[i] for i in cand], _char_splitter(centres))
+            taken = {id(ln) for r in found for ln in r.source_lines}
+            free = [i for i in free if id(lines[i]) not in taken]
+            table_regions += found
         if other and free:
             owner = assign_lines_to_regions([line_boxes[i] for i in free], [r.bbox for r in other])
             for j, i in enumerate(free):
@@ -379,6 +395,37 @@ class DocumentParser:
                 glines = [lines[free[g]] for g in group]
                 out.append(_Region("text", _union([ln.bbox for ln in glines]), 0.5, glines))
         return _merge_interleaved(out, image.shape[1])
+
+    def _plain_regions(self, lines: list[Line], centres: dict | None = None) -> list[_Region]:
+        """Regions from lines alone (no layout model): unruled tables, then text blocks."""
+        found: list[_Region] = []
+        if self.options.tables and self.options.table.detect_unruled and len(lines) >= 3:
+            found, lines = self._unruled_tables(lines, _char_splitter(centres))
+        return found + _text_regions(lines)
+
+    def _unruled_tables(self, lines: list[Line], split: Callable[[Line], list[Line]] | None) -> tuple[list[_Region], list[Line]]:
+        """Unruled tables among ``lines`` as table regions, and the lines left over (see ``chatocr.structure.unruled``).
+
+        ``split`` cuts a line that holds several cells of a row into one line per cell.
+        """
+        from .unruled import find_unruled_tables
+
+        o = self.options.table
+        pieces: list[Line] = []
+        parent: list[int] = []
+        for i, ln in enumerate(lines):
+            parts = split(ln) if split is not None else [ln]
+            pieces += parts
+            parent += [i] * len(parts)
+        regions: list[_Region] = []
+        used: set[int] = set()
+        for ids, table in find_unruled_tables(pieces, row_separator=o.row_separator, header=o.detect_header):
+            tl = [pieces[k] for k in ids]
+            region = _Region("table", _union([ln.bbox for ln in tl]), table.score, tl, table)
+            region.source_lines = [lines[parent[k]] for k in sorted({parent[k] for k in ids})]
+            regions.append(region)
+            used.update(parent[k] for k in ids)
+        return regions, [ln for i, ln in enumerate(lines) if i not in used]
 
     def _recognize_table(self, image: np.ndarray, region: _Region) -> Table | None:
         h, w = image.shape[:2]
@@ -513,6 +560,43 @@ def _relabel(page: Page, roles: list) -> Page:
 
 
 _FLOW_TYPES = frozenset({"text", "list", "reference", "title"})
+# Layout regions whose lines may hold an unruled table the model did not see as one.
+_TABLE_HOSTS = frozenset({"text", "list", "reference", "title"})
+
+
+def _char_splitter(centres: dict | None) -> Callable[[Line], list[Line]] | None:
+    """Cuts an OCR line at wide gaps, from its characters' centres (keyed by ``(text, bbox)``)."""
+    if not centres:
+        return None
+    from .unruled import split_chars
+
+    return lambda ln: split_chars(ln, centres.get((ln.text, ln.bbox)))
+
+
+def _word_splitter(pdf_page, lines: list[Line]) -> Callable[[Line], list[Line]] | None:
+    """Cuts text-layer lines that look like several cells (runs of spaces, or far wider than their text) at wide
+    gaps between their words; None when no line looks so (the page's words are then never read)."""
+
+    def suspect(ln: Line) -> bool:
+        t = ln.text.strip()
+        h = ln.bbox[3] - ln.bbox[1]
+        return " " in t and ("   " in t or (ln.bbox[2] - ln.bbox[0]) > 0.8 * h * len(t))
+
+    if not any(suspect(ln) for ln in lines):
+        return None
+    from .unruled import split_words
+
+    words = [(float(w[0]), float(w[1]), float(w[2]), float(w[3]), str(w[4])) for w in pdf_page.get_text("words")]
+
+    def split(ln: Line) -> list[Line]:
+        if not suspect(ln):
+            return [ln]
+        x0, y0, x1, y1 = ln.bbox
+        mine = [(a, c, t) for a, b, c, d, t in words
+                if x0 - 1 <= (a + c) / 2 <= x1 + 1 and y0 - 1 <= (b + d) / 2 <= y1 + 1]
+        return split_words(ln, mine)
+
+    return split
 
 
 def _merge_interleaved(regions: list[_Region], page_width: float) -> list[_Region]:

@@ -1,0 +1,217 @@
+"""Unruled tables (chatocr.structure.unruled): columns kept apart by whitespace alone become table blocks.
+
+Pages are drawn with PyMuPDF (born-digital) and rendered to images for the
+scanned path; negative cases (paragraphs, key–value forms, addresses, totals)
+must stay text.
+"""
+
+from __future__ import annotations
+
+import pymupdf
+import pytest
+from docgen import draw_table, scanned_pdf
+
+from chatocr.document import Line
+from chatocr.options import ParserOptions, TableOptions
+from chatocr.structure import DocumentParser
+from chatocr.structure.tables import cell_accuracy
+from chatocr.structure.unruled import find_unruled_tables, split_chars, split_words
+
+ITEMS = [
+    ["Description", "Qty", "Unit price", "Amount"],
+    ["Coffee beans", "5", "12.50", "62.50"],
+    ["Paper cups", "200", "0.10", "20.00"],
+    ["Cleaning service", "1", "45.00", "45.00"],
+    ["Delivery", "2", "7.50", "15.00"],
+]
+PARAGRAPH = (
+    "Payment is due within thirty days of the invoice date. Late payments accrue interest at the agreed "
+    "rate, and services are delivered according to the schedule attached to this agreement."
+)
+
+
+def _invoice_page(*, table: bool = True) -> bytes:
+    """An invoice without a single rule: seller address, key–value fields, an unruled item table, totals, terms."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((50, 70), "INVOICE", fontsize=22, fontname="hebo")
+    for k, text in enumerate(("Northwind Traders Ltd", "12 Harbour Road", "Springfield 4410", "United Kingdom")):
+        page.insert_text((50, 110 + 15 * k), text, fontsize=10, fontname="helv")
+    for k, (key, value) in enumerate((("Invoice No:", "INV-2291"), ("Date:", "2024-01-01"), ("Due:", "2024-01-31"))):
+        page.insert_text((360, 110 + 15 * k), key, fontsize=10, fontname="hebo")
+        page.insert_text((440, 110 + 15 * k), value, fontsize=10, fontname="helv")
+    if table:
+        draw_table(page, 50, 220, ITEMS, [220, 60, 100, 100], ruled=False, fontsize=10, row_h=18)
+    for k, (key, value) in enumerate((("Subtotal:", "142.50"), ("Tax:", "28.50"), ("Total:", "171.00"))):
+        page.insert_text((380, 340 + 15 * k), key, fontsize=10, fontname="hebo")
+        page.insert_text((470, 340 + 15 * k), value, fontsize=10, fontname="helv")
+    page.insert_textbox(pymupdf.Rect(50, 420, 545, 480), PARAGRAPH, fontsize=10, fontname="helv")
+    data = doc.tobytes()
+    doc.close()
+    return data
+
+
+def _tables(doc):
+    return [b for p in doc.pages for b in p.blocks if b.type == "table"]
+
+
+@pytest.fixture(scope="module")
+def digital_parser():
+    return DocumentParser()
+
+
+# -- born-digital -------------------------------------------------------------------------------
+
+
+def test_unruled_table_on_a_digital_page_is_one_table_block(digital_parser):
+    doc = digital_parser.parse(_invoice_page())
+    assert digital_parser._ocr is None  # the text layer alone
+    tables = _tables(doc)
+    assert len(tables) == 1, [b.text for b in tables]
+    t = tables[0].table
+    assert (t.n_rows, t.n_cols, t.method) == (5, 4, "aligned")
+    assert t.grid() == ITEMS
+    assert t.header_rows == 1
+    assert all(c.bbox is not None for c in t.cells)
+    assert "| Coffee beans | 5 | 12.50 | 62.50 |" in t.to_markdown()
+    # header → cell pairs, rows named by their first column
+    pairs = {kv.key: kv.value for kv in tables[0].kv}
+    assert pairs["Amount (Paper cups)"] == "20.00"
+    assert pairs["Qty (Delivery)"] == "2"
+    # the fields and totals around it stay key–value text
+    kv = {kv.key.rstrip(":"): kv.value for p in doc.pages for b in p.blocks if b.type != "table" for kv in b.kv}
+    assert kv.get("Date") == "2024-01-01" and kv.get("Total") == "171.00"
+
+
+def test_a_row_written_as_one_spaced_line_is_cut_into_cells(digital_parser):
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=400)
+    widths = (20, 6, 12, 10)
+    for r, row in enumerate(ITEMS):
+        text = "".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        page.insert_text((50, 80 + 16 * r), text, fontsize=10, fontname="cour")  # one line per row, monospace
+    parsed = digital_parser.parse(doc.tobytes())
+    tables = _tables(parsed)
+    assert len(tables) == 1
+    assert tables[0].table.grid() == ITEMS
+
+
+def test_pages_without_tables_stay_text(digital_parser):
+    doc = digital_parser.parse(_invoice_page(table=False))
+    assert _tables(doc) == []
+    # two-column prose and a key–value form with aligned values, three and more rows of each
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    for x0, x1 in ((50, 285), (310, 545)):
+        page.insert_textbox(pymupdf.Rect(x0, 60, x1, 300), PARAGRAPH * 3, fontsize=10, fontname="helv")
+    fields = [
+        ("Name", "Jane Smith"),
+        ("Date of birth", "1980-04-12"),
+        ("Phone", "+44 20 7946 0018"),
+        ("Account", "4410 2291 0007"),
+        ("Amount", "1,250.00"),
+    ]
+    for k, (key, value) in enumerate(fields):
+        page.insert_text((50, 360 + 16 * k), key + ":", fontsize=10, fontname="hebo")
+        page.insert_text((170, 360 + 16 * k), value, fontsize=10, fontname="helv")
+        page.insert_text((320, 360 + 16 * k), f"Ref {k + 1}:", fontsize=10, fontname="hebo")
+        page.insert_text((400, 360 + 16 * k), f"A-{100 + k}", fontsize=10, fontname="helv")
+    assert _tables(digital_parser.parse(doc.tobytes())) == []
+
+
+def test_the_option_turns_it_off():
+    off = DocumentParser(ParserOptions(table=TableOptions(detect_unruled=False)))
+    assert _tables(off.parse(_invoice_page())) == []
+
+
+# -- scanned (OCR) --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ocr_parser(engine):
+    return DocumentParser(ocr=engine)
+
+
+def test_unruled_table_on_a_scanned_page(ocr_parser):
+    doc = ocr_parser.parse(scanned_pdf(_invoice_page(), dpi=150))
+    assert doc.pages[0].source == "ocr"
+    tables = _tables(doc)
+    assert len(tables) == 1, [b.text for b in tables]
+    assert cell_accuracy(tables[0].table, ITEMS) >= 0.9, tables[0].table.grid()
+    text = " ".join(b.text for b in doc.pages[0].blocks if b.type != "table")
+    assert "Springfield" in text and "Total" in text and "Coffee" not in text
+
+
+def test_no_table_on_a_scanned_form_without_one(ocr_parser):
+    doc = ocr_parser.parse(scanned_pdf(_invoice_page(table=False), dpi=150))
+    assert _tables(doc) == []
+
+
+# -- the finder on known lines --------------------------------------------------------------------
+
+
+def _grid_lines(rows: list[list[str]], xs: list[float], *, y0: float = 100, row_h: float = 18) -> list[Line]:
+    out = []
+    for r, row in enumerate(rows):
+        for text, x in zip(row, xs, strict=False):
+            if text:
+                out.append(Line(text=text, bbox=(x, y0 + r * row_h, x + 6 * len(text), y0 + r * row_h + 12)))
+    return out
+
+
+def test_finder_reads_a_table_and_leaves_the_lines_around_it():
+    lines = _grid_lines([["Acme Ltd"], ["1 High Street"]], [50])
+    lines += _grid_lines(ITEMS, [50, 200, 260, 340], y0=150)
+    lines += _grid_lines([["Thank you for your business"]], [50], y0=260)
+    found = find_unruled_tables(lines)
+    assert len(found) == 1
+    ids, table = found[0]
+    assert ids == list(range(2, 2 + 20)) and table.grid() == ITEMS
+
+
+@pytest.mark.parametrize(
+    "rows, xs",
+    [
+        # totals: label and amount, no header
+        ([["Subtotal", "142.50"], ["Tax", "28.50"], ["Total", "171.00"], ["Cash", "200.00"]], [50, 300]),
+        # labels with colons in three columns
+        (
+            [["Date:", "2024-01-01", "Ref:"], ["Due:", "2024-01-31", "PO:"], ["Terms:", "30 days", "Page:"]],
+            [50, 150, 300],
+        ),
+        # a currency is the front of its amount, not a column: still label and amount
+        ([["TOTAL", "RM", "86.00"], ["CASH", "RM", "100.00"], ["CHANGE", "RM", "14.00"]], [50, 250, 290]),
+        # two columns of words: no header, no numbers
+        ([["Alice Smith", "Bob Jones"], ["Carol White", "Dan Brown"], ["Eve Black", "Frank Green"]], [50, 300]),
+        # an address
+        ([["12 Harbour Road"], ["Springfield 4410"], ["United Kingdom"], ["Tel 020 7946 0018"]], [50]),
+        # only two rows
+        ([["Item", "Qty", "Amount"], ["Coffee", "2", "7.00"]], [50, 200, 300]),
+    ],
+)
+def test_finder_leaves_what_is_not_a_table(rows, xs):
+    assert find_unruled_tables(_grid_lines(rows, xs)) == []
+
+
+def test_finder_rejects_prose_in_page_columns():
+    words = PARAGRAPH.split()
+    rows = [[" ".join(words[k : k + 7]), " ".join(words[k + 7 : k + 14]), str(k)] for k in range(0, 28, 7)]
+    lines = []
+    for r, row in enumerate(rows):
+        for text, x in zip(row, (50, 320, 560), strict=True):
+            lines.append(Line(text=text, bbox=(x, 100 + 14 * r, x + 240 if x < 560 else x + 10, 112 + 14 * r)))
+    assert find_unruled_tables(lines) == []
+
+
+def test_split_words_and_split_chars_cut_at_wide_gaps_only():
+    line = Line(text="Coffee beans 5 12.50", bbox=(0, 0, 300, 12), source="text_layer")
+    words = [(0, 30, "Coffee"), (33, 60, "beans"), (150, 156, "5"), (200, 225, "12.50")]
+    assert [p.text for p in split_words(line, words)] == ["Coffee beans", "5", "12.50"]
+    assert split_words(line, words[:2]) == [line]
+    # OCR: one box over two cells; centres 8 px apart inside words, a 60 px gap before "5"
+    text = "Paper cups  5"
+    centres = [10 + 8 * k for k in range(10)] + [94, 102, 170]
+    pieces = split_chars(Line(text=text, bbox=(6, 0, 176, 20)), centres)
+    assert [p.text for p in pieces] == ["Paper cups", "5"]
+    assert pieces[0].bbox[0] == 6 and pieces[1].bbox[2] == 176 and pieces[0].bbox[2] < pieces[1].bbox[0]
+    assert split_chars(Line(text=text, bbox=(6, 0, 176, 20)), None)[0].text == text
