@@ -34,9 +34,7 @@ class _Options(BaseModel):
 
 
 class EngineOptions(_Options):
-    threads: Annotated[
-        int, Field(ge=1, default_factory=_default_threads, description="Intra-op threads per session")
-    ]
+    threads: Annotated[int, Field(ge=1, default_factory=_default_threads, description="Intra-op threads per session")]
     providers: tuple[str, ...] = Field(
         ("CPUExecutionProvider",), description="ONNX Runtime execution providers, in order of preference"
     )
@@ -64,7 +62,9 @@ class DetectorOptions(_Options):
     box_thresh: float = Field(0.45, gt=0, lt=1, description="Minimum mean probability inside a box")
     unclip_ratio: float = Field(1.4, gt=0, description="DB unclip ratio (how far a shrunk text kernel grows)")
     max_candidates: int = Field(3000, ge=1, description="Most contours examined per page")
-    min_size: float = Field(3.0, ge=0, description="Boxes whose short side is below this (probability-map pixels) are dropped")
+    min_size: float = Field(
+        3.0, ge=0, description="Boxes whose short side is below this (probability-map pixels) are dropped"
+    )
     split_lines: bool = Field(
         True, description="Split a box where the probability map shows a wide gap (key   value on one row)"
     )
@@ -194,9 +194,7 @@ class PageOrientationOptions(_Options):
     sample_lines: int = Field(
         8, ge=1, description="'text': lines (the longest) read both ways to tell 0 from 180 and 90 from 270"
     )
-    min_lines: int = Field(
-        3, ge=1, description="'text': pages with fewer detected lines than this keep angle 0"
-    )
+    min_lines: int = Field(3, ge=1, description="'text': pages with fewer detected lines than this keep angle 0")
 
 
 __all__ += ["LayoutOptions", "PageOrientationOptions"]

@@ -216,10 +216,7 @@ class DocumentParser:
         o = self.options
         rect = pdf_page.rect
         width, height = float(rect.width), float(rect.height)
-        lines = [
-            Line(text=ln.text, bbox=_clip(ln.bbox, width, height), source="text_layer")
-            for ln in layer.lines
-        ]
+        lines = [Line(text=ln.text, bbox=_clip(ln.bbox, width, height), source="text_layer") for ln in layer.lines]
         meta = {id(line): tl for line, tl in zip(lines, layer.lines, strict=True)}
         source = "text_layer"
         # Images with text in them (a scanned insert, a screenshot): OCR them.
@@ -302,10 +299,21 @@ class DocumentParser:
             for ln, pos in zip(lines, raw.char_positions, strict=True)
             if len(pos) == len(ln.text)
         }
-        regions = self._regions_from_image(image, lines, centres) if o.use_layout else self._plain_regions(lines, centres)
+        regions = (
+            self._regions_from_image(image, lines, centres) if o.use_layout else self._plain_regions(lines, centres)
+        )
         width, height = img.width, img.height
-        page = self._assemble(img.page, width, height, img.unit, angle, "ocr" if lines else "empty", regions,
-                              working=(w, h), char_centres=centres)
+        page = self._assemble(
+            img.page,
+            width,
+            height,
+            img.unit,
+            angle,
+            "ocr" if lines else "empty",
+            regions,
+            working=(w, h),
+            char_centres=centres,
+        )
         # Back from the upright working image to the page as stored, in output units.
         s = img.scale
 
@@ -385,7 +393,7 @@ class DocumentParser:
                 if r.type in ("figure", "table"):
                     out.append(r)
                 continue
-            if r.type in ("text", "reference", "list") :
+            if r.type in ("text", "reference", "list"):
                 for para in _split_paragraphs(r.lines):
                     out.append(_Region(r.type, _union([ln.bbox for ln in para]), r.score, para))
             else:
@@ -403,7 +411,9 @@ class DocumentParser:
             found, lines = self._unruled_tables(lines, _char_splitter(centres))
         return found + _text_regions(lines)
 
-    def _unruled_tables(self, lines: list[Line], split: Callable[[Line], list[Line]] | None) -> tuple[list[_Region], list[Line]]:
+    def _unruled_tables(
+        self, lines: list[Line], split: Callable[[Line], list[Line]] | None
+    ) -> tuple[list[_Region], list[Line]]:
         """Unruled tables among ``lines`` as table regions, and the lines left over (see ``chatocr.structure.unruled``).
 
         ``split`` cuts a line that holds several cells of a row into one line per cell.
@@ -440,8 +450,11 @@ class DocumentParser:
         if table is None:
             return None
         return table.model_copy(
-            update={"cells": tuple(c.model_copy(update={"bbox": _shift(c.bbox, x0, y0) if c.bbox else None})
-                                   for c in table.cells)}
+            update={
+                "cells": tuple(
+                    c.model_copy(update={"bbox": _shift(c.bbox, x0, y0) if c.bbox else None}) for c in table.cells
+                )
+            }
         )
 
     # -- every page ---------------------------------------------------------------------------
@@ -592,8 +605,9 @@ def _word_splitter(pdf_page, lines: list[Line]) -> Callable[[Line], list[Line]] 
         if not suspect(ln):
             return [ln]
         x0, y0, x1, y1 = ln.bbox
-        mine = [(a, c, t) for a, b, c, d, t in words
-                if x0 - 1 <= (a + c) / 2 <= x1 + 1 and y0 - 1 <= (b + d) / 2 <= y1 + 1]
+        mine = [
+            (a, c, t) for a, b, c, d, t in words if x0 - 1 <= (a + c) / 2 <= x1 + 1 and y0 - 1 <= (b + d) / 2 <= y1 + 1
+        ]
         return split_words(ln, mine)
 
     return split
@@ -714,8 +728,9 @@ def _map_boxes(page: Page, fbox, fpoly) -> Page:
         table = b.table
         if table is not None:
             table = table.model_copy(
-                update={"cells": tuple(c.model_copy(update={"bbox": fbox(c.bbox) if c.bbox else None})
-                                       for c in table.cells)}
+                update={
+                    "cells": tuple(c.model_copy(update={"bbox": fbox(c.bbox) if c.bbox else None}) for c in table.cells)
+                }
             )
         blocks.append(
             b.model_copy(
@@ -733,4 +748,3 @@ def _map_boxes(page: Page, fbox, fpoly) -> Page:
 def parse(source, options: ParserOptions | None = None, **kwargs) -> Document:
     """Parse ``source`` with a one-off ``DocumentParser``."""
     return DocumentParser(options, **kwargs).parse(source)
-
