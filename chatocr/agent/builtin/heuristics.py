@@ -260,7 +260,8 @@ def company_candidates(view: View) -> list[Candidate]:
         ls, _ = any_label_score(t)
         if ls >= 0.9 and ev == 0:
             continue
-        if (V.find_dates(t) or V.find_phones(t) or V.find_emails(t)) and ev == 0:
+        name = clean_company(t)  # without a trailing registration number ("(519537-X)" reads like a phone)
+        if (V.find_dates(name) or V.find_phones(name) or V.find_emails(name)) and ev == 0:
             continue
         biz = 0.5 if _BUSINESS.search(t) else 0.0
         evidence = max(ev, biz)
@@ -273,7 +274,6 @@ def company_candidates(view: View) -> list[Candidate]:
         s = (0.42 + 0.4 * evidence + 0.1 * size + 0.12 / (1 + rank) - 0.35 * max(0.0, addr - 0.3 * evidence)
              - (0.25 if lower else 0.0) - (0.3 if sentence else 0.0) - (0.25 if bracketed else 0.0))
         lines = list(row)
-        name = clean_company(t)
         k = r
         while ev > 0 and _incomplete(name) and k > 0 and len(lines) < 6:
             above = rows[k - 1]
@@ -314,17 +314,20 @@ def address_candidates(view: View, company: Candidate | None) -> list[Candidate]
         start_row = 0
     picked: list[VLine] = []
     skipped = 0
+    name = norm_text(company.value) if company is not None else ""
     for r in range(start_row, min(len(rows), start_row + 12)):
-        row = rows[r]
+        row = _drop_specks(rows[r])
         if not row:
             continue
         text = " ".join(v.text for v in row)
         score = address_score(text)
         if not picked:
             letters = sum(ch.isalpha() for ch in text) + 2 * len(_CJK_ADDR.findall(text))
-            if _is_regno(text) or letters < 3 or _is_title(text) or (text.strip().startswith("(")
-                                                                    and text.strip().endswith(")")):
+            if _is_regno(text) or (letters < 3 and not _HOUSE_NO.match(text)) or _is_title(text) or (
+                    text.strip().startswith("(") and text.strip().endswith(")")):
                 skipped += 1
+            elif len(name) >= 4 and norm_text(text).startswith(name) and not re.search(r"\d", text):
+                skipped += 1  # the name repeated with its branch ("ACME CO. THE GARDENS MALL"): not the address
             elif score >= 0.3 and not is_stop_line(text):
                 picked.extend(row)
             else:
@@ -348,15 +351,38 @@ def address_candidates(view: View, company: Candidate | None) -> list[Candidate]
     if not picked:
         return []
     # "HQ ADD: LOT 11995, ..." — a short label before the first line is not part of the address
-    first = picked[0].text
+    first = _STRAY.sub("", picked[0].text.strip())
     m = re.match(r"^\s*([^\d:：]{1,12})[:：]\s*(.+)$", first)
-    value = " ".join(v.text.strip() for v in picked)
+    value = " ".join(_STRAY.sub("", v.text.strip()) for v in picked)
     if m is not None:
         value = value[len(first) - len(m.group(2)):].strip() if value.startswith(first) else value
     total_cues = address_score(value)
     conf = 0.45 + 0.4 * total_cues
     return [Candidate(value, V.normalise(value), page.page, union([v.bbox for v in picked]), value, conf,
                       "layout", tuple(v.idx for v in picked))]
+
+
+# "NO 24, 25&26," / "LOT 5,": a house or lot number opens an address even with hardly any letters
+_HOUSE_NO = re.compile(r"(?i)^\s*(?:no|lot|unit|blk|block|bldg)\.?\s*\d")
+# quote marks and backticks at the ends of a line are specks, not part of an address
+_STRAY = re.compile(r"^[\"'`~]+|[\"'`~]+$")
+
+
+def _drop_specks(row: list[VLine]) -> list[VLine]:
+    """A row without its specks: a piece of at most two letters and no digit beside the real text ("ty,")
+    that is no address word."""
+    def speck(v: VLine) -> bool:
+        letters = sum(ch.isalpha() for ch in v.text)
+        return (1 <= letters <= 2 and not re.search(r"\d", v.text) and not _CJK_ADDR.search(v.text)
+                and v.norm not in _STREET and v.norm not in _REGIONS)
+    if len(row) < 2:
+        return row
+    keep = list(row)
+    if speck(keep[0]):
+        keep = keep[1:]
+    if len(keep) >= 2 and speck(keep[-1]):
+        keep = keep[:-1]
+    return keep
 
 
 def _colon_label(text: str) -> bool:

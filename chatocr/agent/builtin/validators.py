@@ -354,7 +354,7 @@ def find_durations(text: str) -> list[Span]:
 # -- free text: names, organisations, addresses ---------------------------------------------------
 
 _COMPANY_SUFFIX = re.compile(
-    r"(?<![a-z])(?:sdn\.?\s*bhd|bhd|berhad|ltd|limited|inc|incorporated|llc|l\.l\.c|llp|plc|gmbh|ag|"
+    r"(?<![a-z])(?:sdn\.?\s*bhd|s\s?/\s?b|bhd|berhad|ltd|limited|inc|incorporated|llc|l\.l\.c|llp|plc|gmbh|ag|"
     r"s\.?a\.?r?\.?l?|b\.?v|n\.?v|oy|ab|pte|pty|corp|corporation|co|company|enterprises?|trading|"
     r"holdings?|group|industries|s\.?p\.?a|kk|k\.k)\.?(?![a-z])|有限公司|有限责任公司|股份有限公司|公司|集团|商行|企业",
     re.I,
@@ -367,7 +367,7 @@ def company_evidence(text: str) -> float:
     if not m:
         return 0.0
     last = m[-1]
-    strong = re.search(r"sdn|bhd|berhad|ltd|limited|inc|llc|llp|plc|gmbh|corp|pte|pty|有限|公司", last.group(), re.I)
+    strong = re.search(r"sdn|bhd|berhad|s\s?/\s?b|ltd|limited|inc|llc|llp|plc|gmbh|corp|pte|pty|有限|公司", last.group(), re.I)
     tail = len(text) - last.end()
     score = 1.0 if strong else 0.6
     return score if tail <= 3 else score * 0.7
