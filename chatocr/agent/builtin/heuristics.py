@@ -26,36 +26,201 @@ from .labels import any_label_score
 from .layout import View, VLine, union
 from .synonyms import KeySpec, norm_text
 
-__all__ = ["company_candidates", "address_candidates", "total_fallback", "rerank_totals", "first_date",
-           "parties_candidates", "address_score", "is_stop_line"]
+__all__ = [
+    "company_candidates",
+    "address_candidates",
+    "total_fallback",
+    "rerank_totals",
+    "first_date",
+    "parties_candidates",
+    "address_score",
+    "is_stop_line",
+]
 
 _STREET = {
-    "jalan", "jln", "lorong", "lrg", "taman", "tmn", "road", "rd", "street", "st", "avenue", "ave", "lane", "ln",
-    "blvd", "boulevard", "drive", "dr", "lot", "unit", "suite", "ste", "floor", "flr", "fl", "level", "lvl",
-    "blok", "block", "blk", "bangunan", "building", "bldg", "plaza", "kompleks", "complex", "pusat", "centre",
-    "center", "bandar", "kampung", "kg", "persiaran", "lebuh", "lebuhraya", "batu", "km", "square", "mall",
-    "park", "highway", "hwy", "way", "place", "pl", "court", "ct", "industrial", "perindustrian", "kawasan",
-    "seksyen", "section", "sek", "jaya", "utama", "baru", "indah", "no", "house", "po", "box", "strasse",
-    "straße", "str", "rue", "calle", "via", "platz", "weg", "city", "town", "district", "estate", "ground",
-    "gf", "shop", "simpang", "off", "sq", "stn", "station",
+    "jalan",
+    "jln",
+    "lorong",
+    "lrg",
+    "taman",
+    "tmn",
+    "road",
+    "rd",
+    "street",
+    "st",
+    "avenue",
+    "ave",
+    "lane",
+    "ln",
+    "blvd",
+    "boulevard",
+    "drive",
+    "dr",
+    "lot",
+    "unit",
+    "suite",
+    "ste",
+    "floor",
+    "flr",
+    "fl",
+    "level",
+    "lvl",
+    "blok",
+    "block",
+    "blk",
+    "bangunan",
+    "building",
+    "bldg",
+    "plaza",
+    "kompleks",
+    "complex",
+    "pusat",
+    "centre",
+    "center",
+    "bandar",
+    "kampung",
+    "kg",
+    "persiaran",
+    "lebuh",
+    "lebuhraya",
+    "batu",
+    "km",
+    "square",
+    "mall",
+    "park",
+    "highway",
+    "hwy",
+    "way",
+    "place",
+    "pl",
+    "court",
+    "ct",
+    "industrial",
+    "perindustrian",
+    "kawasan",
+    "seksyen",
+    "section",
+    "sek",
+    "jaya",
+    "utama",
+    "baru",
+    "indah",
+    "no",
+    "house",
+    "po",
+    "box",
+    "strasse",
+    "straße",
+    "str",
+    "rue",
+    "calle",
+    "via",
+    "platz",
+    "weg",
+    "city",
+    "town",
+    "district",
+    "estate",
+    "ground",
+    "gf",
+    "shop",
+    "simpang",
+    "off",
+    "sq",
+    "stn",
+    "station",
 }
 # Region names as generic address cues (states, federal territories, a few countries).
 _REGIONS = {
-    "selangor", "johor", "kuala lumpur", "kl", "penang", "pulau pinang", "perak", "kedah", "kelantan",
-    "terengganu", "pahang", "negeri sembilan", "melaka", "malacca", "sabah", "sarawak", "putrajaya", "labuan",
-    "perlis", "wilayah persekutuan", "malaysia", "singapore", "china", "usa", "united states", "germany",
-    "france", "uk", "united kingdom", "india", "japan", "canada", "australia", "hong kong", "taiwan",
-    "ca", "ny", "tx", "il", "wa", "fl",
+    "selangor",
+    "johor",
+    "kuala lumpur",
+    "kl",
+    "penang",
+    "pulau pinang",
+    "perak",
+    "kedah",
+    "kelantan",
+    "terengganu",
+    "pahang",
+    "negeri sembilan",
+    "melaka",
+    "malacca",
+    "sabah",
+    "sarawak",
+    "putrajaya",
+    "labuan",
+    "perlis",
+    "wilayah persekutuan",
+    "malaysia",
+    "singapore",
+    "china",
+    "usa",
+    "united states",
+    "germany",
+    "france",
+    "uk",
+    "united kingdom",
+    "india",
+    "japan",
+    "canada",
+    "australia",
+    "hong kong",
+    "taiwan",
+    "ca",
+    "ny",
+    "tx",
+    "il",
+    "wa",
+    "fl",
 }
 _CJK_ADDR = re.compile(r"[省市区县路街道号镇村巷弄楼室栋幢]")
-_POSTCODE = re.compile(r"(?<![\d.,/:-])\d{5}(?![\d.,/:-])|(?<![\w-])\d{6}(?![\w-])|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
+_POSTCODE = re.compile(
+    r"(?<![\d.,/:-])\d{5}(?![\d.,/:-])|(?<![\w-])\d{6}(?![\w-])|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b"
+)
 _TITLES = {
-    "tax invoice", "invoice", "receipt", "official receipt", "cash bill", "cash receipt", "bill", "cash sale",
-    "simplified tax invoice", "tax receipt", "sales receipt", "quotation", "delivery order", "credit note",
-    "debit note", "statement", "purchase order", "payment receipt", "customer copy", "merchant copy",
-    "duplicate", "copy", "welcome", "thank you", "retail invoice", "cash invoice", "sales invoice", "order",
-    "contract", "agreement", "service agreement", "发票", "收据", "增值税专用发票", "增值税普通发票", "合同",
-    "销售单", "收款收据", "tax invoice receipt", "full tax invoice", "invoice receipt", "cash",
+    "tax invoice",
+    "invoice",
+    "receipt",
+    "official receipt",
+    "cash bill",
+    "cash receipt",
+    "bill",
+    "cash sale",
+    "simplified tax invoice",
+    "tax receipt",
+    "sales receipt",
+    "quotation",
+    "delivery order",
+    "credit note",
+    "debit note",
+    "statement",
+    "purchase order",
+    "payment receipt",
+    "customer copy",
+    "merchant copy",
+    "duplicate",
+    "copy",
+    "welcome",
+    "thank you",
+    "retail invoice",
+    "cash invoice",
+    "sales invoice",
+    "order",
+    "contract",
+    "agreement",
+    "service agreement",
+    "发票",
+    "收据",
+    "增值税专用发票",
+    "增值税普通发票",
+    "合同",
+    "销售单",
+    "收款收据",
+    "tax invoice receipt",
+    "full tax invoice",
+    "invoice receipt",
+    "cash",
 }
 _STOP = re.compile(
     r"(?i)\b(?:tel|tel\.|telp|phone|fax|hp|h/p|mobile|email|e-mail|website|www\.|http|gst|sst|vat|"
@@ -63,10 +228,16 @@ _STOP = re.compile(
     r"table|counter|terminal|pos|order|bill|member|opening|open|hours|hrs|number|whatsapps?)\b|@|电话|传真|税号|"
     r"邮箱|网址|发票"
 )
-_REGNO = re.compile(r"^[\s(\[]*(?:(?:co\.?|company|roc|reg\.?|registration|business)[\w .]*?(?:no\.?|number)?[\s.:]*)?"
-                    r"[A-Z]{0,3}[\s-]?\d[\d\s]{3,}[-\s]?[A-Z]?[\s)\]]*$", re.I)
-_TRAIL_REG = re.compile(r"\s*[(\[]\s*(?:co\.?\s*(?:reg\.?\s*)?no\.?\s*[:.]?\s*)?[A-Z]{0,3}\d[\d\s]{2,}[-\s]?[A-Z]?"
-                        r"\s*[)\]]?\s*$", re.I)
+_REGNO = re.compile(
+    r"^[\s(\[]*(?:(?:co\.?|company|roc|reg\.?|registration|business)[\w .]*?(?:no\.?|number)?[\s.:]*)?"
+    r"[A-Z]{0,3}[\s-]?\d[\d\s]{3,}[-\s]?[A-Z]?[\s)\]]*$",
+    re.I,
+)
+_TRAIL_REG = re.compile(
+    r"\s*[(\[]\s*(?:co\.?\s*(?:reg\.?\s*)?no\.?\s*[:.]?\s*)?[A-Z]{0,3}\d[\d\s]{2,}[-\s]?[A-Z]?"
+    r"\s*[)\]]?\s*$",
+    re.I,
+)
 
 
 def address_score(text: str) -> float:
@@ -124,16 +295,22 @@ def _is_title(text: str) -> bool:
 
 _TITLES_NOSPACE = {x.replace(" ", "") for x in _TITLES}
 _TITLES_LONG = sorted(x for x in _TITLES if len(x) >= 6)
-_SENTENCE = re.compile(r"(?i)\b(?:are|is|not|you|your|please|thank|thanks|welcome|will|must|should|we|our|have|"
-                       r"has|was|were|sold|returnable|refund|exchange|goods)\b")
+_SENTENCE = re.compile(
+    r"(?i)\b(?:are|is|not|you|your|please|thank|thanks|welcome|will|must|should|we|our|have|"
+    r"has|was|were|sold|returnable|refund|exchange|goods)\b"
+)
 # Words that name a kind of business: evidence of a name, weaker than a legal form.
-_BUSINESS = re.compile(r"(?i)\b(?:syarikat|perniagaan|kedai|restoran|restaurant|enterprise|trading|hardware|store|"
-                       r"stores|mart|supermarket|minimarket|market|shop|cafe|café|bakery|bakeries|pharmacy|farmasi|"
-                       r"stationery|bookstore|book|electrical|motor|services?|industries|station|hotel|"
-                       r"trading|merchants?|supplies|supply|company|kopitiam|food|foods|seafood)\b|"
-                       r"商店|超市|餐厅|酒店|药房|书店|商行")
-_REG_TOKEN = re.compile(r"(?i)\b(?:co\.?\s*reg|company\s*(?:no|reg)|roc|reg\.?\s*no|business\s*reg)\b|"
-                        r"(?<![\w])[A-Z]{0,3}\d{4,}-[A-Z](?![\w])")
+_BUSINESS = re.compile(
+    r"(?i)\b(?:syarikat|perniagaan|kedai|restoran|restaurant|enterprise|trading|hardware|store|"
+    r"stores|mart|supermarket|minimarket|market|shop|cafe|café|bakery|bakeries|pharmacy|farmasi|"
+    r"stationery|bookstore|book|electrical|motor|services?|industries|station|hotel|"
+    r"trading|merchants?|supplies|supply|company|kopitiam|food|foods|seafood)\b|"
+    r"商店|超市|餐厅|酒店|药房|书店|商行"
+)
+_REG_TOKEN = re.compile(
+    r"(?i)\b(?:co\.?\s*reg|company\s*(?:no|reg)|roc|reg\.?\s*no|business\s*reg)\b|"
+    r"(?<![\w])[A-Z]{0,3}\d{4,}-[A-Z](?![\w])"
+)
 
 
 def _is_regno(text: str) -> bool:
@@ -183,13 +360,13 @@ def repair_legal_form(name: str) -> str:
                 break
             if fuzz.ratio(a.upper() + b.upper(), x + y) >= 80 and (a.upper() == x or b.upper() == y):
                 fix = (x, y) if a.isupper() or not a.isalpha() else (x.title(), y.title())
-                return t[:m.start()] + fix[0] + m.group(2) + fix[1] + m.group(4)
+                return t[: m.start()] + fix[0] + m.group(2) + fix[1] + m.group(4)
     m = re.search(r"\b([A-Za-z0-9]{6})(\.?)\s*$", t)
     if m is not None:
         for x, y in _LEGAL_PAIRS:
             w = m.group(1).upper()
             if w != x + y and fuzz.ratio(w, x + y) >= 80 and (w.startswith(x) or w.endswith(y)):
-                return t[:m.start()] + x + y + m.group(2)
+                return t[: m.start()] + x + y + m.group(2)
     return t
 
 
@@ -201,13 +378,22 @@ def _incomplete(name: str) -> bool:
     if name.count(")") > name.count("("):
         return True
     first = name.split()[0] if name.split() else ""
-    return bool(_BUSINESS.fullmatch(re.sub(r"\W", "", first))) and not re.search(r"(?i)syarikat|perniagaan|kedai", first)
+    return bool(_BUSINESS.fullmatch(re.sub(r"\W", "", first))) and not re.search(
+        r"(?i)syarikat|perniagaan|kedai", first
+    )
 
 
 def _name_like(text: str) -> bool:
     t = text.strip()
-    return not (_is_noise(t) or _is_title(t) or _is_regno(t) or V.find_phones(t) or V.find_dates(t)
-                or ":" in t or address_score(t) >= 0.5)
+    return not (
+        _is_noise(t)
+        or _is_title(t)
+        or _is_regno(t)
+        or V.find_phones(t)
+        or V.find_dates(t)
+        or ":" in t
+        or address_score(t) >= 0.5
+    )
 
 
 def _segments(rows: list[list[VLine]], gap: float = 2.0) -> list[list[VLine]]:
@@ -243,9 +429,15 @@ def company_candidates(view: View) -> list[Candidate]:
         if (y0 - top) > 0.45 * span:
             break
         ev = max(V.company_evidence(clean_company(t)), V.company_evidence(t))
-        header_over = any(_is_title(v.text) for v in row) or V.find_dates(t) or re.search(
-            r"(?i)\b(?:invoice|inv|receipt|bill|doc)\.?\s*(?:no|#)|\b(?:gst|sst|vat|tax)\s*(?:id|reg|no)|"
-            r"\b(?:tel|phone|fax)\b", t)
+        header_over = (
+            any(_is_title(v.text) for v in row)
+            or V.find_dates(t)
+            or re.search(
+                r"(?i)\b(?:invoice|inv|receipt|bill|doc)\.?\s*(?:no|#)|\b(?:gst|sst|vat|tax)\s*(?:id|reg|no)|"
+                r"\b(?:tel|phone|fax)\b",
+                t,
+            )
+        )
         if header_over and out:
             break  # the header ends at the title / transaction lines: names below are customers
         if _is_noise(clean_company(t)) or _is_title(t) or (_is_regno(t) and ev == 0):
@@ -271,8 +463,16 @@ def company_candidates(view: View) -> list[Candidate]:
         lower = t.lower() == t and bool(re.search(r"[a-z]", t))
         bracketed = t.strip().startswith("(") and t.strip().endswith(")")  # a subtitle or branch, not the name
         sentence = bool(_SENTENCE.search(t)) and ev == 0
-        s = (0.42 + 0.4 * evidence + 0.1 * size + 0.12 / (1 + rank) - 0.35 * max(0.0, addr - 0.3 * evidence)
-             - (0.25 if lower else 0.0) - (0.3 if sentence else 0.0) - (0.25 if bracketed else 0.0))
+        s = (
+            0.42
+            + 0.4 * evidence
+            + 0.1 * size
+            + 0.12 / (1 + rank)
+            - 0.35 * max(0.0, addr - 0.3 * evidence)
+            - (0.25 if lower else 0.0)
+            - (0.3 if sentence else 0.0)
+            - (0.25 if bracketed else 0.0)
+        )
         lines = list(row)
         k = r
         while ev > 0 and _incomplete(name) and k > 0 and len(lines) < 6:
@@ -285,8 +485,18 @@ def company_candidates(view: View) -> list[Candidate]:
             name = clean_company(at + " " + name)
             k -= 1
         box = union([x.bbox for x in lines])
-        out.append(Candidate(name, V.normalise(name), row[0].page, box, " ".join(x.text for x in lines),
-                             min(0.95, s), "layout", tuple(x.idx for x in lines)))
+        out.append(
+            Candidate(
+                name,
+                V.normalise(name),
+                row[0].page,
+                box,
+                " ".join(x.text for x in lines),
+                min(0.95, s),
+                "layout",
+                tuple(x.idx for x in lines),
+            )
+        )
         rank += 1
     out.sort(key=lambda c: -c.score)
     return out
@@ -304,8 +514,11 @@ def address_candidates(view: View, company: Candidate | None) -> list[Candidate]
         x1 = max(view.lines[i].bbox[2] for i in company.lines)
         # keep to the company's column: a row may also hold a title or a date on the far side
         m = 2 * page.line_h
-        cols = [seg for seg in _segments(rows)
-                if min(v.bbox[0] for v in seg) <= x1 + m and max(v.bbox[2] for v in seg) >= x0 - m]
+        cols = [
+            seg
+            for seg in _segments(rows)
+            if min(v.bbox[0] for v in seg) <= x1 + m and max(v.bbox[2] for v in seg) >= x0 - m
+        ]
         by_row: dict[int, list[VLine]] = {}
         for seg in cols:
             by_row.setdefault(seg[0].row, []).extend(seg)
@@ -323,8 +536,12 @@ def address_candidates(view: View, company: Candidate | None) -> list[Candidate]
         score = address_score(text)
         if not picked:
             letters = sum(ch.isalpha() for ch in text) + 2 * len(_CJK_ADDR.findall(text))
-            if _is_regno(text) or (letters < 3 and not _HOUSE_NO.match(text)) or _is_title(text) or (
-                    text.strip().startswith("(") and text.strip().endswith(")")):
+            if (
+                _is_regno(text)
+                or (letters < 3 and not _HOUSE_NO.match(text))
+                or _is_title(text)
+                or (text.strip().startswith("(") and text.strip().endswith(")"))
+            ):
                 skipped += 1
             elif len(name) >= 4 and norm_text(text).startswith(name) and not re.search(r"\d", text):
                 skipped += 1  # the name repeated with its branch ("ACME CO. THE GARDENS MALL"): not the address
@@ -355,11 +572,21 @@ def address_candidates(view: View, company: Candidate | None) -> list[Candidate]
     m = re.match(r"^\s*([^\d:：]{1,12})[:：]\s*(.+)$", first)
     value = " ".join(_STRAY.sub("", v.text.strip()) for v in picked)
     if m is not None:
-        value = value[len(first) - len(m.group(2)):].strip() if value.startswith(first) else value
+        value = value[len(first) - len(m.group(2)) :].strip() if value.startswith(first) else value
     total_cues = address_score(value)
     conf = 0.45 + 0.4 * total_cues
-    return [Candidate(value, V.normalise(value), page.page, union([v.bbox for v in picked]), value, conf,
-                      "layout", tuple(v.idx for v in picked))]
+    return [
+        Candidate(
+            value,
+            V.normalise(value),
+            page.page,
+            union([v.bbox for v in picked]),
+            value,
+            conf,
+            "layout",
+            tuple(v.idx for v in picked),
+        )
+    ]
 
 
 # "NO 24, 25&26," / "LOT 5,": a house or lot number opens an address even with hardly any letters
@@ -371,10 +598,17 @@ _STRAY = re.compile(r"^[\"'`~]+|[\"'`~]+$")
 def _drop_specks(row: list[VLine]) -> list[VLine]:
     """A row without its specks: a piece of at most two letters and no digit beside the real text ("ty,")
     that is no address word."""
+
     def speck(v: VLine) -> bool:
         letters = sum(ch.isalpha() for ch in v.text)
-        return (1 <= letters <= 2 and not re.search(r"\d", v.text) and not _CJK_ADDR.search(v.text)
-                and v.norm not in _STREET and v.norm not in _REGIONS)
+        return (
+            1 <= letters <= 2
+            and not re.search(r"\d", v.text)
+            and not _CJK_ADDR.search(v.text)
+            and v.norm not in _STREET
+            and v.norm not in _REGIONS
+        )
+
     if len(row) < 2:
         return row
     keep = list(row)
@@ -401,8 +635,10 @@ def _has_region(text: str) -> bool:
 
 # -- totals ---------------------------------------------------------------------------------------
 
-_PAY = re.compile(r"(?i)\b(cash|visa|master|mastercard|card|credit|debit|paid|tender(?:ed)?|payment|amex|accepted|"
-                  r"received|e-?wallet|boost|grab ?pay|touch ?n ?go|tng|nets|eftpos|cheque)\b|现金|支付|刷卡|微信|支付宝|实收")
+_PAY = re.compile(
+    r"(?i)\b(cash|visa|master|mastercard|card|credit|debit|paid|tender(?:ed)?|payment|amex|accepted|"
+    r"received|e-?wallet|boost|grab ?pay|touch ?n ?go|tng|nets|eftpos|cheque)\b|现金|支付|刷卡|微信|支付宝|实收"
+)
 _CHANGE = re.compile(r"(?i)\b(change|balance|bal)\b|找零|找赎")
 
 
@@ -434,8 +670,9 @@ def _payment_evidence(view: View) -> tuple[set[float], float | None, float | Non
             paid.add(v)
             if tendered is None:
                 tendered = v
-    settled = round(tendered - change, 2) if tendered is not None and change is not None and tendered >= change \
-        else None
+    settled = (
+        round(tendered - change, 2) if tendered is not None and change is not None and tendered >= change else None
+    )
     return paid, settled, change_y
 
 
@@ -477,8 +714,11 @@ def rerank_totals(view: View, cands: list[Candidate]) -> None:
     if settled is not None and settled > 0 and not any(v is not None and abs(v - settled) < 0.005 for v in values):
         # no total label by the paid amount (faded, misread): the amount itself, printed above the payment
         for ln, row, v in _row_amounts(view):
-            if abs(v - settled) < 0.005 and (change_y is None or ln.bbox[1] < change_y) and not _PAY.search(
-                    " ".join(x.text for x in row)):
+            if (
+                abs(v - settled) < 0.005
+                and (change_y is None or ln.bbox[1] < change_y)
+                and not _PAY.search(" ".join(x.text for x in row))
+            ):
                 sp = next(x for x in V.find_money(ln.text) if abs(float(x.norm) - v) < 0.005)
                 cands.append(Candidate(sp.text, sp.norm, ln.page, ln.bbox, ln.text, 0.8, "layout", (ln.idx,)))
 
@@ -512,8 +752,11 @@ def total_fallback(view: View) -> list[Candidate]:
         sp = next((x for x in V.find_money(ln.text) if abs(float(x.norm) - v) < 0.005), None)
         if sp is None:
             continue
-        out.append(Candidate(sp.text, sp.norm, ln.page, ln.bbox, ln.text, s + 0.0001 * min(v, 1e6) / 1e6 * 10,
-                             "layout", (ln.idx,)))
+        out.append(
+            Candidate(
+                sp.text, sp.norm, ln.page, ln.bbox, ln.text, s + 0.0001 * min(v, 1e6) / 1e6 * 10, "layout", (ln.idx,)
+            )
+        )
     # the largest among the best-supported
     out.sort(key=lambda c: (-round(c.score, 2), -float(c.norm)))
     return out[:1]
@@ -531,12 +774,13 @@ def first_date(view: View, spec: KeySpec) -> list[Candidate]:
         spans = V.find_dates(ln.text)
         if not spans:
             continue
-        ctx = ln.text[:spans[0].start]
+        ctx = ln.text[: spans[0].start]
         left = [v for v in view.pages[ln.page].rows[ln.row] if v.bbox[2] <= ln.bbox[0] + 1]
         ctx = " ".join([v.text for v in left] + [ctx])
         toks = correct_tokens(label_tokens(ctx))
         if any(m.score(toks) >= 0.8 for m in others) or any(
-                e in " ".join(toks) for e in ("due", "expir", "valid", "until", "到期", "截止", "终止")):
+            e in " ".join(toks) for e in ("due", "expir", "valid", "until", "到期", "截止", "终止")
+        ):
             continue
         sp = spans[0]
         row_text = " ".join(v.text for v in view.pages[ln.page].rows[ln.row])
@@ -554,7 +798,7 @@ def parties_candidates(view: View, extract_one) -> list[Candidate]:
         m = rx.search(ln.text)
         if m:
             b = m["b"].strip()
-            if ln.text[m.end("b"):m.end("b") + 1] == "." and re.search(r"(?i)\b(?:inc|co|corp)$", b):
+            if ln.text[m.end("b") : m.end("b") + 1] == "." and re.search(r"(?i)\b(?:inc|co|corp)$", b):
                 b += "."  # "ACME Inc." — the abbreviation's dot, not the sentence's
             value = f"{m['a'].strip()}; {b}"
             return [Candidate(value, V.normalise(value), ln.page, ln.bbox, ln.text, 0.8, "pattern", (ln.idx,))]
@@ -563,6 +807,16 @@ def parties_candidates(view: View, extract_one) -> list[Candidate]:
     if a is not None and b is not None:
         box = union([a.bbox, b.bbox]) if a.page == b.page else a.bbox
         value = f"{a.value}; {b.value}"
-        return [Candidate(value, V.normalise(value), a.page, box, f"{a.source} | {b.source}",
-                          min(a.score, b.score), "label", a.lines + b.lines)]
+        return [
+            Candidate(
+                value,
+                V.normalise(value),
+                a.page,
+                box,
+                f"{a.source} | {b.source}",
+                min(a.score, b.score),
+                "label",
+                a.lines + b.lines,
+            )
+        ]
     return []

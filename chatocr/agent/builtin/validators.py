@@ -54,13 +54,55 @@ class Span:
 # -- dates ----------------------------------------------------------------------------------------
 
 _MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
-    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+    "jan": 1,
+    "january": 1,
+    "feb": 2,
+    "february": 2,
+    "mar": 3,
+    "march": 3,
+    "apr": 4,
+    "april": 4,
+    "may": 5,
+    "jun": 6,
+    "june": 6,
+    "jul": 7,
+    "july": 7,
+    "aug": 8,
+    "august": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "oct": 10,
+    "october": 10,
+    "nov": 11,
+    "november": 11,
+    "dec": 12,
+    "december": 12,
     # Malay / German / French / Spanish month names that differ from English
-    "mac": 3, "mei": 5, "ogos": 8, "okt": 10, "dis": 12, "januar": 1, "februar": 2, "marz": 3, "mai": 5,
-    "juni": 6, "juli": 7, "oktober": 10, "dezember": 12, "janv": 1, "fevr": 2, "mars": 3, "avr": 4,
-    "juin": 6, "juil": 7, "aout": 8, "ene": 1, "abr": 4, "ago": 8, "dic": 12,
+    "mac": 3,
+    "mei": 5,
+    "ogos": 8,
+    "okt": 10,
+    "dis": 12,
+    "januar": 1,
+    "februar": 2,
+    "marz": 3,
+    "mai": 5,
+    "juni": 6,
+    "juli": 7,
+    "oktober": 10,
+    "dezember": 12,
+    "janv": 1,
+    "fevr": 2,
+    "mars": 3,
+    "avr": 4,
+    "juin": 6,
+    "juil": 7,
+    "aout": 8,
+    "ene": 1,
+    "abr": 4,
+    "ago": 8,
+    "dic": 12,
 }
 _MON = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _NUMERIC_DATE = re.compile(
@@ -77,9 +119,7 @@ _MDY_NAME = re.compile(
 )
 _YMD_NAME = re.compile(r"(?<![\d])(?P<y>\d{4})[\s.,/-]*" + _MON + r"(?![a-z])[\s.,/-]*(?P<d>\d{1,2})(?![\d])", re.I)
 _CJK_DATE = re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?")
-_FULL_MONTH = re.compile(
-    r"(?<![\w])" + r"(?P<mon>" + "|".join(k for k in _MONTHS if len(k) > 3) + r")(?![a-z])", re.I
-)
+_FULL_MONTH = re.compile(r"(?<![\w])" + r"(?P<mon>" + "|".join(k for k in _MONTHS if len(k) > 3) + r")(?![a-z])", re.I)
 
 
 def _year(y: str) -> int:
@@ -114,7 +154,7 @@ def find_dates(text: str) -> list[Span]:
             add(m, _year(m["y"]), _MONTHS[m["mon"].lower().rstrip(".")], int(m["d"]), 1.0)
     for m in _NUMERIC_DATE.finditer(text.replace("~", "-")):
         a, b, c = m["a"], m["b"], m["c"]
-        after = text[m.end():]
+        after = text[m.end() :]
         glued = len(c) == 4 and _TIME_AFTER.match(c[2:] + after) is not None
         if glued and (len(a) == 4 or not 1900 <= int(c) <= 2100 or after[:1].isdigit()):
             c = c[:2]  # "21/02/1811:19", "2016/05/0114:11": a 2-digit year or day, then a time
@@ -126,8 +166,9 @@ def find_dates(text: str) -> list[Span]:
         if len(a) == 4:  # year first
             y, mo, d = int(a), int(b), int(c)
             if len(c) <= 2 and _valid(y, mo, d):
-                _add_numeric(out, taken, text, m.start(), m.start() + len(a) + 2 * len(m["sep"]) + len(b) + len(c),
-                             y, mo, d, 1.0)
+                _add_numeric(
+                    out, taken, text, m.start(), m.start() + len(a) + 2 * len(m["sep"]) + len(b) + len(c), y, mo, d, 1.0
+                )
             continue
         y = _year(c)
         short = len(a) < 2 or len(b) < 2
@@ -143,8 +184,9 @@ def find_dates(text: str) -> list[Span]:
     return out
 
 
-def _add_numeric(out: list[Span], taken: list[tuple[int, int]], text: str, s: int, e: int, y: int, mo: int, d: int,
-                 score: float) -> None:
+def _add_numeric(
+    out: list[Span], taken: list[tuple[int, int]], text: str, s: int, e: int, y: int, mo: int, d: int, score: float
+) -> None:
     if any(s < te and ts < e for ts, te in taken):
         return
     taken.append((s, e))
@@ -245,7 +287,7 @@ def find_ids(text: str, *, min_digits: int = 1) -> list[Span]:
         j = i
         while j + 1 < len(toks):
             ns, ne, nt = toks[j + 1]
-            gap = text[toks[j][1]:ns]
+            gap = text[toks[j][1] : ns]
             if gap.strip() or ns - toks[j][1] > 2:
                 break
             if not (any(ch.isdigit() for ch in nt) or (nt.isupper() and len(nt) <= 3)):
@@ -367,7 +409,9 @@ def company_evidence(text: str) -> float:
     if not m:
         return 0.0
     last = m[-1]
-    strong = re.search(r"sdn|bhd|berhad|s\s?/\s?b|ltd|limited|inc|llc|llp|plc|gmbh|corp|pte|pty|有限|公司", last.group(), re.I)
+    strong = re.search(
+        r"sdn|bhd|berhad|s\s?/\s?b|ltd|limited|inc|llc|llp|plc|gmbh|corp|pte|pty|有限|公司", last.group(), re.I
+    )
     tail = len(text) - last.end()
     score = 1.0 if strong else 0.6
     return score if tail <= 3 else score * 0.7
