@@ -573,6 +573,7 @@ def _relabel(page: Page, roles: list) -> Page:
 
 
 _FLOW_TYPES = frozenset({"text", "list", "reference", "title"})
+_CAPTION_TYPES = frozenset({"figure_caption", "table_caption"})
 # Layout regions whose lines may hold an unruled table the model did not see as one.
 _TABLE_HOSTS = frozenset({"text", "list", "reference", "title"})
 
@@ -614,14 +615,17 @@ def _word_splitter(pdf_page, lines: list[Line]) -> Callable[[Line], list[Line]] 
 
 
 def _merge_interleaved(regions: list[_Region], page_width: float) -> list[_Region]:
-    """Merge text regions that sit side by side on the same rows when one of them is narrow.
+    """Merge text regions that share rows when one of them is narrow, or when they overlap.
 
     On receipts and forms the layout model cuts a row ("Total ... 8.20") into a
     label region and a narrow value region; read region by region, every value
     would come after every label.  Two regions of similar width side by side are
-    real columns and stay apart.
+    real columns and stay apart.  Two text or caption regions whose boxes overlap
+    on the same rows (the model boxing one footer line twice, say) hold one flow
+    of lines, read row by row.
     """
-    flow = [r for r in regions if r.type in _FLOW_TYPES and r.lines]
+    mergeable = _FLOW_TYPES | _CAPTION_TYPES
+    flow = [r for r in regions if r.type in mergeable and r.lines]
     if len(flow) < 2:
         return regions
     parent = list(range(len(flow)))
@@ -641,21 +645,27 @@ def _merge_interleaved(regions: list[_Region], page_width: float) -> list[_Regio
                 continue
             wa, wb = a.bbox[2] - a.bbox[0], b.bbox[2] - b.bbox[0]
             narrow, wide = min(wa, wb), max(wa, wb)
-            if narrow < 0.5 * wide or narrow < 0.3 * page_width:
+            x_ov = min(a.bbox[2], b.bbox[2]) - max(a.bbox[0], b.bbox[0])
+            overlapping = x_ov > 0.3 * narrow  # the same rows in two overlapping boxes: one flow of lines
+            label_value = a.type in _FLOW_TYPES and b.type in _FLOW_TYPES and (
+                narrow < 0.5 * wide or narrow < 0.3 * page_width
+            )
+            if overlapping or label_value:
                 parent[find(i)] = find(j)
     groups: dict[int, list[_Region]] = {}
     for i, r in enumerate(flow):
         groups.setdefault(find(i), []).append(r)
     from ..geometry import reading_order
 
-    out = [r for r in regions if not (r.type in _FLOW_TYPES and r.lines)]
+    out = [r for r in regions if not (r.type in mergeable and r.lines)]
     for members in groups.values():
         if len(members) == 1:
             out.append(members[0])
             continue
         lines = [ln for r in members for ln in r.lines]
         lines = [lines[i] for i in reading_order([ln.bbox for ln in lines])]
-        kind = "title" if all(r.type == "title" for r in members) else "text"
+        kinds = {r.type for r in members}
+        kind = kinds.pop() if len(kinds) == 1 else "text"
         score = min(r.score for r in members)
         out.append(_Region(kind, _union([r.bbox for r in members]), score, lines, rows=True))
     return out

@@ -336,3 +336,35 @@ def test_every_index_once_on_random_boxes():
         assert sorted(i for p in group_paragraphs(lines) for i in p) == list(range(n))
         owner = assign_lines_to_regions(boxes, boxes[: n // 2])
         assert len(owner) == n and all(-1 <= o < n // 2 for o in owner)
+
+
+# -- regions the layout model cuts across rows ----------------------------------------------------
+
+
+def _region(kind: str, lines: list[tuple[str, tuple[float, float, float, float]]]):
+    from chatocr.structure.parser import _Region, _union
+
+    ls = [Line(text=t, bbox=b, score=0.9) for t, b in lines]
+    return _Region(kind, _union([ln.bbox for ln in ls]), 0.8, ls)
+
+
+def test_overlapping_caption_regions_are_read_row_by_row():
+    from chatocr.structure.parser import _merge_interleaved
+
+    # one footer boxed twice: the left box holds two rows, the overlapping right box the end of the first row
+    left = _region("figure_caption", [("12-01-19 21:13 SH01", (20, 770, 268, 793)), ("OPERATOR TRAINEE", (18, 791, 268, 814))])
+    right = _region("figure_caption", [("T4 R000027830", (297, 773, 432, 793))])
+    right.bbox = (90, 775, 419, 812)
+    merged = _merge_interleaved([left, right], page_width=450)
+    assert len(merged) == 1 and merged[0].type == "figure_caption"
+    assert [ln.text for ln in merged[0].lines] == ["12-01-19 21:13 SH01", "T4 R000027830", "OPERATOR TRAINEE"]
+
+
+def test_side_by_side_columns_and_captions_beside_text_stay_apart():
+    from chatocr.structure.parser import _merge_interleaved
+
+    col1 = _region("text", [(f"left {i}", (40, 100 + 30 * i, 280, 120 + 30 * i)) for i in range(5)])
+    col2 = _region("text", [(f"right {i}", (320, 100 + 30 * i, 560, 120 + 30 * i)) for i in range(5)])
+    caption = _region("figure_caption", [("Figure 1: a chart", (620, 110, 700, 130))])
+    out = _merge_interleaved([col1, col2, caption], page_width=760)
+    assert len(out) == 3  # similar widths, no overlap: real columns; a caption merges only when it overlaps
