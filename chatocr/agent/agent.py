@@ -17,6 +17,7 @@ import asyncio
 import logging
 import os
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -93,6 +94,8 @@ class ChatOCR:
         self._retriever = retriever
         self._indexes: dict[str, object] = {}
         self._sources: dict[str, object] = {}
+        # PyMuPDF must not run on two threads at once (aparse and friends run in worker threads)
+        self._render_lock = threading.RLock()
         self._builtin = None
 
     # -- parts, made on first use --------------------------------------------------------------
@@ -141,10 +144,11 @@ class ChatOCR:
         """Parse a file (path or bytes) or image array; reused from the cache when parsed before."""
         if isinstance(source, Document):
             return source
-        if self.options.cache and not hasattr(source, "shape"):
-            doc = self._cache().parse(self.parser, source, progress=progress)
-        else:
-            doc = self.parser.parse(source, progress=progress)
+        with self._render_lock:
+            if self.options.cache and not hasattr(source, "shape"):
+                doc = self._cache().parse(self.parser, source, progress=progress)
+            else:
+                doc = self.parser.parse(source, progress=progress)
         if isinstance(source, (str, os.PathLike)):
             self._sources[doc.id] = source
         return doc
@@ -301,13 +305,14 @@ class ChatOCR:
 
         pages = sorted({p for p, _ in blocks})[:3] or [1]
         out = []
-        for img in iter_pages(src, LoaderOptions(dpi=self.options.vlm_dpi)):
-            if img.page in pages:
-                ok, buf = cv2.imencode(".png", img.image)
-                if ok:
-                    out.append(buf.tobytes())
-            if img.page >= max(pages):
-                break
+        with self._render_lock:
+            for img in iter_pages(src, LoaderOptions(dpi=self.options.vlm_dpi)):
+                if img.page in pages:
+                    ok, buf = cv2.imencode(".png", img.image)
+                    if ok:
+                        out.append(buf.tobytes())
+                if img.page >= max(pages):
+                    break
         return out
 
     # -- questions --------------------------------------------------------------------------------

@@ -81,8 +81,9 @@ class BuiltinEngine:
 
     # -- internals -------------------------------------------------------------------------
     def _get_view(self, doc: Document) -> View:
-        if self._view is not None and self._view[0] is doc:
-            return self._view[1]
+        cached = self._view  # read once: another thread may replace it meanwhile
+        if cached is not None and cached[0] is doc:
+            return cached[1]
         view = View(doc)
         self._view = (doc, view)
         return view

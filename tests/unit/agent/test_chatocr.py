@@ -112,6 +112,22 @@ def test_async_and_batch(agent, invoice, tmp_path):
     assert items[1].extraction is None and "broken.pdf" in items[1].error
 
 
+def test_concurrent_async_parses_agree_with_sequential_ones(tmp_path):
+    """aparse runs in worker threads; PyMuPDF is not thread-safe, so the agent serialises its use."""
+    paths = []
+    for seed in range(4):
+        pdf, _ = invoice_pdf(seed=40 + seed)
+        paths.append(tmp_path / f"inv{seed}.pdf")
+        paths[-1].write_bytes(pdf)
+
+    async def all_at_once(agent):
+        return await asyncio.gather(*(agent.aparse(p) for p in paths))
+
+    together = asyncio.run(all_at_once(ChatOCR(cache_dir=str(tmp_path / "a"))))
+    one_by_one = [ChatOCR(cache_dir=str(tmp_path / "b")).parse(p) for p in paths]
+    assert [d.to_json() for d in together] == [d.to_json() for d in one_by_one]
+
+
 def test_long_documents_go_through_retrieval(tmp_path):
     pdf, _ = report_pdf(6, seed=3)
     seen = []
