@@ -82,12 +82,13 @@ class DocumentCache:
         """``parser.parse(source)``, or the cached result of an earlier parse of the same bytes."""
         from .parser import source_digest
 
-        sha, _, _, _ = source_digest(source)
+        read = source_digest(source)
         digest = parser.options_digest()
-        doc = self.get(sha, digest)
+        doc = self.get(read[0], digest)
         if doc is not None:
-            log.debug("cache hit for %s", sha[:16])
+            log.debug("cache hit for %s", read[0][:16])
             return doc
-        doc = parser.parse(source, progress=progress)
+        parse_read = getattr(parser, "parse_read", None)  # the bytes already read, not read again
+        doc = parse_read(source, read, progress=progress) if parse_read else parser.parse(source, progress=progress)
         self.put(doc, digest)
         return doc

@@ -142,7 +142,12 @@ class DocumentParser:
     # -- documents --------------------------------------------------------------------------
     def parse(self, source, *, progress: Progress | None = None) -> Document:
         """Parse every page of ``source`` (path, bytes or BGR array)."""
-        sha, data, name, fmt = source_digest(source)
+        return self.parse_read(source, source_digest(source), progress=progress)
+
+    def parse_read(self, source, read: tuple[str, bytes | None, str, str | None], *,
+                   progress: Progress | None = None) -> Document:
+        """``parse`` of a source already read and hashed by ``source_digest`` (the cache reads a file once)."""
+        sha, data, name, fmt = read
         pages = tuple(self._iter_pages(source, data, name, fmt, progress))
         return Document(
             id=sha[:16],

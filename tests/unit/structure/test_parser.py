@@ -236,9 +236,9 @@ def test_cache_reuses_a_parse_and_survives_corruption(tmp_path, report):
     calls = []
 
     class Counting(DocumentParser):
-        def parse(self, source, *, progress=None):
+        def parse_read(self, source, read, *, progress=None):  # the cache hands over the bytes it read
             calls.append(1)
-            return super().parse(source, progress=progress)
+            return super().parse_read(source, read, progress=progress)
 
     p = Counting()
     first = cache.parse(p, report[0])
