@@ -87,6 +87,12 @@ class RecognizerOptions(_Options):
     )
     max_width: int = Field(3200, ge=32, description="Widest input; longer lines are squeezed to fit")
     batch_size: int = Field(6, ge=1, description="Lines per batch (batches are sorted by aspect ratio)")
+    batch_pixels: int = Field(
+        1920,
+        ge=8,
+        description="Most input columns per batch (lines x widest line): long lines run in smaller batches, "
+        "which bounds the output's memory (lines x steps x dictionary size) and wastes less padding",
+    )
     drop_score: float = Field(0.5, ge=0, le=1, description="Lines below this confidence are dropped")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -69,6 +70,21 @@ class TextRecognizer:
         resized = cv2.resize(crop, (width, h), interpolation=cv2.INTER_LINEAR if crop.shape[0] < h else cv2.INTER_AREA)
         return ((resized.astype(np.float32) / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)
 
+    def _batches(self, order: np.ndarray, widths: list[int]) -> Iterator[list[int]]:
+        """Runs of ``order`` (narrowest first) of at most ``batch_size`` lines whose padded input,
+        lines x widest, stays within ``batch_pixels`` columns: short lines go many at a time, a long
+        line alone (the output, lines x steps x classes, is what bounds memory)."""
+        o = self.options
+        batch: list[int] = []
+        for i in order:
+            widest = max(o.min_width, widths[i])  # ascending order: the newcomer is the widest
+            if batch and (len(batch) >= o.batch_size or (len(batch) + 1) * widest > o.batch_pixels):
+                yield batch
+                batch = []
+            batch.append(int(i))
+        if batch:
+            yield batch
+
     def __call__(self, crops: list[np.ndarray]) -> RecResult:
         o = self.options
         n = len(crops)
@@ -82,8 +98,7 @@ class TextRecognizer:
             min(o.max_width, max(8, int(math.ceil(h * c.shape[1] / max(c.shape[0], 1))))) for c in crops
         ]
         order = np.argsort(widths, kind="stable")
-        for start in range(0, n, o.batch_size):
-            idx = order[start : start + o.batch_size]
+        for idx in self._batches(order, widths):
             batch_w = max(o.min_width, max(widths[i] for i in idx))
             batch = np.zeros((len(idx), 3, h, batch_w), dtype=np.float32)
             for j, i in enumerate(idx):

@@ -128,6 +128,21 @@ def test_batches_keep_the_input_order(engine, recognised):
     assert out.texts == CLEAN_LINES[::-1]
 
 
+def test_batches_are_bounded_by_lines_and_by_columns():
+    from chatocr.options import RecognizerOptions
+
+    rec = TextRecognizer(RecognizerOptions(batch_size=6, batch_pixels=1920, min_width=96), session=None, decoder=None)
+    widths = [50, 2000, 300, 100, 640, 320, 90, 650, 700, 80, 1000, 60, 70]
+    order = np.argsort(widths, kind="stable")
+    batches = list(rec._batches(order, widths))
+    assert [i for b in batches for i in b] == order.tolist()  # every line once, narrowest first
+    for b in batches:
+        widest = max(96, max(widths[i] for i in b))
+        assert len(b) <= 6 and (len(b) == 1 or len(b) * widest <= 1920)
+    assert [2000] in [[widths[i] for i in b] for b in batches]  # a very long line runs alone
+    assert len(batches[0]) == 6  # short lines still go six at a time
+
+
 def test_no_crops(engine):
     out = engine.recognizer([])
     assert out.texts == [] and out.scores.shape == (0,) and out.char_positions == []
