@@ -40,7 +40,7 @@ from ..document import Cell, KeyValue, Line, Table
 from ..geometry import group_rows, reading_order, union
 from ..types import BBox
 
-__all__ = ["find_key_values", "table_key_values", "is_key_text"]
+__all__ = ["find_key_values", "table_key_values", "is_key_text", "is_label"]
 
 _Kind = Literal["colon", "same_row", "below", "table"]
 
@@ -152,7 +152,7 @@ def is_key_text(text: str) -> bool:
     return not any(w in _VERBS or w in _PRONOUNS for w in lw)
 
 
-def _is_label(text: str) -> bool:
+def is_label(text: str) -> bool:
     """A key without a colon: key text, a label word, and not itself an amount or a date."""
     t = text.strip()
     if not is_key_text(t) or _AMOUNT.match(t) or _DATE.search(t):
@@ -268,7 +268,7 @@ def _plain_split(text: str) -> tuple[int, int] | None:
         a = toks[k].start()
         value = text[a:].strip()
         key = text[:a].strip()
-        if not _is_label(key):
+        if not is_label(key):
             continue
         ident = _is_id_key(key) and len(value.split()) == 1 and sum(ch.isdigit() for ch in value) >= 3
         if _is_money(value) or (_DATE.match(value) and len(value) <= 24) or ident:
@@ -483,7 +483,7 @@ def find_key_values(
                     pg.used[r] = True
                 pairs.append(_kv(key, kbox, value, vbox, "colon", _S_RIGHT))
                 continue
-            if not _is_label(pg.text(j)):
+            if not is_label(pg.text(j)):
                 continue  # something else follows the key: no pair; a label there: the value may be below
         below = pg.below(i)
         if below is None or pg.used[below] or pg.is_keyish(below) or not _value_ok(pg.text(below), key) \
@@ -508,7 +508,7 @@ def find_key_values(
             value, vbox = pg.whole(value_unit)
             if len(label_unit) != 1 or lines[value_unit[0]].bbox[0] < lines[lab].bbox[2] - 0.5 * pg.h[lab]:
                 break
-            if not _is_label(pg.text(lab)) or not _plain_value(value, pg.text(lab)) or _is_label(value):
+            if not is_label(pg.text(lab)) or not _plain_value(value, pg.text(lab)) or is_label(value):
                 break
             found.append(_kv(pg.text(lab), lines[lab].bbox, value, vbox, "same_row", _S_SAME_ROW))
         else:
@@ -531,7 +531,7 @@ def find_key_values(
 
     # 4c. A label alone on its row, its value alone right under it.
     for i in range(len(lines)):
-        if pg.used[i] or not pg.alone(i) or not _is_label(pg.text(i)) or any(ch.isdigit() for ch in pg.text(i)):
+        if pg.used[i] or not pg.alone(i) or not is_label(pg.text(i)) or any(ch.isdigit() for ch in pg.text(i)):
             continue
         last = _words(pg.text(i))[-1:]
         if not (last and (last[0] in _LABEL_WORDS or last[0] in ("to", "by"))) and not any(
@@ -539,13 +539,13 @@ def find_key_values(
             continue  # "SLF CASH & CARRY" is a name, not a label
         below = pg.below(i)
         if below is None or pg.used[below] or not pg.alone(below) or pg.is_keyish(below) \
-                or _is_label(pg.text(below)):
+                or is_label(pg.text(below)):
             continue
         j = below
         if not _plain_value(pg.text(j), pg.text(i)) or not _value_ok(pg.text(j), pg.text(i)):
             continue
         nxt = pg.below(j)
-        if nxt is not None and any(ch.isdigit() for ch in pg.text(nxt)) and not _is_label(pg.text(nxt)):
+        if nxt is not None and any(ch.isdigit() for ch in pg.text(nxt)) and not is_label(pg.text(nxt)):
             continue  # a column of values under a header: a table
         pg.used[i] = pg.used[j] = True
         pairs.append(_kv(pg.text(i), lines[i].bbox, pg.text(j), lines[j].bbox, "below", _S_BELOW))
@@ -562,7 +562,7 @@ def _typed_value(value: str, key: str) -> bool:
     words = _words(key)
     if any(w in _NUMBER_KEYS for w in words):
         return False
-    return not _is_label(value) or any(w in _TEXT_KEYS for w in words)
+    return not is_label(value) or any(w in _TEXT_KEYS for w in words)
 
 
 def _key_without_colon(text: str) -> bool:

@@ -39,11 +39,9 @@ from ..document import Line, Table
 from ..geometry import group_rows
 from ._table_grid import is_numeric
 from ._table_rules import aligned_table
-from .kv import _is_label
+from .kv import is_label
 
 __all__ = ["find_unruled_tables", "split_words", "split_chars"]
-
-BBox = tuple[float, float, float, float]
 
 # Pieces of one row closer than this (text heights) are one cell; further apart, two.
 _CELL_GAP = 0.5
@@ -180,7 +178,7 @@ def _accept(lines: Sequence[Line], rows: list[_Row], cols: list[list[float]], mi
     # a column of labels ("Date", "Total", "Cash") left of values is a key–value list, not a table
     for c in range(nc - 1):
         keys = [g[c] for g in body if c in g and len(g) > 1]
-        if keys and sum(1 for t in keys if _LABEL.search(t) or _is_label(t)) >= 2 / 3 * len(keys):
+        if keys and sum(1 for t in keys if _LABEL.search(t) or is_label(t)) >= 2 / 3 * len(keys):
             return False
 
     def numeric(c: int) -> bool:
