@@ -376,12 +376,12 @@ class DocumentParser:
                 if o.tables and r.lines:
                     r.table = self._recognize_table(image, r)
         if o.tables and o.table.detect_unruled and len(free) >= 3:
-            # Unruled tables the layout model missed, among the lines of text regions or of none
+            # Unruled tables the layout model missed, among the lines of text-flow regions or of none
             # (a chart's labels or a running header are no table).
             cand = free
             if other:
                 owner = assign_lines_to_regions([line_boxes[i] for i in free], [r.bbox for r in other])
-                cand = [i for j, i in enumerate(free) if owner[j] < 0 or other[owner[j]].type in _TABLE_HOSTS]
+                cand = [i for j, i in enumerate(free) if owner[j] < 0 or other[owner[j]].type in _FLOW_TYPES]
             found, _ = self._unruled_tables([lines[i] for i in cand], _char_splitter(centres))
             taken = {id(ln) for r in found for ln in r.source_lines}
             free = [i for i in free if id(lines[i]) not in taken]
@@ -579,8 +579,6 @@ def _relabel(page: Page, roles: list) -> Page:
 
 _FLOW_TYPES = frozenset({"text", "list", "reference", "title"})
 _CAPTION_TYPES = frozenset({"figure_caption", "table_caption"})
-# Layout regions whose lines may hold an unruled table the model did not see as one.
-_TABLE_HOSTS = frozenset({"text", "list", "reference", "title"})
 
 
 def _char_splitter(centres: dict | None) -> Callable[[Line], list[Line]] | None:
