@@ -55,7 +55,7 @@ class DetectorOptions(_Options):
         description="Cap on the detector input area: bounds memory and time on big scans, whose text is large anyway",
     )
     tile_pixels: int = Field(
-        500_000, ge=65536, description="Larger detector inputs run as overlapping strips (bounds peak memory)"
+        750_000, ge=65536, description="Larger detector inputs run as overlapping strips (bounds peak memory)"
     )
     tile_overlap: int = Field(128, ge=32, multiple_of=32, description="Rows shared by neighbouring strips")
     thresh: float = Field(0.2, gt=0, lt=1, description="Probability-map binarisation threshold")

@@ -81,27 +81,22 @@ class TextDetector:
         Inputs larger than ``tile_pixels`` run as horizontal strips that overlap
         by ``tile_overlap`` rows; each strip keeps only its middle, so every row
         of the map comes from a strip that saw context above and below it.
-        The map is the same as one pass, with a fraction of the peak memory.
+        Peak memory is that of one strip.  The map is close to a single pass but
+        not equal to it: the detector's squeeze-excitation blocks pool over the
+        whole strip, so scores shift slightly with the strip layout.
         """
         _, _, h, w = x.shape
-        o = self.options
-        strip = max(4 * o.tile_overlap, (o.tile_pixels // max(w, 1)) // 32 * 32)
-        if h * w <= o.tile_pixels or strip >= h:
+        spans = strip_spans(h, w, self.options.tile_pixels, self.options.tile_overlap)
+        if len(spans) == 1:
             return self.session(x)[0, 0]
         prob = np.empty((h, w), dtype=np.float32)
-        half = o.tile_overlap // 2
-        step = strip - o.tile_overlap
-        top = 0
-        while True:
-            y0 = min(top, max(0, h - strip))
-            y1 = min(h, y0 + strip)
+        half = self.options.tile_overlap // 2
+        for y0, y1 in spans:
             part = self.session(np.ascontiguousarray(x[:, :, y0:y1]))[0, 0]
             keep0 = 0 if y0 == 0 else y0 + half
             keep1 = h if y1 == h else y1 - half
             prob[keep0:keep1] = part[keep0 - y0 : keep1 - y0]
-            if y1 == h:
-                return prob
-            top += step
+        return prob
 
     # -- post-processing ------------------------------------------------------------
     def postprocess(self, prob: np.ndarray, orig: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -132,6 +127,27 @@ class TextDetector:
         if not boxes:
             return np.zeros((0, 4, 2), np.float32), np.zeros((0,), np.float32)
         return np.stack(boxes).astype(np.float32), np.asarray(scores, np.float32)
+
+
+def strip_spans(h: int, w: int, tile_pixels: int, overlap: int) -> list[tuple[int, int]]:
+    """Row spans ``(y0, y1)`` that cover ``h`` rows of a ``w``-wide input in strips of at most
+    ``tile_pixels`` (one span when it fits), neighbours sharing ``overlap`` rows.
+
+    The strips are as few as the bound allows and of one height, so the
+    overlap is all the work done twice; heights and offsets are multiples of
+    32, the detector's stride, so every strip sees the grid of a single pass.
+    """
+    if h * w <= tile_pixels:
+        return [(0, h)]
+    most = max(4 * overlap, (tile_pixels // max(w, 1)) // 32 * 32)
+    if most >= h:
+        return [(0, h)]
+    n = math.ceil((h - overlap) / (most - overlap))
+    strip = min(most, math.ceil((h + (n - 1) * overlap) / n / 32) * 32)
+    step = strip - overlap
+    spans = [(i * step, i * step + strip) for i in range(n - 1)]
+    last0 = max(0, h - strip)
+    return [*spans, (last0, h)]
 
 
 def order_quad(pts: np.ndarray) -> np.ndarray:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from chatocr_testkit import render_page
 
 from chatocr.geometry import iou
-from chatocr.ocr.det import TextDetector, order_quad, split_at_gaps
+from chatocr.ocr.det import TextDetector, order_quad, split_at_gaps, strip_spans
 from chatocr.options import DetectorOptions
 
 PAGE_ITEMS = [
@@ -216,3 +218,45 @@ def test_target_size(opts, hw, expected):
 def test_order_quad():
     pts = np.array([[10, 20], [0, 0], [0, 20], [10, 0]], np.float32)
     assert order_quad(pts).tolist() == [[0, 0], [10, 0], [10, 20], [0, 20]]
+
+
+# -- strips ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("h", [512, 1120, 1600, 2144, 2688, 4000 // 32 * 32])
+@pytest.mark.parametrize("w, tile_pixels, overlap", [(736, 750_000, 128), (736, 500_000, 128), (1216, 750_000, 64)])
+def test_strip_spans_cover_the_input_within_the_bound(h, w, tile_pixels, overlap):
+    spans = strip_spans(h, w, tile_pixels, overlap)
+    if h * w <= tile_pixels:
+        assert spans == [(0, h)]
+        return
+    assert spans[0][0] == 0 and spans[-1][1] == h
+    heights = {y1 - y0 for y0, y1 in spans}
+    assert len(heights) == 1  # one strip height: the overlap is the only repeated work
+    strip = heights.pop()
+    assert strip % 32 == 0 and all(y0 % 32 == 0 for y0, _ in spans)
+    assert strip * w <= max(tile_pixels, 4 * overlap * w)
+    for (a0, a1), (b0, _) in itertools.pairwise(spans):
+        assert a0 < b0 and a1 - b0 >= overlap  # neighbours share at least the overlap
+    # as few strips as the bound allows
+    most = (tile_pixels // w) // 32 * 32
+    assert len(spans) == -(-(h - overlap) // (most - overlap))
+    # and no taller than they must be to cover the input with that overlap
+    n = len(spans)
+    assert n * strip < h + (n - 1) * overlap + 32 * n
+
+
+def test_strips_find_what_one_pass_finds(engine):
+    """A tall page run in strips gives the boxes of a single pass."""
+    items = [(40, 30 + 90 * i, f"Line {i:02d} item {7 * i + 3} RM {i}.50") for i in range(14)]
+    image, _ = render_page(items, size=(640, 1300), font_size=26)
+    one = TextDetector(engine.detector.options.model_copy(update={"tile_pixels": 10_000_000}),
+                       session=engine.detector.session)(image)
+    tiled = TextDetector(engine.detector.options.model_copy(update={"tile_pixels": 300_000}),
+                         session=engine.detector.session)
+    x = tiled.preprocess(image)
+    assert len(strip_spans(x.shape[2], x.shape[3], 300_000, tiled.options.tile_overlap)) >= 3
+    strips = tiled(image)
+    assert len(strips.boxes) == len(one.boxes) == len(items)
+    for quad in strips.boxes:
+        assert max(iou(bbox(quad), bbox(q)) for q in one.boxes) > 0.9
