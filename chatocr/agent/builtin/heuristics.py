@@ -640,6 +640,11 @@ _PAY = re.compile(
     r"received|e-?wallet|boost|grab ?pay|touch ?n ?go|tng|nets|eftpos|cheque)\b|现金|支付|刷卡|微信|支付宝|实收"
 )
 _CHANGE = re.compile(r"(?i)\b(change|balance|bal)\b|找零|找赎")
+# payments that carry no change: what they charge is the total
+_CARD = re.compile(
+    r"(?i)\b(visa|master|mastercard|card|credit|debit|amex|e-?wallet|boost|grab ?pay|touch ?n ?go|tng|nets|eftpos)\b"
+    r"|刷卡|微信|支付宝"
+)
 
 
 def _row_amounts(view: View) -> list[tuple[VLine, list[VLine], float]]:
@@ -658,9 +663,12 @@ def _row_amounts(view: View) -> list[tuple[VLine, list[VLine], float]]:
 
 
 def _payment_evidence(view: View) -> tuple[set[float], float | None, float | None]:
-    """Amounts on payment rows, what was paid less the change (when both are printed), and the change row's y."""
+    """Amounts on payment rows, what settled the bill, and the change row's y.
+
+    The bill is settled by what was paid less the change when both are printed, or with no
+    change line by a card or wallet payment (those charge the total exactly)."""
     paid: set[float] = set()
-    tendered = change = change_y = None
+    tendered = change = change_y = charged = None
     for ln, row, v in _row_amounts(view):
         row_text = " ".join(x.text for x in row)
         if _CHANGE.search(row_text):
@@ -670,9 +678,12 @@ def _payment_evidence(view: View) -> tuple[set[float], float | None, float | Non
             paid.add(v)
             if tendered is None:
                 tendered = v
-    settled = (
-        round(tendered - change, 2) if tendered is not None and change is not None and tendered >= change else None
-    )
+            if charged is None and _CARD.search(row_text):
+                charged = v
+    if tendered is not None and change is not None:
+        settled = round(tendered - change, 2) if tendered >= change else None
+    else:
+        settled = charged if change is None else None
     return paid, settled, change_y
 
 
@@ -690,7 +701,8 @@ def rerank_totals(view: View, cands: list[Candidate]) -> None:
             values.append(float(c.norm))
         except ValueError:
             values.append(None)
-    top = max((v for v in values if v is not None), default=0.0)
+    # the largest amount in play, the settled one included: a labelled amount far below it is a part
+    top = max([v for v in values if v is not None] + [settled or 0.0])
     for c, v in zip(cands, values, strict=True):
         if v is None:
             continue

@@ -77,6 +77,34 @@ def test_validator_decides(engine, lines_doc):
     assert f["total"].value is None  # never invented
 
 
+def test_total_is_what_settles_the_bill(engine, lines_doc):
+    """When the total's own line is misread, the payment decides: a card charges the total
+    exactly, and cash less change is the total; a labelled small amount (rounding) is not it."""
+    card = lines_doc([
+        ("FuelSave 95", (40, 100, 200, 118)),
+        ("RM 88.17", (420, 100, 520, 118)),
+        ("Total RM1 8817", (40, 130, 520, 148)),  # the decimal point lost by OCR
+        ("Visa", (40, 160, 100, 178)),
+        ("RM 88.17", (420, 160, 520, 178)),
+    ])
+    assert engine.extract(card, ["total"])["total"].value == "RM 88.17"  # the amount as printed
+    cash = lines_doc([
+        ("Total Sales (Excluding GST)", (40, 100, 300, 118)),
+        ("565.50", (460, 100, 520, 118)),
+        ("otal GST", (40, 130, 140, 148)),  # "Total GST" with its T lost
+        ("33.93", (460, 130, 520, 148)),
+        ("Rounding", (40, 160, 140, 178)),
+        ("0.02", (470, 160, 520, 178)),
+        ("599.45", (460, 190, 520, 208)),
+        ("CASH :", (40, 220, 120, 238)),
+        ("599.45", (460, 220, 520, 238)),
+        ("Change :", (40, 250, 120, 268)),
+        ("0.00", (470, 250, 520, 268)),
+    ])
+    total = engine.extract(cash, ["total"])["total"]
+    assert total.value == "599.45" and total.bbox == (460.0, 190.0, 520.0, 208.0)
+
+
 def test_chinese_labels(engine, lines_doc):
     doc = lines_doc([
         ("华星科技有限公司", (50, 40, 250, 65)),
