@@ -7,7 +7,8 @@
 
 Parts:
 - SROIE (../shared/data/sroie-dev, 100 receipts): each image is read ONCE (``DocumentParser``,
-  or ``OCREngine`` lines) and cached under benchmarks/results/tmp/; the built-in engine then
+  or ``OCREngine`` lines) and cached under benchmarks/results/tmp/ (keyed by a hash of the
+  reading code, so a change to OCR or parsing reads again); the built-in engine then
   extracts company / date / address / total.  Field exact match: case-folded and
   whitespace-insensitive (``exact``; the ``spaces`` variant keeps single spaces), totals
   compared as numbers, dates as written.  Precision = correct / predicted, recall = correct /
@@ -87,6 +88,22 @@ def ceiling(ids: list[str], docs: dict) -> dict:
     return out
 
 
+def code_key() -> str:
+    """A hash of the package's reading code (OCR, parsing, loading, options): cached reads are
+    keyed by it, so figures never come from reads made by older code."""
+    import hashlib
+
+    pkg = REPO / "chatocr"
+    parts = [pkg / d for d in ("ocr", "structure", "engine", "io")]
+    files = sorted([*(f for d in parts for f in d.rglob("*.py")),
+                    *(pkg / n for n in ("options.py", "models.py", "geometry.py", "document.py", "types.py"))])
+    h = hashlib.sha256()
+    for f in files:
+        if f.is_file():
+            h.update(f.relative_to(pkg).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:10]
+
+
 def ocr_documents(ids: list[str], source: str) -> dict:
     """id → Document, reading each receipt once and caching the result."""
     from kiegen import document_from_lines
@@ -95,7 +112,7 @@ def ocr_documents(ids: list[str], source: str) -> dict:
 
     if source == "box":
         return box_documents(ids)
-    cache = TMP / ("kie-ocr" if source == "ocr" else "kie-parse")
+    cache = TMP / f"{'kie-ocr' if source == 'ocr' else 'kie-parse'}-{code_key()}"
     cache.mkdir(parents=True, exist_ok=True)
     out = {}
     engine = None
@@ -295,7 +312,7 @@ def _gen_documents(n_docs: int, scanned: int, source: str, offset: int = 0):
     from chatocr.document import Document
 
     reader = None
-    cache = TMP / ("kie-gen-parse" if source == "parser" else "kie-gen-ocr")
+    cache = TMP / f"{'kie-gen-parse' if source == 'parser' else 'kie-gen-ocr'}-{code_key()}"
     for maker in (invoice, contract):
         for lang in ("en", "zh"):
             for seed in range(offset, offset + n_docs):

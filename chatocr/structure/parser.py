@@ -163,8 +163,9 @@ class DocumentParser:
         yield from self._iter_pages(source, data, name, fmt, progress)
 
     def options_digest(self) -> str:
-        """A short hash of the options that change the parse (for cache keys)."""
-        dump = self.options.model_dump_json(exclude={"ocr": {"engine"}})
+        """A short hash of what changes the parse, for cache keys: the options and the release
+        (a parse cached by an older chatocr is not reused after an upgrade)."""
+        dump = __version__ + self.options.model_dump_json(exclude={"ocr": {"engine"}})
         return hashlib.sha256(dump.encode()).hexdigest()[:12]
 
     def _iter_pages(self, source, data, name, fmt, progress) -> Iterator[Page]:

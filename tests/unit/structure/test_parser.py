@@ -248,3 +248,14 @@ def test_cache_reuses_a_parse_and_survives_corruption(tmp_path, report):
     path.write_text(path.read_text()[:100])  # truncated by a crash or by hand
     third = cache.parse(p, report[0])
     assert third == first and len(calls) == 2
+
+
+def test_cache_key_follows_options_and_release(monkeypatch):
+    import chatocr.structure.parser as parser_module
+    from chatocr.options import ParserOptions
+
+    base = DocumentParser().options_digest()
+    assert DocumentParser().options_digest() == base  # stable
+    assert DocumentParser(ParserOptions(use_text_layer=False)).options_digest() != base
+    monkeypatch.setattr(parser_module, "__version__", "999.0")  # an upgrade parses again
+    assert DocumentParser().options_digest() != base
