@@ -17,10 +17,13 @@ from .extract import Candidate, kv_candidates, labelled_candidates, table_candid
 from .labels import LabelHit, LabelMatcher, any_label_score
 from .layout import View
 from .synonyms import KeySpec, resolve_key
+from .validators import repair_confusions
 
 __all__ = ["BuiltinOptions", "BuiltinEngine", "Embedder"]
 
 log = logging.getLogger(__name__)
+
+_FREE_TEXT = frozenset({"org", "name", "address"})  # value types read as words, not codes
 
 # A callable texts → vectors, or an object with ``embed_documents`` (``chatocr.index.Embedder``).
 Embedder = Callable[[list[str]], np.ndarray]
@@ -68,7 +71,7 @@ class BuiltinEngine:
         for key in keys:
             spec = resolve_key(key)
             cand = self._best(doc, view, spec, subset, memo)
-            out[key] = _field(key, cand)
+            out[key] = _field(key, cand, free_text=spec.vtype in _FREE_TEXT)
             log.debug("%s → %r (%s)", key, out[key].value, out[key].method)
         return out
 
@@ -228,8 +231,10 @@ def _pick(cands: list[Candidate], view: View, subset) -> Candidate | None:
     return max(cands, key=lambda c: (c.score, -c.bbox[1]))
 
 
-def _field(key: str, c: Candidate | None) -> ExtractedField:
+def _field(key: str, c: Candidate | None, *, free_text: bool = False) -> ExtractedField:
     if c is None:
         return ExtractedField(key=key, value=None, confidence=0.0, method="none")
-    return ExtractedField(key=key, value=c.value, page=c.page, bbox=tuple(float(v) for v in c.bbox),
+    # names and addresses lose the digit/letter confusions of OCR; ``source`` keeps the line as read
+    value = repair_confusions(c.value) if free_text else c.value
+    return ExtractedField(key=key, value=value, page=c.page, bbox=tuple(float(v) for v in c.bbox),
                           confidence=round(min(0.99, max(0.0, c.score)), 4), source=c.source, method=c.method)

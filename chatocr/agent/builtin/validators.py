@@ -439,6 +439,31 @@ def text_score(text: str, kind: str = "text") -> float:
     return 1.0
 
 
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
+
+
+def _repair_run(m: re.Match) -> str:
+    run = m.group(0)
+    digits = sum(c.isdigit() for c in run)
+    letters = len(run) - digits
+    if digits >= 2 and letters and set(c for c in run if not c.isdigit()) <= {"O", "o"}:
+        return run.replace("O", "0").replace("o", "0")  # "29O" → "290"
+    if letters >= 4 and digits == 1:
+        i = next(k for k, c in enumerate(run) if c.isdigit())
+        if run[i] in "01" and 0 < i < len(run) - 1 and run[i - 1].isalpha() and run[i + 1].isalpha():
+            lower = run[i - 1].islower() and run[i + 1].islower()
+            letter = {"0": "o" if lower else "O", "1": "l" if lower else "I"}[run[i]]
+            return run[:i] + letter + run[i + 1 :]  # "GARDEN1A" → "GARDENIA"
+    return run
+
+
+def repair_confusions(text: str) -> str:
+    """Undo the OCR confusions that cannot be meant in names and addresses: a lone 0 or 1
+    inside a word of letters (``GARDEN1A``, ``C0MPANY``) and O read inside a number (``29O``).
+    Codes that mix letters and digits on purpose (``U13/X``, ``S117``, ``TSJ2``) are left alone."""
+    return _ALNUM_RUN.sub(_repair_run, text)
+
+
 def normalise(text: str) -> str:
     """Upper case, one space between words: the comparison form of free text."""
     return re.sub(r"\s+", " ", text).strip().upper()

@@ -213,3 +213,17 @@ def test_index_embedder_object(lines_doc):
             return self.embed_documents([text])[0]
 
     assert BuiltinEngine(embedder=Emb()).extract(doc, ["project code"])["project code"].value == "PRJ-5521"
+
+
+def test_names_and_addresses_lose_ocr_confusions(engine, lines_doc):
+    doc = lines_doc([
+        ("GARDEN1A BAKERIES (KL) SDN BHD", (100, 40, 500, 60)),
+        ("NO 29O, JALAN AIR PANAS,", (120, 64, 480, 82)),
+        ("53200 KUALA LUMPUR.", (160, 86, 440, 104)),
+        ("INVOICE NO: CS0O1O", (40, 130, 300, 148)),
+    ])
+    f = engine.extract(doc, ["company", "address", "invoice number"])
+    assert f["company"].value == "GARDENIA BAKERIES (KL) SDN BHD"
+    assert f["company"].source == "GARDEN1A BAKERIES (KL) SDN BHD"  # the line as read
+    assert f["address"].value.startswith("NO 290, JALAN AIR PANAS")
+    assert f["invoice number"].value == "CS0O1O"  # codes are not words: left as printed

@@ -111,3 +111,22 @@ def test_company_evidence():
     assert V.company_evidence("C W KHOO HARDWARE SDN BHD") == 1.0
     assert V.company_evidence("华星科技有限公司") == 1.0
     assert V.company_evidence("TAX INVOICE") == 0.0
+
+
+@pytest.mark.parametrize(
+    "read, meant",
+    [
+        ("GARDEN1A BAKERIES (KL) SDN BHD", "GARDENIA BAKERIES (KL) SDN BHD"),
+        ("C0MPANY", "COMPANY"),
+        ("Bandar Mahk0ta, Se1angor", "Bandar Mahkota, Selangor"),  # in lower case: o and l
+        ("NO 29O, JALAN AIR PANAS", "NO 290, JALAN AIR PANAS"),
+        ("2O18", "2018"),
+        # codes that mix letters and digits on purpose stay as printed
+        ("(X) U13/X, SEKSYEN U13", "(X) U13/X, SEKSYEN U13"),
+        ("S117, SECOND FLOOR", "S117, SECOND FLOOR"),
+        ("JLN TSJ2, LOT 1851-A, BLOCK D1, G2", "JLN TSJ2, LOT 1851-A, BLOCK D1, G2"),
+        ("B1A, NO, ROOM 10A, O2", "B1A, NO, ROOM 10A, O2"),
+    ],
+)
+def test_repair_confusions(read, meant):
+    assert V.repair_confusions(read) == meant
