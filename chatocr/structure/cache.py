@@ -34,7 +34,7 @@ def default_cache_dir() -> Path:
 
 
 class DocumentCache:
-    """Parsed documents on disk, keyed by input SHA-256 and parser options."""
+    """Parsed documents on disk, keyed by input SHA-256 and the parser's options and release."""
 
     def __init__(self, root: str | os.PathLike | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_dir() / "documents"
