@@ -635,16 +635,13 @@ def _has_region(text: str) -> bool:
 
 # -- totals ---------------------------------------------------------------------------------------
 
+# payments that carry no change (cards, wallets): what they charge is the total
+_CARD_WORDS = r"visa|master|mastercard|card|credit|debit|amex|e-?wallet|boost|grab ?pay|touch ?n ?go|tng|nets|eftpos"
+_CARD = re.compile(rf"(?i)\b({_CARD_WORDS})\b|刷卡|微信|支付宝")
 _PAY = re.compile(
-    r"(?i)\b(cash|visa|master|mastercard|card|credit|debit|paid|tender(?:ed)?|payment|amex|accepted|"
-    r"received|e-?wallet|boost|grab ?pay|touch ?n ?go|tng|nets|eftpos|cheque)\b|现金|支付|刷卡|微信|支付宝|实收"
+    rf"(?i)\b(cash|paid|tender(?:ed)?|payment|accepted|received|cheque|{_CARD_WORDS})\b|现金|支付|刷卡|微信|支付宝|实收"
 )
 _CHANGE = re.compile(r"(?i)\b(change|balance|bal)\b|找零|找赎")
-# payments that carry no change: what they charge is the total
-_CARD = re.compile(
-    r"(?i)\b(visa|master|mastercard|card|credit|debit|amex|e-?wallet|boost|grab ?pay|touch ?n ?go|tng|nets|eftpos)\b"
-    r"|刷卡|微信|支付宝"
-)
 
 
 def _row_amounts(view: View) -> list[tuple[VLine, list[VLine], float]]:
