@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "EngineOptions",
@@ -38,9 +38,21 @@ class EngineOptions(_Options):
     providers: tuple[str, ...] = Field(
         ("CPUExecutionProvider",), description="ONNX Runtime execution providers, in order of preference"
     )
-    memory_arena: bool = Field(
-        False, description="Keep ONNX Runtime's CPU arena (faster on fixed sizes, holds peak memory)"
+    memory_arena: Literal["shared", "session", "off"] = Field(
+        "shared",
+        description=(
+            "ONNX Runtime's CPU memory arena. 'shared': one arena for every session of the process; the models "
+            "run one after another, so it holds the largest model's working set, not the sum, and buffers are "
+            "reused instead of faulted in afresh for every page. 'session': an arena per session (each holds "
+            "its own peak). 'off': plain malloc and free for every tensor"
+        ),
     )
+
+    @field_validator("memory_arena", mode="before")
+    @classmethod
+    def _arena_flag(cls, v):
+        # True / False, as this option was first spelled
+        return {True: "session", False: "off"}.get(v, v) if isinstance(v, bool) else v
 
 
 class DetectorOptions(_Options):
