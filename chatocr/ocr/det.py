@@ -17,12 +17,13 @@ import pyclipper
 
 from ..engine import InferSession
 from ..options import DetectorOptions
+from .tensor import planar
 
 log = logging.getLogger(__name__)
 
 # ImageNet statistics applied to BGR/255 input, as PP-OCR's detectors were trained.
 _MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32) * 255.0
-_INV_STD = 1.0 / (np.array([0.229, 0.224, 0.225], dtype=np.float32) * 255.0)
+_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32) * 255.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +63,7 @@ class TextDetector:
         rh, rw = self.target_size(h, w)
         interp = cv2.INTER_AREA if rh * rw < h * w else cv2.INTER_LINEAR
         resized = cv2.resize(image, (rw, rh), interpolation=interp) if (rh, rw) != (h, w) else image
-        x = (resized.astype(np.float32) - _MEAN) * _INV_STD
-        return x.transpose(2, 0, 1)[None]
+        return planar(resized, _MEAN, _STD)
 
     # -- inference ----------------------------------------------------------------
     def __call__(self, image: np.ndarray) -> DetResult:

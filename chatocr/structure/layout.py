@@ -39,6 +39,7 @@ from ..document import BlockType
 from ..engine import InferSession, create_session
 from ..errors import InferenceError, InputError, ModelError, ModelNotFound
 from ..models import package_dir
+from ..ocr.tensor import planar
 from ..options import EngineOptions, LayoutOptions
 
 log = logging.getLogger(__name__)
@@ -169,9 +170,7 @@ class LayoutAnalyzer:
         """1 x 3 x 800 x 608 float32: stretched, RGB, ImageNet-normalised."""
         h, w = _INPUT_HW
         resized = cv2.resize(image, (w, h), interpolation=cv2.INTER_LINEAR)
-        rgb = resized[:, :, ::-1].astype(np.float32) * np.float32(1 / 255.0)
-        x = (rgb - _MEAN) / _STD
-        return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
+        return planar(resized, _MEAN * 255.0, _STD * 255.0, rgb=True)
 
     # -- decoding ---------------------------------------------------------------------
     def _levels(self, outputs: list[np.ndarray]) -> list[tuple[int, np.ndarray, np.ndarray]]:
