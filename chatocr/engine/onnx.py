@@ -45,8 +45,8 @@ class OnnxSession:
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # Without an arena every tensor is a fresh malloc: the large ones are
         # mmapped and their pages faulted in again on every page of a document
-        # (a third of a receipt's CPU time went to the kernel). A per-session
-        # arena keeps each model's peak; the shared one keeps only the largest.
+        # (0.3 s of kernel time per receipt). A per-session arena keeps each
+        # model's peak; the shared one keeps only the largest.
         so.enable_cpu_mem_arena = options.memory_arena != "off"
         if options.memory_arena == "shared" and _register_shared_arena():
             so.add_session_config_entry("session.use_env_allocators", "1")
