@@ -88,6 +88,15 @@ class DetectorOptions(_Options):
 class ClassifierOptions(_Options):
     enabled: bool = Field(True, description="Run the 0/180 degree text-line classifier")
     threshold: float = Field(0.9, gt=0, le=1, description="Rotate a line only when P(180) is at least this")
+    check_below: float = Field(
+        0.95,
+        gt=0,
+        le=1,
+        description=(
+            "Classify only the lines the recogniser read with less confidence than this (1.0: every line); "
+            "when most of those are upside down, the page's other lines are classified too"
+        ),
+    )
     batch_size: int = Field(16, ge=1)
     image_shape: tuple[int, int] = Field((48, 192), description="Classifier input height, width")
 

@@ -88,14 +88,13 @@ class OCREngine:
         det = self.detector(image)
         t1 = time.perf_counter()
         crops = [crop_quad(image, q) for q in det.boxes]
-        suspects = np.zeros(0, dtype=np.int64)
-        if self.classifier is not None and crops:
-            suspects = np.flatnonzero(self.classifier(crops).upside_down)
-        t2 = time.perf_counter()
         rec = self.recognizer(crops)
+        t2 = time.perf_counter()
         flipped = np.zeros(len(crops), dtype=bool)
-        if len(suspects):
-            rec, flipped = self._settle_orientation(crops, rec, suspects)
+        if self.classifier is not None and crops:
+            suspects = self._upside_down(crops, rec.scores)
+            if len(suspects):
+                rec, flipped = self._settle_orientation(crops, rec, suspects)
         t3 = time.perf_counter()
         keep = [i for i, (t, s) in enumerate(zip(rec.texts, rec.scores, strict=True))
                 if t.strip() and s >= self.options.rec.drop_score]
@@ -103,7 +102,7 @@ class OCREngine:
         boxes = [(q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max()) for q in quads]
         order = reading_order(boxes)
         sel = [keep[i] for i in order]
-        timings = {"det": t1 - t0, "cls": t2 - t1, "rec": t3 - t2}
+        timings = {"det": t1 - t0, "rec": t2 - t1, "cls": t3 - t2}
         log.debug("%d boxes, %d lines kept; %s", len(det.boxes), len(sel), timings)
         return PageLines(
             quads[order] if order else quads,
@@ -113,6 +112,27 @@ class OCREngine:
             timings,
             flipped[sel] if sel else np.zeros(0, dtype=bool),
         )
+
+    def _upside_down(self, crops: list[np.ndarray], scores: np.ndarray) -> np.ndarray:
+        """Indices of the lines the classifier flags as upside down.
+
+        Upside-down text reads as garbage with low confidence (on the sroie-dev
+        receipts turned over, 97% of the lines score below 0.95), so only the
+        lines read with less confidence than ``check_below`` are classified.
+        When most of those are flagged, the page may be upside down as a whole,
+        and its other lines are classified too.
+        """
+        assert self.classifier is not None
+        limit = self.classifier.options.check_below
+        doubt = np.arange(len(crops)) if limit >= 1.0 else np.flatnonzero(scores < limit)
+        if not len(doubt):
+            return doubt
+        flags = self.classifier([crops[i] for i in doubt]).upside_down
+        suspects = doubt[flags]
+        if len(doubt) < len(crops) and len(suspects) >= 3 and 2 * len(suspects) >= len(doubt):
+            rest = np.setdiff1d(np.arange(len(crops)), doubt)
+            suspects = np.sort(np.concatenate([suspects, rest[self.classifier([crops[i] for i in rest]).upside_down]]))
+        return suspects
 
     def _settle_orientation(
         self, crops: list[np.ndarray], rec: RecResult, suspects: np.ndarray

@@ -55,3 +55,48 @@ def test_upside_down_page_is_read_right_way_up(engine, page):
 
 def test_upright_page_is_not_turned(engine, page):
     assert engine.read_image(page).texts == LINES
+
+
+class _Spy:
+    """Stands in for the classifier: records how many crops it sees, flags as told."""
+
+    def __init__(self, inner=None, flag_all: bool = False):
+        from chatocr.options import ClassifierOptions
+
+        self.inner, self.flag_all, self.seen = inner, flag_all, []
+        self.options = inner.options if inner is not None else ClassifierOptions()
+
+    def __call__(self, crops):
+        from chatocr.ocr.cls import ClsResult
+
+        self.seen.append(len(crops))
+        if self.inner is not None:
+            return self.inner(crops)
+        n = len(crops)
+        return ClsResult(np.full(n, self.flag_all), np.full(n, float(self.flag_all), np.float32))
+
+
+def test_lines_read_with_confidence_are_not_classified(engine, page, monkeypatch):
+    if engine.classifier is None:
+        pytest.skip("the default model has no line classifier")
+    spy = _Spy(engine.classifier)
+    monkeypatch.setattr(engine, "classifier", spy)
+    assert engine.read_image(page).texts == LINES
+    assert sum(spy.seen) < len(LINES)  # clean upright print is read with confidence
+    spy.seen.clear()
+    assert engine.read_image(rot180(page)).texts == LINES[::-1]
+    assert sum(spy.seen) >= len(LINES) - 1  # upside down, (nearly) every line is in doubt
+
+
+def test_a_page_mostly_in_doubt_is_classified_whole(engine, monkeypatch):
+    crops = [np.zeros((10, 40, 3), np.uint8)] * 8
+    scores = np.array([0.5, 0.6, 0.7, 0.99, 0.99, 0.99, 0.99, 0.99], np.float32)
+    spy = _Spy(flag_all=True)
+    monkeypatch.setattr(engine, "classifier", spy)
+    # three of three doubtful lines are upside down: the other five are classified too
+    assert engine._upside_down(crops, scores).tolist() == list(range(8))
+    assert spy.seen == [3, 5]
+    spy.seen.clear()
+    spy.flag_all = False
+    assert engine._upside_down(crops, scores).tolist() == []
+    assert spy.seen == [3]
