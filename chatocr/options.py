@@ -78,7 +78,11 @@ class DetectorOptions(_Options):
         3.0, ge=0, description="Boxes whose short side is below this (probability-map pixels) are dropped"
     )
     split_lines: bool = Field(
-        False, description="Split a box where the probability map shows a wide gap (key   value on one row)"
+        False,
+        description=(
+            "Split a box at blank runs of its ink wider than split_gap (key   value on one row); off by default: "
+            "on real receipts it made more lines without more correct ones"
+        ),
     )
     split_gap: float = Field(
         1.2, gt=0, description="Gap, in multiples of the text height, that separates two lines on one row"
