@@ -37,7 +37,7 @@ class CTCDecoder:
     def __call__(self, probs: np.ndarray, widths: np.ndarray | None = None):
         """probs: N x T x C.  Returns texts, mean confidences, char centres (fraction of T or width)."""
         idx = probs.argmax(axis=2)
-        conf = probs.max(axis=2)
+        conf = np.take_along_axis(probs, idx[..., None], axis=2)[..., 0]  # one pass over C, not two
         n, t = idx.shape
         keep = idx != 0
         keep[:, 1:] &= idx[:, 1:] != idx[:, :-1]
