@@ -1,8 +1,9 @@
 """Text detection: DB (differentiable binarization) with PP-OCR's post-processing.
 
 probability map → binarize → contours → box score → unclip (pyclipper) →
-minimum-area quadrilaterals, plus a split of boxes that span a wide blank gap
-(a key and its value, a date and a time) into one box per line.
+minimum-area quadrilaterals, plus, when ``split_lines`` is on (it is off by
+default), a split of boxes that span a wide blank gap (a key and its value, a
+date and a time) into one box per line.
 """
 
 from __future__ import annotations
