@@ -110,12 +110,15 @@ _NUMERIC_DATE = re.compile(
 )
 # a time glued to the date by OCR ("05-03-201819:02:50"): the year may run straight into it
 _TIME_AFTER = re.compile(r"\d{1,2}[:.]\d{2}")
+# after a year spelled with its month: the end of the number, or a four-digit year with a time glued on
+# ("14/Jun/201708:34:22")
+_YEAR_END = r"(?:(?![\d])|(?<=\d{4})(?=\d{2}[:.]\d{2}))"
 _DMY_NAME = re.compile(
-    r"(?<![\w])(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s./-]*" + _MON + r"(?![a-z])[\s.,/-]*(?P<y>\d{4}|\d{2})(?![\d])",
+    r"(?<![\w])(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s./-]*" + _MON + r"(?![a-z])[\s.,/-]*(?P<y>\d{4}|\d{2})" + _YEAR_END,
     re.I,
 )
 _MDY_NAME = re.compile(
-    r"(?<![\w])" + _MON + r"(?![a-z])[a-z]*\.?\s*(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s*(?P<y>\d{4})(?![\d])", re.I
+    r"(?<![\w])" + _MON + r"(?![a-z])[a-z]*\.?\s*(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s*(?P<y>\d{4})" + _YEAR_END, re.I
 )
 _YMD_NAME = re.compile(r"(?<![\d])(?P<y>\d{4})[\s.,/-]*" + _MON + r"(?![a-z])[\s.,/-]*(?P<d>\d{1,2})(?![\d])", re.I)
 _CJK_DATE = re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?")

@@ -25,6 +25,8 @@ from chatocr.agent.builtin import validators as V
         ("12/31/2023", "12/31/2023", "2023-12-31"),  # month first when day first is impossible
         (":05-03-201819:02:50", "05-03-2018", "2018-03-05"),  # OCR glued the time to the year
         ("21/02/1811:19", "21/02/18", "2018-02-21"),
+        ("14/Jun/201708:34:22", "14/Jun/2017", "2017-06-14"),  # and to a year after a month name
+        ("Jun 14, 201708:30", "Jun 14, 2017", "2017-06-14"),
         ("05~05-17", "05-05-17", "2017-05-05"),  # '~' misread for '-'
     ],
 )
@@ -36,7 +38,7 @@ def test_dates(text, written, iso):
 
 
 @pytest.mark.parametrize("text", ["31/02/2020", "12/2018", "9.000", "Total 12.50", "v1.2.3", "03-7845 8155",
-                                  "45/13/2020", "1234567"])
+                                  "45/13/2020", "1234567", "14 Jun 20170"])
 def test_not_dates(text):
     assert V.find_dates(text) == []
 
