@@ -62,10 +62,22 @@ class DetectorOptions(_Options):
     )
     max_side_len: int = Field(4000, ge=64, description="Cap on the long side of the detector input")
     max_pixels: int = Field(
-        2_000_000,
+        1_000_000,
         ge=4096,
-        description="Cap on the detector input area: bounds memory and time on big scans, whose text is large anyway",
+        description=(
+            "Cap on the detector input area (about an A4 page at 100 dpi): bounds the time of big scans, whose "
+            "text is usually large; pages of fine print run again finer (fine_text_height)"
+        ),
     )
+    fine_text_height: float = Field(
+        12.0,
+        ge=0,
+        description=(
+            "When the median text box of a page detected at the capped size is shorter than this "
+            "(detector pixels), the page is detected again at a finer scale, so fine print is not lost; 0: never"
+        ),
+    )
+    fine_max_pixels: int = Field(4_000_000, ge=4096, description="Cap on the detector input area of that finer pass")
     tile_pixels: int = Field(
         750_000, ge=65536, description="Larger detector inputs run as overlapping strips (bounds peak memory)"
     )

@@ -44,24 +44,26 @@ class TextDetector:
         self.session = session
 
     # -- pre-processing ---------------------------------------------------------
-    def target_size(self, h: int, w: int) -> tuple[int, int]:
-        """Model input size for an ``h`` x ``w`` image: limit policy, cap, multiples of 32."""
+    def target_size(self, h: int, w: int, max_pixels: float | None = None) -> tuple[int, int]:
+        """Model input size for an ``h`` x ``w`` image: limit policy, area cap (``max_pixels`` unless
+        given), side cap, multiples of 32."""
         o = self.options
+        cap = o.max_pixels if max_pixels is None else max_pixels
         if o.limit_type == "min":
             ratio = o.limit_side_len / min(h, w) if min(h, w) < o.limit_side_len else 1.0
         else:
             ratio = o.limit_side_len / max(h, w) if max(h, w) > o.limit_side_len else 1.0
-        if h * w * ratio * ratio > o.max_pixels:
-            ratio = (o.max_pixels / (h * w)) ** 0.5
+        if h * w * ratio * ratio > cap:
+            ratio = (cap / (h * w)) ** 0.5
         if max(h, w) * ratio > o.max_side_len:
             ratio = o.max_side_len / max(h, w)
         rh = max(32, int(round(h * ratio / 32)) * 32)
         rw = max(32, int(round(w * ratio / 32)) * 32)
         return rh, rw
 
-    def preprocess(self, image: np.ndarray) -> np.ndarray:
+    def preprocess(self, image: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
         h, w = image.shape[:2]
-        rh, rw = self.target_size(h, w)
+        rh, rw = size or self.target_size(h, w)
         interp = cv2.INTER_AREA if rh * rw < h * w else cv2.INTER_LINEAR
         resized = cv2.resize(image, (rw, rh), interpolation=interp) if (rh, rw) != (h, w) else image
         return planar(resized, _MEAN, _STD)
@@ -72,9 +74,43 @@ class TextDetector:
         x = self.preprocess(image)
         prob = self.probability_map(x)
         boxes, scores = self.postprocess(prob, (h, w))
+        finer = self.finer_size((h, w), (x.shape[2], x.shape[3]), boxes)
+        if finer is not None:
+            log.debug("fine print: detecting %dx%d again at %dx%d", x.shape[3], x.shape[2], finer[1], finer[0])
+            x = self.preprocess(image, finer)
+            prob = self.probability_map(x)
+            boxes, scores = self.postprocess(prob, (h, w))
         if self.options.split_lines and len(boxes):
             boxes, scores = split_at_gaps(image, boxes, scores, self.options.split_gap)
         return DetResult(boxes, scores, (x.shape[2], x.shape[3]))
+
+    def finer_size(
+        self, image_size: tuple[int, int], input_size: tuple[int, int], boxes: np.ndarray
+    ) -> tuple[int, int] | None:
+        """A larger input for a page whose text came out too small at the capped size, else None.
+
+        The area cap keeps big scans cheap, and their text is usually large (a receipt's lines are
+        about 29 detector pixels high).  Fine print on a full page is not: 6 pt lines on an A4 page are
+        10 pixels high at a megapixel, where neighbouring lines start to merge.  When the median box's
+        short side is below ``fine_text_height``, the page runs again at the scale that makes it half
+        as tall again, within ``fine_max_pixels`` and never above the uncapped size.
+        """
+        o = self.options
+        if not o.fine_text_height or len(boxes) == 0:
+            return None
+        h, w = image_size
+        rh, rw = input_size
+        finest = self.target_size(h, w, max_pixels=max(o.fine_max_pixels, o.max_pixels))
+        if finest[0] * finest[1] <= 1.2 * rh * rw:
+            return None  # not capped (or hardly): nothing finer to run
+        sides = np.minimum(
+            np.linalg.norm(boxes[:, 1] - boxes[:, 0], axis=1), np.linalg.norm(boxes[:, 3] - boxes[:, 0], axis=1)
+        )
+        text_h = float(np.median(sides)) * rh / h
+        if text_h >= o.fine_text_height:
+            return None
+        grow = 1.5 * o.fine_text_height / max(text_h, 1.0)
+        return self.target_size(h, w, max_pixels=min(rh * rw * grow * grow, finest[0] * finest[1]))
 
     def probability_map(self, x: np.ndarray) -> np.ndarray:
         """The DB probability map of a preprocessed 1 x 3 x H x W input.

@@ -205,10 +205,13 @@ def test_postprocess_drops_low_scores():
         (dict(limit_type="min", limit_side_len=736), (5, 3000), (32, 4000)),
         # the area cap bounds memory on big scans
         (dict(limit_type="min", limit_side_len=736, max_pixels=2_000_000), (2000, 3000), (1152, 1728)),
+        # the default cap: a receipt scan's detector input stays near a megapixel
+        (dict(max_pixels=DetectorOptions.model_fields["max_pixels"].default), (1610, 792), (1440, 704)),
     ],
 )
 def test_target_size(opts, hw, expected):
-    det = TextDetector(DetectorOptions(**opts), session=_NoSession())
+    # the limit policy, with an area cap above these sizes unless the case sets one
+    det = TextDetector(DetectorOptions(**{"max_pixels": 4_000_000, **opts}), session=_NoSession())
     rh, rw = det.target_size(*hw)
     assert (rh, rw) == expected
     assert rh % 32 == 0 and rw % 32 == 0
@@ -250,9 +253,11 @@ def test_strips_find_what_one_pass_finds(engine):
     """A tall page run in strips gives the boxes of a single pass."""
     items = [(40, 30 + 90 * i, f"Line {i:02d} item {7 * i + 3} RM {i}.50") for i in range(14)]
     image, _ = render_page(items, size=(640, 1300), font_size=26)
-    one = TextDetector(engine.detector.options.model_copy(update={"tile_pixels": 10_000_000}),
+    # at the page's full scale (736 x 1504), no area cap
+    full = {"max_pixels": 2_000_000}
+    one = TextDetector(engine.detector.options.model_copy(update={"tile_pixels": 10_000_000, **full}),
                        session=engine.detector.session)(image)
-    tiled = TextDetector(engine.detector.options.model_copy(update={"tile_pixels": 300_000}),
+    tiled = TextDetector(engine.detector.options.model_copy(update={"tile_pixels": 300_000, **full}),
                          session=engine.detector.session)
     x = tiled.preprocess(image)
     assert len(strip_spans(x.shape[2], x.shape[3], 300_000, tiled.options.tile_overlap)) >= 3
@@ -260,3 +265,49 @@ def test_strips_find_what_one_pass_finds(engine):
     assert len(strips.boxes) == len(one.boxes) == len(items)
     for quad in strips.boxes:
         assert max(iou(bbox(quad), bbox(q)) for q in one.boxes) > 0.9
+
+
+def test_small_print_on_a_full_page_survives_the_area_cap(engine):
+    """An A4 page of 6 pt text rendered at 200 dpi (3.9 megapixels) is still read word for word:
+    the area cap must not lose fine print (at the capped size alone, 3% of the words are lost)."""
+    import random
+
+    import pymupdf
+
+    rng = random.Random(3)
+    vocab = "invoice total amount payable account balance customer street order quantity price tax".split()
+    doc = pymupdf.open()
+    p = doc.new_page(width=595, height=842)
+    words: list[str] = []
+    for k in range(60):
+        line = " ".join(f"{rng.choice(vocab)}{rng.randint(1, 99)}" for _ in range(14))
+        p.insert_text((40, 40 + 9 * k), line, fontsize=6, fontname="helv")
+        words += line.split()
+    res = engine(doc.tobytes())
+    det_h, det_w = engine.detector.target_size(round(842 * 200 / 72), round(595 * 200 / 72))
+    assert det_h * det_w <= 1.05 * engine.options.det.max_pixels  # the cap applies to this page
+    read = " ".join(ln.text for ln in res.pages[0].lines).split()
+    assert len(set(words) & set(read)) >= 0.99 * len(set(words))
+
+
+def _boxes(height: float, n: int = 20) -> np.ndarray:
+    return np.array([[[10, 10 + 3 * height * i], [400, 10 + 3 * height * i], [400, 10 + 3 * height * i + height],
+                      [10, 10 + 3 * height * i + height]] for i in range(n)], np.float32)
+
+
+def test_finer_pass_only_for_small_text_on_a_capped_page():
+    det = TextDetector(DetectorOptions(max_pixels=1_000_000, fine_max_pixels=4_000_000), session=_NoSession())
+    hw = (2339, 1654)  # A4 at 200 dpi
+    capped = det.target_size(*hw)
+    assert capped[0] * capped[1] <= 1.1e6
+    # boxes in image pixels: 40 px lines are 26 px at the capped size, 16 px lines are 10 px
+    assert det.finer_size(hw, capped, _boxes(40)) is None
+    finer = det.finer_size(hw, capped, _boxes(16))
+    assert finer is not None and finer[0] > capped[0] and finer[0] * finer[1] <= 4.1e6
+    assert det.finer_size(hw, capped, _boxes(16)[:0]) is None  # nothing found: a blank page runs once
+    # a page that was not capped has no finer scale to run
+    small = (1000, 700)
+    assert det.finer_size(small, det.target_size(*small), _boxes(8)) is None
+    # switched off
+    off = TextDetector(DetectorOptions(max_pixels=1_000_000, fine_text_height=0), session=_NoSession())
+    assert off.finer_size(hw, capped, _boxes(16)) is None
