@@ -227,6 +227,14 @@ def main() -> None:
     images = [str(args.data / "img" / f"{i}.jpg") for i in ids]
     rows = []
     for model in args.models:
+        from chatocr.errors import ChatOCRError
+        from chatocr.models import resolve
+
+        try:
+            resolve(model)
+        except ChatOCRError as e:  # e.g. pp-ocrv4-mobile before `chatocr models pull`
+            print(f"skipped {model}: {e}", file=sys.stderr, flush=True)
+            continue
         for pipeline in ["chatocr"] + ([] if args.no_refs else REFERENCES.get(model, [])):
             res = score(args.data, run_pipeline(pipeline, model, images))
             res.update(pipeline=pipeline, model=model)
