@@ -23,11 +23,12 @@ class InferSession(Protocol):
     def __call__(self, x: np.ndarray) -> np.ndarray: ...
 
 
-def create_session(path: Path, options: EngineOptions) -> InferSession:
+def create_session(path: Path, options: EngineOptions, *, fuse_hard_swish: bool = False) -> InferSession:
     """Load ``path`` with the backend its files call for.
 
     ``.onnx`` files go to ONNX Runtime; a folder or file in Paddle inference
     format (``inference.json``/``.pdmodel`` + ``.pdiparams``) goes to Paddle.
+    ``fuse_hard_swish`` applies to ONNX models (``chatocr.engine.onnx.hard_swish_fused``).
     """
     from .paddle import is_paddle_model
 
@@ -37,4 +38,4 @@ def create_session(path: Path, options: EngineOptions) -> InferSession:
         return PaddleSession(path, options)
     from .onnx import OnnxSession
 
-    return OnnxSession(path, options)
+    return OnnxSession(path, options, fuse_hard_swish=fuse_hard_swish)
