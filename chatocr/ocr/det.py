@@ -71,18 +71,16 @@ class TextDetector:
     # -- inference ----------------------------------------------------------------
     def __call__(self, image: np.ndarray) -> DetResult:
         h, w = image.shape[:2]
-        x = self.preprocess(image)
-        prob = self.probability_map(x)
-        boxes, scores = self.postprocess(prob, (h, w))
-        finer = self.finer_size((h, w), (x.shape[2], x.shape[3]), boxes)
+        size = self.target_size(h, w)
+        boxes, scores = self.postprocess(self.probability_map(self.preprocess(image, size)), (h, w))
+        finer = self.finer_size((h, w), size, boxes)
         if finer is not None:
-            log.debug("fine print: detecting %dx%d again at %dx%d", x.shape[3], x.shape[2], finer[1], finer[0])
-            x = self.preprocess(image, finer)
-            prob = self.probability_map(x)
-            boxes, scores = self.postprocess(prob, (h, w))
+            log.debug("fine print: detecting %dx%d again at %dx%d", size[1], size[0], finer[1], finer[0])
+            size = finer
+            boxes, scores = self.postprocess(self.probability_map(self.preprocess(image, size)), (h, w))
         if self.options.split_lines and len(boxes):
             boxes, scores = split_at_gaps(image, boxes, scores, self.options.split_gap)
-        return DetResult(boxes, scores, (x.shape[2], x.shape[3]))
+        return DetResult(boxes, scores, size)
 
     def finer_size(
         self, image_size: tuple[int, int], input_size: tuple[int, int], boxes: np.ndarray
