@@ -131,6 +131,15 @@ class RecognizerOptions(_Options):
         "which bounds the output's memory (lines x steps x dictionary size) and wastes less padding",
     )
     drop_score: float = Field(0.5, ge=0, le=1, description="Lines below this confidence are dropped")
+    column_gap: float = Field(
+        2.5,
+        ge=0,
+        description=(
+            "Split a line where its text leaves a blank this wide, in character pitches (the characters either "
+            "side of one space are 2 apart, of two spaces 3): two columns the detector joined ('0.40   ZRL'); "
+            "0: never"
+        ),
+    )
 
 
 class LoaderOptions(_Options):

@@ -17,6 +17,7 @@ from ..models import ModelFiles, load_dictionary, resolve
 from ..options import DetectorOptions, OCROptions
 from ..types import OCRPage, OCRResult, TextLine
 from .cls import TextlineOrientationClassifier
+from .columns import split_columns
 from .crop import crop_quad
 from .det import TextDetector
 from .rec import CTCDecoder, RecResult, TextRecognizer
@@ -43,6 +44,15 @@ def _merge_defaults(user: DetectorOptions, defaults: dict) -> DetectorOptions:
     """The model's own constants, except where the user set a field explicitly."""
     update = {k: v for k, v in defaults.items() if k not in user.model_fields_set}
     return user.model_copy(update=update) if update else user
+
+
+def _stripped(text: str, positions: np.ndarray, flipped: bool) -> tuple[str, np.ndarray]:
+    """``text`` without outer spaces, and the centres of the characters it keeps."""
+    lead = len(text) - len(text.lstrip())
+    kept = text.strip()
+    if flipped or len(positions) != len(text):
+        return kept, positions
+    return kept, positions[lead : lead + len(kept)]
 
 
 class OCREngine:
@@ -99,19 +109,30 @@ class OCREngine:
         t3 = time.perf_counter()
         keep = [i for i, (t, s) in enumerate(zip(rec.texts, rec.scores, strict=True))
                 if t.strip() and s >= self.options.rec.drop_score]
-        quads = det.boxes[keep] if keep else np.zeros((0, 4, 2), np.float32)
+        quads, texts, scores, positions, turned = [], [], [], [], []
+        for i in keep:
+            text, pos = _stripped(rec.texts[i], rec.char_positions[i], flipped[i])
+            # a turned line's positions are mirrored: it stays whole
+            pieces = [(det.boxes[i], text, pos)] if flipped[i] else split_columns(
+                det.boxes[i], text, pos, self.options.rec.column_gap
+            )
+            for quad, piece, centres in pieces:
+                quads.append(quad)
+                texts.append(piece)
+                scores.append(rec.scores[i])
+                positions.append(centres)
+                turned.append(flipped[i])
         boxes = [(q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max()) for q in quads]
         order = reading_order(boxes)
-        sel = [keep[i] for i in order]
         timings = {"det": t1 - t0, "rec": t2 - t1, "cls": t3 - t2}
-        log.debug("%d boxes, %d lines kept; %s", len(det.boxes), len(sel), timings)
+        log.debug("%d boxes, %d lines kept; %s", len(det.boxes), len(order), timings)
         return PageLines(
-            quads[order] if order else quads,
-            [rec.texts[i].strip() for i in sel],
-            rec.scores[sel] if sel else np.zeros(0, np.float32),
-            [rec.char_positions[i] for i in sel],
+            np.stack([quads[i] for i in order]).astype(np.float32) if order else np.zeros((0, 4, 2), np.float32),
+            [texts[i] for i in order],
+            np.array([scores[i] for i in order], dtype=np.float32),
+            [positions[i] for i in order],
             timings,
-            flipped[sel] if sel else np.zeros(0, dtype=bool),
+            np.array([turned[i] for i in order], dtype=bool),
         )
 
     def _upside_down(self, crops: list[np.ndarray], scores: np.ndarray) -> np.ndarray:
