@@ -29,9 +29,10 @@ def _register_shared_arena() -> bool:
     return True
 
 
-def hard_swish_fused(path: Path) -> tuple[bytes, int]:
+def hard_swish_fused(path: Path) -> tuple[bytes | None, int]:
     """The model at ``path`` with each hard-swish spelled out in four nodes, ``x * clip(x + 3, 0, 6) / 6``
-    (as Paddle's exporter writes it), replaced by ``x * HardSigmoid(x)``, and how many were replaced.
+    (as Paddle's exporter writes it), replaced by ``x * HardSigmoid(x)``, and how many were replaced;
+    ``(None, 0)`` when there is none, so that the file is loaded as it is.
 
     ONNX Runtime does not fuse the four-node form: on the CDLA layout model its Add, Clip, Mul and
     Div, and the layout reorders around them, took a third of the run.  HardSigmoid (alpha 1/6,
@@ -90,7 +91,7 @@ def hard_swish_fused(path: Path) -> tuple[bytes, int]:
             drop.update((id(add), id(clip), id(mul)))
             break
     if not replace:
-        return model.SerializeToString(), 0
+        return None, 0
     nodes = []
     for n in graph.node:
         if id(n) in replace:
@@ -130,8 +131,9 @@ class OnnxSession:
         try:
             source: str | bytes = str(path)
             if fuse_hard_swish:
-                source, n = hard_swish_fused(path)
+                fused, n = hard_swish_fused(path)
                 log.debug("%s: %d hard-swish activations fused", path.name, n)
+                source = fused if fused is not None else source
             self._session = ort.InferenceSession(source, sess_options=so, providers=list(options.providers))
         except Exception as e:  # onnxruntime and onnx raise their own untyped errors
             raise ModelNotFound(f"{path}: cannot load ONNX model ({e})") from e
