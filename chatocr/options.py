@@ -131,6 +131,15 @@ class RecognizerOptions(_Options):
         "which bounds the output's memory (lines x steps x dictionary size) and wastes less padding",
     )
     drop_score: float = Field(0.5, ge=0, le=1, description="Lines below this confidence are dropped")
+    weak_space: float = Field(
+        0.15,
+        gt=0,
+        le=1,
+        description=(
+            "Keep a space the recogniser gives at least this probability between two characters that are not "
+            "both letters (nor CJK), even where the blank wins ('201813:29:51' -> '2018 13:29:51'); 1.0: plain greedy CTC"
+        ),
+    )
     column_gap: float = Field(
         2.5,
         ge=0,

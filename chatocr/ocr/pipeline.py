@@ -90,7 +90,9 @@ class OCREngine:
             if cls_session is not None and options.cls.enabled
             else None
         )
-        self.recognizer = TextRecognizer(options.rec, session=rec_session, decoder=CTCDecoder(characters))
+        self.recognizer = TextRecognizer(
+            options.rec, session=rec_session, decoder=CTCDecoder(characters, weak_space=options.rec.weak_space)
+        )
 
     # -- images -----------------------------------------------------------------------
     def read_image(self, image: np.ndarray) -> PageLines:

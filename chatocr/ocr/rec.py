@@ -22,13 +22,22 @@ class RecResult:
 
 
 class CTCDecoder:
-    """Greedy CTC: class 0 is blank, then the dictionary, then a space."""
+    """Greedy CTC: class 0 is blank, then the dictionary, then a space.
 
-    def __init__(self, characters: list[str], *, add_space: bool = True) -> None:
+    ``weak_space``: between two characters that are not both letters (nor CJK), a space
+    the recogniser gives at least this probability in the steps between them
+    is kept even where the blank wins (``"201813:29:51"`` → ``"2018 13:29:51"``,
+    ``"2X"`` → ``"2 X"``); 1.0 is plain greedy decoding.
+    """
+
+    def __init__(self, characters: list[str], *, add_space: bool = True, weak_space: float = 1.0) -> None:
         chars = ["\0"] + list(characters)
         if add_space:
             chars.append(" ")
         self.characters = np.array(chars, dtype=object)
+        spaces = [i for i, c in enumerate(chars) if c == " "]
+        self._space = spaces[-1] if spaces else None
+        self.weak_space = weak_space
 
     @property
     def num_classes(self) -> int:
@@ -50,11 +59,42 @@ class CTCDecoder:
                 texts.append("")
                 positions.append(np.zeros(0, np.float32))
                 continue
-            texts.append("".join(self.characters[idx[i, k]]))
             scores[i] = float(conf[i, k].mean())
+            chars = list(self.characters[idx[i, k]])
+            steps = k.astype(np.float32)
+            gaps = self._weak_spaces(probs[i], idx[i], k)
+            if len(gaps):  # a space after character j, midway between it and the next
+                chars = _insert(chars, gaps, " ")
+                steps = np.insert(steps, gaps + 1, (k[gaps] + k[gaps + 1]) / 2)
+            texts.append("".join(chars))
             span = float(widths[i]) if widths is not None else float(t)
-            positions.append(((k + 0.5) / span).astype(np.float32))
+            positions.append(((steps + 0.5) / span).astype(np.float32))
         return texts, scores, positions
+
+    def _weak_spaces(self, probs: np.ndarray, idx: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Indices j of the emitted characters after which a weak space goes (see the class)."""
+        sp = self._space
+        if sp is None or self.weak_space >= 1.0 or len(k) < 2:
+            return np.zeros(0, np.intp)
+        a, b = k[:-1], k[1:]
+        # the most likely space in the steps strictly between two emitted characters
+        starts = np.stack([a + 1, b], axis=1).ravel()
+        best = np.maximum.reduceat(probs[:, sp], np.minimum(starts, len(probs) - 1))[::2]
+        cand = np.flatnonzero((b - a >= 2) & (idx[a] != sp) & (idx[b] != sp) & (best >= self.weak_space))
+        chars = self.characters
+        return np.array([j for j in cand if not _joined(chars[idx[a[j]]], chars[idx[b[j]]])], np.intp)
+
+
+def _joined(left: str, right: str) -> bool:
+    """Two characters a weak space never separates: letters of one word, or CJK (written without spaces)."""
+    return (left.isalpha() and right.isalpha()) or ord(left[0]) >= 0x2E80 or ord(right[0]) >= 0x2E80
+
+
+def _insert(items: list, after: np.ndarray, value) -> list:
+    out = list(items)
+    for j in sorted(after.tolist(), reverse=True):
+        out.insert(j + 1, value)
+    return out
 
 
 class TextRecognizer:

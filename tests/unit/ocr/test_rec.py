@@ -85,6 +85,43 @@ def test_positions_are_character_centres():
     assert positions[0].tolist() == pytest.approx([1.5 / 8, 4.5 / 8, 7.5 / 8])
 
 
+def _weak(space_p: float, left: int, right: int, chars=("1", "2", "x", "中")) -> np.ndarray:
+    """left, blank (with a space at ``space_p``), blank, right: classes 0 blank, 1-4 chars, 5 space."""
+    probs = probs_for([left, BLANK, BLANK, right], classes=6)
+    probs[0, 1, :] = (1 - 0.5 - space_p) / 4
+    probs[0, 1, 0], probs[0, 1, 5] = 0.5, space_p  # the blank still wins that step
+    return probs
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "space_p", "expected"),
+    [
+        (1, 2, 0.3, "1 2"),  # digits: the weak space is kept
+        (1, 3, 0.3, "1 x"),  # a digit and a letter ("2X" -> "2 X")
+        (1, 2, 0.1, "12"),  # below the threshold
+        (3, 3, 0.3, "xx"),  # two letters: never inside a word
+        (4, 1, 0.3, "中1"),  # CJK: written without spaces
+    ],
+)
+def test_weak_spaces(left, right, space_p, expected):
+    dec = CTCDecoder(["1", "2", "x", "中"], weak_space=0.15)
+    texts, scores, positions = dec(_weak(space_p, left, right))
+    assert texts == [expected]
+    assert scores[0] == pytest.approx(0.9)  # the inserted space does not count
+    assert len(positions[0]) == len(expected)
+    if expected == "1 2":
+        assert positions[0].tolist() == pytest.approx([0.5 / 4, 2.0 / 4, 3.5 / 4])
+    # plain greedy decoding by default
+    assert CTCDecoder(["1", "2", "x", "中"])(_weak(space_p, left, right))[0] == [expected.replace(" ", "")]
+
+
+def test_weak_spaces_next_to_a_read_space_are_not_doubled():
+    dec = CTCDecoder(CHARS, weak_space=0.15)
+    probs = probs_for([A, BLANK, SPACE, BLANK, B])
+    probs[0, 1, SPACE] = probs[0, 3, SPACE] = 0.3
+    assert dec(probs)[0] == ["a b"]
+
+
 # -- recognition of rendered lines ------------------------------------------------------
 
 CLEAN_LINES = [
