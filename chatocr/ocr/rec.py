@@ -60,11 +60,11 @@ class CTCDecoder:
                 positions.append(np.zeros(0, np.float32))
                 continue
             scores[i] = float(conf[i, k].mean())
-            chars = list(self.characters[idx[i, k]])
+            chars = self.characters[idx[i, k]]
             steps = k.astype(np.float32)
             gaps = self._weak_spaces(probs[i], idx[i], k)
             if len(gaps):  # a space after character j, midway between it and the next
-                chars = _insert(chars, gaps, " ")
+                chars = np.insert(chars, gaps + 1, " ")
                 steps = np.insert(steps, gaps + 1, (k[gaps] + k[gaps + 1]) / 2)
             texts.append("".join(chars))
             span = float(widths[i]) if widths is not None else float(t)
@@ -88,13 +88,6 @@ class CTCDecoder:
 def _joined(left: str, right: str) -> bool:
     """Two characters a weak space never separates: letters of one word, or CJK (written without spaces)."""
     return (left.isalpha() and right.isalpha()) or ord(left[0]) >= 0x2E80 or ord(right[0]) >= 0x2E80
-
-
-def _insert(items: list, after: np.ndarray, value) -> list:
-    out = list(items)
-    for j in sorted(after.tolist(), reverse=True):
-        out.insert(j + 1, value)
-    return out
 
 
 class TextRecognizer:
