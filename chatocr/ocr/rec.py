@@ -79,7 +79,7 @@ class CTCDecoder:
         a, b = k[:-1], k[1:]
         # the most likely space in the steps strictly between two emitted characters
         starts = np.stack([a + 1, b], axis=1).ravel()
-        best = np.maximum.reduceat(probs[:, sp], np.minimum(starts, len(probs) - 1))[::2]
+        best = np.maximum.reduceat(probs[:, sp], starts)[::2]  # a + 1 <= b: every start is a step
         cand = np.flatnonzero((b - a >= 2) & (idx[a] != sp) & (idx[b] != sp) & (best >= self.weak_space))
         chars = self.characters
         return np.array([j for j in cand if not _joined(chars[idx[a[j]]], chars[idx[b[j]]])], np.intp)
