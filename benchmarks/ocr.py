@@ -226,10 +226,10 @@ def main() -> None:
         ids = ids[: args.limit]
     images = [str(args.data / "img" / f"{i}.jpg") for i in ids]
     rows = []
-    for model in args.models:
-        from chatocr.errors import ChatOCRError
-        from chatocr.models import resolve
+    from chatocr.errors import ChatOCRError
+    from chatocr.models import resolve
 
+    for model in args.models:
         try:
             resolve(model)
         except ChatOCRError as e:  # e.g. pp-ocrv4-mobile before `chatocr models pull`
