@@ -5,7 +5,10 @@ pipelines that ship the same weights, side by side in one run.
     python benchmarks/ocr.py --models pp-ocrv6-small --limit 20
 
 Each pipeline runs in its own subprocess (so peak RSS is its own), with two
-ONNX Runtime threads, one warm-up image excluded from the timings.  Metrics:
+ONNX Runtime threads, one warm-up image excluded from the timings.  The
+pipelines of a model take turns image by image (the order rotating), one at a
+time, so a slow spell of the machine falls on all of them alike rather than on
+whichever ran then; the per-image time ratio to chatocr is reported too.  Metrics:
 - page CER: edit distance / truth length per page, whitespace removed and
   uppercased, lines in reading order (rows grouped by vertical centre, then x)
   for truth and prediction alike; the mean over pages is reported.
@@ -23,6 +26,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -106,16 +110,20 @@ def _make_runner(pipeline: str, model: str):
     raise SystemExit(f"unknown pipeline {pipeline}")
 
 
-def worker(pipeline: str, model: str, images: list[str]) -> None:
+def worker(pipeline: str, model: str) -> None:
+    """Serve one pipeline: an image path per line on stdin, one JSON line per image on stdout
+    (``seconds``, ``lines``); at end of input, a last line with the process's peak RSS."""
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # whatever a pipeline prints goes to stderr, not into the replies
+    sys.stdout = sys.stderr
     run = _make_runner(pipeline, model)
-    run(images[0])  # warm-up, not timed
-    out = []
-    for path in images:
+    for path in sys.stdin:
         t0 = time.perf_counter()
-        lines = run(path)
-        out.append({"image": path, "seconds": time.perf_counter() - t0, "lines": lines})
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    json.dump({"pages": out, "peak_rss_mb": rss_mb}, sys.stdout)
+        lines = run(path.rstrip("\n"))
+        out.write(json.dumps({"seconds": time.perf_counter() - t0, "lines": lines}) + "\n")
+        out.flush()
+    out.write(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}) + "\n")
+    out.flush()
 
 
 # -- metrics ---------------------------------------------------------------------------
@@ -201,18 +209,58 @@ def score(data: Path, result: dict) -> dict:
     }
 
 
-def run_pipeline(pipeline: str, model: str, images: list[str]) -> dict:
-    cmd = [sys.executable, __file__, "--worker", pipeline, model, *images]
-    env = dict(os.environ, OMP_NUM_THREADS=str(THREADS))
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
-    if proc.returncode != 0:
-        raise SystemExit(f"{pipeline}/{model} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+class Worker:
+    """One pipeline in its own process (see ``worker``); its stderr goes to a temporary file."""
+
+    def __init__(self, pipeline: str, model: str) -> None:
+        self.name = f"{pipeline}/{model}"
+        self.log = tempfile.TemporaryFile(mode="w+")
+        env = dict(os.environ, OMP_NUM_THREADS=str(THREADS))
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--worker", pipeline, model],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True, env=env, cwd=ROOT,
+        )
+
+    def _reply(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait()
+            self.log.seek(0)
+            raise SystemExit(f"{self.name} failed:\n{self.log.read()[-3000:]}")
+        return json.loads(line)
+
+    def read(self, path: str) -> dict:
+        self.proc.stdin.write(path + "\n")
+        self.proc.stdin.flush()
+        return self._reply()
+
+    def close(self) -> float:
+        """Ends the process; its peak RSS in MB."""
+        self.proc.stdin.close()
+        rss = self._reply()["peak_rss_mb"]
+        self.proc.wait()
+        self.log.close()
+        return rss
+
+
+def run_pipelines(pipelines: list[str], model: str, images: list[str]) -> dict[str, dict]:
+    """Every pipeline over every image, taking turns image by image; pipeline -> {pages, peak_rss_mb}."""
+    workers = {p: Worker(p, model) for p in pipelines}
+    for w in workers.values():
+        w.read(images[0])  # warm-up, not timed
+    pages: dict[str, list] = {p: [] for p in pipelines}
+    for i, path in enumerate(images):
+        for k in range(len(pipelines)):  # each pipeline first on every n-th image
+            p = pipelines[(i + k) % len(pipelines)]
+            pages[p].append(dict(workers[p].read(path), image=path))
+        print(f"\r{model}: {i + 1}/{len(images)}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return {p: {"pages": pages[p], "peak_rss_mb": w.close()} for p, w in workers.items()}
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        worker(sys.argv[2], sys.argv[3], sys.argv[4:])
+        worker(sys.argv[2], sys.argv[3])
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -235,22 +283,28 @@ def main() -> None:
         except ChatOCRError as e:  # e.g. pp-ocrv4-mobile before `chatocr models pull`
             print(f"skipped {model}: {e}", file=sys.stderr, flush=True)
             continue
-        for pipeline in ["chatocr"] + ([] if args.no_refs else REFERENCES.get(model, [])):
-            res = score(args.data, run_pipeline(pipeline, model, images))
-            res.update(pipeline=pipeline, model=model)
+        pipelines = ["chatocr"] + ([] if args.no_refs else REFERENCES.get(model, []))
+        results = run_pipelines(pipelines, model, images)
+        ours = [pg["seconds"] for pg in results["chatocr"]["pages"]]
+        for pipeline in pipelines:
+            res = score(args.data, results[pipeline])
+            theirs = [pg["seconds"] for pg in results[pipeline]["pages"]]
+            res.update(pipeline=pipeline, model=model,
+                       paired_ratio=statistics.median(t / max(o, 1e-9) for t, o in zip(theirs, ours, strict=True)))
             rows.append(res)
             print(f"{pipeline:>22} {model:<16} CER {res['cer']:.2%}  F1 {res['line_f1']:.3f}  "
                   f"median {res['median_s']:.2f}s  RSS {res['peak_rss_mb']:.0f} MB  worst {res['worst'][:3]}",
                   file=sys.stderr, flush=True)
     print(f"\n{len(images)} receipts from {args.data.name}, {THREADS} threads\n")
-    print("| model | pipeline | page CER | line F1 | median s/page | mean s/page | peak RSS | time vs chatocr |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| model | pipeline | page CER | line F1 | median s/page | mean s/page | peak RSS | time vs chatocr "
+          "| per-image ratio, median |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for model in args.models:
         ours = next((r for r in rows if r["model"] == model and r["pipeline"] == "chatocr"), None)
         for r in (r for r in rows if r["model"] == model):
             ratio = r["median_s"] / ours["median_s"] if ours else float("nan")
             print(f"| {model} | {r['pipeline']} | {r['cer']:.2%} | {r['line_f1']:.3f} | {r['median_s']:.2f} | "
-                  f"{r['mean_s']:.2f} | {r['peak_rss_mb']:.0f} MB | {ratio:.2f}x |")
+                  f"{r['mean_s']:.2f} | {r['peak_rss_mb']:.0f} MB | {ratio:.2f}x | {r['paired_ratio']:.2f}x |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"images": len(images), "threads": THREADS, "rows": rows}, indent=1))
 
