@@ -9,6 +9,8 @@ per document with an LLM.  PyMuPDF (page images) never runs on two threads.
 
 from __future__ import annotations
 
+import builtins
+import functools
 import hashlib
 import logging
 import os
@@ -22,6 +24,7 @@ from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 from ..errors import ChatOCRError, DocumentTooLarge, InputError, UnreadableDocument, UnsupportedFormat
 from .settings import ServerOptions
@@ -171,7 +174,7 @@ class DocumentService:
         self._pdf_lock = threading.Lock()  # PyMuPDF must not run on two threads at once
         self._docs: OrderedDict[str, object] = OrderedDict()
         self._docs_lock = threading.Lock()
-        self._sessions: OrderedDict[str, tuple[str, object]] = OrderedDict()
+        self._sessions: OrderedDict[str, tuple[str, Any]] = OrderedDict()
         self._sessions_lock = threading.Lock()
         self._closed = False
 
@@ -232,9 +235,9 @@ class DocumentService:
                     "delete the document and upload it again to retry"))
             else:
                 log.info("re-queueing %s (%s), left %s by a stopped server", rec.id, rec.name, rec.status)
-                rec = self.store.update(rec.id, status="queued", done=0)
-                if rec is not None:
-                    self._submit(rec)
+                queued = self.store.update(rec.id, status="queued", done=0)
+                if queued is not None:
+                    self._submit(queued)
 
     # -- files -------------------------------------------------------------------------------
     def folder(self, doc_id: str) -> Path:
@@ -252,7 +255,7 @@ class DocumentService:
             raise DocumentNotFound(doc_id)
         return rec
 
-    def list(self) -> list[DocumentRecord]:
+    def list(self) -> builtins.list[DocumentRecord]:
         return self.store.all()
 
     def begin_upload(self, name: str | None = None) -> Upload:
@@ -363,7 +366,7 @@ class DocumentService:
         fut = self._executor().submit(parse_job, str(self.store.path), str(self.cache_root), rec.id,
                                       str(self.upload_path(rec)))
         self._futures[rec.id] = fut
-        fut.add_done_callback(lambda f, r=rec: self._finished(r, f))
+        fut.add_done_callback(functools.partial(self._finished, rec))
 
     def _finished(self, submitted: DocumentRecord, fut: Future) -> None:
         doc_id = submitted.id
@@ -451,7 +454,7 @@ class DocumentService:
                 lock = self._doc_locks[doc_id] = threading.Lock()
             return lock
 
-    def extract(self, doc_id: str, keys: list[str]) -> dict:
+    def extract(self, doc_id: str, keys: builtins.list[str]) -> dict:
         doc = self.document(doc_id)
         with self._agent_lock(doc_id):
             return self.agent.extract(doc, keys).to_dict()
@@ -464,6 +467,7 @@ class DocumentService:
     def chat(self, doc_id: str, message: str, session: str | None = None) -> dict:
         """One turn of a conversation; a new session when ``session`` is None.  ``{session, answer, evidence}``."""
         doc = self.document(doc_id)
+        entry: tuple[str, Any] | None
         with self._sessions_lock:
             if session is None:
                 session = secrets.token_hex(16)
