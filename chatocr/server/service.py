@@ -24,11 +24,14 @@ from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import ChatOCRError, DocumentTooLarge, InputError, UnreadableDocument, UnsupportedFormat
 from .settings import ServerOptions
 from .store import DocumentRecord, MetadataStore, valid_id
+
+if TYPE_CHECKING:
+    from ..agent import ChatSession
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +177,7 @@ class DocumentService:
         self._pdf_lock = threading.Lock()  # PyMuPDF must not run on two threads at once
         self._docs: OrderedDict[str, object] = OrderedDict()
         self._docs_lock = threading.Lock()
-        self._sessions: OrderedDict[str, tuple[str, Any]] = OrderedDict()
+        self._sessions: OrderedDict[str, tuple[str, ChatSession]] = OrderedDict()
         self._sessions_lock = threading.Lock()
         self._closed = False
 
@@ -467,7 +470,7 @@ class DocumentService:
     def chat(self, doc_id: str, message: str, session: str | None = None) -> dict:
         """One turn of a conversation; a new session when ``session`` is None.  ``{session, answer, evidence}``."""
         doc = self.document(doc_id)
-        entry: tuple[str, Any] | None
+        entry: tuple[str, ChatSession] | None
         with self._sessions_lock:
             if session is None:
                 session = secrets.token_hex(16)
