@@ -145,6 +145,28 @@ def test_scanned_invoice(parser):
 
 
 @pytest.mark.models
+def test_a_receipt_read_as_a_figure_keeps_its_rows(parser, sroie):
+    """The layout model calls a photographed receipt a figure; its text keeps one row per line
+    (key and value side by side), not one paragraph of 160 lines."""
+    import json
+
+    from chatocr.geometry import group_rows
+
+    doc = parser.parse(sroie / "img" / "106.jpg")
+    figures = [b for b in doc.pages[0].blocks if b.type == "figure" and b.lines]
+    assert figures, [b.type for b in doc.pages[0].blocks]
+    fig = max(figures, key=lambda b: len(b.lines))
+    rows = fig.text.split("\n")
+    # top to bottom, the lines of one row left to right
+    assert rows == [" ".join(fig.lines[i].text.strip() for i in row) for row in group_rows([ln.bbox for ln in fig.lines])]
+    assert len(rows) > 20
+    truth = json.loads((sroie / "key" / "106.json").read_text(encoding="utf-8"))
+    assert truth["company"] in rows
+    assert any(r.startswith("Total Sales") and r.endswith("565.50") for r in rows), rows
+    assert "\n" + truth["company"] + "\n" in doc.to_markdown()
+
+
+@pytest.mark.models
 def test_rotated_scan_reads_upright_and_boxes_land_on_the_original(parser, render):
     img, boxes = render.page([(40, 40, "INVOICE 2024"), (40, 120, "Total amount 88.50"), (40, 200, "Thank you")],
                              size=(700, 300), font_size=30)
