@@ -39,6 +39,13 @@ def group_rows(boxes: Sequence[BoxLike], overlap: float = 0.5) -> list[list[int]
     return rows
 
 
+def rows_text(texts: Sequence[str], boxes: Sequence[BoxLike]) -> str:
+    """Text laid out by rows: one row per line, the texts of a row joined by spaces, left to right."""
+    stripped = [t.strip() for t in texts]
+    rows = (" ".join(stripped[i] for i in row if stripped[i]) for row in group_rows(boxes))
+    return "\n".join(r for r in rows if r)
+
+
 def reading_order(boxes: Sequence[BoxLike]) -> list[int]:
     """Indices of ``boxes`` top to bottom, left to right, rows kept together."""
     return [i for row in group_rows(boxes) for i in row]

@@ -43,10 +43,9 @@ class OCRPage(_Frozen):
     @property
     def text(self) -> str:
         """The page as plain text: one row per line, the lines of a row joined by spaces."""
-        from .geometry import group_rows
+        from .geometry import rows_text
 
-        rows = group_rows([ln.bbox for ln in self.lines])
-        return "\n".join(" ".join(self.lines[i].text for i in row) for row in rows)
+        return rows_text([ln.text for ln in self.lines], [ln.bbox for ln in self.lines])
 
     def to_dict(self) -> dict:
         return {

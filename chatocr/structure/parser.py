@@ -25,6 +25,7 @@ from .. import __version__
 from .._memory import release_memory
 from ..document import Block, BlockType, Document, KeyValue, Line, Page, Table
 from ..errors import UnreadableDocument
+from ..geometry import rows_text
 from ..io import image_pages, open_pdf, read_source, render_pdf_page
 from ..io.loader import PageImage, _from_array
 from ..io.textlayer import TextLayer, read_text_layer
@@ -506,8 +507,8 @@ class DocumentParser:
                 text = _table_text(r.table)
                 if self.options.kv:
                     kv += table_key_values(r.table)
-            elif r.type == "figure":
-                text = _rows_text(rl)
+            elif r.type == "figure":  # a picture's words (a photographed receipt) are no running text
+                text = rows_text([ln.text for ln in rl], [ln.bbox for ln in rl])
             else:
                 text = _join([ln.text for ln in rl])
             blocks.append(
@@ -711,16 +712,6 @@ def _join(texts: list[str]) -> str:
     from .reading_order import join_lines
 
     return join_lines(texts) if texts else ""
-
-
-def _rows_text(lines: Sequence[Line]) -> str:
-    """A figure's text, one visual row per line: the words of a picture (a photographed receipt,
-    a chart's labels) are no running text, and joined as one paragraph they lose their layout."""
-    from ..geometry import group_rows
-
-    texts = [ln.text.strip() for ln in lines]
-    rows = (" ".join(texts[i] for i in row if texts[i]) for row in group_rows([ln.bbox for ln in lines]))
-    return "\n".join(r for r in rows if r)
 
 
 def _table_text(table: Table) -> str:
