@@ -52,12 +52,18 @@ def cli(verbose: int) -> None:
 @click.option("--dpi", type=click.IntRange(36, 1200), default=None, help="Render resolution for PDFs (default 200).")
 @click.option("--password", default=None, help="Password of an encrypted PDF.")
 @click.option("--threads", type=click.IntRange(1, 64), default=None, help="Inference threads.")
-def ocr(file: Path, as_json: bool, model: str | None, dpi: int | None, password: str | None, threads: int | None) -> None:
+@click.option(
+    "--cjk", type=click.Choice(["auto", "allow", "never"]), default="auto", show_default=True,
+    help="CJK characters: 'auto' reads them only on pages with CJK text (elsewhere they are misread symbols).",
+)
+def ocr(
+    file: Path, as_json: bool, model: str | None, dpi: int | None, password: str | None, threads: int | None, cjk: str
+) -> None:
     """Read the text of FILE (PDF, PNG, JPEG, TIFF, BMP, WebP)."""
     import itertools
 
     from .io import iter_pages
-    from .options import EngineOptions, LoaderOptions, OCROptions
+    from .options import EngineOptions, LoaderOptions, OCROptions, RecognizerOptions
 
     update: dict = {}
     if model:
@@ -67,6 +73,8 @@ def ocr(file: Path, as_json: bool, model: str | None, dpi: int | None, password:
         update["loader"] = LoaderOptions(**loader)
     if threads:
         update["engine"] = EngineOptions(threads=threads)
+    if cjk != "auto":
+        update["rec"] = RecognizerOptions(cjk=cjk)
     options = OCROptions(**update)
     # Read the first page before loading the models: bad input fails at once.
     images = iter_pages(file, options.loader)

@@ -140,6 +140,15 @@ class RecognizerOptions(_Options):
             "both letters (nor CJK), even where the blank wins ('201813:29:51' -> '2018 13:29:51'); 1.0: plain greedy CTC"
         ),
     )
+    cjk: Literal["auto", "allow", "never"] = Field(
+        "auto",
+        description=(
+            "CJK characters in the text: 'allow' them anywhere (the whole dictionary, as PP-OCR reads); 'never' "
+            "read them: where one wins, the best other character stands ('米' -> '*', '：' -> ':'); 'auto': "
+            "'never' on a page without CJK text (no line with 3 CJK letters in a row, and under a quarter "
+            "of its letters CJK), where a CJK character is a misread symbol, else 'allow'"
+        ),
+    )
     column_gap: float = Field(
         2.5,
         ge=0,

@@ -20,7 +20,7 @@ from .cls import TextlineOrientationClassifier
 from .columns import split_columns
 from .crop import crop_quad
 from .det import TextDetector
-from .rec import CTCDecoder, RecResult, TextRecognizer
+from .rec import CTCDecoder, RecResult, TextRecognizer, is_cjk
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,25 @@ def _stripped(text: str, positions: np.ndarray, flipped: bool) -> tuple[str, np.
     if flipped or len(positions) != len(text):
         return kept, positions
     return kept, positions[lead : lead + len(kept)]
+
+
+def has_cjk_text(texts: list[str]) -> bool:
+    """Whether lines hold CJK writing, not a stray character: a line with 3 CJK letters
+    in a row, or CJK letters a quarter or more of all the letters."""
+    cjk = letters = 0
+    for text in texts:
+        run = 0
+        for c in text:
+            if c.isalpha():
+                letters += 1
+                if is_cjk(c):
+                    cjk += 1
+                    run += 1
+                    if run >= 3:
+                        return True
+                    continue
+            run = 0
+    return letters > 0 and 4 * cjk >= letters
 
 
 class OCREngine:
@@ -108,6 +127,8 @@ class OCREngine:
             suspects = self._upside_down(crops, rec.scores)
             if len(suspects):
                 rec, flipped = self._settle_orientation(crops, rec, suspects)
+        if self.options.rec.cjk != "allow":
+            rec = self._without_stray_cjk(rec)
         t3 = time.perf_counter()
         keep = [i for i, (t, s) in enumerate(zip(rec.texts, rec.scores, strict=True))
                 if t.strip() and s >= self.options.rec.drop_score]
@@ -166,6 +187,7 @@ class OCREngine:
         turned = [np.ascontiguousarray(crops[i][::-1, ::-1]) for i in suspects]
         alt = self.recognizer(turned)
         texts, scores, positions = list(rec.texts), rec.scores.copy(), list(rec.char_positions)
+        without_cjk = dict(rec.without_cjk)
         flipped = np.zeros(len(crops), dtype=bool)
         for j, i in enumerate(suspects):
             if alt.scores[j] > scores[i] and alt.texts[j].strip():
@@ -173,7 +195,27 @@ class OCREngine:
                 flipped[i] = True
                 # positions are along the turned crop: mirror them back
                 positions[i] = (1.0 - alt.char_positions[j])[::-1]
-        return RecResult(texts, scores, positions), flipped
+                without_cjk.pop(i, None)
+                if j in alt.without_cjk:
+                    text, pos = alt.without_cjk[j]
+                    without_cjk[i] = (text, (1.0 - pos)[::-1])
+        return RecResult(texts, scores, positions, without_cjk), flipped
+
+    def _without_stray_cjk(self, rec: RecResult) -> RecResult:
+        """The lines that hold CJK characters, read without them, unless the page has CJK
+        text (``RecognizerOptions.cjk``).  On a page in Latin script the recogniser's CJK
+        characters are symbols misread: ``"*"`` as ``"米"``, ``"-"`` as ``"一"``, ``":"``
+        as ``"："``."""
+        if not rec.without_cjk:
+            return rec
+        if self.options.rec.cjk == "auto":
+            confident = [t for t, s in zip(rec.texts, rec.scores, strict=True) if s >= self.options.rec.drop_score]
+            if has_cjk_text(confident):
+                return rec
+        texts, positions = list(rec.texts), list(rec.char_positions)
+        for i, (text, pos) in rec.without_cjk.items():
+            texts[i], positions[i] = text, pos
+        return RecResult(texts, rec.scores, positions)
 
     def read_page(self, page: PageImage) -> OCRPage:
         """OCR one loaded page; coordinates in the page's own units."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -19,6 +20,8 @@ class RecResult:
     scores: np.ndarray
     # per line: x position of each character's centre as a fraction of the crop width
     char_positions: list[np.ndarray]
+    # line -> (text, char positions) read without CJK characters, for each line whose text has some
+    without_cjk: dict[int, tuple[str, np.ndarray]] = field(default_factory=dict)
 
 
 class CTCDecoder:
@@ -28,6 +31,11 @@ class CTCDecoder:
     the recogniser gives at least this probability in the steps between them
     is kept even where the blank wins (``"201813:29:51"`` → ``"2018 13:29:51"``,
     ``"2X"`` → ``"2 X"``); 1.0 is plain greedy decoding.
+
+    ``cjk=False`` (per call): where a CJK character wins a step, the best character
+    that is not CJK (nor a space) stands instead (``"米"`` → ``"*"``, ``"："`` → ``":"``).
+    The character count, positions and confidences are those of the plain reading: the
+    recogniser was that sure of a glyph there.
     """
 
     def __init__(self, characters: list[str], *, add_space: bool = True, weak_space: float = 1.0) -> None:
@@ -38,18 +46,29 @@ class CTCDecoder:
         spaces = [i for i, c in enumerate(chars) if c == " "]
         self._space = spaces[-1] if spaces else None
         self.weak_space = weak_space
+        self.is_cjk = np.array([is_cjk(c) for c in chars], dtype=bool)
+        # the classes a CJK-free reading chooses from: a glyph (no blank, no space), not CJK
+        others = ~self.is_cjk
+        others[0] = False
+        if self._space is not None:
+            others[self._space] = False
+        self._latin = np.flatnonzero(others)
 
     @property
     def num_classes(self) -> int:
         return len(self.characters)
 
-    def __call__(self, probs: np.ndarray, widths: np.ndarray | None = None):
+    def __call__(self, probs: np.ndarray, widths: np.ndarray | None = None, *, cjk: bool = True):
         """probs: N x T x C.  Returns texts, mean confidences, char centres (fraction of T or width)."""
         idx = probs.argmax(axis=2)
         conf = np.take_along_axis(probs, idx[..., None], axis=2)[..., 0]  # one pass over C, not two
         n, t = idx.shape
         keep = idx != 0
         keep[:, 1:] &= idx[:, 1:] != idx[:, :-1]
+        if not cjk and len(self._latin):
+            rows, steps = np.nonzero(keep & self.is_cjk[idx])
+            if len(rows):
+                idx[rows, steps] = self._latin[probs[rows, steps][:, self._latin].argmax(axis=1)]
         texts, scores, positions = [], np.zeros(n, np.float32), []
         for i in range(n):
             k = np.flatnonzero(keep[i])
@@ -83,6 +102,20 @@ class CTCDecoder:
         cand = np.flatnonzero((b - a >= 2) & (idx[a] != sp) & (idx[b] != sp) & (best >= self.weak_space))
         chars = self.characters
         return np.array([j for j in cand if not _joined(chars[idx[a[j]]], chars[idx[b[j]]])], np.intp)
+
+
+# ideographs and radicals, CJK punctuation, kana, bopomofo, hangul, compatibility
+# ideographs, CJK compatibility and small forms, fullwidth forms, ideograph extensions
+_CJK = re.compile("[\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\ufe30-\ufe6f\uff00-\uffef\U00020000-\U0003ffff]")
+
+
+def is_cjk(char: str) -> bool:
+    """A character of CJK script or typography (``"中"``, ``"ー"``, ``"："``)."""
+    return _CJK.match(char) is not None
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK.search(text) is not None
 
 
 def _joined(left: str, right: str) -> bool:
@@ -119,11 +152,14 @@ class TextRecognizer:
             yield batch
 
     def __call__(self, crops: list[np.ndarray]) -> RecResult:
+        """Read each crop.  A line read with CJK characters is also decoded without them
+        (see :class:`CTCDecoder`), from the same output."""
         o = self.options
         n = len(crops)
         texts: list[str] = [""] * n
         scores = np.zeros(n, np.float32)
         positions: list[np.ndarray] = [np.zeros(0, np.float32)] * n
+        without_cjk: dict[int, tuple[str, np.ndarray]] = {}
         if n == 0:
             return RecResult(texts, scores, positions)
         h = o.image_height
@@ -143,4 +179,9 @@ class TextRecognizer:
             t, s, p = self.decoder(probs, valid)
             for j, i in enumerate(idx):
                 texts[i], scores[i], positions[i] = t[j], s[j], p[j]
-        return RecResult(texts, scores, positions)
+            rows = [j for j, text in enumerate(t) if has_cjk(text)]
+            if rows:
+                t, _, p = self.decoder(probs[rows], valid[rows], cjk=False)
+                for j, text, pos in zip(rows, t, p, strict=True):
+                    without_cjk[idx[j]] = (text, pos)
+        return RecResult(texts, scores, positions, without_cjk)

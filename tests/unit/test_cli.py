@@ -94,6 +94,8 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "debug": (("ocr", str(inputs["missing"])), _env(CHATOCR_DEBUG="1")),
             "json": (("ocr", str(inputs["image"]), "--json"), env),
             "text": (("ocr", str(inputs["image"]), *one), env),
+            "text-cjk-allow": (("ocr", str(inputs["image"]), "--cjk", "allow", *one), env),
+            "cjk-unknown": (("ocr", str(inputs["image"]), "--cjk", "chinese"), env),
             "blank-json": (("ocr", str(inputs["blank"]), "--json", *one), env),
             "pdf-100": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "100", *one), env),
             "pdf-300": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "300", *one), env),
@@ -197,6 +199,14 @@ def test_text_output(runs):
     run = runs["text"]
     assert run.returncode == 0, run
     assert run.stdout.splitlines() == ["Receipt 10452", "TOTAL: 12.50"]
+    # every character allowed: the same reading, this page has no symbol read as CJK
+    assert runs["text-cjk-allow"].returncode == 0 and runs["text-cjk-allow"].stdout == run.stdout
+
+
+def test_unknown_cjk_choice_is_a_usage_error(runs):
+    run = runs["cjk-unknown"]
+    assert run.returncode == 2 and run.stdout == "" and "Traceback" not in run.stderr
+    assert "--cjk" in run.stderr
 
 
 @pytest.mark.models

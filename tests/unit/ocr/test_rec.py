@@ -122,6 +122,59 @@ def test_weak_spaces_next_to_a_read_space_are_not_doubled():
     assert dec(probs)[0] == ["a b"]
 
 
+def test_a_reading_without_cjk_takes_the_best_other_character():
+    # classes: 0 blank, 1 "*", 2 "x", 3 "米", 4 "：", 5 ":", 6 space
+    dec = CTCDecoder(["*", "x", "米", "：", ":"])
+    probs = np.full((1, 5, 7), 0.01, np.float32)
+    probs[0, 0, 3], probs[0, 0, 1] = 0.6, 0.05  # "米", "*" the best of the rest
+    probs[0, 1, 0] = 0.9
+    probs[0, 2, 4], probs[0, 2, 5], probs[0, 2, 6] = 0.5, 0.2, 0.25  # "：", then space, then ":"
+    probs[0, 3, 0] = 0.9
+    probs[0, 4, 2] = 0.9  # "x" stays
+    texts, scores, positions = dec(probs)
+    assert texts == ["米：x"]
+    latin, latin_scores, latin_positions = dec(probs, cjk=False)
+    assert latin == ["*:x"]  # a glyph stands for a glyph: never the space
+    # the same steps, and the recogniser's confidence in a glyph there
+    assert latin_scores[0] == pytest.approx(scores[0])
+    assert latin_positions[0].tolist() == positions[0].tolist()
+
+
+def test_a_line_read_with_cjk_comes_with_its_reading_without(engine):
+    from chatocr.ocr.rec import has_cjk
+
+    # a lone "=" cropped tight reads as "二" (two strokes) with this model
+    out = engine.recognizer([render_line("TOTAL 12.50"), render_line("=")])
+    assert out.texts[0] == "TOTAL 12.50" and has_cjk(out.texts[1])
+    assert list(out.without_cjk) == [1]
+    text, positions = out.without_cjk[1]
+    assert text and not has_cjk(text) and len(positions) == len(text)
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["TOTAL 12.50", "CASH 20.00", "CHANGE 7.50", "米", "*一", "一本"], False),  # stray characters on a Latin page
+        (["TOTAL 12.50", "谢谢光临"], True),  # 3 CJK letters in a row
+        (["姓名: 张三", "ID 42"], True),  # a quarter of the letters or more
+        (["Doc #：", "(RM）"], False),  # CJK punctuation is not writing
+        ([], False),
+    ],
+)
+def test_cjk_text_on_a_page(texts, expected):
+    from chatocr.ocr.pipeline import has_cjk_text
+
+    assert has_cjk_text(texts) is expected
+
+
+def test_is_cjk():
+    from chatocr.ocr.rec import has_cjk, is_cjk
+
+    assert all(is_cjk(c) for c in "中ー：（한")
+    assert not any(is_cjk(c) for c in "A*é-:Ωß🌀")
+    assert has_cjk("Doc #：") and not has_cjk("Doc #:")
+
+
 # -- recognition of rendered lines ------------------------------------------------------
 
 CLEAN_LINES = [
