@@ -408,7 +408,8 @@ class DocumentParser:
         if free:
             for group in cluster_orphans([line_boxes[i] for i in free]):
                 glines = [lines[free[g]] for g in group]
-                out.append(_Region("text", _union([ln.bbox for ln in glines]), 0.5, glines))
+                for para in _split_paragraphs(glines):
+                    out.append(_Region("text", _union([ln.bbox for ln in para]), 0.5, para))
         return _merge_interleaved(out, image.shape[1])
 
     def _plain_regions(self, lines: list[Line], centres: dict | None = None) -> list[_Region]:
@@ -507,10 +508,12 @@ class DocumentParser:
                 text = _table_text(r.table)
                 if self.options.kv:
                     kv += table_key_values(r.table)
-            elif r.type == "figure":  # a picture's words (a photographed receipt) are no running text
+            elif r.type == "figure" or r.rows:
+                # a picture's words (a photographed receipt), or labels and values side by side:
+                # rows, not running text
                 text = rows_text([ln.text for ln in rl], [ln.bbox for ln in rl])
             else:
-                text = _join([ln.text for ln in rl])
+                text = _block_text(rl)
             blocks.append(
                 Block(
                     id=f"p{number}-b{k}",
@@ -708,10 +711,10 @@ def _split_paragraphs(lines: list[Line]) -> list[list[Line]]:
     return [[lines[i] for i in para] for para in group_paragraphs(lines)]
 
 
-def _join(texts: list[str]) -> str:
-    from .reading_order import join_lines
+def _block_text(lines: tuple[Line, ...]) -> str:
+    from .reading_order import block_text
 
-    return join_lines(texts) if texts else ""
+    return block_text([ln.text for ln in lines], [ln.bbox for ln in lines])
 
 
 def _table_text(table: Table) -> str:

@@ -21,6 +21,7 @@ import unicodedata
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 import numpy as np
@@ -487,6 +488,30 @@ def join_lines(texts: Sequence[str]) -> str:
             out = t
             continue
         out = _join_pair(out, t)
+    return out
+
+
+def block_text(texts: Sequence[str], boxes: Sequence[BBox]) -> str:
+    """The text of one block: its rows joined as running text (:func:`join_lines`), except a
+    row whose pieces stand apart (a gap wider than the row is high: a label and its value,
+    the columns of a receipt), which keeps a line of its own, its pieces joined by spaces."""
+    out = ""
+    apart_before = False
+    for row in group_rows(boxes):
+        kept = [i for i in row if texts[i].strip()]
+        if not kept:
+            continue
+        parts = [texts[i].strip() for i in kept]
+        h = statistics.median(boxes[i][3] - boxes[i][1] for i in kept)
+        apart = any(boxes[b][0] - boxes[a][2] > h for a, b in pairwise(kept))
+        text = " ".join(parts) if apart else join_lines(parts)
+        if not out:
+            out = text
+        elif apart or apart_before:
+            out += "\n" + text
+        else:
+            out = _join_pair(out, text)
+        apart_before = apart
     return out
 
 

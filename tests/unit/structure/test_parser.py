@@ -167,6 +167,29 @@ def test_a_receipt_read_as_a_figure_keeps_its_rows(parser, sroie):
 
 
 @pytest.mark.models
+def test_labels_and_values_of_a_text_block_keep_their_rows(parser, sroie):
+    """Receipt 306: the layout model gives the totals one text region, label on the left and
+    value on the right; its text is one row per pair, not one run-on sentence."""
+    doc = parser.parse(sroie / "img" / "306.jpg")
+    block = next(b for b in doc.pages[0].blocks if "Sub Total" in b.text)
+    rows = block.text.split("\n")
+    assert rows[:2] == ["Sub Total: 18.90", "Less Discount: 0.00"], rows
+    assert "Change: 31.10" in rows
+
+
+@pytest.mark.models
+def test_lines_no_region_took_are_split_into_paragraphs(parser, sroie):
+    """Receipt 433: the layout model leaves most lines in no region; they used to make one
+    paragraph of 57 lines, from the shop's name to the totals."""
+    doc = parser.parse(sroie / "img" / "433.jpg")
+    blocks = doc.pages[0].blocks
+    name = next(b for b in blocks if "TOAST" in b.text)
+    totals = next(b for b in blocks if "Sub Total" in b.text)
+    assert name is not totals and len(name.lines) < 10
+    assert "\nSub Total: 31.00\n" in totals.text
+
+
+@pytest.mark.models
 def test_rotated_scan_reads_upright_and_boxes_land_on_the_original(parser, render):
     img, boxes = render.page([(40, 40, "INVOICE 2024"), (40, 120, "Total amount 88.50"), (40, 200, "Thank you")],
                              size=(700, 300), font_size=30)

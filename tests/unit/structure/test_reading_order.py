@@ -10,6 +10,7 @@ from chatocr.document import Line
 from chatocr.structure.reading_order import (
     RunningHeaderDetector,
     assign_lines_to_regions,
+    block_text,
     cluster_orphans,
     group_paragraphs,
     is_page_number,
@@ -282,6 +283,27 @@ def test_boxes_on_one_row_form_one_line_of_a_paragraph():
 )
 def test_join_lines(lines, text):
     assert join_lines(lines) == text
+
+
+def test_block_text_runs_wrapped_rows_together_and_keeps_rows_set_apart():
+    boxes = [
+        (50, 100, 500, 120), (50, 126, 500, 146),  # a wrapped sentence: one run of text
+        (50, 152, 150, 172), (400, 152, 500, 172),  # a label and its value, far apart
+        (50, 178, 150, 198), (400, 178, 500, 198),
+        (50, 204, 300, 224), (305, 204, 500, 224),  # two boxes a space apart: one line of text
+        (50, 230, 500, 250),
+    ]
+    texts = ["The parties agree that the inter-", "national terms apply.", "Sub Total:", "18.90",
+             "Change:", "31.10", "Paid in cash", "at the counter and", "thank you."]
+    assert block_text(texts, boxes) == (
+        "The parties agree that the international terms apply.\nSub Total: 18.90\nChange: 31.10\n"
+        "Paid in cash at the counter and thank you."
+    )
+    # the order of the boxes given does not matter: rows top to bottom, left to right
+    order = [8, 3, 0, 5, 1, 7, 2, 6, 4]
+    assert block_text([texts[i] for i in order], [boxes[i] for i in order]) == block_text(texts, boxes)
+    assert block_text(["识别文字", "的模型"], [(50, 100, 130, 120), (50, 126, 110, 146)]) == "识别文字的模型"
+    assert block_text([], []) == "" and block_text(["  "], [(0, 0, 10, 10)]) == ""
 
 
 # -- lines into regions ---------------------------------------------------------------------------
