@@ -4,8 +4,8 @@
   a two-column section together even when its columns have aligned gaps).
 - :func:`margin_role`, :class:`RunningHeaderDetector` and :func:`mark_headers_footers`
   find page numbers and running headers/footers; the detector sees one page at a time.
-- :func:`group_paragraphs` and :func:`join_lines` turn the lines of one text region into
-  paragraphs of running text.
+- :func:`group_paragraphs`, :func:`join_lines` and :func:`block_text` turn the lines of one
+  text region into paragraphs of running text (rows set apart keep lines of their own).
 - :func:`assign_lines_to_regions` and :func:`cluster_orphans` put OCR lines into layout
   regions and group the lines no region took.
 
@@ -39,6 +39,7 @@ __all__ = [
     "mark_headers_footers",
     "group_paragraphs",
     "join_lines",
+    "block_text",
     "assign_lines_to_regions",
     "cluster_orphans",
 ]
