@@ -43,6 +43,12 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
+_CJK_OPTION = click.option(
+    "--cjk", type=click.Choice(["auto", "allow", "never"]), default="auto", show_default=True,
+    help="CJK characters: 'auto' reads them only on pages with CJK text (elsewhere they are misread symbols).",
+)
+
+
 @cli.command()
 # Not click.Path(exists/dir_okay): the loader checks the file and fails with one
 # line and exit 2 like every other bad input, not click's usage message.
@@ -52,10 +58,7 @@ def cli(verbose: int) -> None:
 @click.option("--dpi", type=click.IntRange(36, 1200), default=None, help="Render resolution for PDFs (default 200).")
 @click.option("--password", default=None, help="Password of an encrypted PDF.")
 @click.option("--threads", type=click.IntRange(1, 64), default=None, help="Inference threads.")
-@click.option(
-    "--cjk", type=click.Choice(["auto", "allow", "never"]), default="auto", show_default=True,
-    help="CJK characters: 'auto' reads them only on pages with CJK text (elsewhere they are misread symbols).",
-)
+@_CJK_OPTION
 def ocr(
     file: Path, as_json: bool, model: str | None, dpi: int | None, password: str | None, threads: int | None, cjk: str
 ) -> None:
@@ -109,13 +112,14 @@ def ocr(
 @click.option("--model", default=None, help="OCR model name or path:DIR.")
 @click.option("--ocr-only", is_flag=True, help="OCR every page, even where a PDF has a text layer.")
 @click.option("--no-cache", is_flag=True, help="Parse again even if this file was parsed before.")
+@_CJK_OPTION
 def parse(
     file: Path, fmt: str, out: Path | None, visualize: bool, dpi: int | None, password: str | None,
-    model: str | None, ocr_only: bool, no_cache: bool,
+    model: str | None, ocr_only: bool, no_cache: bool, cjk: str,
 ) -> None:
     """Parse FILE into regions, tables, reading order and key-value pairs (Markdown or JSON)."""
     from .io import page_count, read_source
-    from .options import LoaderOptions, OCROptions, ParserOptions
+    from .options import LoaderOptions, OCROptions, ParserOptions, RecognizerOptions
     from .structure import DocumentCache, DocumentParser
 
     read_source(file)  # bad input fails here, before any model loads
@@ -125,6 +129,8 @@ def parse(
     loader = {k: v for k, v in (("dpi", dpi), ("password", password)) if v is not None}
     if loader:
         ocr_update["loader"] = LoaderOptions(**loader)
+    if cjk != "auto":
+        ocr_update["rec"] = RecognizerOptions(cjk=cjk)
     options = ParserOptions(ocr=OCROptions(**ocr_update), use_text_layer=not ocr_only)
     parser = DocumentParser(options)
     total = page_count(file, options.ocr.loader)

@@ -69,3 +69,18 @@ def test_bad_input_exits_2_with_one_line(case, bad_files, tmp_path):
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and str(bad_files[case]) in lines[0] and "Traceback" not in r.stderr
+
+
+@pytest.mark.models
+def test_cjk_never_reaches_the_ocr(sroie, tmp_path):
+    """Receipt 000 has a Chinese footer, which ``--cjk auto`` keeps (tests/e2e/test_cjk.py)."""
+    from chatocr.ocr.rec import has_cjk
+
+    r = run("parse", str(sroie / "img" / "000.jpg"), "--cjk", "never", "--no-cache", cache=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "TOTAL" in r.stdout.upper() and not has_cjk(r.stdout), r.stdout
+
+
+def test_unknown_cjk_choice_exits_2(report_file, tmp_path):
+    r = run("parse", str(report_file), "--cjk", "chinese", cache=tmp_path)
+    assert r.returncode == 2 and "--cjk" in r.stderr and "Traceback" not in r.stderr
