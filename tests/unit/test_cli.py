@@ -94,7 +94,6 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "debug": (("ocr", str(inputs["missing"])), _env(CHATOCR_DEBUG="1")),
             "json": (("ocr", str(inputs["image"]), "--json"), env),
             "text": (("ocr", str(inputs["image"]), *one), env),
-            "text-cjk-allow": (("ocr", str(inputs["image"]), "--cjk", "allow", *one), env),
             "cjk-unknown": (("ocr", str(inputs["image"]), "--cjk", "chinese"), env),
             "blank-json": (("ocr", str(inputs["blank"]), "--json", *one), env),
             "pdf-100": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "100", *one), env),
@@ -199,8 +198,20 @@ def test_text_output(runs):
     run = runs["text"]
     assert run.returncode == 0, run
     assert run.stdout.splitlines() == ["Receipt 10452", "TOTAL: 12.50"]
-    # every character allowed: the same reading, this page has no symbol read as CJK
-    assert runs["text-cjk-allow"].returncode == 0 and runs["text-cjk-allow"].stdout == run.stdout
+
+
+@pytest.mark.models
+@needs_models
+def test_cjk_choice_reaches_the_ocr(sroie, tmp_path):
+    """Receipt 000 has a Chinese footer: kept by default, gone with --cjk never."""
+    from chatocr.ocr.rec import has_cjk
+
+    image = str(sroie / "img" / "000.jpg")
+    default = _run(("ocr", image), tmp_path, _env())
+    never = _run(("ocr", image, "--cjk", "never"), tmp_path, _env())
+    assert default.returncode == 0 and never.returncode == 0, (default, never)
+    assert "谢谢" in default.stdout and not has_cjk(never.stdout)
+    assert len(never.stdout.splitlines()) == len(default.stdout.splitlines())
 
 
 def test_unknown_cjk_choice_is_a_usage_error(runs):
