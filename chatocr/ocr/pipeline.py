@@ -55,6 +55,11 @@ def _stripped(text: str, positions: np.ndarray, flipped: bool) -> tuple[str, np.
     return kept, positions[lead : lead + len(kept)]
 
 
+def _mirrored(positions: np.ndarray) -> np.ndarray:
+    """Character centres read along a turned crop, as fractions of the upright one."""
+    return (1.0 - positions)[::-1]
+
+
 def has_cjk_text(texts: list[str]) -> bool:
     """Whether lines hold CJK writing, not a stray character: a line with 3 CJK letters
     in a row, or CJK letters a quarter or more of all the letters."""
@@ -193,12 +198,11 @@ class OCREngine:
             if alt.scores[j] > scores[i] and alt.texts[j].strip():
                 texts[i], scores[i] = alt.texts[j], alt.scores[j]
                 flipped[i] = True
-                # positions are along the turned crop: mirror them back
-                positions[i] = (1.0 - alt.char_positions[j])[::-1]
+                positions[i] = _mirrored(alt.char_positions[j])
                 without_cjk.pop(i, None)
                 if j in alt.without_cjk:
                     text, pos = alt.without_cjk[j]
-                    without_cjk[i] = (text, (1.0 - pos)[::-1])
+                    without_cjk[i] = (text, _mirrored(pos))
         return RecResult(texts, scores, positions, without_cjk), flipped
 
     def _without_stray_cjk(self, rec: RecResult) -> RecResult:
