@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html as _html
 import json
+import re
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
@@ -219,7 +220,40 @@ def _block_markdown(b: Block) -> str:
         return "$$\n" + b.text + "\n$$"
     if b.type in ("figure_caption", "table_caption"):
         return "*" + b.text.replace("\n", " ") + "*"
-    return b.text
+    return _md_rows(b.text, lists=b.type == "list")
+
+
+# A line that Markdown would read as structure rather than text: a heading, a quote, a fence, a
+# rule, a setext underline or a table's delimiter row (-, =, _, * among |, :, +).
+_MD_BLOCK_START = re.compile(r"#{1,6}(?:\s|$)|>|```|~~~|[-=_*:|+\s]*[-=_*][-=_*:|+\s]*$")
+# List markers: "- ", "+ ", "* ", "1. ", "1) " (or alone on the line).
+_MD_LIST_START = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:\s|$)")
+# A backslash that Markdown would take as an escape, and a "<" it would take for HTML or a link.
+_MD_INLINE = re.compile(r"\\(?=[!-/:-@\[-`{-~])|<(?=[A-Za-z/!?])")
+
+
+def _md_rows(text: str, *, lists: bool = False) -> str:
+    """A block's text as Markdown that renders the way the page reads.
+
+    Inside a block, a line break is a row of the page (wrapped prose is already joined), so each
+    one becomes a hard break instead of the space Markdown would show. Lines that Markdown would
+    take for structure ("# 12", "-----", "- 0.50", "1. 2000-0240") are escaped, so a receipt's rule
+    does not turn the line above it into a heading and a discount keeps its minus sign; a list
+    block keeps its list markers.
+    """
+    paragraphs = []
+    for para in re.split(r"\n\s*\n", text):
+        rows = []
+        for row in para.split("\n"):
+            row = _MD_INLINE.sub(lambda m: "\\" + m[0], row.strip())
+            if row and (_MD_BLOCK_START.match(row) or (not lists and _MD_LIST_START.match(row))):
+                digits = len(row) - len(row.lstrip("0123456789"))
+                row = row[:digits] + "\\" + row[digits:]
+            if row:
+                rows.append(row)
+        if rows:
+            paragraphs.append("  \n".join(rows))
+    return "\n\n".join(paragraphs)
 
 
 class Document(_Frozen):
