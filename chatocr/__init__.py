@@ -16,7 +16,7 @@ from .errors import (
     UnsupportedFormat,
 )
 from .options import OCROptions
-from .types import OCRPage, OCRResult, TextLine
+from .types import OCRPage, OCRResult, TextLine, Word
 
 __version__ = "0.1.0"
 
@@ -58,6 +58,7 @@ __all__ = [
     "OCRPage",
     "OCRResult",
     "TextLine",
+    "Word",
     "UnreadableDocument",
     "UnsupportedFormat",
 ]

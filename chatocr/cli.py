@@ -54,13 +54,21 @@ _CJK_OPTION = click.option(
 # line and exit 2 like every other bad input, not click's usage message.
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print pages and lines with boxes as JSON.")
+@click.option("--words", is_flag=True, help="With --json: each line's words with their boxes too.")
 @click.option("--model", default=None, help="Model name (see `chatocr models list`) or path:DIR.")
 @click.option("--dpi", type=click.IntRange(36, 1200), default=None, help="Render resolution for PDFs (default 200).")
 @click.option("--password", default=None, help="Password of an encrypted PDF.")
 @click.option("--threads", type=click.IntRange(1, 64), default=None, help="Inference threads.")
 @_CJK_OPTION
 def ocr(
-    file: Path, as_json: bool, model: str | None, dpi: int | None, password: str | None, threads: int | None, cjk: str
+    file: Path,
+    as_json: bool,
+    words: bool,
+    model: str | None,
+    dpi: int | None,
+    password: str | None,
+    threads: int | None,
+    cjk: str,
 ) -> None:
     """Read the text of FILE (PDF, PNG, JPEG, TIFF, BMP, WebP)."""
     import itertools
@@ -89,7 +97,7 @@ def ocr(
     for image in itertools.chain([first] if first is not None else [], images):
         page = engine.read_page(image)
         if as_json:
-            pages.append(page.to_dict())
+            pages.append(page.to_dict(words=words))
         else:
             if page.page > 1:
                 click.echo("\f", nl=False)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["BBox", "Point", "Polygon", "TextLine", "OCRPage", "OCRResult", "Unit"]
+__all__ = ["BBox", "Point", "Polygon", "Word", "TextLine", "OCRPage", "OCRResult", "Unit"]
 
 Point = tuple[float, float]
 Polygon = tuple[Point, Point, Point, Point]
@@ -22,6 +22,15 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Word(_Frozen):
+    """A word of a line (its text between spaces) and where it is, placed by the recogniser's
+    character positions."""
+
+    text: str
+    bbox: Annotated[BBox, Field(description="x0, y0, x1, y1 of the polygon")]
+    polygon: Annotated[Polygon, Field(description="The part of the line's polygon the word covers, same corners")]
+
+
 class TextLine(_Frozen):
     """One recognised line of text."""
 
@@ -29,6 +38,7 @@ class TextLine(_Frozen):
     score: Annotated[float, Field(ge=0.0, le=1.0, description="Recognition confidence")]
     bbox: Annotated[BBox, Field(description="x0, y0, x1, y1 of the polygon")]
     polygon: Annotated[Polygon, Field(description="Corners clockwise from top-left")]
+    words: tuple[Word, ...] = Field((), description="The line's words, each with its box, in reading order")
 
 
 class OCRPage(_Frozen):
@@ -47,21 +57,15 @@ class OCRPage(_Frozen):
 
         return rows_text([ln.text for ln in self.lines], [ln.bbox for ln in self.lines])
 
-    def to_dict(self) -> dict:
-        return {
-            "page": self.page,
-            "width": _r(self.width),
-            "height": _r(self.height),
-            "lines": [
-                {
-                    "text": ln.text,
-                    "score": round(ln.score, 4),
-                    "bbox": [_r(v) for v in ln.bbox],
-                    "polygon": [[_r(x), _r(y)] for x, y in ln.polygon],
-                }
-                for ln in self.lines
-            ],
-        }
+    def to_dict(self, *, words: bool = False) -> dict:
+        """The CLI's JSON for this page; ``words`` adds each line's words with their boxes."""
+        lines = []
+        for ln in self.lines:
+            d = {"text": ln.text, "score": round(ln.score, 4), **_geometry(ln)}
+            if words:
+                d["words"] = [{"text": w.text, **_geometry(w)} for w in ln.words]
+            lines.append(d)
+        return {"page": self.page, "width": _r(self.width), "height": _r(self.height), "lines": lines}
 
 
 class OCRResult(_Frozen):
@@ -73,8 +77,12 @@ class OCRResult(_Frozen):
     def text(self) -> str:
         return "\n\n".join(p.text for p in self.pages)
 
-    def to_dict(self) -> dict:
-        return {"pages": [p.to_dict() for p in self.pages]}
+    def to_dict(self, *, words: bool = False) -> dict:
+        return {"pages": [p.to_dict(words=words) for p in self.pages]}
+
+
+def _geometry(item: TextLine | Word) -> dict:
+    return {"bbox": [_r(v) for v in item.bbox], "polygon": [[_r(x), _r(y)] for x, y in item.polygon]}
 
 
 def _r(v: float) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -13,12 +15,27 @@ def crop_quad(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     the recogniser reads it left to right.
     """
     tl, tr, br, bl = quad.astype(np.float32)
-    w = int(round(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))))
-    h = int(round(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))))
-    w, h = max(w, 1), max(h, 1)
+    w, h = _size(*np.asarray(quad, np.float64).ravel().tolist())
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
     m = cv2.getPerspectiveTransform(np.stack([tl, tr, br, bl]), dst)
     out = cv2.warpPerspective(image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
-    if h >= 1.5 * w:
-        out = np.rot90(out)
+    if is_vertical(quad):
+        out = np.rot90(out)  # the quad's top edge becomes the crop's left
     return np.ascontiguousarray(out)
+
+
+def is_vertical(quad: np.ndarray) -> bool:
+    """Whether :func:`crop_quad` turns this quad's crop: read from its top edge to its bottom."""
+    return _vertical(*np.asarray(quad, np.float64).ravel().tolist())
+
+
+def _vertical(x0: float, y0: float, x1: float, y1: float, x2: float, y2: float, x3: float, y3: float) -> bool:
+    w, h = _size(x0, y0, x1, y1, x2, y2, x3, y3)
+    return h >= 1.5 * w
+
+
+def _size(x0: float, y0: float, x1: float, y1: float, x2: float, y2: float, x3: float, y3: float) -> tuple[int, int]:
+    """Width and height in whole pixels of the quad (tl, tr, br, bl), its longer opposite edges."""
+    w = int(round(max(math.hypot(x1 - x0, y1 - y0), math.hypot(x2 - x3, y2 - y3))))
+    h = int(round(max(math.hypot(x3 - x0, y3 - y0), math.hypot(x2 - x1, y2 - y1))))
+    return max(w, 1), max(h, 1)

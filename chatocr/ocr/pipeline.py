@@ -15,9 +15,9 @@ from ..geometry import reading_order
 from ..io import PageImage, Source, iter_pages
 from ..models import ModelFiles, load_dictionary, resolve
 from ..options import DetectorOptions, OCROptions
-from ..types import OCRPage, OCRResult, TextLine
+from ..types import OCRPage, OCRResult, TextLine, Word
 from .cls import TextlineOrientationClassifier
-from .columns import split_columns
+from .columns import split_columns, word_quads
 from .crop import crop_quad
 from .det import TextDetector
 from .rec import CTCDecoder, RecResult, TextRecognizer, is_cjk
@@ -34,7 +34,9 @@ class PageLines:
     quads: np.ndarray  # N x 4 x 2
     texts: list[str]
     scores: np.ndarray
-    char_positions: list[np.ndarray]  # per line, character centres as fractions of its width
+    # per line, character centres as fractions of its width, left to right (a turned line's are
+    # those of its text reversed)
+    char_positions: list[np.ndarray]
     timings: dict[str, float] = field(default_factory=dict)
     # per line: read turned 180 degrees (the page may be upside down when most lines are)
     flipped: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
@@ -47,12 +49,20 @@ def _merge_defaults(user: DetectorOptions, defaults: dict) -> DetectorOptions:
 
 
 def _stripped(text: str, positions: np.ndarray, flipped: bool) -> tuple[str, np.ndarray]:
-    """``text`` without outer spaces, and the centres of the characters it keeps."""
+    """``text`` without outer spaces, and the centres of the characters it keeps (a turned
+    line's centres run left to right on the page, so for its text reversed)."""
     lead = len(text) - len(text.lstrip())
     kept = text.strip()
-    if flipped or len(positions) != len(text):
+    if len(positions) != len(text):
         return kept, positions
+    if flipped:
+        lead = len(text) - lead - len(kept)
     return kept, positions[lead : lead + len(kept)]
+
+
+def _bbox(polygon: tuple[tuple[float, float], ...]) -> tuple[float, float, float, float]:
+    xs, ys = [x for x, _ in polygon], [y for _, y in polygon]
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _mirrored(positions: np.ndarray) -> np.ndarray:
@@ -225,11 +235,21 @@ class OCREngine:
         """OCR one loaded page; coordinates in the page's own units."""
         raw = self.read_image(page.image)
         lines = []
-        for quad, text, score in zip(raw.quads, raw.texts, raw.scores, strict=True):
+        for quad, text, score, pos, turned in zip(
+            raw.quads, raw.texts, raw.scores, raw.char_positions, raw.flipped, strict=True
+        ):
             q = quad * page.scale
-            poly = tuple((float(x), float(y)) for x, y in q)
-            bbox = (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
-            lines.append(TextLine(text=text, score=min(1.0, max(0.0, float(score))), bbox=bbox, polygon=poly))
+            # built from values made here, so not validated again (a receipt has hundreds)
+            words = tuple(
+                Word.model_construct(text=w, bbox=_bbox(wq), polygon=wq)
+                for wq, w in word_quads(q, text, pos[::-1] if turned else pos)
+            )
+            poly = tuple((x, y) for x, y in q.tolist())
+            lines.append(
+                TextLine(
+                    text=text, score=min(1.0, max(0.0, float(score))), bbox=_bbox(poly), polygon=poly, words=words
+                )
+            )
         return OCRPage(page=page.page, width=page.width, height=page.height, unit=page.unit, lines=tuple(lines))
 
     # -- documents -----------------------------------------------------------------------

@@ -300,11 +300,12 @@ class DocumentParser:
                 raw = self.ocr.read_image(image)
         h, w = image.shape[:2]
         lines = [_ocr_line(q, text, score) for q, text, score in zip(raw.quads, raw.texts, raw.scores, strict=True)]
-        # where each character sits (the recogniser's CTC positions), for splitting "Key: Value" boxes
+        # where each character sits (the recogniser's CTC positions), for splitting "Key: Value" boxes;
+        # not for a line read turned over, whose text runs right to left on the page
         centres = {
             (ln.text, ln.bbox): [ln.bbox[0] + float(f) * (ln.bbox[2] - ln.bbox[0]) for f in pos]
-            for ln, pos in zip(lines, raw.char_positions, strict=True)
-            if len(pos) == len(ln.text)
+            for ln, pos, turned in zip(lines, raw.char_positions, raw.flipped, strict=True)
+            if len(pos) == len(ln.text) and not turned
         }
         regions = (
             self._regions_from_image(image, lines, centres) if o.use_layout else self._plain_regions(lines, centres)
