@@ -12,6 +12,7 @@ from .errors import (
     InputError,
     ModelError,
     ModelNotFound,
+    PageOutOfRange,
     UnreadableDocument,
     UnsupportedFormat,
 )
@@ -57,8 +58,9 @@ __all__ = [
     "OCROptions",
     "OCRPage",
     "OCRResult",
+    "PageOutOfRange",
     "TextLine",
-    "Word",
     "UnreadableDocument",
     "UnsupportedFormat",
+    "Word",
 ]

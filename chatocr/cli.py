@@ -49,6 +49,23 @@ _CJK_OPTION = click.option(
 )
 
 
+
+def _pages(_ctx, _param, value: str | None) -> tuple[int, ...] | None:
+    from .options import parse_pages
+
+    if value is None:
+        return None
+    try:
+        return parse_pages(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+
+
+_PAGES_OPTION = click.option(
+    "--pages", default=None, callback=_pages, help="Pages to read, e.g. 1-3,5 (default: every page)."
+)
+
+
 @cli.command()
 # Not click.Path(exists/dir_okay): the loader checks the file and fails with one
 # line and exit 2 like every other bad input, not click's usage message.
@@ -59,6 +76,7 @@ _CJK_OPTION = click.option(
 @click.option("--dpi", type=click.IntRange(36, 1200), default=None, help="Render resolution for PDFs (default 200).")
 @click.option("--password", default=None, help="Password of an encrypted PDF.")
 @click.option("--threads", type=click.IntRange(1, 64), default=None, help="Inference threads.")
+@_PAGES_OPTION
 @_CJK_OPTION
 def ocr(
     file: Path,
@@ -68,6 +86,7 @@ def ocr(
     dpi: int | None,
     password: str | None,
     threads: int | None,
+    pages: tuple[int, ...] | None,
     cjk: str,
 ) -> None:
     """Read the text of FILE (PDF, PNG, JPEG, TIFF, BMP, WebP)."""
@@ -79,7 +98,7 @@ def ocr(
     update: dict = {}
     if model:
         update["model"] = model
-    loader = {k: v for k, v in (("dpi", dpi), ("password", password)) if v is not None}
+    loader = {k: v for k, v in (("dpi", dpi), ("password", password), ("pages", pages)) if v is not None}
     if loader:
         update["loader"] = LoaderOptions(**loader)
     if threads:
@@ -93,17 +112,17 @@ def ocr(
     from .ocr import OCREngine
 
     engine = OCREngine(options)
-    pages = []
-    for image in itertools.chain([first] if first is not None else [], images):
+    out = []
+    for n, image in enumerate(itertools.chain([first] if first is not None else [], images)):
         page = engine.read_page(image)
         if as_json:
-            pages.append(page.to_dict(words=words))
+            out.append(page.to_dict(words=words))
         else:
-            if page.page > 1:
+            if n:
                 click.echo("\f", nl=False)
             click.echo(page.text)
     if as_json:
-        click.echo(json.dumps({"pages": pages}, ensure_ascii=False))
+        click.echo(json.dumps({"pages": out}, ensure_ascii=False))
 
 
 @cli.command()
@@ -120,28 +139,30 @@ def ocr(
 @click.option("--model", default=None, help="OCR model name or path:DIR.")
 @click.option("--ocr-only", is_flag=True, help="OCR every page, even where a PDF has a text layer.")
 @click.option("--no-cache", is_flag=True, help="Parse again even if this file was parsed before.")
+@_PAGES_OPTION
 @_CJK_OPTION
 def parse(
     file: Path, fmt: str, out: Path | None, visualize: bool, dpi: int | None, password: str | None,
-    model: str | None, ocr_only: bool, no_cache: bool, cjk: str,
+    model: str | None, ocr_only: bool, no_cache: bool, pages: tuple[int, ...] | None, cjk: str,
 ) -> None:
     """Parse FILE into regions, tables, reading order and key-value pairs (Markdown or JSON)."""
-    from .io import page_count, read_source
+    from .io import page_count, read_source, selected_pages
     from .options import LoaderOptions, OCROptions, ParserOptions, RecognizerOptions
     from .structure import DocumentCache, DocumentParser
 
-    read_source(file)  # bad input fails here, before any model loads
+    fmt_in = read_source(file)[2]  # bad input fails here, before any model loads
     ocr_update: dict = {}
     if model:
         ocr_update["model"] = model
-    loader = {k: v for k, v in (("dpi", dpi), ("password", password)) if v is not None}
+    loader = {k: v for k, v in (("dpi", dpi), ("password", password), ("pages", pages)) if v is not None}
     if loader:
         ocr_update["loader"] = LoaderOptions(**loader)
     if cjk != "auto":
         ocr_update["rec"] = RecognizerOptions(cjk=cjk)
     options = ParserOptions(ocr=OCROptions(**ocr_update), use_text_layer=not ocr_only)
+    # a page the file does not have fails here too, before any model loads
+    total = len(selected_pages(page_count(file, options.ocr.loader), options.ocr.loader, file, fmt_in))
     parser = DocumentParser(options)
-    total = page_count(file, options.ocr.loader)
     with _progress(total, f"parsing {file.name}") as progress:
         if no_cache:
             doc = parser.parse(file, progress=progress)
@@ -194,11 +215,25 @@ def _visualize(doc, file: Path, folder: Path, loader) -> list[Path]:
     return paths
 
 
-def _agent(llm: str | None, vlm: str | None = None, **kw):
-    from .agent import ChatOCR
+def _agent(llm: str | None, vlm: str | None = None, pages: tuple[int, ...] | None = None, **kw):
+    from .agent import AgentOptions, ChatOCR
+    from .options import LoaderOptions, OCROptions, ParserOptions
 
     updates = {k: v for k, v in (("llm", llm), ("vlm", vlm)) if v}
+    if pages is not None:
+        loader = LoaderOptions(pages=pages)
+        kw["options"] = AgentOptions(parser=ParserOptions(ocr=OCROptions(loader=loader)))
     return ChatOCR(**updates, **kw)
+
+
+def _check_pages(file: Path, pages: tuple[int, ...] | None) -> None:
+    """Fail on a page FILE does not have before any model loads (FILE is readable)."""
+    if pages is not None:
+        from .io import page_count, read_source, selected_pages
+        from .options import LoaderOptions
+
+        loader = LoaderOptions(pages=pages)
+        selected_pages(page_count(file, loader), loader, file, read_source(file)[2])
 
 
 _LLM_HELP = "Backend: builtin (default, offline), openai:MODEL, ernie:MODEL, ollama:MODEL, MODEL@URL forms."
@@ -215,17 +250,21 @@ _LLM_HELP = "Backend: builtin (default, offline), openai:MODEL, ernie:MODEL, oll
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Batch mode: FILE is a folder or glob; write one row per file to a .csv or .jsonl.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, help="Batch mode: parallel processes.")
+@_PAGES_OPTION
 def extract(file: Path, keys: tuple[str, ...], as_json: bool, llm: str | None, vlm: str | None,
-            highlight: Path | None, out: Path | None, workers: int) -> None:
+            highlight: Path | None, out: Path | None, workers: int, pages: tuple[int, ...] | None) -> None:
     """Extract the values of KEYs from FILE, each with its page and box."""
     if out is not None or file.is_dir() or any(c in str(file) for c in "*?["):
+        if pages is not None:
+            raise click.UsageError("--pages reads some pages of one file; it does not apply to a batch")
         from .batch import run_batch
 
         sys.exit(run_batch(str(file), list(keys), out, llm=llm, workers=workers))
     from .io import read_source
 
     read_source(file)
-    agent = _agent(llm, vlm)
+    _check_pages(file, pages)
+    agent = _agent(llm, vlm, pages)
     doc = agent.parse(file)
     res = agent.extract(doc, list(keys))
     if as_json:
@@ -245,12 +284,14 @@ def extract(file: Path, keys: tuple[str, ...], as_json: bool, llm: str | None, v
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help='Print {"answer": ..., "evidence": [{page, bbox, text}]}.')
 @click.option("--llm", default=None, help=_LLM_HELP)
-def ask(file: Path, question: str, as_json: bool, llm: str | None) -> None:
+@_PAGES_OPTION
+def ask(file: Path, question: str, as_json: bool, llm: str | None, pages: tuple[int, ...] | None) -> None:
     """Answer QUESTION from FILE, with the evidence (page, box, text)."""
     from .io import read_source
 
     read_source(file)
-    agent = _agent(llm)
+    _check_pages(file, pages)
+    agent = _agent(llm, pages=pages)
     ans = agent.ask(agent.parse(file), question)
     if as_json:
         click.echo(json.dumps(ans.to_dict(), ensure_ascii=False))
@@ -263,12 +304,14 @@ def ask(file: Path, question: str, as_json: bool, llm: str | None) -> None:
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--llm", default=None, help=_LLM_HELP)
-def chat(file: Path, llm: str | None) -> None:
+@_PAGES_OPTION
+def chat(file: Path, llm: str | None, pages: tuple[int, ...] | None) -> None:
     """Talk about FILE in the terminal (empty line or Ctrl-D to quit)."""
     from .io import read_source
 
     read_source(file)
-    agent = _agent(llm)
+    _check_pages(file, pages)
+    agent = _agent(llm, pages=pages)
     session = agent.chat(agent.parse(file))
     click.echo(f"{file.name}: {len(session.doc.pages)} page(s). Ask a question; an empty line ends.", err=True)
     while True:
@@ -290,12 +333,10 @@ def _highlight(doc, file: Path, boxes, target: Path) -> list[Path]:
     from .io import iter_pages
     from .options import LoaderOptions
 
-    pages = sorted({p for p, _, _ in boxes}) or [1]
+    pages = sorted({p for p, _, _ in boxes}) or [doc.pages[0].page]
     written = []
-    for img in iter_pages(file, LoaderOptions(dpi=150)):
-        if img.page not in pages:
-            continue
-        page = doc.pages[img.page - 1]
+    for img in iter_pages(file, LoaderOptions(dpi=150, pages=pages)):
+        page = doc.page(img.page)
         im = Image.fromarray(img.image[:, :, ::-1].copy())
         sx, sy = im.width / page.width, im.height / page.height
         d = ImageDraw.Draw(im)
@@ -306,8 +347,6 @@ def _highlight(doc, file: Path, boxes, target: Path) -> list[Path]:
         path = target if len(pages) == 1 else target.with_name(f"{target.stem}-page-{img.page}{target.suffix}")
         im.save(path)
         written.append(path)
-        if img.page >= pages[-1]:
-            break
     return written
 
 

@@ -276,6 +276,14 @@ class Document(_Frozen):
             for b in p.blocks:
                 yield p, b
 
+    def page(self, number: int) -> Page:
+        """The page numbered ``number`` (1-based, as in the file; a document parsed from some of
+        a file's pages holds only those)."""
+        for p in self.pages:
+            if p.page == number:
+                return p
+        raise KeyError(number)
+
     def block(self, block_id: str) -> Block:
         for _, b in self.blocks():
             if b.id == block_id:

@@ -16,6 +16,7 @@ __all__ = [
     "UnsupportedFormat",
     "EncryptedDocument",
     "DocumentTooLarge",
+    "PageOutOfRange",
     "ModelError",
     "ModelNotFound",
     "InferenceError",
@@ -62,6 +63,10 @@ class EncryptedDocument(InputError):
 
 class DocumentTooLarge(InputError):
     """An image above the pixel limit (decompression bombs) or too many pages."""
+
+
+class PageOutOfRange(InputError):
+    """A page asked for (``LoaderOptions.pages``, ``--pages``) that the document does not have."""
 
 
 class ModelError(ChatOCRError):

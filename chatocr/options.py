@@ -176,6 +176,41 @@ class LoaderOptions(_Options):
         ),
     )
     password: str | None = Field(None, repr=False, description="Password of an encrypted PDF")
+    pages: tuple[Annotated[int, Field(ge=1)], ...] | None = Field(
+        None,
+        description=(
+            "1-based pages to read, in the document's order, e.g. (1, 2, 3, 5) or '1-3,5' (None: every page). "
+            "A page the document does not have is an error"
+        ),
+    )
+
+    @field_validator("pages", mode="before")
+    @classmethod
+    def _page_ranges(cls, v):
+        return parse_pages(v) if isinstance(v, str) else v
+
+    @field_validator("pages")
+    @classmethod
+    def _page_order(cls, v):
+        if v is not None and not v:
+            raise ValueError("no pages given")
+        return tuple(sorted(set(v))) if v is not None else None
+
+
+def parse_pages(spec: str) -> tuple[int, ...]:
+    """Page numbers from a list of pages and ranges: ``"1-3,5"`` → ``(1, 2, 3, 5)``."""
+    pages: list[int] = []
+    for part in spec.replace(" ", "").split(","):
+        first, dash, last = part.partition("-")
+        if not first.isdigit() or (dash and not last.isdigit()):
+            raise ValueError(f"not a page or a range of pages: {part!r} (use e.g. 1-3,5)")
+        a, b = int(first), int(last) if dash else int(first)
+        if a < 1 or b < a:
+            raise ValueError(f"not a range of pages: {part!r} (pages count from 1, first to last)")
+        if b - a >= 100_000:
+            raise ValueError(f"range too long: {part!r}")
+        pages.extend(range(a, b + 1))
+    return tuple(pages)
 
 
 class OCROptions(_Options):

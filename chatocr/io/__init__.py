@@ -10,6 +10,7 @@ from .loader import (
     page_count,
     read_source,
     render_pdf_page,
+    selected_pages,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "page_count",
     "read_source",
     "render_pdf_page",
+    "selected_pages",
 ]

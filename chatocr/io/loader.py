@@ -22,6 +22,7 @@ import numpy as np
 from ..errors import (
     DocumentTooLarge,
     EncryptedDocument,
+    PageOutOfRange,
     UnreadableDocument,
     UnsupportedFormat,
 )
@@ -104,6 +105,7 @@ def iter_pages(source: Source, options: LoaderOptions | None = None) -> Iterator
     """
     options = options or LoaderOptions()
     if isinstance(source, np.ndarray):
+        selected_pages(1, options, f"<array {source.shape} {source.dtype}>", "array")
         yield _from_array(source, options)
         return
     data, name, fmt = read_source(source)
@@ -239,7 +241,7 @@ def image_pages(data: bytes, name: str, fmt: str, options: LoaderOptions) -> Ite
         n = getattr(im, "n_frames", 1)
         if n > options.max_pages:
             raise DocumentTooLarge(name, f"{n} pages, over the limit of {options.max_pages}")
-        for i in range(n):
+        for i in selected_pages(n, options, name, fmt):
             try:
                 with _pillow_limit_off():
                     im.seek(i)
@@ -333,8 +335,22 @@ def open_pdf(data: bytes, name: str, options: LoaderOptions):
 
 def _pdf_pages(data: bytes, name: str, options: LoaderOptions) -> Iterator[PageImage]:
     with open_pdf(data, name, options) as doc:
-        for i in range(doc.page_count):
+        for i in selected_pages(doc.page_count, options, name):
             yield render_pdf_page(doc, i, name, options)
+
+
+def selected_pages(count: int, options: LoaderOptions, name: object, fmt: str = "pdf") -> list[int]:
+    """The 0-based indices of the pages ``options.pages`` asks for (every page when None), checked
+    against the document's ``count`` (of a ``fmt`` file) before any is read."""
+    if options.pages is None:
+        return list(range(count))
+    missing = [p for p in options.pages if p > count]
+    if missing:
+        kind = "PDF" if fmt == "pdf" else "image" if fmt == "array" else f"{fmt.upper()} image"
+        has = f"{count} page" + ("s" if count != 1 else "")
+        asked = ", ".join(map(str, missing[:3])) + (", ..." if len(missing) > 3 else "")
+        raise PageOutOfRange(name, f"page {asked} asked for, but the {kind} has {has}")
+    return [p - 1 for p in options.pages]
 
 
 def render_pdf_page(doc, index: int, name: str, options: LoaderOptions, clip=None) -> PageImage:

@@ -505,7 +505,7 @@ class DocumentService:
         if doc is not None:
             from ..structure.visualize import draw_page
 
-            image = draw_page(doc.pages[page - 1], image)
+            image = draw_page(doc.page(page), image)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as f:

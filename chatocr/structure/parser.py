@@ -26,7 +26,7 @@ from .._memory import release_memory
 from ..document import Block, BlockType, Document, KeyValue, Line, Page, Table
 from ..errors import UnreadableDocument
 from ..geometry import rows_text
-from ..io import image_pages, open_pdf, read_source, render_pdf_page
+from ..io import image_pages, open_pdf, read_source, render_pdf_page, selected_pages
 from ..io.loader import PageImage, _from_array
 from ..io.textlayer import TextLayer, read_text_layer
 from ..options import ParserOptions
@@ -174,6 +174,7 @@ class DocumentParser:
 
     def _raw_pages(self, source, data, name, fmt, progress) -> Iterator[Page]:
         if fmt == "array":
+            selected_pages(1, self.options.ocr.loader, name, "array")
             img = _from_array(source, self.options.ocr.loader)
             yield self._scanned_page(img, name)
             if progress:
@@ -195,8 +196,8 @@ class DocumentParser:
     def _pdf_pages(self, data, name, progress) -> Iterator[Page]:
         loader = self.options.ocr.loader
         with open_pdf(data, name, loader) as doc:
-            total = doc.page_count
-            for i in range(total):
+            indices = selected_pages(doc.page_count, loader, name)
+            for done, i in enumerate(indices, 1):
                 try:
                     pdf_page = doc.load_page(i)
                     layer = read_text_layer(pdf_page) if self.options.use_text_layer else None
@@ -213,7 +214,7 @@ class DocumentParser:
                 del pdf_page
                 release_memory()
                 if progress:
-                    progress(i + 1, total)
+                    progress(done, len(indices))
                 yield page
 
     # -- born-digital pages -------------------------------------------------------------

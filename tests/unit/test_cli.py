@@ -77,6 +77,8 @@ def inputs(tmp_path_factory, bad_files) -> dict[str, Path]:
     paths["blank"].write_bytes(encode(np.full((736, 736, 3), 255, np.uint8), "PNG"))
     paths["pdf"] = root / "invoice.pdf"
     paths["pdf"].write_bytes(make_pdf([PDF_ITEMS], size=PDF_SIZE, fontsize=PDF_FONTSIZE))
+    paths["pdf3"] = root / "three.pdf"
+    paths["pdf3"].write_bytes(make_pdf([[(15, 60, f"Page {n} of three")] for n in (1, 2, 3)], size=PDF_SIZE))
     return paths
 
 
@@ -98,6 +100,13 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "blank-json": (("ocr", str(inputs["blank"]), "--json", *one), env),
             "pdf-100": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "100", *one), env),
             "pdf-300": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "300", *one), env),
+            "pages": (("ocr", str(inputs["pdf3"]), "--json", "--pages", "3,1", *one), env),
+            "pages-missing": (("ocr", str(inputs["pdf3"]), "--pages", "2,9"), env),
+            "pages-bad": (("ocr", str(inputs["pdf3"]), "--pages", "2-x"), env),
+            "parse-pages": (("parse", str(inputs["pdf3"]), "--pages", "2", "--format", "json", "--no-cache"), env),
+            "parse-pages-missing": (("parse", str(inputs["pdf3"]), "--pages", "4"), env),
+            "extract-pages-missing": (("extract", str(inputs["pdf3"]), "-k", "total", "--pages", "5"), env),
+            "ask-pages-missing": (("ask", str(inputs["pdf3"]), "What page?", "--pages", "5"), env),
         }
     )
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -228,6 +237,38 @@ def test_blank_page_gives_no_lines(runs):
     doc = json.loads(run.stdout)
     _check_contract(doc)
     assert doc == {"pages": [{"page": 1, "width": 736, "height": 736, "lines": []}]}
+
+
+@pytest.mark.models
+@needs_models
+def test_pages_reads_only_the_pages_asked_for(runs):
+    run = runs["pages"]
+    assert run.returncode == 0, run
+    doc = json.loads(run.stdout)
+    _check_contract(doc)
+    assert [p["page"] for p in doc["pages"]] == [1, 3]
+    assert [[ln["text"] for ln in p["lines"]] for p in doc["pages"]] == [["Page 1 of three"], ["Page 3 of three"]]
+
+
+def test_parse_pages(runs):
+    run = runs["parse-pages"]
+    assert run.returncode == 0, run
+    doc = json.loads(run.stdout)
+    assert [p["page"] for p in doc["pages"]] == [2]
+    assert "Page 2 of three" in json.dumps(doc) and "Page 1" not in json.dumps(doc)
+
+
+@pytest.mark.parametrize("command", ["pages-missing", "parse-pages-missing", "extract-pages-missing", "ask-pages-missing"])
+def test_a_page_the_file_does_not_have_exits_2_with_one_line(runs, inputs, command):
+    run = runs[command]
+    assert_one_line_error(run, inputs["pdf3"].name)
+    assert "asked for, but the PDF has 3 pages" in run.stderr
+
+
+def test_pages_that_are_not_pages_are_a_usage_error(runs):
+    run = runs["pages-bad"]
+    assert run.returncode == 2 and run.stdout == "" and "Traceback" not in run.stderr
+    assert "--pages" in run.stderr and "2-x" in run.stderr
 
 
 def _pdf_words_in_points(pdf: Path) -> dict[str, tuple[float, float, float, float]]:

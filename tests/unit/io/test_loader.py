@@ -117,6 +117,49 @@ def test_max_pages_option(render):
         load(pdf, max_pages=2)
 
 
+# -- page selection ------------------------------------------------------------------
+
+
+def test_pages_option_reads_only_those_pages(render):
+    pdf = render.pdf([[(20, 40, f"page {i}")] for i in range(1, 6)])
+    pages = load(pdf, pages="4,1-2")
+    assert [p.page for p in pages] == [1, 2, 4]  # the file's own numbers, in its order
+    frames = [Image.new("RGB", (30 + 10 * i, 20), "white") for i in range(3)]
+    tiff = render.encode(frames[0], "TIFF", save_all=True, append_images=frames[1:])
+    pages = load(tiff, pages=(3,))
+    assert [(p.page, p.image.shape[1]) for p in pages] == [(3, 50)]
+
+
+@pytest.mark.parametrize("kind", ["pdf", "tiff", "png", "array"])
+def test_a_page_the_document_does_not_have_is_an_input_error(render, kind):
+    frames = [Image.new("RGB", (30, 20), "white") for _ in range(3)]
+    source = {
+        "pdf": lambda: render.pdf([[], [], []]),
+        "tiff": lambda: render.encode(frames[0], "TIFF", save_all=True, append_images=frames[1:]),
+        "png": lambda: render.encode(frames[0], "PNG"),
+        "array": lambda: np.zeros((20, 30, 3), np.uint8),
+    }[kind]()
+    has = "has 1 page" if kind in ("png", "array") else "has 3 pages"
+    with pytest.raises(errors.PageOutOfRange, match=f"page 4, 7 asked for, but the .* {has}$") as info:
+        load(source, pages=(1, 4, 7))
+    assert isinstance(info.value, errors.InputError) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("spec", "pages"), [("3", (3,)), ("1-3,5", (1, 2, 3, 5)), (" 5, 2-3 ,2", (2, 3, 5)), ((4, 1, 4), (1, 4))]
+)
+def test_pages_spelled_as_a_list_or_ranges(spec, pages):
+    assert LoaderOptions(pages=spec).pages == pages
+
+
+@pytest.mark.parametrize("spec", ["0", "3-1", "a", "1-", "-2", "1,,2", "", (), (0,)])
+def test_pages_that_are_not_pages_are_refused(spec):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        LoaderOptions(pages=spec)
+
+
 # -- encrypted PDFs ------------------------------------------------------------------
 
 

@@ -107,6 +107,23 @@ def test_json_round_trip_and_markdown(parsed_report):
     assert "## Section 1: Results and Outlook" in md
 
 
+def test_some_pages_of_a_file(parsed_report, report):
+    from chatocr.options import LoaderOptions, OCROptions, ParserOptions
+
+    options = ParserOptions(ocr=OCROptions(loader=LoaderOptions(pages="2-3")))
+    parser = DocumentParser(options)
+    doc = parser.parse(report[0])
+    assert [p.page for p in doc.pages] == [2, 3]
+    assert doc.page(3) == parsed_report.page(3) == parsed_report.pages[2]  # the same page, parsed alike
+    with pytest.raises(KeyError):
+        doc.page(1)
+    assert parser.options_digest() != DocumentParser().options_digest()  # cached apart from the whole file
+    with pytest.raises(errors.PageOutOfRange, match="page 4 asked for, but the PDF has 3 pages"):
+        DocumentParser(options.model_copy(update={"ocr": OCROptions(loader=LoaderOptions(pages=(4,)))})).parse(
+            report[0]
+        )
+
+
 def test_document_id_is_content_hash(parsed_report, report):
     import hashlib
 
