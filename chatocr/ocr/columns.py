@@ -73,9 +73,8 @@ def word_quads(quad: np.ndarray, text: str, positions: np.ndarray) -> list[tuple
     ``positions`` are the centres of ``text``'s characters as fractions of the line's length in
     the direction it was read (left to right along the quad; top to bottom for a vertical quad),
     in the text's order (falling where the line was read turned over).  A word spans its outer
-    characters' centres and 0.7 of a character pitch beyond each: on rendered lines, ink reached
-    0.6 pitches past the outer centres on average, and 0.7 covered 98% of each word's ink with
-    the best overlap (0.5: 93%).  A one-character line is one word with the whole quad; a line
+    characters' centres and 0.7 of a character pitch beyond each, the margin that placed words
+    best (``benchmarks/words.py``).  A one-character line is one word with the whole quad; a line
     whose positions do not match its text has no words.  Corners come in the quad's order.
     """
     spans = [m.span() for m in re.finditer(r"\S+", text)]
