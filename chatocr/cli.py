@@ -72,6 +72,8 @@ _PAGES_OPTION = click.option(
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print pages and lines with boxes as JSON.")
 @click.option("--words", is_flag=True, help="With --json: each line's words with their boxes too.")
+@click.option("--visualize", is_flag=True,
+              help="Write one PNG per page with the lines drawn (coloured by confidence, numbered in reading order).")
 @click.option("--model", default=None, help="Model name (see `chatocr models list`) or path:DIR.")
 @click.option("--dpi", type=click.IntRange(36, 1200), default=None, help="Render resolution for PDFs (default 200).")
 @click.option("--password", default=None, help="Password of an encrypted PDF.")
@@ -82,6 +84,7 @@ def ocr(
     file: Path,
     as_json: bool,
     words: bool,
+    visualize: bool,
     model: str | None,
     dpi: int | None,
     password: str | None,
@@ -115,6 +118,14 @@ def ocr(
     out = []
     for n, image in enumerate(itertools.chain([first] if first is not None else [], images)):
         page = engine.read_page(image)
+        if visualize:
+            from PIL import Image
+
+            from .ocr.visualize import draw_lines
+
+            target = Path.cwd() / f"{file.stem}-page-{page.page}.png"
+            draw_lines(page, Image.fromarray(image.image[:, :, ::-1]), words=words).save(target)
+            click.echo(str(target), err=True)
         if as_json:
             out.append(page.to_dict(words=words))
         else:

@@ -101,6 +101,7 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "pdf-100": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "100", *one), env),
             "pdf-300": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "300", *one), env),
             "pages": (("ocr", str(inputs["pdf3"]), "--json", "--pages", "3,1", *one), env),
+            "visualize": (("ocr", str(inputs["pdf3"]), "--visualize", "--pages", "2", "--dpi", "100", *one), env),
             "pages-missing": (("ocr", str(inputs["pdf3"]), "--pages", "2,9"), env),
             "pages-bad": (("ocr", str(inputs["pdf3"]), "--pages", "2-x"), env),
             "parse-pages": (("parse", str(inputs["pdf3"]), "--pages", "2", "--format", "json", "--no-cache"), env),
@@ -248,6 +249,20 @@ def test_pages_reads_only_the_pages_asked_for(runs):
     _check_contract(doc)
     assert [p["page"] for p in doc["pages"]] == [1, 3]
     assert [[ln["text"] for ln in p["lines"]] for p in doc["pages"]] == [["Page 1 of three"], ["Page 3 of three"]]
+
+
+@pytest.mark.models
+@needs_models
+def test_visualize_writes_a_picture_of_each_page_read(runs):
+    from PIL import Image
+
+    run = runs["visualize"]
+    assert run.returncode == 0, run
+    assert "Page 2 of three" in run.stdout
+    (path,) = [Path(p) for p in run.stderr.splitlines()]
+    assert path.name == "three-page-2.png" and path.is_file()
+    with Image.open(path) as im:  # the page as read, at 100 dpi
+        assert im.size == (round(PDF_SIZE[0] * 100 / 72), round(PDF_SIZE[1] * 100 / 72))
 
 
 def test_parse_pages(runs):

@@ -140,3 +140,34 @@ def test_cli_json_words_only_when_asked(page, tmp_path):
     words = [w for ln in lines for w in ln["words"]]
     assert [w["text"] for w in words] == [t for t, _ in truth]
     assert all(set(w) == {"text", "bbox", "polygon"} and len(w["polygon"]) == 4 for w in words)
+
+
+# -- drawing ------------------------------------------------------------------------------------
+
+
+def test_drawn_lines_are_coloured_by_confidence_and_words_drawn_when_asked():
+    from chatocr.ocr.visualize import CONFIDENCE_COLORS, draw_lines
+    from chatocr.types import OCRPage, TextLine, Word
+
+    def rect(x0, y0, x1, y1):
+        return (x0, y0, x1, y1), ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+
+    bb, poly = rect(10, 10, 90, 30)
+    wb, wpoly = rect(12, 12, 40, 28)
+    sure = TextLine(text="ok ok", score=0.95, bbox=bb, polygon=poly, words=(Word(text="ok", bbox=wb, polygon=wpoly),))
+    bb2, poly2 = rect(10, 50, 90, 70)
+    poor = TextLine(text="??", score=0.5, bbox=bb2, polygon=poly2)
+    page = OCRPage(page=1, width=100, height=100, unit="pt", lines=(sure, poor))
+    image = Image.new("RGB", (200, 200), "white")  # twice the page's size: boxes scale
+
+    def colours(img, x, y0, y1):
+        return {img.getpixel((x, y)) for y in range(y0, y1)}
+
+    green, red = CONFIDENCE_COLORS[0][1], CONFIDENCE_COLORS[-1][1]
+    plain = draw_lines(page, image)
+    assert green in colours(plain, 120, 16, 24)  # the top edge of the first line, at y = 20
+    assert red in colours(plain, 120, 96, 104)  # the second line's, at y = 100
+    assert image.getpixel((120, 20)) == (255, 255, 255)  # the input is left alone
+    blue = (31, 119, 180)
+    assert blue not in colours(plain, 50, 20, 60)
+    assert blue in colours(draw_lines(page, image, words=True), 50, 20, 60)  # the word's edge, x 24..80
