@@ -71,7 +71,7 @@ _PAGES_OPTION = click.option(
 # line and exit 2 like every other bad input, not click's usage message.
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print pages and lines with boxes as JSON.")
-@click.option("--words", is_flag=True, help="With --json: each line's words with their boxes too.")
+@click.option("--words", is_flag=True, help="With --json or --visualize: each line's words with their boxes too.")
 @click.option("--visualize", is_flag=True,
               help="Write one PNG per page with the lines drawn (coloured by confidence, numbered in reading order).")
 @click.option("--model", default=None, help="Model name (see `chatocr models list`) or path:DIR.")
