@@ -51,6 +51,19 @@ def reading_order(boxes: Sequence[BoxLike]) -> list[int]:
     return [i for row in group_rows(boxes) for i in row]
 
 
+def upright_box(box: BoxLike, angle: int, width: float, height: float) -> tuple[float, float, float, float]:
+    """``box`` on a ``width`` x ``height`` page whose content is turned ``angle`` degrees clockwise
+    (0, 90, 180, 270), in the frame where that content stands upright."""
+    x0, y0, x1, y1 = (float(v) for v in box[:4])
+    if angle == 90:
+        return y0, width - x1, y1, width - x0
+    if angle == 180:
+        return width - x1, height - y1, width - x0, height - y0
+    if angle == 270:
+        return height - y1, x0, height - y0, x1
+    return x0, y0, x1, y1
+
+
 def union(boxes: Sequence[BoxLike]) -> tuple[float, float, float, float]:
     return (
         min(b[0] for b in boxes),

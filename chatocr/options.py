@@ -220,6 +220,14 @@ class OCROptions(_Options):
     cls: ClassifierOptions = Field(default_factory=ClassifierOptions)
     rec: RecognizerOptions = Field(default_factory=RecognizerOptions)
     loader: LoaderOptions = Field(default_factory=LoaderOptions)
+    page_orientation: bool = Field(
+        True,
+        description=(
+            "Read a page whose text lies on its side or upside down as it stands upright: lines in its reading "
+            "order, boxes still on the page as stored (OCREngine.read_page and the CLI; the document parser has "
+            "its own use_orientation). Upright pages cost nothing more"
+        ),
+    )
 
 
 class TableOptions(_Options):
@@ -284,7 +292,7 @@ class PageOrientationOptions(_Options):
             "'model': the PULC 4-way image classifier (about 20 ms a page); 'text': text-line shapes decide "
             "0/180 vs 90/270 and the recogniser's confidence on lines read both ways decides the rest (about "
             "2-3 s a page); 'auto': the model, and the text lines when the model is unsure (as accurate as "
-            "'text' on the measured pages at a fraction of its time; see chatocr.structure.orientation)"
+            "'text' on the measured pages at a fraction of its time; see chatocr.ocr.orientation)"
         ),
     )
     min_score: float = Field(

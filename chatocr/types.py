@@ -48,14 +48,19 @@ class OCRPage(_Frozen):
     width: float
     height: float
     unit: Unit = "px"
+    orientation: Literal[0, 90, 180, 270] = Field(
+        0, description="Clockwise degrees the page's text was turned in the file; it was read upright"
+    )
     lines: tuple[TextLine, ...] = ()
 
     @property
     def text(self) -> str:
-        """The page as plain text: one row per line, the lines of a row joined by spaces."""
-        from .geometry import rows_text
+        """The page as plain text: one row per line, the lines of a row joined by spaces (rows of
+        the page as read, upright)."""
+        from .geometry import rows_text, upright_box
 
-        return rows_text([ln.text for ln in self.lines], [ln.bbox for ln in self.lines])
+        boxes = [upright_box(ln.bbox, self.orientation, self.width, self.height) for ln in self.lines]
+        return rows_text([ln.text for ln in self.lines], boxes)
 
     def to_dict(self, *, words: bool = False) -> dict:
         """The CLI's JSON for this page; ``words`` adds each line's words with their boxes."""

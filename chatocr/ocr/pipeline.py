@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -14,12 +14,13 @@ from ..engine import InferSession, create_session
 from ..geometry import reading_order
 from ..io import PageImage, Source, iter_pages
 from ..models import ModelFiles, load_dictionary, resolve
-from ..options import DetectorOptions, OCROptions
+from ..options import DetectorOptions, OCROptions, PageOrientationOptions
 from ..types import OCRPage, OCRResult, TextLine, Word
 from .cls import TextlineOrientationClassifier
 from .columns import split_columns, word_quads
 from .crop import crop_quad
 from .det import TextDetector
+from .orientation import PageOrientationClassifier, quad_to_original, turn_from_lines, upright
 from .rec import CTCDecoder, RecResult, TextRecognizer, is_cjk
 
 log = logging.getLogger(__name__)
@@ -127,12 +128,16 @@ class OCREngine:
         self.recognizer = TextRecognizer(
             options.rec, session=rec_session, decoder=CTCDecoder(characters, weak_space=options.rec.weak_space)
         )
+        self._page_classifier: PageOrientationClassifier | None = None
 
     # -- images -----------------------------------------------------------------------
     def read_image(self, image: np.ndarray) -> PageLines:
         """Detect, orient and recognise the lines of one BGR image."""
         t0 = time.perf_counter()
         det = self.detector(image)
+        return self._read_detected(image, det, time.perf_counter() - t0)
+
+    def _read_detected(self, image: np.ndarray, det, det_seconds: float) -> PageLines:
         t1 = time.perf_counter()
         crops = [crop_quad(image, q) for q in det.boxes]
         rec = self.recognizer(crops)
@@ -162,7 +167,7 @@ class OCREngine:
                 turned.append(flipped[i])
         boxes = [(q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max()) for q in quads]
         order = reading_order(boxes)
-        timings = {"det": t1 - t0, "rec": t2 - t1, "cls": t3 - t2}
+        timings = {"det": det_seconds, "rec": t2 - t1, "cls": t3 - t2}
         log.debug("%d boxes, %d lines kept; %s", len(det.boxes), len(order), timings)
         return PageLines(
             np.stack([quads[i] for i in order]).astype(np.float32) if order else np.zeros((0, 4, 2), np.float32),
@@ -231,9 +236,43 @@ class OCREngine:
             texts[i], positions[i] = text, pos
         return RecResult(texts, rec.scores, positions)
 
+    def read_upright(self, image: np.ndarray) -> tuple[PageLines, int]:
+        """:meth:`read_image` for a page whose text may be turned, and how far it was turned
+        (clockwise degrees).  A page whose text lies on its side or upside down (see
+        :func:`~chatocr.ocr.orientation.turn_from_lines`) is read again standing upright: its lines
+        come in the upright page's reading order, their quads on ``image`` as given.  Upright
+        pages are read once."""
+        if not self.options.page_orientation:
+            return self.read_image(image), 0
+        t0 = time.perf_counter()
+        det = self.detector(image)
+        min_lines = PageOrientationOptions().min_lines
+        # lines standing on end: the page lies on its side, known before anything is read
+        turned = turn_from_lines(det.boxes, np.zeros(0, bool), lambda: self.page_classifier(image), min_lines=min_lines)
+        if not turned.angle:
+            raw = self._read_detected(image, det, time.perf_counter() - t0)
+            # lines lying flat but read turned over: the page is upside down
+            turned = turn_from_lines(raw.quads, raw.flipped, lambda: self.page_classifier(image), min_lines=min_lines)
+            if not turned.angle:
+                return raw, 0
+        up = upright(image, turned.angle)
+        raw = self.read_image(up)
+        size = (up.shape[1], up.shape[0])
+        quads = np.array([quad_to_original(q, turned.angle, size) for q in raw.quads], np.float32).reshape(-1, 4, 2)
+        log.debug("page turned %d degrees (%.2f): read upright", turned.angle, turned.score)
+        return replace(raw, quads=quads), int(turned.angle)
+
+    @property
+    def page_classifier(self) -> PageOrientationClassifier:
+        """The page orientation classifier, made on first use (only a page on its side needs it)."""
+        if self._page_classifier is None:
+            self._page_classifier = PageOrientationClassifier(engine=self.options.engine, ocr=self)
+        return self._page_classifier
+
     def read_page(self, page: PageImage) -> OCRPage:
-        """OCR one loaded page; coordinates in the page's own units."""
-        raw = self.read_image(page.image)
+        """OCR one loaded page, read upright (see :meth:`read_upright`); coordinates in the page's
+        own units."""
+        raw, angle = self.read_upright(page.image)
         lines = []
         for quad, text, score, pos, turned in zip(
             raw.quads, raw.texts, raw.scores, raw.char_positions, raw.flipped, strict=True
@@ -250,7 +289,9 @@ class OCREngine:
                     text=text, score=min(1.0, max(0.0, float(score))), bbox=_bbox(poly), polygon=poly, words=words
                 )
             )
-        return OCRPage(page=page.page, width=page.width, height=page.height, unit=page.unit, lines=tuple(lines))
+        return OCRPage(
+            page=page.page, width=page.width, height=page.height, unit=page.unit, orientation=angle, lines=tuple(lines)
+        )
 
     # -- documents -----------------------------------------------------------------------
     def iter_pages(self, source: Source) -> Iterator[OCRPage]:

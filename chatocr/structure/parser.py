@@ -133,7 +133,7 @@ class DocumentParser:
     @property
     def orientation(self):
         if self._orientation is None:
-            from .orientation import PageOrientationClassifier
+            from ..ocr.orientation import PageOrientationClassifier
 
             self._orientation = PageOrientationClassifier(
                 self.options.orientation, engine=self.options.ocr.engine, ocr=self.ocr
@@ -288,7 +288,7 @@ class DocumentParser:
 
     # -- scanned pages ------------------------------------------------------------------------
     def _scanned_page(self, img: PageImage, name: str) -> Page:
-        from .orientation import box_to_original, quad_to_original, upright
+        from ..ocr.orientation import box_to_original, quad_to_original, upright
 
         o = self.options
         image = img.image
@@ -339,27 +339,14 @@ class DocumentParser:
         return page
 
     def _page_turn(self, image: np.ndarray, raw) -> tuple[int, float]:
-        """How far the page content is turned (clockwise degrees), from the first OCR pass.
+        """How far the page content is turned (clockwise degrees), from the first OCR pass
+        (see :func:`chatocr.ocr.orientation.turn_from_lines`)."""
+        from ..ocr.orientation import turn_from_lines
 
-        Upright pages (nearly all) cost nothing more.  Lines that stand on end
-        mean the page lies on its side: the orientation classifier then tells 90
-        from 270.  Lines that lie flat but were mostly read turned (the line
-        classifier flagged them and the turned reading won) mean 180.
-        """
-        q = raw.quads
-        if len(q) < self.options.orientation.min_lines:
-            return 0, 0.0
-        w = np.linalg.norm(q[:, 1] - q[:, 0], axis=1)
-        h = np.linalg.norm(q[:, 3] - q[:, 0], axis=1)
-        wide, tall = w >= 1.5 * h, h >= 1.5 * w
-        v_wide, v_tall = float(w[wide].sum()), float(h[tall].sum())
-        if v_tall > v_wide:
-            res = self.orientation(image)
-            return (int(res.angle), float(res.score)) if res.angle in (90, 270) else (0, float(res.score))
-        if v_wide <= 0 or len(raw.flipped) != len(q):
-            return 0, 0.0
-        share = float(w[wide & raw.flipped].sum()) / v_wide
-        return (180, share) if share >= 0.6 else (0, 1.0 - share)
+        res = turn_from_lines(
+            raw.quads, raw.flipped, lambda: self.orientation(image), min_lines=self.options.orientation.min_lines
+        )
+        return int(res.angle), float(res.score)
 
     def _regions_from_image(self, image: np.ndarray, lines: list[Line], centres: dict | None = None) -> list[_Region]:
         from .reading_order import assign_lines_to_regions, cluster_orphans

@@ -73,6 +73,8 @@ def inputs(tmp_path_factory, bad_files) -> dict[str, Path]:
     paths = dict(bad_files)
     paths["image"] = root / "receipt.png"
     paths["image"].write_bytes(encode(image, "PNG"))
+    paths["turned"] = root / "turned.png"
+    paths["turned"].write_bytes(encode(np.ascontiguousarray(np.rot90(image, -1)), "PNG"))  # 90 clockwise
     paths["blank"] = root / "blank.png"
     paths["blank"].write_bytes(encode(np.full((736, 736, 3), 255, np.uint8), "PNG"))
     paths["pdf"] = root / "invoice.pdf"
@@ -96,6 +98,7 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "debug": (("ocr", str(inputs["missing"])), _env(CHATOCR_DEBUG="1")),
             "json": (("ocr", str(inputs["image"]), "--json"), env),
             "text": (("ocr", str(inputs["image"]), *one), env),
+            "turned": (("ocr", str(inputs["turned"]), *one), env),
             "cjk-unknown": (("ocr", str(inputs["image"]), "--cjk", "chinese"), env),
             "blank-json": (("ocr", str(inputs["blank"]), "--json", *one), env),
             "pdf-100": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "100", *one), env),
@@ -212,6 +215,13 @@ def test_text_output(runs):
 
 @pytest.mark.models
 @needs_models
+@pytest.mark.models
+@needs_models
+def test_a_page_on_its_side_reads_like_the_upright_one(runs):
+    assert runs["turned"].returncode == 0, runs["turned"]
+    assert runs["turned"].stdout == runs["text"].stdout
+
+
 def test_cjk_choice_reaches_the_ocr(sroie, tmp_path):
     """Receipt 000 has a Chinese footer: kept by default, gone with --cjk never."""
     from chatocr.ocr.rec import has_cjk

@@ -50,6 +50,19 @@ def test_page_text_joins_rows():
     assert result.text == "Shop Ltd\nTOTAL: 12.50\n\n"
 
 
+def test_page_text_of_a_turned_page_follows_its_rows_upright():
+    # content turned 90 degrees clockwise on a 100 x 300 page: its top is the right-hand edge
+    lines = (
+        line("12.50", 60, 200, 80, 250),
+        line("Shop", 80, 10, 100, 60),
+        line("TOTAL:", 60, 10, 80, 70),
+    )
+    page = OCRPage(page=1, width=100, height=300, orientation=90, lines=lines)
+    assert page.text == "Shop\nTOTAL: 12.50"
+    assert OCRPage(page=1, width=100, height=300, lines=lines).text != page.text
+    assert "orientation" not in page.to_dict()  # the JSON contract is the same for every page
+
+
 def test_results_are_validated_and_frozen():
     with pytest.raises(ValidationError):
         line("x", 0, 0, 1, 1, score=1.5)

@@ -48,7 +48,7 @@ crops; the recogniser is most of it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,12 +59,14 @@ from ..engine import InferSession, create_session
 from ..errors import InputError, ModelNotFound
 from ..models import package_dir
 from ..options import EngineOptions, PageOrientationOptions
+from .crop import crop_quad
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "Orientation",
     "PageOrientationClassifier",
+    "turn_from_lines",
     "upright",
     "turn",
     "box_to_original",
@@ -153,6 +155,35 @@ def box_to_original(
     return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
 
 
+# -- from a first reading -------------------------------------------------------------------
+
+
+def turn_from_lines(
+    quads: np.ndarray, flipped: np.ndarray, classify: Callable[[], Orientation], *, min_lines: int
+) -> Orientation:
+    """How far a page's content is turned, from the lines a first OCR pass found on it.
+
+    Upright pages (nearly all) cost nothing more.  Lines that stand on end mean the page lies on
+    its side: ``classify()`` (the page orientation classifier) then tells 90 from 270, and a page
+    it calls 0 or 180 is left as it is.  Lines that lie flat but were mostly read turned (the line
+    classifier flagged them and the turned reading won: ``flipped``) mean 180.
+    """
+    q = np.asarray(quads, np.float32)
+    if len(q) < min_lines:
+        return Orientation(0, 0.0)
+    w = np.linalg.norm(q[:, 1] - q[:, 0], axis=1)
+    h = np.linalg.norm(q[:, 3] - q[:, 0], axis=1)
+    wide, tall = w >= _ELONGATED * h, h >= _ELONGATED * w
+    v_wide, v_tall = float(w[wide].sum()), float(h[tall].sum())
+    if v_tall > v_wide:
+        res = classify()
+        return res if res.angle in (90, 270) else Orientation(0, res.score)
+    if v_wide <= 0 or len(flipped) != len(q):
+        return Orientation(0, 0.0)
+    share = float(w[wide & np.asarray(flipped, bool)].sum()) / v_wide
+    return Orientation(180, share) if share >= 0.6 else Orientation(0, 1.0 - share)
+
+
 # -- the classifier ---------------------------------------------------------------------------
 
 
@@ -212,8 +243,8 @@ class PageOrientationClassifier:
             self._ocr = self._make_ocr()
 
     def _make_ocr(self):
-        from ..ocr import OCREngine
         from ..options import OCROptions
+        from .pipeline import OCREngine
 
         return OCREngine(OCROptions(engine=self._engine))
 
@@ -252,7 +283,7 @@ class PageOrientationClassifier:
     def _detector(self):
         """The OCR engine's detector, run on the page with its long side capped at ``detect_side``."""
         if self._det is None:
-            from ..ocr.det import TextDetector
+            from .det import TextDetector
 
             det = self.ocr.detector
             update = {"limit_type": "max", "limit_side_len": self.options.detect_side, "split_lines": False}
@@ -277,8 +308,6 @@ class PageOrientationClassifier:
         cand = np.flatnonzero(tall if vertical else wide)
         length = side_h if vertical else side_w
         pick = cand[np.argsort(-length[cand], kind="stable")[: o.sample_lines]]
-        from ..ocr.crop import crop_quad
-
         crops = []
         for q in quads[pick]:
             c = crop_quad(image, q)

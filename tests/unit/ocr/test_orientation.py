@@ -1,4 +1,4 @@
-"""chatocr.structure.orientation: exact box mapping, and page orientation on rendered pages and receipts."""
+"""chatocr.ocr.orientation: exact box mapping, and page orientation on rendered pages and receipts."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from chatocr.errors import InputError, ModelNotFound
-from chatocr.options import EngineOptions, PageOrientationOptions
-from chatocr.structure import orientation as orientation_mod
-from chatocr.structure.orientation import (
+from chatocr.ocr import orientation as orientation_mod
+from chatocr.ocr.orientation import (
     Orientation,
     PageOrientationClassifier,
     box_to_original,
@@ -18,6 +17,7 @@ from chatocr.structure.orientation import (
     turn,
     upright,
 )
+from chatocr.options import EngineOptions, PageOrientationOptions
 
 ANGLES = (0, 90, 180, 270)
 WORDS = (
@@ -208,3 +208,76 @@ def test_receipts_turned_four_ways(classifier, sroie, receipt):
     assert image is not None
     found = [classifier(turn(image, a)).angle for a in ANGLES]
     assert found == list(ANGLES)
+
+
+# -- the OCR core reads a turned page upright ---------------------------------------------------
+
+LINES = ["Invoice 2024-0117", "Total due 1,250.00", "Payment within 30 days", "Thank you for your order"]
+
+
+@pytest.fixture(scope="module")
+def lines_page(render):
+    return render.page([(60, 60 + 80 * i, text) for i, text in enumerate(LINES)], size=(700, 420), font_size=30)
+
+
+def _read(engine, image):
+    from chatocr.io import PageImage
+
+    return engine.read_page(PageImage(1, image, float(image.shape[1]), float(image.shape[0]), "px", 1.0))
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("angle", ANGLES)
+def test_the_ocr_core_reads_a_turned_page_upright(engine, lines_page, angle):
+    from chatocr.geometry import iou, upright_box
+
+    image, boxes = lines_page
+    page = _read(engine, turn(image, angle))
+    assert page.orientation == angle
+    assert [ln.text for ln in page.lines] == LINES  # in the page's reading order
+    assert page.text == "\n".join(LINES)
+    h, w = image.shape[:2]
+    for ln, box in zip(page.lines, boxes, strict=True):  # the boxes lie on the page as turned
+        assert iou(ln.bbox, box_to_original(box, angle, (w, h))) > 0.5, (ln, angle)
+        # seen upright again, the words run left to right from where the line starts
+        words = [upright_box(wd.bbox, angle, page.width, page.height) for wd in ln.words]
+        assert [wd.text for wd in ln.words] == ln.text.split()
+        assert [b[0] for b in words] == sorted(b[0] for b in words)
+        assert abs(words[0][0] - box[0]) < 0.5 * (box[3] - box[1]), (words[0], box)
+
+
+class _Count:
+    """Stands in for a stage: counts the pages it sees and passes them on."""
+
+    def __init__(self, inner):
+        self.inner, self.shapes = inner, []
+
+    def __call__(self, image):
+        self.shapes.append(image.shape[:2])
+        return self.inner(image)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@pytest.mark.models
+def test_an_upright_page_is_read_once(engine, lines_page, monkeypatch):
+    detector = _Count(engine.detector)
+    monkeypatch.setattr(engine, "detector", detector)
+    image = lines_page[0]
+    assert _read(engine, image).orientation == 0
+    assert detector.shapes == [image.shape[:2]]
+    detector.shapes.clear()
+    assert _read(engine, turn(image, 180)).orientation == 180  # read turned over, then again upright
+    assert detector.shapes == [image.shape[:2]] * 2
+    detector.shapes.clear()
+    assert _read(engine, turn(image, 90)).orientation == 90  # on its side: known from the boxes alone
+    assert detector.shapes == [image.shape[1::-1], image.shape[:2]]
+
+
+@pytest.mark.models
+def test_page_orientation_off_reads_the_page_as_it_lies(engine, lines_page, monkeypatch):
+    monkeypatch.setattr(engine, "options", engine.options.model_copy(update={"page_orientation": False}))
+    page = _read(engine, turn(lines_page[0], 180))
+    assert page.orientation == 0
+    assert [ln.text for ln in page.lines] == LINES[::-1]  # lines read right way up, bottom line first
