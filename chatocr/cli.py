@@ -49,7 +49,6 @@ _CJK_OPTION = click.option(
 )
 
 
-
 def _pages(_ctx, _param, value: str | None) -> tuple[int, ...] | None:
     from .options import parse_pages
 
