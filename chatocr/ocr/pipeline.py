@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -20,7 +20,7 @@ from .cls import TextlineOrientationClassifier
 from .columns import split_columns, word_quads
 from .crop import crop_quad
 from .det import TextDetector
-from .orientation import PageOrientationClassifier, quad_to_original, turn_from_lines, upright
+from .orientation import Orientation, PageOrientationClassifier, quad_to_original, turn_from_lines, upright
 from .rec import CTCDecoder, RecResult, TextRecognizer, is_cjk
 
 log = logging.getLogger(__name__)
@@ -238,29 +238,45 @@ class OCREngine:
 
     def read_upright(self, image: np.ndarray) -> tuple[PageLines, int]:
         """:meth:`read_image` for a page whose text may be turned, and how far it was turned
-        (clockwise degrees).  A page whose text lies on its side or upside down (see
-        :func:`~chatocr.ocr.orientation.turn_from_lines`) is read again standing upright: its lines
-        come in the upright page's reading order, their quads on ``image`` as given.  Upright
-        pages are read once."""
+        (clockwise degrees; see :meth:`read_turned`): the lines come in the upright page's reading
+        order, their quads on ``image`` as given."""
         if not self.options.page_orientation:
             return self.read_image(image), 0
-        t0 = time.perf_counter()
-        det = self.detector(image)
-        min_lines = PageOrientationOptions().min_lines
-        # lines standing on end: the page lies on its side, known before anything is read
-        turned = turn_from_lines(det.boxes, np.zeros(0, bool), lambda: self.page_classifier(image), min_lines=min_lines)
+        up, raw, turned = self.read_turned(image)
         if not turned.angle:
-            raw = self._read_detected(image, det, time.perf_counter() - t0)
-            # lines lying flat but read turned over: the page is upside down
-            turned = turn_from_lines(raw.quads, raw.flipped, lambda: self.page_classifier(image), min_lines=min_lines)
-            if not turned.angle:
-                return raw, 0
-        up = upright(image, turned.angle)
-        raw = self.read_image(up)
+            return raw, 0
         size = (up.shape[1], up.shape[0])
         quads = np.array([quad_to_original(q, turned.angle, size) for q in raw.quads], np.float32).reshape(-1, 4, 2)
-        log.debug("page turned %d degrees (%.2f): read upright", turned.angle, turned.score)
         return replace(raw, quads=quads), int(turned.angle)
+
+    def read_turned(
+        self,
+        image: np.ndarray,
+        *,
+        classify: Callable[[np.ndarray], Orientation] | None = None,
+        min_lines: int | None = None,
+    ) -> tuple[np.ndarray, PageLines, Orientation]:
+        """The page stood upright, its lines read there (in its pixels), and how far it was turned.
+
+        A page whose text lies on its side or upside down (see
+        :func:`~chatocr.ocr.orientation.turn_from_lines`) is read again standing upright.  Line
+        boxes standing on end show a page on its side before anything is read, and ``classify``
+        (default: :attr:`page_classifier`) tells 90 from 270; lines lying flat but mostly read
+        turned over show a page upside down.  Upright pages are read once.
+        """
+        classify = classify or self.page_classifier
+        min_lines = PageOrientationOptions().min_lines if min_lines is None else min_lines
+        t0 = time.perf_counter()
+        det = self.detector(image)
+        turned = turn_from_lines(det.boxes, np.zeros(0, bool), lambda: classify(image), min_lines=min_lines)
+        if not turned.angle:
+            raw = self._read_detected(image, det, time.perf_counter() - t0)
+            turned = turn_from_lines(raw.quads, raw.flipped, lambda: classify(image), min_lines=min_lines)
+            if not turned.angle:
+                return image, raw, turned
+        log.debug("page turned %d degrees (%.2f): read upright", turned.angle, turned.score)
+        up = upright(image, turned.angle)
+        return up, self.read_image(up), turned
 
     @property
     def page_classifier(self) -> PageOrientationClassifier:

@@ -288,17 +288,18 @@ class DocumentParser:
 
     # -- scanned pages ------------------------------------------------------------------------
     def _scanned_page(self, img: PageImage, name: str) -> Page:
-        from ..ocr.orientation import box_to_original, quad_to_original, upright
+        from ..ocr.orientation import box_to_original, quad_to_original
 
         o = self.options
         image = img.image
         angle, turn_score = 0, 1.0
-        raw = self.ocr.read_image(image)
         if o.use_orientation:
-            angle, turn_score = self._page_turn(image, raw)
-            if angle:
-                image = upright(image, angle)
-                raw = self.ocr.read_image(image)
+            image, raw, turned = self.ocr.read_turned(
+                image, classify=self.orientation, min_lines=o.orientation.min_lines
+            )
+            angle, turn_score = int(turned.angle), float(turned.score)
+        else:
+            raw = self.ocr.read_image(image)
         h, w = image.shape[:2]
         lines = [_ocr_line(q, text, score) for q, text, score in zip(raw.quads, raw.texts, raw.scores, strict=True)]
         # where each character sits (the recogniser's CTC positions), for splitting "Key: Value" boxes;
@@ -337,16 +338,6 @@ class DocumentParser:
         page = _map_boxes(page, fbox, fpoly)
         log.debug("%s: page %d: %d lines, turned %d (%.2f)", name, img.page, len(lines), angle, turn_score)
         return page
-
-    def _page_turn(self, image: np.ndarray, raw) -> tuple[int, float]:
-        """How far the page content is turned (clockwise degrees), from the first OCR pass
-        (see :func:`chatocr.ocr.orientation.turn_from_lines`)."""
-        from ..ocr.orientation import turn_from_lines
-
-        res = turn_from_lines(
-            raw.quads, raw.flipped, lambda: self.orientation(image), min_lines=self.options.orientation.min_lines
-        )
-        return int(res.angle), float(res.score)
 
     def _regions_from_image(self, image: np.ndarray, lines: list[Line], centres: dict | None = None) -> list[_Region]:
         from .reading_order import assign_lines_to_regions, cluster_orphans
