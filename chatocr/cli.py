@@ -63,6 +63,7 @@ def _pages(_ctx, _param, value: str | None) -> tuple[int, ...] | None:
 _PAGES_OPTION = click.option(
     "--pages", default=None, callback=_pages, help="Pages to read, e.g. 1-3,5 (default: every page)."
 )
+_PASSWORD_OPTION = click.option("--password", default=None, help="Password of an encrypted PDF.")
 
 
 @cli.command()
@@ -225,25 +226,28 @@ def _visualize(doc, file: Path, folder: Path, loader) -> list[Path]:
     return paths
 
 
-def _agent(llm: str | None, vlm: str | None = None, pages: tuple[int, ...] | None = None, **kw):
+def _loader(pages: tuple[int, ...] | None = None, password: str | None = None, **kw):
+    from .options import LoaderOptions
+
+    return LoaderOptions(**{k: v for k, v in (("pages", pages), ("password", password)) if v is not None}, **kw)
+
+
+def _agent(llm: str | None, vlm: str | None = None, *, loader=None, **kw):
     from .agent import AgentOptions, ChatOCR
-    from .options import LoaderOptions, OCROptions, ParserOptions
+    from .options import OCROptions, ParserOptions
 
     updates = {k: v for k, v in (("llm", llm), ("vlm", vlm)) if v}
-    if pages is not None:
-        loader = LoaderOptions(pages=pages)
+    if loader is not None and loader.model_fields_set:
         kw["options"] = AgentOptions(parser=ParserOptions(ocr=OCROptions(loader=loader)))
     return ChatOCR(**updates, **kw)
 
 
-def _check_pages(file: Path, pages: tuple[int, ...] | None) -> None:
-    """Fail on a page FILE does not have before any model loads (FILE is readable)."""
-    if pages is not None:
-        from .io import page_count, read_source, selected_pages
-        from .options import LoaderOptions
+def _check_input(file: Path, loader) -> None:
+    """Fail on unreadable input, a wrong password or a page FILE does not have, before any model loads."""
+    from .io import page_count, read_source, selected_pages
 
-        loader = LoaderOptions(pages=pages)
-        selected_pages(page_count(file, loader), loader, file, read_source(file)[2])
+    fmt = read_source(file)[2]
+    selected_pages(page_count(file, loader), loader, file, fmt)
 
 
 _LLM_HELP = "Backend: builtin (default, offline), openai:MODEL, ernie:MODEL, ollama:MODEL, MODEL@URL forms."
@@ -261,20 +265,20 @@ _LLM_HELP = "Backend: builtin (default, offline), openai:MODEL, ernie:MODEL, oll
               help="Batch mode: FILE is a folder or glob; write one row per file to a .csv or .jsonl.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, help="Batch mode: parallel processes.")
 @_PAGES_OPTION
+@_PASSWORD_OPTION
 def extract(file: Path, keys: tuple[str, ...], as_json: bool, llm: str | None, vlm: str | None,
-            highlight: Path | None, out: Path | None, workers: int, pages: tuple[int, ...] | None) -> None:
+            highlight: Path | None, out: Path | None, workers: int, pages: tuple[int, ...] | None,
+            password: str | None) -> None:
     """Extract the values of KEYs from FILE, each with its page and box."""
     if out is not None or file.is_dir() or any(c in str(file) for c in "*?["):
-        if pages is not None:
-            raise click.UsageError("--pages reads some pages of one file; it does not apply to a batch")
+        if pages is not None or password is not None:
+            raise click.UsageError("--pages and --password apply to one file, not to a batch")
         from .batch import run_batch
 
         sys.exit(run_batch(str(file), list(keys), out, llm=llm, workers=workers))
-    from .io import read_source
-
-    read_source(file)
-    _check_pages(file, pages)
-    agent = _agent(llm, vlm, pages)
+    loader = _loader(pages, password)
+    _check_input(file, loader)
+    agent = _agent(llm, vlm, loader=loader)
     doc = agent.parse(file)
     res = agent.extract(doc, list(keys))
     if as_json:
@@ -285,7 +289,7 @@ def extract(file: Path, keys: tuple[str, ...], as_json: bool, llm: str | None, v
             click.echo(f"{key}: {f.value if f.value is not None else '-'}{where}")
     if highlight is not None:
         boxes = [(f.page, f.bbox, k) for k, f in res.fields.items() if f.value is not None and f.bbox]
-        for path in _highlight(doc, file, boxes, highlight):
+        for path in _highlight(doc, file, boxes, highlight, password):
             click.echo(str(path), err=True)
 
 
@@ -295,13 +299,13 @@ def extract(file: Path, keys: tuple[str, ...], as_json: bool, llm: str | None, v
 @click.option("--json", "as_json", is_flag=True, help='Print {"answer": ..., "evidence": [{page, bbox, text}]}.')
 @click.option("--llm", default=None, help=_LLM_HELP)
 @_PAGES_OPTION
-def ask(file: Path, question: str, as_json: bool, llm: str | None, pages: tuple[int, ...] | None) -> None:
+@_PASSWORD_OPTION
+def ask(file: Path, question: str, as_json: bool, llm: str | None, pages: tuple[int, ...] | None,
+        password: str | None) -> None:
     """Answer QUESTION from FILE, with the evidence (page, box, text)."""
-    from .io import read_source
-
-    read_source(file)
-    _check_pages(file, pages)
-    agent = _agent(llm, pages=pages)
+    loader = _loader(pages, password)
+    _check_input(file, loader)
+    agent = _agent(llm, loader=loader)
     ans = agent.ask(agent.parse(file), question)
     if as_json:
         click.echo(json.dumps(ans.to_dict(), ensure_ascii=False))
@@ -315,13 +319,12 @@ def ask(file: Path, question: str, as_json: bool, llm: str | None, pages: tuple[
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--llm", default=None, help=_LLM_HELP)
 @_PAGES_OPTION
-def chat(file: Path, llm: str | None, pages: tuple[int, ...] | None) -> None:
+@_PASSWORD_OPTION
+def chat(file: Path, llm: str | None, pages: tuple[int, ...] | None, password: str | None) -> None:
     """Talk about FILE in the terminal (empty line or Ctrl-D to quit)."""
-    from .io import read_source
-
-    read_source(file)
-    _check_pages(file, pages)
-    agent = _agent(llm, pages=pages)
+    loader = _loader(pages, password)
+    _check_input(file, loader)
+    agent = _agent(llm, loader=loader)
     session = agent.chat(agent.parse(file))
     click.echo(f"{file.name}: {len(session.doc.pages)} page(s). Ask a question; an empty line ends.", err=True)
     while True:
@@ -337,15 +340,14 @@ def chat(file: Path, llm: str | None, pages: tuple[int, ...] | None) -> None:
             click.echo(f"  [page {e.page}, box {[round(v) for v in e.bbox]}] {e.text}")
 
 
-def _highlight(doc, file: Path, boxes, target: Path) -> list[Path]:
+def _highlight(doc, file: Path, boxes, target: Path, password: str | None = None) -> list[Path]:
     from PIL import Image, ImageDraw
 
     from .io import iter_pages
-    from .options import LoaderOptions
 
     pages = sorted({p for p, _, _ in boxes}) or [doc.pages[0].page]
     written = []
-    for img in iter_pages(file, LoaderOptions(dpi=150, pages=pages)):
+    for img in iter_pages(file, _loader(tuple(pages), password, dpi=150)):
         page = doc.page(img.page)
         im = Image.fromarray(img.image[:, :, ::-1].copy())
         sx, sy = im.width / page.width, im.height / page.height

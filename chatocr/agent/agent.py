@@ -301,18 +301,16 @@ class ChatOCR:
         import cv2
 
         from ..io import iter_pages
-        from ..options import LoaderOptions
 
-        pages = sorted({p for p, _ in blocks})[:3] or [1]
+        pages = sorted({p for p, _ in blocks})[:3] or [doc.pages[0].page]
+        # the parser's loader (its password), only those pages, at the VLM's resolution
+        loader = self.options.parser.ocr.loader.model_copy(update={"dpi": self.options.vlm_dpi, "pages": pages})
         out = []
         with self._render_lock:
-            for img in iter_pages(src, LoaderOptions(dpi=self.options.vlm_dpi)):
-                if img.page in pages:
-                    ok, buf = cv2.imencode(".png", img.image)
-                    if ok:
-                        out.append(buf.tobytes())
-                if img.page >= max(pages):
-                    break
+            for img in iter_pages(src, loader):
+                ok, buf = cv2.imencode(".png", img.image)
+                if ok:
+                    out.append(buf.tobytes())
         return out
 
     # -- questions --------------------------------------------------------------------------------

@@ -111,6 +111,15 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "parse-pages-missing": (("parse", str(inputs["pdf3"]), "--pages", "4"), env),
             "extract-pages-missing": (("extract", str(inputs["pdf3"]), "-k", "total", "--pages", "5"), env),
             "ask-pages-missing": (("ask", str(inputs["pdf3"]), "What page?", "--pages", "5"), env),
+            "extract-locked": (("extract", str(inputs["pdf-encrypted"]), "-k", "title"), env),
+            "extract-unlocked": (
+                ("extract", str(inputs["pdf-encrypted"]), "-k", "title", "--json", "--password", ENCRYPTED_PASSWORD),
+                _env(CHATOCR_CACHE_DIR=str(cwd / "cache")),
+            ),
+            "ask-unlocked": (
+                ("ask", str(inputs["pdf-encrypted"]), "Is it confidential?", "--password", ENCRYPTED_PASSWORD),
+                _env(CHATOCR_CACHE_DIR=str(cwd / "cache")),
+            ),
         }
     )
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -288,6 +297,15 @@ def test_a_page_the_file_does_not_have_exits_2_with_one_line(runs, inputs, comma
     run = runs[command]
     assert_one_line_error(run, inputs["pdf3"].name)
     assert "asked for, but the PDF has 3 pages" in run.stderr
+
+
+def test_extract_and_ask_take_the_password_of_an_encrypted_pdf(runs, inputs):
+    assert_one_line_error(runs["extract-locked"], inputs["pdf-encrypted"].name)
+    assert "encrypted" in runs["extract-locked"].stderr
+    unlocked = runs["extract-unlocked"]
+    assert unlocked.returncode == 0, unlocked
+    assert set(json.loads(unlocked.stdout)["fields"]) == {"title"}
+    assert runs["ask-unlocked"].returncode == 0, runs["ask-unlocked"]
 
 
 def test_pages_that_are_not_pages_are_a_usage_error(runs):

@@ -151,3 +151,48 @@ def test_locate_spans_lines_and_sub_boxes(agent, invoice):
     page, bbox, text, score = locate(doc, truth.pairs["Invoice No"])
     assert page == 1 and score == 1.0 and truth.pairs["Invoice No"] in text
     assert locate(doc, "definitely not in this document 12345") is None
+
+
+def test_the_vlm_sees_the_pages_of_a_locked_pdf_that_hold_the_answer(tmp_path):
+    """Page images for a VLM come through the parser's loader: its password, its pages."""
+    import pymupdf
+    from chatocr_testkit import ENCRYPTED_PASSWORD, make_pdf
+
+    from chatocr.agent import AgentOptions
+    from chatocr.options import LoaderOptions, OCROptions, ParserOptions
+
+    path = tmp_path / "locked.pdf"
+    path.write_bytes(
+        make_pdf(
+            [[(20, 60, "Cover page")], [(20, 60, "Notes")], [(20, 60, "Invoice No: INV-0042")]],
+            size=(300, 200),
+            encryption=pymupdf.PDF_ENCRYPT_AES_256,
+            user_pw=ENCRYPTED_PASSWORD,
+            owner_pw="owner-" + ENCRYPTED_PASSWORD,
+        )
+    )
+    loader = LoaderOptions(password=ENCRYPTED_PASSWORD, pages=(2, 3))
+    options = AgentOptions(
+        llm="builtin", vlm="vlm:fake", mode="vlm_only", vlm_dpi=72, cache_dir=str(tmp_path / "cache"),
+        parser=ParserOptions(ocr=OCROptions(loader=loader)),
+    )
+    agent = ChatOCR(options=options)
+    vlm = FakeLLM(json.dumps({"Invoice number": "INV-0042"}), vision=True)
+    agent._vlm = vlm
+    doc = agent.parse(path)
+    assert [p.page for p in doc.pages] == [2, 3]
+    res = agent.extract(doc, ["Invoice number"])
+    assert res["Invoice number"].value == "INV-0042" and res["Invoice number"].page == 3
+    images = [p for m in vlm.last_messages if isinstance(m.get("content"), list) for p in m["content"]
+              if p.get("type") == "image_url"]
+    # a short document: every page parsed goes to the VLM, rendered at vlm_dpi, and no other
+    import base64
+
+    import cv2
+    import numpy as np
+
+    sizes = []
+    for part in images:
+        png = base64.b64decode(part["image_url"]["url"].split(",", 1)[1])
+        sizes.append(cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR).shape[:2])
+    assert sizes == [(200, 300), (200, 300)]
