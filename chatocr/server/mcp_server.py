@@ -74,28 +74,48 @@ def build_mcp(agent=None, *, llm: str | None = None):
         ),
     )
 
-    def _parse(path: str, max_chars: int) -> dict:
+    def _parse(path: str, max_chars: int, pages: str | None = None) -> dict:
         doc = agent.parse(path)
-        md = doc.to_markdown()
+        shown = list(doc.pages)
+        if pages:
+            from ..errors import InputError, PageOutOfRange
+            from ..options import parse_pages
+
+            try:
+                wanted = set(parse_pages(pages))
+            except ValueError as e:
+                raise InputError(path, str(e)) from None
+            missing = sorted(wanted - {p.page for p in doc.pages})
+            if missing:
+                has = f"{len(doc.pages)} page" + ("s" if len(doc.pages) != 1 else "")
+                raise PageOutOfRange(path, f"page {missing[0]} asked for, but the document has {has}")
+            shown = [p for p in doc.pages if p.page in wanted]
+        md = "\n\n".join(p.to_markdown() for p in shown) + "\n"
         return {
             "id": doc.id,
             "name": doc.name,
             "pages": len(doc.pages),
+            "shown_pages": [p.page for p in shown],
             "markdown": md[:max_chars],
             "truncated": len(md) > max_chars,
             "blocks": [
                 {"page": p.page, "id": b.id, "type": b.type, "bbox": [round(float(v), 2) for v in b.bbox],
                  "text": b.text}
-                for p, b in doc.blocks()
+                for p in shown
+                for b in p.blocks
             ][:500],
         }
 
     @server.tool(name="parse_document", description=(
         "Parse a document into regions (title, text, table, …) in reading order, with the Markdown text and "
-        "each region's page and box."))
-    async def parse_document(path: Path_, max_chars: Annotated[int, Field(ge=100, le=1_000_000, description=(
-            "Longest Markdown returned"))] = 20_000) -> str:
-        return await call(_parse, path, max_chars)
+        "each region's page and box. For a long document, ask for some pages at a time."))
+    async def parse_document(
+        path: Path_,
+        max_chars: Annotated[int, Field(ge=100, le=1_000_000, description="Longest Markdown returned")] = 20_000,
+        pages: Annotated[str | None, Field(max_length=200, description=(
+            "Only these pages, e.g. '1-3,5' (default: every page)"))] = None,
+    ) -> str:
+        return await call(_parse, path, max_chars, pages)
 
     @server.tool(name="extract_fields", description=(
         "Extract the values of keys (e.g. 'Invoice No', 'Date', 'Total') from a document; each value comes with "

@@ -38,11 +38,13 @@ def _is_error(result) -> bool:
 
 def test_mcp_server_tools_over_stdio(tmp_path):
     from chatocr_testkit import zip_bytes
-    from docgen import invoice_pdf
+    from docgen import invoice_pdf, report_pdf
 
     data, truth = invoice_pdf(21)
     pdf = tmp_path / "invoice.pdf"
     pdf.write_bytes(data)
+    report = tmp_path / "report.pdf"
+    report.write_bytes(report_pdf(3, seed=1)[0])
     fake = tmp_path / "fake.pdf"
     fake.write_bytes(zip_bytes())
     env = {**os.environ, "CHATOCR_CACHE_DIR": str(tmp_path / "cache")}
@@ -53,12 +55,25 @@ def test_mcp_server_tools_over_stdio(tmp_path):
         ("ask_document", {"path": str(pdf), "question": "What is the total?"}),
         ("ask_document", {"path": str(fake), "question": "What is the total?"}),
         ("extract_fields", {"path": str(tmp_path / "missing.pdf"), "keys": ["Total"]}),
+        ("parse_document", {"path": str(pdf), "pages": "1"}),
+        ("parse_document", {"path": str(pdf), "pages": "2-3"}),
+        ("parse_document", {"path": str(pdf), "pages": "one"}),
+        ("parse_document", {"path": str(report), "pages": "2"}),
     ]
-    tools, (parsed, extracted, asked, refused, missing) = anyio.run(_session_calls, env, calls)
+    tools, (parsed, extracted, asked, refused, missing, page_one, no_page, bad_pages, page_two) = anyio.run(
+        _session_calls, env, calls
+    )
     assert tools == ["parse_document", "extract_fields", "ask_document"]
 
     doc = json.loads(_text(parsed))
     assert doc["pages"] == 1 and doc["name"] == "invoice.pdf" and "INVOICE" in doc["markdown"]
+    assert json.loads(_text(page_one)) == doc  # every page of a one-page document
+    assert _is_error(no_page) and "page 2 asked for, but the document has 1 page" in _text(no_page)
+    assert _is_error(bad_pages) and "one" in _text(bad_pages)
+    second = json.loads(_text(page_two))
+    assert second["pages"] == 3 and second["shown_pages"] == [2]
+    assert second["markdown"].startswith("<!-- page 2 -->") and "<!-- page 1 -->" not in second["markdown"]
+    assert second["blocks"] and {b["page"] for b in second["blocks"]} == {2}
     assert any(b["type"] == "table" and b["page"] == 1 and len(b["bbox"]) == 4 for b in doc["blocks"])
 
     fields = json.loads(_text(extracted))["fields"]
