@@ -19,9 +19,10 @@ LAYERS = {
     "document": 0, "__init__": 0,
     "ocr": 1,
     "structure": 2,
-    "index": 3, "llm": 3,
-    "agent": 4, "prompts": 4,
-    "retrievers": 5, "batch": 5, "cli": 5, "server": 5, "__main__": 5,
+    "index": 3,
+    "llm": 4,
+    "agent": 5, "prompts": 5,
+    "retrievers": 6, "batch": 6, "cli": 6, "server": 6, "__main__": 6,
 }
 # the package's __init__ exposes the public API lazily (module __getattr__): it names every layer
 EXEMPT = {"chatocr/__init__.py"}
