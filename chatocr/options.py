@@ -165,7 +165,9 @@ class LoaderOptions(_Options):
     max_pixels: int = Field(
         120_000_000, ge=1, description="Largest image or rendered page (pixels); larger input is refused"
     )
-    max_pages: int = Field(10_000, ge=1, description="Most pages read from one document")
+    max_pages: int = Field(
+        10_000, ge=1, description="Most pages read from one document (of those asked for, with pages)"
+    )
     max_side: int | None = Field(
         3000,
         ge=256,

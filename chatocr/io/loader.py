@@ -239,8 +239,8 @@ def image_pages(data: bytes, name: str, fmt: str, options: LoaderOptions) -> Ite
     im = _open_image(data, name, fmt, options)
     with im:
         n = getattr(im, "n_frames", 1)
-        if n > options.max_pages:
-            raise DocumentTooLarge(name, f"{n} pages, over the limit of {options.max_pages}")
+        if _pages_read(n, options) > options.max_pages:
+            raise DocumentTooLarge(name, f"{_pages_read(n, options)} pages, over the limit of {options.max_pages}")
         for i in selected_pages(n, options, name, fmt):
             try:
                 with _pillow_limit_off():
@@ -326,10 +326,11 @@ def open_pdf(data: bytes, name: str, options: LoaderOptions):
     if doc.page_count == 0:
         doc.close()
         raise UnreadableDocument(name, "PDF has no pages")
-    if doc.page_count > options.max_pages:
-        n = doc.page_count
+    if _pages_read(doc.page_count, options) > options.max_pages:
+        n = _pages_read(doc.page_count, options)
+        what = f"{n} pages asked for" if options.pages else f"PDF has {n} pages"
         doc.close()
-        raise DocumentTooLarge(name, f"PDF has {n} pages, over the limit of {options.max_pages}")
+        raise DocumentTooLarge(name, f"{what}, over the limit of {options.max_pages}")
     return doc
 
 
@@ -337,6 +338,11 @@ def _pdf_pages(data: bytes, name: str, options: LoaderOptions) -> Iterator[PageI
     with open_pdf(data, name, options) as doc:
         for i in selected_pages(doc.page_count, options, name):
             yield render_pdf_page(doc, i, name, options)
+
+
+def _pages_read(count: int, options: LoaderOptions) -> int:
+    """How many pages of a ``count``-page document ``options`` reads (what ``max_pages`` limits)."""
+    return count if options.pages is None else min(count, len(options.pages))
 
 
 def selected_pages(count: int, options: LoaderOptions, name: object, fmt: str = "pdf") -> list[int]:

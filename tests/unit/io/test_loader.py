@@ -130,6 +130,16 @@ def test_pages_option_reads_only_those_pages(render):
     assert [(p.page, p.image.shape[1]) for p in pages] == [(3, 50)]
 
 
+def test_max_pages_counts_the_pages_asked_for(render):
+    pdf = render.pdf([[], [], []])
+    assert [p.page for p in load(pdf, max_pages=2, pages="2-3")] == [2, 3]
+    with pytest.raises(errors.DocumentTooLarge, match="3 pages asked for, over the limit of 2"):
+        load(pdf, max_pages=2, pages="1-3")
+    frames = [Image.new("RGB", (30, 20), "white") for _ in range(3)]
+    tiff = render.encode(frames[0], "TIFF", save_all=True, append_images=frames[1:])
+    assert [p.page for p in load(tiff, max_pages=1, pages=(3,))] == [3]
+
+
 @pytest.mark.parametrize("kind", ["pdf", "tiff", "png", "array"])
 def test_a_page_the_document_does_not_have_is_an_input_error(render, kind):
     frames = [Image.new("RGB", (30, 20), "white") for _ in range(3)]
