@@ -23,8 +23,8 @@ class _Frozen(BaseModel):
 
 
 class Word(_Frozen):
-    """A word of a line (its text between spaces) and where it is, placed by the recogniser's
-    character positions."""
+    """A word of a line (its text between spaces, or one character of Chinese or Japanese script,
+    which is written without them) and where it is, placed by the recogniser's character positions."""
 
     text: str
     bbox: Annotated[BBox, Field(description="x0, y0, x1, y1 of the polygon")]

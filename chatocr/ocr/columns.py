@@ -65,10 +65,14 @@ def split_columns(quad: np.ndarray, text: str, positions: np.ndarray, gap: float
 
 
 _WORD_MARGIN = 0.7  # character pitches beyond a word's outer character centres
+# Chinese and Japanese script and CJK punctuation, written without spaces: a word per character
+_CJK_CHAR = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe6f\uff00-\uffef\U00020000-\U0003ffff"
+_WORD = re.compile(f"[{_CJK_CHAR}]|[^\\s{_CJK_CHAR}]+")
 
 
 def word_quads(quad: np.ndarray, text: str, positions: np.ndarray) -> list[tuple[Quad, str]]:
-    """Each word of a line (a run of characters between spaces) with its part of ``quad``.
+    """Each word of a line (a run of characters between spaces; a character of Chinese or
+    Japanese script, which is written without them) with its part of ``quad``.
 
     ``positions`` are the centres of ``text``'s characters as fractions of the line's length in
     the direction it was read (left to right along the quad; top to bottom for a vertical quad),
@@ -77,7 +81,7 @@ def word_quads(quad: np.ndarray, text: str, positions: np.ndarray) -> list[tuple
     best (``benchmarks/words.py``).  A one-character line is one word with the whole quad; a line
     whose positions do not match its text has no words.  Corners come in the quad's order.
     """
-    spans = [m.span() for m in re.finditer(r"\S+", text)]
+    spans = [m.span() for m in _WORD.finditer(text)]
     (x0, y0), (x1, y1), (x2, y2), (x3, y3) = corners = [tuple(p) for p in np.asarray(quad, np.float64).tolist()]
     if len(spans) == 1 and spans[0][1] - spans[0][0] == 1:
         return [(tuple(corners), text.strip())]  # type: ignore[list-item]

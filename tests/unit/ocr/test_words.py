@@ -39,6 +39,33 @@ def test_words_span_their_characters_and_a_margin():
     assert bbox(qb) == pytest.approx((100 + (6.5 - 0.7) * pitch, 50, 300, 70))
 
 
+def test_each_chinese_character_is_a_word():
+    text = "合计:12.30 元"
+    words = word_quads(QUAD, text, even(text))
+    assert [t for _, t in words] == ["合", "计", ":12.30", "元"]
+    centres = [(bbox(q)[0] + bbox(q)[2]) / 2 for q, _ in words]
+    assert all(a < b for a, b in zip(centres, centres[1:], strict=False))
+    # one character's box: its centre and 0.7 of a pitch either side
+    assert bbox(words[1][0])[2] - bbox(words[1][0])[0] == pytest.approx(1.4 * 200 / len(text))
+
+
+@pytest.mark.models
+def test_words_of_a_receipt_s_chinese_footer(engine, sroie):
+    import cv2
+
+    from chatocr.ocr.rec import has_cjk
+
+    image = cv2.imread(str(sroie / "img" / "000.jpg"))
+    page = engine.read_page(PageImage(1, image, float(image.shape[1]), float(image.shape[0]), "px", 1.0))
+    chinese = [ln for ln in page.lines if has_cjk(ln.text) and len(ln.text) >= 6]
+    assert chinese
+    for ln in chinese:
+        assert "".join(w.text for w in ln.words) == ln.text.replace(" ", "")
+        assert all(len(w.text) == 1 for w in ln.words if has_cjk(w.text))
+        starts = [w.bbox[0] for w in ln.words]
+        assert starts == sorted(starts)
+
+
 def test_a_line_read_turned_over_places_its_first_word_on_the_right():
     # read in a crop turned 180 degrees: the text's first character is the quad's rightmost
     text = "ab cd"
