@@ -6,7 +6,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ..types import OCRPage
 
-__all__ = ["draw_lines", "CONFIDENCE_COLORS"]
+__all__ = ["draw_lines", "label_font", "CONFIDENCE_COLORS"]
 
 # (lowest score, colour): green for confident lines, orange for doubtful, red for poor
 CONFIDENCE_COLORS: tuple[tuple[float, tuple[int, int, int]], ...] = (
@@ -15,6 +15,14 @@ CONFIDENCE_COLORS: tuple[tuple[float, tuple[int, int, int]], ...] = (
     (0.0, (214, 39, 40)),
 )
 _WORD_COLOR = (31, 119, 180)
+
+
+def label_font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    """Pillow's own font at ``size`` pixels for labels on a drawn page (fixed size before Pillow 10.1)."""
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1
+        return ImageFont.load_default()
 
 
 def _color(score: float) -> tuple[int, int, int]:
@@ -29,10 +37,7 @@ def draw_lines(page: OCRPage, image: Image.Image, *, words: bool = False) -> Ima
     sx, sy = img.width / page.width, img.height / page.height
     d = ImageDraw.Draw(img)
     size = max(10, int(min(img.size) / 80))
-    try:
-        font = ImageFont.load_default(size=size)
-    except TypeError:  # Pillow < 10.1
-        font = ImageFont.load_default()
+    font = label_font(size)
     width = max(2, size // 6)
     for k, ln in enumerate(page.lines, 1):
         color = _color(ln.score)

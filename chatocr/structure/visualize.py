@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from ..document import Page
+from ..ocr.visualize import label_font
 
 __all__ = ["draw_page", "COLORS"]
 
@@ -30,10 +31,7 @@ def draw_page(page: Page, image: Image.Image) -> Image.Image:
     overlay = Image.new("RGBA", img.size, (0, 0, 0, 0))
     d = ImageDraw.Draw(overlay)
     size = max(12, int(min(img.size) / 60))
-    try:
-        font = ImageFont.load_default(size=size)
-    except TypeError:  # Pillow < 10.1
-        font = ImageFont.load_default()
+    font = label_font(size)
     for k, b in enumerate(page.blocks):
         color = COLORS.get(b.type, (0, 0, 0))
         x0, y0, x1, y1 = b.bbox[0] * sx, b.bbox[1] * sy, b.bbox[2] * sx, b.bbox[3] * sy
