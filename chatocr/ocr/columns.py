@@ -16,7 +16,7 @@ import re
 
 import numpy as np
 
-from .crop import _vertical
+from .crop import is_vertical
 
 __all__ = ["LinePiece", "split_columns", "word_quads"]
 
@@ -90,7 +90,7 @@ def word_quads(quad: np.ndarray, text: str, positions: np.ndarray) -> list[tuple
     pos = np.asarray(positions, np.float64).tolist()
     i, j = spans[0][0], spans[-1][1] - 1
     margin = _WORD_MARGIN * abs(pos[j] - pos[i]) / (j - i)
-    vertical = _vertical(x0, y0, x1, y1, x2, y2, x3, y3)
+    vertical = is_vertical(quad)
     if vertical:  # read from the top edge down: cut the left and right edges, corners turned
         (x1, y1), (x3, y3) = (x3, y3), (x1, y1)
     out: list[tuple[Quad, str]] = []
