@@ -56,10 +56,11 @@ import cv2
 import numpy as np
 
 from ..engine import InferSession, create_session
-from ..errors import InputError, ModelNotFound
+from ..errors import ModelNotFound
 from ..models import package_dir
 from ..options import EngineOptions, PageOrientationOptions
 from .crop import crop_quad
+from .tensor import bgr_image
 
 log = logging.getLogger(__name__)
 
@@ -199,19 +200,6 @@ def orientation_model_path() -> Path:
     return path
 
 
-def _as_bgr(image: np.ndarray) -> np.ndarray:
-    if not isinstance(image, np.ndarray) or image.ndim not in (2, 3) or image.shape[0] < 1 or image.shape[1] < 1:
-        shape = getattr(image, "shape", None)
-        raise InputError(None, f"page orientation: expected a non-empty H x W x 3 BGR image, got shape {shape}")
-    if image.ndim == 2 or image.shape[2] == 1:
-        return cv2.cvtColor(image.reshape(image.shape[:2]), cv2.COLOR_GRAY2BGR)
-    if image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
-    if image.shape[2] != 3:
-        raise InputError(None, f"page orientation: expected 1, 3 or 4 channels, got {image.shape[2]}")
-    return image
-
-
 class PageOrientationClassifier:
     """How far a page image's content is turned: ``Orientation(angle, score)``.
 
@@ -268,7 +256,8 @@ class PageOrientationClassifier:
 
     def model_probabilities(self, image: np.ndarray) -> np.ndarray:
         """P(content turned 0, 90, 180, 270 degrees clockwise) from the 4-way classifier."""
-        out = np.asarray(self._session(self.preprocess(_as_bgr(image))), dtype=np.float64)[0]  # type: ignore[misc]
+        x = self.preprocess(bgr_image(image, "page orientation"))
+        out = np.asarray(self._session(x), dtype=np.float64)[0]  # type: ignore[misc]
         if out.min() < 0 or abs(out.sum() - 1.0) > 1e-3:  # logits
             out = np.exp(out - out.max())
             out /= out.sum()
@@ -331,7 +320,7 @@ class PageOrientationClassifier:
     # -- entry ------------------------------------------------------------------------------
     def __call__(self, image: np.ndarray) -> Orientation:
         """The orientation of a BGR page image; pages it is unsure of come back as angle 0."""
-        image = _as_bgr(image)
+        image = bgr_image(image, "page orientation")
         o = self.options
         if o.method == "model":
             res = self._by_model(image)

@@ -5,6 +5,23 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..errors import InputError
+
+
+def bgr_image(image: np.ndarray, stage: str) -> np.ndarray:
+    """``image`` as H x W x 3 BGR (grayscale and BGRA converted); anything else is an
+    ``InputError`` naming ``stage``."""
+    if not isinstance(image, np.ndarray) or image.ndim not in (2, 3) or image.shape[0] < 1 or image.shape[1] < 1:
+        shape = getattr(image, "shape", None)
+        raise InputError(None, f"{stage}: expected a non-empty H x W x 3 BGR image, got shape {shape}")
+    if image.ndim == 2 or image.shape[2] == 1:
+        return cv2.cvtColor(image.reshape(image.shape[:2]), cv2.COLOR_GRAY2BGR)
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    if image.shape[2] != 3:
+        raise InputError(None, f"{stage}: expected 1, 3 or 4 channels, got {image.shape[2]}")
+    return image
+
 
 def planar(image: np.ndarray, mean, std, *, rgb: bool = False) -> np.ndarray:
     """1 x 3 x H x W float32 ``(pixel - mean) / std`` of an H x W x 3 uint8 BGR image.

