@@ -150,11 +150,12 @@ def ocr(
 @click.option("--model", default=None, help="OCR model name or path:DIR.")
 @click.option("--ocr-only", is_flag=True, help="OCR every page, even where a PDF has a text layer.")
 @click.option("--no-cache", is_flag=True, help="Parse again even if this file was parsed before.")
+@click.option("--words", is_flag=True, help="With --format json: each line's words with their boxes too.")
 @_PAGES_OPTION
 @_CJK_OPTION
 def parse(
     file: Path, fmt: str, out: Path | None, visualize: bool, dpi: int | None, password: str | None,
-    model: str | None, ocr_only: bool, no_cache: bool, pages: tuple[int, ...] | None, cjk: str,
+    model: str | None, ocr_only: bool, no_cache: bool, words: bool, pages: tuple[int, ...] | None, cjk: str,
 ) -> None:
     """Parse FILE into regions, tables, reading order and key-value pairs (Markdown or JSON)."""
     from .io import page_count, read_source, selected_pages
@@ -179,7 +180,7 @@ def parse(
             doc = parser.parse(file, progress=progress)
         else:
             doc = DocumentCache().parse(parser, file, progress=progress)
-    text = doc.to_markdown() if fmt == "markdown" else doc.to_json(indent=None) + "\n"
+    text = doc.to_markdown() if fmt == "markdown" else doc.to_json(indent=None, words=words) + "\n"
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         target = out / (file.stem + (".md" if fmt == "markdown" else ".json"))

@@ -20,11 +20,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .geometry import union
 from .types import BBox, Polygon, Unit
 
 __all__ = [
     "SCHEMA_VERSION",
     "BlockType",
+    "Word",
     "Line",
     "Cell",
     "Table",
@@ -34,7 +36,7 @@ __all__ = [
     "Document",
 ]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 BlockType = Literal[
     "title",
@@ -55,6 +57,13 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Word(_Frozen):
+    """A word of a line (its text between spaces; one character of Chinese or Japanese script) and its box."""
+
+    text: str
+    bbox: BBox
+
+
 class Line(_Frozen):
     """A line of text and where it is."""
 
@@ -63,6 +72,65 @@ class Line(_Frozen):
     polygon: Polygon | None = Field(None, description="Corners clockwise from top-left, when not axis-aligned")
     score: Annotated[float, Field(ge=0.0, le=1.0, description="Recognition confidence (1 for a text layer)")] = 1.0
     source: Literal["ocr", "text_layer"] = "ocr"
+    words: tuple[Word, ...] = Field(
+        (), description="The line's words with their boxes, in the order of its text (empty when not known)"
+    )
+
+    def span_box(self, start: int, end: int) -> BBox:
+        """The box of ``text[start:end]``: the words it covers, a word it cuts narrowed by character
+        count; without words (or words that do not follow the text), the line's box cut by
+        character count along the line.  The whole text (or an empty span) gives the line's box."""
+        text = self.text
+        start, end = max(0, start), min(len(text), end)
+        if end <= start or not (text[:start].strip() or text[end:].strip()):
+            return self.bbox
+        way = _direction(self)
+        placed = _word_offsets(text, self.words)
+        if placed is None:
+            return _cut(self.bbox, start / len(text), end / len(text), way)
+        boxes = []
+        for (a, b), w in zip(placed, self.words, strict=True):
+            lo, hi = max(a, start), min(b, end)
+            if lo < hi:
+                boxes.append(w.bbox if (lo, hi) == (a, b) else _cut(w.bbox, (lo - a) / (b - a), (hi - a) / (b - a), way))
+        return union(boxes) if boxes else self.bbox
+
+
+def _word_offsets(text: str, words: tuple[Word, ...]) -> list[tuple[int, int]] | None:
+    """Where each word sits in ``text`` (in order), or None without words or when one is not found."""
+    if not words:
+        return None
+    out, at = [], 0
+    for w in words:
+        i = text.find(w.text, at) if w.text else -1
+        if i < 0:
+            return None
+        out.append((i, i + len(w.text)))
+        at = i + len(w.text)
+    return out
+
+
+def _direction(line: Line) -> tuple[bool, bool]:
+    """How the line's text runs: (top to bottom, backwards), from its first and last words (a
+    line on a page stored upside down runs right to left); from its box's shape without them."""
+    if len(line.words) >= 2:
+        a, b = line.words[0].bbox, line.words[-1].bbox
+        dx, dy = (b[0] + b[2]) - (a[0] + a[2]), (b[1] + b[3]) - (a[1] + a[3])
+        return (True, dy < 0) if abs(dy) > abs(dx) else (False, dx < 0)
+    x0, y0, x1, y1 = line.bbox
+    return (y1 - y0) > 1.5 * (x1 - x0) and len(line.text.strip()) > 1, False
+
+
+def _cut(box: BBox, lo: float, hi: float, way: tuple[bool, bool]) -> BBox:
+    """The part ``lo``..``hi`` (fractions along the text) of ``box``, along x, or y for a line
+    running down; measured from the far side for a line running backwards."""
+    down, backwards = way
+    if backwards:
+        lo, hi = 1.0 - hi, 1.0 - lo
+    x0, y0, x1, y1 = box
+    if down:
+        return (x0, y0 + (y1 - y0) * lo, x1, y0 + (y1 - y0) * hi)
+    return (x0 + (x1 - x0) * lo, y0, x0 + (x1 - x0) * hi, y1)
 
 
 class Cell(_Frozen):
@@ -256,6 +324,9 @@ def _md_rows(text: str, *, lists: bool = False) -> str:
     return "\n\n".join(paragraphs)
 
 
+_NO_WORDS = {"pages": {"__all__": {"blocks": {"__all__": {"lines": {"__all__": {"words"}}}}}}}
+
+
 class Document(_Frozen):
     """A parsed document."""
 
@@ -301,11 +372,13 @@ class Document(_Frozen):
                 yield p.page, b
 
     # -- serialisation ---------------------------------------------------------------------
-    def to_dict(self) -> dict:
-        return self.model_dump(mode="json")
+    def to_dict(self, *, words: bool = True) -> dict:
+        """The document as JSON data; ``words=False`` leaves out each line's words (a third of a
+        scanned page's JSON)."""
+        return self.model_dump(mode="json", exclude=None if words else _NO_WORDS)
 
-    def to_json(self, indent: int | None = None) -> str:
-        return self.model_dump_json(indent=indent)
+    def to_json(self, indent: int | None = None, *, words: bool = True) -> str:
+        return self.model_dump_json(indent=indent, exclude=None if words else _NO_WORDS)
 
     @classmethod
     def from_json(cls, data: str | bytes) -> Document:

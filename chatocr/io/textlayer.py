@@ -28,6 +28,7 @@ class TextLayerLine:
     bold: bool
     block: int  # PyMuPDF block number (a paragraph-like group)
     horizontal: bool = True
+    words: tuple[tuple[str, BBox], ...] = ()  # the line's words (text between spaces) and their boxes
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +86,16 @@ def read_text_layer(
 ) -> TextLayer:
     """Lines of a PyMuPDF page's text layer, and whether the layer can be trusted."""
     d = page.get_text("dict", flags=_FLAGS, sort=False)
+    # the same extraction cut at spaces: (x0, y0, x1, y1, text, block, line, word) in the dict's numbering
+    words: dict[tuple[int, int], list[tuple[str, BBox]]] = {}
+    for w in page.get_text("words", flags=_FLAGS, sort=False):
+        words.setdefault((w[5], w[6]), []).append((w[4], (float(w[0]), float(w[1]), float(w[2]), float(w[3]))))
     lines: list[TextLayerLine] = []
     sizes: dict[float, int] = {}
     for bno, block in enumerate(d.get("blocks", ())):
         if block.get("type", 0) != 0:
             continue
-        for line in block.get("lines", ()):
+        for lno, line in enumerate(block.get("lines", ())):
             spans = [s for s in line.get("spans", ()) if s.get("text", "").strip()]
             if not spans:
                 continue
@@ -104,7 +109,8 @@ def read_text_layer(
             size = max(float(s.get("size", 0.0)) for s in spans)
             bold = all((s.get("flags", 0) & 16) or "bold" in s.get("font", "").lower() for s in spans)
             dx, dy = line.get("dir", (1.0, 0.0))
-            lines.append(TextLayerLine(text, (x0, y0, x1, y1), size, bool(bold), bno, abs(dx) >= abs(dy)))
+            mine = tuple(words.get((bno, lno), ()))
+            lines.append(TextLayerLine(text, (x0, y0, x1, y1), size, bool(bold), bno, abs(dx) >= abs(dy), mine))
             n = sum(len(s["text"].strip()) for s in spans)
             key = round(size, 1)
             sizes[key] = sizes.get(key, 0) + n

@@ -17,7 +17,7 @@ from ..models import ModelFiles, load_dictionary, resolve
 from ..options import DetectorOptions, OCROptions, PageOrientationOptions
 from ..types import OCRPage, OCRResult, TextLine, Word
 from .cls import TextlineOrientationClassifier
-from .columns import split_columns, word_quads
+from .columns import Quad, split_columns, word_quads
 from .crop import crop_quad
 from .det import TextDetector
 from .orientation import Orientation, PageOrientationClassifier, quad_to_original, turn_from_lines, upright
@@ -41,6 +41,14 @@ class PageLines:
     timings: dict[str, float] = field(default_factory=dict)
     # per line: read turned 180 degrees (the page may be upside down when most lines are)
     flipped: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def words(self, k: int, scale: float = 1.0, offset: tuple[float, float] = (0.0, 0.0)) -> list[tuple[Quad, str]]:
+        """Line ``k``'s words with their quads (see ``columns.word_quads``), in image pixels times
+        ``scale`` plus ``offset``."""
+        pos = self.char_positions[k]
+        turned = k < len(self.flipped) and bool(self.flipped[k])
+        quad = self.quads[k] * scale + np.asarray(offset, dtype=np.float32)
+        return word_quads(quad, self.texts[k], pos[::-1] if turned else pos)
 
 
 def _merge_defaults(user: DetectorOptions, defaults: dict) -> DetectorOptions:
@@ -290,14 +298,11 @@ class OCREngine:
         own units."""
         raw, angle = self.read_upright(page.image)
         lines = []
-        for quad, text, score, pos, turned in zip(
-            raw.quads, raw.texts, raw.scores, raw.char_positions, raw.flipped, strict=True
-        ):
+        for k, (quad, text, score) in enumerate(zip(raw.quads, raw.texts, raw.scores, strict=True)):
             q = quad * page.scale
             # built from values made here, so not validated again (a receipt has hundreds)
             words = tuple(
-                Word.model_construct(text=w, bbox=_bbox(wq), polygon=wq)
-                for wq, w in word_quads(q, text, pos[::-1] if turned else pos)
+                Word.model_construct(text=w, bbox=_bbox(wq), polygon=wq) for wq, w in raw.words(k, page.scale)
             )
             poly = tuple((x, y) for x, y in q.tolist())
             lines.append(

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import __version__
 from .._memory import release_memory
-from ..document import Block, BlockType, Document, KeyValue, Line, Page, Table
+from ..document import Block, BlockType, Document, KeyValue, Line, Page, Table, Word
 from ..errors import UnreadableDocument
 from ..geometry import rows_text
 from ..io import image_pages, open_pdf, read_source, render_pdf_page, selected_pages
@@ -224,7 +224,15 @@ class DocumentParser:
         o = self.options
         rect = pdf_page.rect
         width, height = float(rect.width), float(rect.height)
-        lines = [Line(text=ln.text, bbox=_clip(ln.bbox, width, height), source="text_layer") for ln in layer.lines]
+        lines = [
+            Line(
+                text=ln.text,
+                bbox=_clip(ln.bbox, width, height),
+                source="text_layer",
+                words=tuple(Word(text=t, bbox=_clip(b, width, height)) for t, b in ln.words),
+            )
+            for ln in layer.lines
+        ]
         meta = {id(line): tl for line, tl in zip(lines, layer.lines, strict=True)}
         source = "text_layer"
         # Images with text in them (a scanned insert, a screenshot): OCR them.
@@ -280,8 +288,10 @@ class DocumentParser:
         img = render_pdf_page(doc, index, name, self.options.ocr.loader, clip=box)
         raw = self.ocr.read_image(img.image)
         out = []
-        for quad, text, score in zip(raw.quads, raw.texts, raw.scores, strict=True):
-            ln = _ocr_line(quad * img.scale + np.array([box[0], box[1]], dtype=np.float32), text, score, polygon=False)
+        for k, (quad, text, score) in enumerate(zip(raw.quads, raw.texts, raw.scores, strict=True)):
+            where = (float(box[0]), float(box[1]))
+            q = quad * img.scale + np.array(where, dtype=np.float32)
+            ln = _ocr_line(q, text, score, raw.words(k, img.scale, where), polygon=False)
             if not any(_inside(ln.bbox, e.bbox, 0.6) for e in existing):
                 out.append(ln)
         return out
@@ -301,7 +311,10 @@ class DocumentParser:
         else:
             raw = self.ocr.read_image(image)
         h, w = image.shape[:2]
-        lines = [_ocr_line(q, text, score) for q, text, score in zip(raw.quads, raw.texts, raw.scores, strict=True)]
+        lines = [
+            _ocr_line(q, text, score, raw.words(k))
+            for k, (q, text, score) in enumerate(zip(raw.quads, raw.texts, raw.scores, strict=True))
+        ]
         # where each character sits (the recogniser's CTC positions), for splitting "Key: Value" boxes;
         # not for a line read turned over, whose text runs right to left on the page
         centres = {
@@ -661,14 +674,20 @@ def _merge_interleaved(regions: list[_Region], page_width: float) -> list[_Regio
     return out
 
 
-def _ocr_line(q: np.ndarray, text: str, score: float, *, polygon: bool = True) -> Line:
-    """A recognised line from its 4 x 2 quadrilateral."""
+def _ocr_line(q: np.ndarray, text: str, score: float, words=(), *, polygon: bool = True) -> Line:
+    """A recognised line from its 4 x 2 quadrilateral, with its words (``(quad, text)``)."""
     return Line(
         text=text,
-        bbox=(float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max())),
+        bbox=_quad_box(q),
         polygon=tuple((float(x), float(y)) for x, y in q) if polygon else None,
         score=min(1.0, max(0.0, float(score))),
+        words=tuple(Word.model_construct(text=t, bbox=_quad_box(wq)) for wq, t in words),
     )
+
+
+def _quad_box(q) -> BBox:
+    xs, ys = [float(p[0]) for p in q], [float(p[1]) for p in q]
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _text_regions(lines: list[Line]) -> list[_Region]:
@@ -718,7 +737,13 @@ def _map_boxes(page: Page, fbox, fpoly) -> Page:
     """Apply a coordinate mapping to every box of a page."""
 
     def mline(ln: Line) -> Line:
-        return ln.model_copy(update={"bbox": fbox(ln.bbox), "polygon": fpoly(ln.polygon) if ln.polygon else None})
+        return ln.model_copy(
+            update={
+                "bbox": fbox(ln.bbox),
+                "polygon": fpoly(ln.polygon) if ln.polygon else None,
+                "words": tuple(w.model_copy(update={"bbox": fbox(w.bbox)}) for w in ln.words),
+            }
+        )
 
     def mkv(kv: KeyValue) -> KeyValue:
         return kv.model_copy(update={"key_bbox": fbox(kv.key_bbox), "value_bbox": fbox(kv.value_bbox)})

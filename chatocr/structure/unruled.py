@@ -246,10 +246,18 @@ def find_unruled_tables(
 
 
 def _pieces(line: Line, spans: list[tuple[float, float, str]]) -> list[Line]:
-    """``line`` cut into ``spans`` (x0, x1, text), each a line of its own."""
+    """``line`` cut into ``spans`` (x0, x1, text), each a line of its own with the words centred in it."""
     y0, y1 = line.bbox[1], line.bbox[3]
     return [
-        line.model_copy(update={"text": t, "bbox": (float(a), y0, float(b), y1), "polygon": None}) for a, b, t in spans
+        line.model_copy(
+            update={
+                "text": t,
+                "bbox": (float(a), y0, float(b), y1),
+                "polygon": None,
+                "words": tuple(w for w in line.words if a <= (w.bbox[0] + w.bbox[2]) / 2 <= b),
+            }
+        )
+        for a, b, t in spans
     ]
 
 

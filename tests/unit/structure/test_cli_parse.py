@@ -54,6 +54,20 @@ def test_json_to_out_dir_with_visualization(report_file, tmp_path):
     assert any(abs(r - g) > 60 or abs(g - b) > 60 for r, g, b in colors)
 
 
+def test_json_words_only_when_asked(report_file, tmp_path):
+    def lines(*extra):
+        r = run("parse", str(report_file), "--format", "json", *extra, cache=tmp_path)
+        assert r.returncode == 0, r.stderr
+        return [ln for p in json.loads(r.stdout)["pages"] for b in p["blocks"] for ln in b["lines"]]
+
+    plain, full = lines(), lines("--words")  # the second run comes from the cache, words and all
+    assert plain and all("words" not in ln for ln in plain)
+    assert [ln["text"] for ln in full] == [ln["text"] for ln in plain]
+    for ln in full:
+        assert [w["text"] for w in ln["words"]] == ln["text"].split()
+        assert all(set(w) == {"text", "bbox"} for w in ln["words"])
+
+
 def test_cache_makes_the_second_run_reuse_the_parse(report_file, tmp_path):
     run("parse", str(report_file), "--format", "json", cache=tmp_path)
     files = list(tmp_path.rglob("document-*.json"))

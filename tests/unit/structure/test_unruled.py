@@ -11,7 +11,7 @@ import pymupdf
 import pytest
 from docgen import draw_table, scanned_pdf
 
-from chatocr.document import Line
+from chatocr.document import Line, Word
 from chatocr.options import ParserOptions, TableOptions
 from chatocr.structure import DocumentParser
 from chatocr.structure.tables import cell_accuracy
@@ -215,3 +215,12 @@ def test_split_words_and_split_chars_cut_at_wide_gaps_only():
     assert [p.text for p in pieces] == ["Paper cups", "5"]
     assert pieces[0].bbox[0] == 6 and pieces[1].bbox[2] == 176 and pieces[0].bbox[2] < pieces[1].bbox[0]
     assert split_chars(Line(text=text, bbox=(6, 0, 176, 20)), None)[0].text == text
+
+
+def test_cut_lines_keep_their_own_words():
+    words = [(0, 30, "Coffee"), (33, 60, "beans"), (150, 156, "5"), (200, 225, "12.50")]
+    line = Line(text="Coffee beans 5 12.50", bbox=(0, 0, 300, 12), source="text_layer",
+                words=tuple(Word(text=t, bbox=(a, 0, b, 12)) for a, b, t in words))
+    pieces = split_words(line, words)
+    assert [[w.text for w in p.words] for p in pieces] == [["Coffee", "beans"], ["5"], ["12.50"]]
+    assert pieces[2].span_box(0, 5) == (200, 0, 225, 12)
