@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from chatocr.document import Block, Document, Line, Page
+from chatocr.document import Block, Document, Line, Page, Word
 
 BBox = tuple[float, float, float, float]
 
@@ -44,7 +44,8 @@ def document_from_pdf(data: bytes, *, name: str = "doc.pdf") -> Document:
             layer = read_text_layer(pg)
             blocks = []
             for k, ln in enumerate(layer.lines):
-                line = Line(text=ln.text, bbox=ln.bbox, source="text_layer")
+                line = Line(text=ln.text, bbox=ln.bbox, source="text_layer",
+                            words=tuple(Word(text=t, bbox=b) for t, b in ln.words))
                 blocks.append(Block(id=f"p{i + 1}-b{k}", type="text", bbox=ln.bbox, text=ln.text, lines=(line,)))
             pages.append(Page(page=i + 1, width=pg.rect.width, height=pg.rect.height, unit="pt",
                               source="text_layer" if blocks else "empty", blocks=tuple(blocks)))
@@ -132,6 +133,9 @@ class _Writer:
         self.font = "china-s" if lang == "zh" else "helv"
         self.bold = "china-s" if lang == "zh" else "hebo"
         self._fonts = {n: pymupdf.Font(n) for n in {self.font, self.bold}}
+
+    def length(self, s: str, size: float = 10, *, bold: bool = False) -> float:
+        return self._fonts[self.bold if bold else self.font].text_length(s, size)
 
     def text(self, x: float, y: float, s: str, size: float = 10, *, bold: bool = False, right: bool = False) -> BBox:
         import pymupdf
@@ -520,7 +524,10 @@ def contract(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
     else:
         sent = f"This Agreement is made between {a} and {b}."
         bx = w.text(50, y, sent, 10)
-        t.fields["parties"] = Field(f"{a}; {b}", 1, bx, "parties")
+        # the value alone: from the first party's name to the end of the second's
+        start, end = sent.index(a), sent.rindex(b) + len(b)
+        val = (50 + w.length(sent[:start]), bx[1], 50 + w.length(sent[:end]), bx[3])
+        t.fields["parties"] = Field(f"{a}; {b}", 1, bx, "parties", val)
         y += 28
     yy, mm, dd = rng.randint(2020, 2026), rng.randint(1, 12), rng.randint(1, 28)
     years = rng.choice([1, 2, 3])

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..document import Block, Document, Line
 from ..options import ParserOptions
 from ..types import BBox
+from .grounding import squash, value_box
 from .results import Answer, Evidence, ExtractedField, Extraction
 
 log = logging.getLogger(__name__)
@@ -410,10 +411,6 @@ def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
-def _squash(s: str) -> str:
-    return re.sub(r"[\s,]", "", _norm(s))
-
-
 def _lines_of(doc: Document, prefer: Sequence[Block]) -> Iterator[tuple[int, Block, Line | None, str, BBox]]:
     preferred = {b.id for b in prefer}
     seq = [(p, b) for p, b in doc.blocks() if b.id in preferred] + [
@@ -429,38 +426,28 @@ def _lines_of(doc: Document, prefer: Sequence[Block]) -> Iterator[tuple[int, Blo
 
 
 def locate(doc: Document, value: str, *, prefer: Sequence[Block] = ()) -> tuple[int, BBox, str, float] | None:
-    """(page, bbox, source text, score) of the line or cell that holds ``value``, or None.
+    """(page, bbox, source text, score) of where ``value`` is written, or None.
 
-    Exact (normalised) containment first; then the value spread over consecutive
-    lines of one block (multi-line addresses); then a fuzzy match of at least 90.
-    A value found inside a longer line gets the part of the line's box where it sits.
+    Exact containment first (ignoring case, spaces and commas); then the value spread over
+    consecutive lines of one block (multi-line addresses); then a fuzzy match of at least 90.
+    The box is the value's own: the words of the line (or lines) that hold it.
     """
-    v, vs = _norm(value), _squash(value)
-    if not vs:
+    if not squash(value):
         return None
     candidates = list(_lines_of(doc, prefer))
-    for page, _, _, text, bbox in candidates:
-        t = _norm(text)
-        if v in t or (vs and vs in _squash(text)):
-            return page, _sub_box(text, bbox, value), text, 1.0
+    for page, _, ln, text, bbox in candidates:
+        hit = value_box([ln if ln is not None else Line(text=text, bbox=bbox)], value)
+        if hit is not None:
+            return page, hit[0], text, 1.0
     # spread over lines of one block
-    for _, b in doc.blocks():
-        joined = _squash(" ".join(ln.text for ln in b.lines))
-        if vs in joined and b.lines:
-            start = joined.index(vs)
-            pos, used = 0, []
-            for ln in b.lines:
-                n = len(_squash(ln.text))
-                if pos + n > start and pos < start + len(vs):
-                    used.append(ln)
-                pos += n
-            if used:
-                page_no = next(p.page for p, bb in doc.blocks() if bb.id == b.id)
-                box = (min(u.bbox[0] for u in used), min(u.bbox[1] for u in used),
-                       max(u.bbox[2] for u in used), max(u.bbox[3] for u in used))
-                return page_no, box, "\n".join(u.text for u in used), 0.95
+    for page_, b in doc.blocks():
+        hit = value_box(b.lines, value)
+        if hit is not None:
+            box, used = hit
+            return page_.page, box, "\n".join(u.text for u in used), 0.95
     from rapidfuzz import fuzz
 
+    v = _norm(value)
     best = None
     for page, _, _, text, bbox in candidates:
         if len(text) < 0.5 * len(value):
@@ -469,17 +456,6 @@ def locate(doc: Document, value: str, *, prefer: Sequence[Block] = ()) -> tuple[
         if s >= 90 and (best is None or s > best[3]):
             best = (page, bbox, text, s / 100.0)
     return best
-
-
-def _sub_box(text: str, bbox: BBox, value: str) -> BBox:
-    """The part of a line's box where ``value`` sits (by character position)."""
-    t, v = _norm(text), _norm(value)
-    i = t.find(v)
-    if i < 0 or len(t) == 0 or len(v) >= len(t):
-        return bbox
-    x0, y0, x1, y1 = bbox
-    w = x1 - x0
-    return (x0 + w * i / len(t), y0, x0 + w * (i + len(v)) / len(t), y1)
 
 
 def _clean_keys(keys: Sequence[str]) -> list[str]:

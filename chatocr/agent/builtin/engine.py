@@ -11,6 +11,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...document import Block, Document
+from ...geometry import union
+from ...types import BBox
+from ..grounding import value_box
 from ..results import Answer, ExtractedField
 from . import heuristics as H
 from .extract import Candidate, kv_candidates, labelled_candidates, table_candidates
@@ -71,7 +74,7 @@ class BuiltinEngine:
         for key in keys:
             spec = resolve_key(key)
             cand = self._best(doc, view, spec, subset, memo)
-            out[key] = _field(key, cand, free_text=spec.vtype in _FREE_TEXT)
+            out[key] = _field(key, cand, view, free_text=spec.vtype in _FREE_TEXT)
             log.debug("%s → %r (%s)", key, out[key].value, out[key].method)
         return out
 
@@ -231,10 +234,27 @@ def _pick(cands: list[Candidate], view: View, subset) -> Candidate | None:
     return max(cands, key=lambda c: (c.score, -c.bbox[1]))
 
 
-def _field(key: str, c: Candidate | None, *, free_text: bool = False) -> ExtractedField:
+def _field(key: str, c: Candidate | None, view: View | None = None, *, free_text: bool = False) -> ExtractedField:
     if c is None:
         return ExtractedField(key=key, value=None, confidence=0.0, method="none")
     # names and addresses lose the digit/letter confusions of OCR; ``source`` keeps the line as read
     value = repair_confusions(c.value) if free_text else c.value
-    return ExtractedField(key=key, value=value, page=c.page, bbox=tuple(float(v) for v in c.bbox),
+    return ExtractedField(key=key, value=value, page=c.page, bbox=tuple(float(v) for v in _value_box(c, view)),
                           confidence=round(min(0.99, max(0.0, c.score)), 4), source=c.source, method=c.method)
+
+
+def _value_box(c: Candidate, view: View | None) -> BBox:
+    """The value's own box: the words of its lines that hold it as read (the candidate's box, its
+    line or cell, when they do not)."""
+    if view is None or not c.lines:
+        return c.bbox
+    lines = [view.lines[i].line for i in sorted(c.lines) if view.lines[i].page == c.page]
+    lines = [ln for ln in lines if ln is not None]
+    hit = value_box(lines, c.value)
+    if hit is not None:
+        return hit[0]
+    # a value joined from pieces ("Party A; Party B"): every piece's box
+    hits = [value_box(lines, part) for part in c.value.split(";")] if ";" in c.value else [None]
+    if all(h is not None for h in hits):
+        return union([h[0] for h in hits])  # type: ignore[index]
+    return c.bbox

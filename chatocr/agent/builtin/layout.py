@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
-from ...document import Block, Document
+from ...document import Block, Document, Line
 from ...geometry import group_rows
 from ...types import BBox
 from .synonyms import label_tokens, norm_text
@@ -33,6 +33,7 @@ class VLine:
     ltoks: list[str] = field(default_factory=list)  # label tokens
     row: int = -1  # row index within its page
     order: int = -1  # position in the page's reading order (rows top to bottom, left to right)
+    line: Line | None = None  # the document's line (a table cell's or bare block's text as one)
 
     @property
     def h(self) -> float:
@@ -69,9 +70,9 @@ class View:
             raw: list[VLine] = []
             for block in page.blocks:
                 for ln in _block_lines(block):
-                    if not ln[0].strip():
+                    if not ln.text.strip():
                         continue
-                    raw.append(VLine(-1, page.page, ln[0].strip(), ln[1], block.id, block.type, ln[2]))
+                    raw.append(VLine(-1, page.page, ln.text.strip(), ln.bbox, block.id, block.type, ln.score, line=ln))
             rows_idx = group_rows([v.bbox for v in raw]) if raw else []
             rows = [[raw[i] for i in r] for r in rows_idx]
             ordered: list[VLine] = []
@@ -125,12 +126,12 @@ class View:
         return self.pages[ln.page]
 
 
-def _block_lines(block: Block) -> list[tuple[str, BBox, float]]:
-    """(text, box, score) of a block's lines; a table without lines gives its cells; a bare block its text."""
+def _block_lines(block: Block) -> list[Line]:
+    """A block's lines; a table without lines gives its cells; a bare block its text."""
     if block.lines:
-        return [(ln.text, ln.bbox, ln.score) for ln in block.lines]
+        return list(block.lines)
     if block.table is not None:
-        return [(c.text, c.bbox, 1.0) for c in block.table.cells if c.text and c.bbox is not None]
+        return [Line(text=c.text, bbox=c.bbox) for c in block.table.cells if c.text and c.bbox is not None]
     if block.text:
-        return [(block.text.replace("\n", " "), block.bbox, block.score)]
+        return [Line(text=block.text.replace("\n", " "), bbox=block.bbox, score=block.score)]
     return []

@@ -154,7 +154,7 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
 
         memo: dict = {}
         cand = engine._best(doc, view, spec, _subset(blocks), memo)
-        f = _field(spec.key, cand)
+        f = _field(spec.key, cand, view)
         if f.value is not None and f.confidence >= o.answer_threshold:
             ev = (Evidence(page=f.page, bbox=f.bbox, text=f.source or f.value),) if f.page and f.bbox else ()
             return Answer(question=question, text=f.value, evidence=ev, confidence=f.confidence,

@@ -227,3 +227,30 @@ def test_names_and_addresses_lose_ocr_confusions(engine, lines_doc):
     assert f["company"].source == "GARDEN1A BAKERIES (KL) SDN BHD"  # the line as read
     assert f["address"].value.startswith("NO 290, JALAN AIR PANAS")
     assert f["invoice number"].value == "CS0O1O"  # codes are not words: left as printed
+
+
+def test_a_value_inside_a_line_is_boxed_by_its_words(engine):
+    """Label and value printed as one line: the field's box is the value's words, not the row."""
+    from chatocr.document import Word
+
+    def line(text, words):
+        boxes = [b for _, b in words]
+        bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        return Line(text=text, bbox=bbox, words=tuple(Word(text=t, bbox=b) for t, b in words))
+
+    rows = [
+        line("KEDAI MAJU SDN BHD", [("KEDAI", (100, 20, 160, 40)), ("MAJU", (166, 20, 216, 40)),
+                                    ("SDN", (222, 20, 258, 40)), ("BHD", (264, 20, 300, 40))]),
+        line("Invoice No: CS-00012", [("Invoice", (40, 60, 110, 80)), ("No:", (114, 60, 150, 80)),
+                                      ("CS-00012", (300, 60, 390, 80))]),
+        line("TOTAL (RM): 22.40", [("TOTAL", (40, 100, 100, 120)), ("(RM):", (104, 100, 160, 120)),
+                                   ("22.40", (480, 100, 540, 120))]),
+    ]
+    doc = Document(id="x", pages=(Page(page=1, width=600, height=200, blocks=tuple(
+        Block(id=f"p1-b{k}", type="text", bbox=ln.bbox, text=ln.text, lines=(ln,)) for k, ln in enumerate(rows))),))
+    f = engine.extract(doc, ["total", "invoice number"])
+    assert f["total"].value == "22.40" and f["total"].bbox == (480, 100, 540, 120)
+    assert f["total"].source == "TOTAL (RM): 22.40"  # the line as read
+    assert f["invoice number"].value == "CS-00012" and f["invoice number"].bbox == (300, 60, 390, 80)
+    answer = engine.answer(doc, "What is the total amount?")
+    assert answer.text == "22.40" and answer.evidence[0].bbox == (480, 100, 540, 120)
