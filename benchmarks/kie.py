@@ -225,6 +225,7 @@ def sroie(source: str, verbose: bool, show_heldout: bool = False, embedder=None)
     res["source"] = source
     res["ceiling"] = ceiling(ids, docs)
     res["qa"] = sroie_qa(engine, ids, docs)
+    res["value_boxes"] = sroie_value_boxes(engine, ids, docs)
     print(f"\n## SROIE ({source}; exact = case-folded, whitespace-insensitive; totals as numbers)\n")
     print("| receipts | field | P | R | F1 | F1 (spaces kept) |")
     print("|---|---|---|---|---|---|")
@@ -241,6 +242,42 @@ def sroie(source: str, verbose: bool, show_heldout: bool = False, embedder=None)
     if verbose:
         for x in shown:
             print(f"  {x['id']} {x['field']:8s} [{x['method']}] truth={x['truth']!r} pred={x['pred']!r}")
+    return res
+
+
+def sroie_value_boxes(engine, ids: list[str], docs: dict) -> dict:
+    """Where the engine's correct dates and totals point, against the transcript's box of the
+    value when the annotators boxed it alone (``25/12/2018``, not ``DATE: 25/12/2018``): IoU with
+    the words of the line read (``Line.words``) and with the same documents without word boxes
+    (the value's place in its line by character count)."""
+    from chatocr.agent.grounding import squash
+    from chatocr.document import Document
+
+    got: dict[str, list[float]] = {"words": [], "characters": []}
+    for i in ids:
+        truth = json.loads((DATA / "key" / f"{i}.json").read_text())
+        boxes: dict[str, list] = {}
+        for row in (DATA / "box" / f"{i}.csv").read_text(encoding="utf-8").splitlines():
+            parts = row.split(",", 8)
+            if len(parts) == 9 and parts[8].strip():
+                xs, ys = [float(v) for v in parts[0:8:2]], [float(v) for v in parts[1:8:2]]
+                boxes.setdefault(squash(parts[8]), []).append((min(xs), min(ys), max(xs), max(ys)))
+        bare = Document.from_dict(docs[i].to_dict(words=False))
+        keys = [f for f in ("date", "total") if truth.get(f)]
+        with_words, without = engine.extract(docs[i], keys), engine.extract(bare, keys)
+        for f in keys:
+            alone = boxes.get(squash(truth[f]))
+            a, b = with_words[f], without[f]
+            if not alone or a.value != b.value or not _same(f, a.value, truth[f]) or a.bbox is None:
+                continue
+            got["words"].append(max(_placed(a.bbox, t) for t in alone))
+            got["characters"].append(max(_placed(b.bbox, t) for t in alone))
+    res = {k: {"values": len(v), "x_iou_0.8": _share(v, 0.8),
+               "mean_x_iou": round(statistics.fmean(v), 4) if v else 0.0} for k, v in got.items()}
+    print(f"\nValue boxes on the receipts ({res['words']['values']} correct dates and totals boxed alone in the "
+          "transcripts): x-IoU >= 0.8 with the value's box (see the generated table), placed by the words of "
+          f"its line {res['words']['x_iou_0.8']:.3f} (mean x-IoU {res['words']['mean_x_iou']:.3f}), by character "
+          f"count {res['characters']['x_iou_0.8']:.3f} (mean {res['characters']['mean_x_iou']:.3f})")
     return res
 
 
@@ -350,6 +387,7 @@ def generated(n_docs: int, scanned: int, verbose: bool, source: str = "ocr", off
     import random
 
     from chatocr.agent.builtin import BuiltinEngine
+    from chatocr.document import Document
     from chatocr.geometry import iou
 
     engine = BuiltinEngine(embedder=embedder)
@@ -360,12 +398,20 @@ def generated(n_docs: int, scanned: int, verbose: bool, source: str = "ocr", off
         group = ("scanned" if scan else "digital") + f"/{truth.kind}/{truth.lang}"
         st = stats.setdefault(group, {"present": 0, "present_ok": 0, "absent": 0, "absent_none": 0,
                                       "questions": 0, "answered_ok": 0, "evidence_ok": 0, "evidence_line": 0,
-                                      "unanswerable": 0, "null": 0})
+                                      "unanswerable": 0, "null": 0, "value_words": [], "value_chars": []})
         asked = {k: rng.choice([r for r in REQUEST[k] if truth.lang == "zh" or not re.search(r"[\u4e00-\u9fff]", r)])
                  for k in truth.fields}
         got = engine.extract(doc, list(asked.values()))
+        # the same document without word boxes: values placed by character count along their line
+        bare = engine.extract(Document.from_dict(doc.to_dict(words=False)), list(asked.values()))
         for k, f in truth.fields.items():
             pred = got[asked[k]]
+            if f.value is not None and pred.value is not None and pred.value == bare[asked[k]].value \
+                    and _canon(f.kind, pred.value) == _canon(f.kind, f.value) and pred.page == f.page:
+                # the value alone: its own box when its printed line holds the label too, else that line
+                want = f.value_bbox or f.bbox
+                st["value_words"].append(_placed(pred.bbox, want))
+                st["value_chars"].append(_placed(bare[asked[k]].bbox, want))
             if f.value is None:
                 st["absent"] += 1
                 st["absent_none"] += pred.value is None
@@ -401,10 +447,13 @@ def generated(n_docs: int, scanned: int, verbose: bool, source: str = "ocr", off
     print("\n## Generated invoices and contracts (field accuracy = correct values + None for absent keys)\n")
     print("(evidence: IoU >= 0.5 with the value's printed line or the value alone; 'line only' counts the "
           "printed line — label and value — alone)\n")
+    print("(value box: correct fields whose box covers the value alone along its line, x-IoU >= 0.8 (and half "
+          "its height), placed by the words of its line / by character count along the line; mean x-IoU in "
+          "brackets)\n")
     print("| documents | fields | field accuracy | present | absent → None | questions | answer accuracy "
-          "| evidence IoU≥0.5 | (line only) | unanswerable → None |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    tot = {k: 0 for k in next(iter(stats.values()))}
+          "| evidence IoU≥0.5 | (line only) | unanswerable → None | value box: words | by characters |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    tot = {k: [] if isinstance(v, list) else 0 for k, v in next(iter(stats.values())).items()}
     for g, st in sorted(stats.items()):
         for k in tot:
             tot[k] += st[k]
@@ -416,6 +465,19 @@ def generated(n_docs: int, scanned: int, verbose: bool, source: str = "ocr", off
         for x in failures:
             print(f"  {x[0]} {x[1]} ({x[2]!r}): truth={x[3]!r} pred={x[4]!r}")
     return res
+
+
+def _placed(box, want) -> float:
+    """Overlap along the text (x-IoU), or 0 when the boxes share less than half their height:
+    OCR boxes and font boxes differ in height, which a 2-D IoU would count against the place."""
+    def overlap(a0, a1, b0, b1):
+        return max(0.0, min(a1, b1) - max(a0, b0)) / max(1e-9, max(a1, b1) - min(a0, b0))
+
+    return overlap(box[0], box[2], want[0], want[2]) if overlap(box[1], box[3], want[1], want[3]) >= 0.5 else 0.0
+
+
+def _share(values: list[float], at: float) -> float:
+    return round(sum(v >= at for v in values) / len(values), 4) if values else 0.0
 
 
 def _gen_row(name: str, st: dict) -> dict:
@@ -431,10 +493,17 @@ def _gen_row(name: str, st: dict) -> dict:
         "evidence_iou_line_rate": round(st["evidence_line"] / st["answered_ok"], 4) if st["answered_ok"] else 0.0,
         "unanswerable": st["unanswerable"],
         "null_rate": round(st["null"] / st["unanswerable"], 4) if st["unanswerable"] else 0.0,
+        "value_boxes": len(st["value_words"]),
+        "value_box_words": _share(st["value_words"], 0.8),
+        "value_box_chars": _share(st["value_chars"], 0.8),
+        "value_box_words_mean_x_iou": round(statistics.fmean(st["value_words"]), 4) if st["value_words"] else 0.0,
+        "value_box_chars_mean_x_iou": round(statistics.fmean(st["value_chars"]), 4) if st["value_chars"] else 0.0,
     }
     print(f"| {name} | {n} | {row['field_accuracy']:.3f} | {row['present_accuracy']:.3f} | "
           f"{row['absent_none_rate']:.3f} | {st['questions']} | {row['answer_accuracy']:.3f} | "
-          f"{row['evidence_iou_rate']:.3f} | {row['evidence_iou_line_rate']:.3f} | {row['null_rate']:.3f} |")
+          f"{row['evidence_iou_rate']:.3f} | {row['evidence_iou_line_rate']:.3f} | {row['null_rate']:.3f} | "
+          f"{row['value_box_words']:.3f} ({row['value_box_words_mean_x_iou']:.2f}) | "
+          f"{row['value_box_chars']:.3f} ({row['value_box_chars_mean_x_iou']:.2f}) |")
     return row
 
 
