@@ -7,8 +7,8 @@ line holding several ``Key: Value`` parts):
 
 1. ``Key: Value`` inside one line (also ``Key：Value``; several per line:
    ``RECEIPT #: 123 DATE: 01/02/2019``).  A key and value sharing a line split its box by
-   character position (``char_edges``: boundaries or centres) or, without them, in proportion
-   to character width.
+   character position (``char_edges``: boundaries or centres), else by the line's words, or
+   without either in proportion to character width.
 2. A value that starts with the colon (``DATE`` | ``: 01-03-18``), or a lone ``:`` box
    between key and value (``CASH`` | ``:`` | ``21.20``).
 3. ``Key:`` closing a line: the value is the next box to its right on the row, else the
@@ -308,6 +308,8 @@ class _Page:
             xa = x0 if a == 0 else (float(edges[a - 1]) + float(edges[a])) / 2
             xb = x1 if b == len(text) else (float(edges[b - 1]) + float(edges[b])) / 2
             return (xa, y0, xb, y1)
+        if self.lines[i].words:  # a text layer's words (or a line's words without positions)
+            return self.lines[i].span_box(a, b)
         w = [2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text]
         total = max(sum(w), 1)
         xa = x0 + (x1 - x0) * sum(w[:a]) / total
@@ -407,8 +409,9 @@ def find_key_values(
     characters, used to split a line holding both key and value: ``len(text) + 1``
     boundaries, or ``len(text)`` centres (as a CTC recogniser gives them; the cut falls
     half-way between neighbours).  Without them, or when the count does not match the
-    text, the box is split in proportion to character widths (CJK characters count
-    double).  See the module docstring for the patterns.
+    text, the box is split by the line's words (``Line.span_box``), or without words in
+    proportion to character widths (CJK characters count double).  See the module
+    docstring for the patterns.
     """
     if not lines:
         return []

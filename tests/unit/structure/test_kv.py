@@ -51,6 +51,18 @@ def test_inline_pair_uses_character_edges_when_given():
         find_key_values([ln], char_edges=[])
 
 
+def test_inline_pair_uses_the_line_s_words_without_edges():
+    from chatocr.document import Word
+
+    # a text layer's line: "Total:" narrow, a wide gap, then the amount
+    ln = Line(text="Total: 12.30", bbox=(100, 10, 300, 30), source="text_layer",
+              words=(Word(text="Total:", bbox=(100, 10, 140, 30)), Word(text="12.30", bbox=(250, 10, 300, 30))))
+    (kv,) = find_key_values([ln])
+    assert (kv.key, kv.value) == ("Total", "12.30")
+    assert approx_box(kv.value_bbox, (250, 10, 300, 30))
+    assert approx_box(kv.key_bbox, (100, 10, 100 + 40 * 5 / 6, 30))  # "Total" of "Total:"
+
+
 def test_full_width_colon_and_cjk_widths():
     # CJK characters and the full-width colon count double: 金额(4) ：(2) 12.30(5) → 11 units over 110 px
     (kv,) = find_key_values([Line(text="金额：12.30", bbox=(0, 0, 110, 20))])
