@@ -15,7 +15,7 @@ from ..document import Line
 from ..geometry import union
 from ..types import BBox
 
-__all__ = ["squash", "find_span", "value_box"]
+__all__ = ["squash", "value_box"]
 
 
 def _fold(ch: str) -> str:
@@ -40,18 +40,6 @@ def _folded(texts: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
                 chars.append(c)
                 where.append((k, i))
     return "".join(chars), where
-
-
-def find_span(text: str, value: str) -> tuple[int, int] | None:
-    """``(start, end)`` of the first part of ``text`` that ``value`` matches (see the module), or None."""
-    target = squash(value)
-    if not target:
-        return None
-    folded, where = _folded([text])
-    pos = folded.find(target)
-    if pos < 0:
-        return None
-    return where[pos][1], where[pos + len(target) - 1][1] + 1
 
 
 def value_box(lines: Sequence[Line], value: str) -> tuple[BBox, list[Line]] | None:
