@@ -143,9 +143,16 @@ class OCREngine:
         """Detect, orient and recognise the lines of one BGR image."""
         t0 = time.perf_counter()
         det = self.detector(image)
-        return self._read_detected(image, det, time.perf_counter() - t0)
+        raw = self._read_detected(image, det, time.perf_counter() - t0)
+        assert raw is not None  # without turned_over, always read
+        return raw
 
-    def _read_detected(self, image: np.ndarray, det, det_seconds: float) -> PageLines:
+    def _read_detected(
+        self, image: np.ndarray, det, det_seconds: float, *, turned_over: Callable[[np.ndarray], bool] | None = None
+    ) -> PageLines | None:
+        """The lines of ``det`` read on ``image``.  ``turned_over`` (given the line classifier's
+        flags) says whether the page is upside down as a whole: then None comes back at once,
+        before the flagged lines are read again turned, since the page will be read upright."""
         t1 = time.perf_counter()
         crops = [crop_quad(image, q) for q in det.boxes]
         rec = self.recognizer(crops)
@@ -153,6 +160,8 @@ class OCREngine:
         flipped = np.zeros(len(crops), dtype=bool)
         if self.classifier is not None and crops:
             suspects = self._upside_down(crops, rec.scores)
+            if turned_over is not None and len(suspects) and turned_over(np.isin(np.arange(len(crops)), suspects)):
+                return None
             if len(suspects):
                 rec, flipped = self._settle_orientation(crops, rec, suspects)
         if self.options.rec.cjk != "allow":
@@ -278,7 +287,25 @@ class OCREngine:
         det = self.detector(image)
         turned = turn_from_lines(det.boxes, np.zeros(0, bool), lambda: classify(image), min_lines=min_lines)
         if not turned.angle:
-            raw = self._read_detected(image, det, time.perf_counter() - t0)
+            # the line classifier flags most of the page's flat lines: upside down, read it
+            # upright now rather than read every flagged line again turned first
+            flags: list[Orientation] = []
+
+            def turned_over(flagged: np.ndarray) -> bool:
+                flags.append(turn_from_lines(det.boxes, flagged, lambda: Orientation(0, 0.0), min_lines=min_lines))
+                return flags[-1].angle == 180
+
+            raw = self._read_detected(image, det, time.perf_counter() - t0, turned_over=turned_over)
+            if raw is None:
+                up = upright(image, 180)
+                again = self.read_image(up)
+                if turn_from_lines(again.quads, again.flipped, lambda: Orientation(0, 0.0), min_lines=min_lines).angle:
+                    # upright it reads turned over: the flags were wrong, the page stands as it is
+                    raw = self._read_detected(image, det, time.perf_counter() - t0)
+                    assert raw is not None
+                    return image, raw, Orientation(0, 1.0 - flags[-1].score)
+                log.debug("page turned 180 degrees (%.2f of its lines flagged): read upright", flags[-1].score)
+                return up, again, flags[-1]
             turned = turn_from_lines(raw.quads, raw.flipped, lambda: classify(image), min_lines=min_lines)
             if not turned.angle:
                 return image, raw, turned

@@ -247,13 +247,13 @@ def test_the_ocr_core_reads_a_turned_page_upright(engine, lines_page, angle):
 
 
 class _Count:
-    """Stands in for a stage: counts the pages it sees and passes them on."""
+    """Stands in for a stage: notes what it sees (an image's size, or how many crops) and passes it on."""
 
     def __init__(self, inner):
         self.inner, self.shapes = inner, []
 
-    def __call__(self, image):
-        self.shapes.append(image.shape[:2])
+    def __call__(self, image):  # an image, or a list of line crops
+        self.shapes.append(image.shape[:2] if hasattr(image, "shape") else len(image))
         return self.inner(image)
 
     def __getattr__(self, name):
@@ -273,6 +273,36 @@ def test_an_upright_page_is_read_once(engine, lines_page, monkeypatch):
     detector.shapes.clear()
     assert _read(engine, turn(image, 90)).orientation == 90  # on its side: known from the boxes alone
     assert detector.shapes == [image.shape[1::-1], image.shape[:2]]
+
+
+@pytest.mark.models
+def test_an_upside_down_page_is_recognised_twice_not_three_times(engine, lines_page, monkeypatch):
+    recognizer = _Count(engine.recognizer)
+    monkeypatch.setattr(engine, "recognizer", recognizer)
+    image = lines_page[0]
+    assert _read(engine, image).orientation == 0
+    assert len(recognizer.shapes) == 1
+    recognizer.shapes.clear()
+    page = _read(engine, turn(image, 180))
+    # read as it lies, its lines flagged turned over: read upright at once, the flagged lines
+    # not read again turned first
+    assert page.orientation == 180 and [ln.text for ln in page.lines] == LINES
+    assert len(recognizer.shapes) == 2
+
+
+@pytest.mark.models
+def test_lines_wrongly_flagged_turned_over_leave_the_page_as_it_is(engine, lines_page, monkeypatch):
+    from chatocr.ocr.cls import ClsResult
+
+    class Flags:  # a line classifier that calls every line upside down
+        options = engine.classifier.options
+
+        def __call__(self, crops):
+            return ClsResult(np.ones(len(crops), bool), np.ones(len(crops), np.float32))
+
+    monkeypatch.setattr(engine, "classifier", Flags())
+    page = _read(engine, lines_page[0])
+    assert page.orientation == 0 and [ln.text for ln in page.lines] == LINES
 
 
 @pytest.mark.models
