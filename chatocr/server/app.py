@@ -217,12 +217,13 @@ def create_app(options: ServerOptions | None = None, *, service: DocumentService
 
     @api.get("/documents/{doc_id}", tags=["documents"], response_model=DocumentStatus)
     def get_document(doc_id: str = DocId, content: bool = Query(True, description=(
-            "Include the parsed document once ready"))) -> JSONResponse:
+            "Include the parsed document once ready")), words: bool = Query(False, description=(
+            "Include each line's words with their boxes"))) -> JSONResponse:
         """Status, progress and, once ready, the parsed document (regions, lines, tables with boxes)."""
         rec = service.get(doc_id)
         out = rec.to_dict() | {"document": None}
         if rec.status == "ready" and content:
-            out["document"] = service.document(doc_id).to_dict()
+            out["document"] = service.document(doc_id).to_dict(words=words)
         return JSONResponse(out)
 
     @api.get("/documents/{doc_id}/pages/{page}.png", tags=["documents"], response_class=FileResponse,

@@ -34,6 +34,11 @@ def test_upload_is_parsed_in_the_background(client, invoice, ready_invoice):
     page = doc["pages"][0]
     assert (page["width"], page["height"], page["unit"]) == (595.0, 842.0, "pt")
     assert any("Total" in b["text"] for b in page["blocks"])
+    lines = [ln for b in page["blocks"] for ln in b["lines"]]
+    assert lines and all("words" not in ln for ln in lines)  # only when asked
+    worded = client.get(f"/v1/documents/{st['id']}", params={"words": "true"}).json()["document"]
+    lines = [ln for b in worded["pages"][0]["blocks"] for ln in b["lines"]]
+    assert all([w["text"] for w in ln["words"]] == ln["text"].split() for ln in lines)
     listed = client.get("/v1/documents").json()["documents"]
     assert [d["id"] for d in listed].count(st["id"]) == 1
 
