@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ...document import Block, Document
+from ...geometry import union
+from ..grounding import value_box
 from ..results import Answer, Evidence
 from . import validators as V
 from .extract import value_spans
@@ -216,8 +218,9 @@ def _retrieve(engine: BuiltinEngine, doc: Document, question: str, qt: str | Non
         if conf < engine.options.answer_threshold:
             continue
         lines = [ln for ln in row if sp.text in ln.text] or row
-        box = (min(ln.bbox[0] for ln in lines), min(ln.bbox[1] for ln in lines),
-               max(ln.bbox[2] for ln in lines), max(ln.bbox[3] for ln in lines))
+        # the answer's own words where its line has them; else the lines that hold it
+        hit = value_box([ln.line for ln in lines if ln.line is not None], sp.text)
+        box = hit[0] if hit is not None else union([ln.bbox for ln in lines])
         ev = Evidence(page=row[0].page, bbox=box, text=" ".join(ln.text for ln in lines))
         return Answer(question=question, text=sp.text, evidence=(ev,), confidence=round(conf, 4), method="retrieve")
     return Answer(question=question, text=None, method="none")
