@@ -64,6 +64,12 @@ def upright_box(box: BoxLike, angle: int, width: float, height: float) -> tuple[
     return x0, y0, x1, y1
 
 
+def points_box(points) -> tuple[float, float, float, float]:
+    """x0, y0, x1, y1 around ``points`` ((x, y) pairs: a polygon, an N x 2 array)."""
+    xs, ys = [float(p[0]) for p in points], [float(p[1]) for p in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
 def union(boxes: Sequence[BoxLike]) -> tuple[float, float, float, float]:
     return (
         min(b[0] for b in boxes),

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._memory import release_memory
 from ..engine import InferSession, create_session
-from ..geometry import reading_order
+from ..geometry import points_box, reading_order
 from ..io import PageImage, Source, iter_pages
 from ..models import ModelFiles, load_dictionary, resolve
 from ..options import DetectorOptions, OCROptions, PageOrientationOptions
@@ -67,11 +67,6 @@ def _stripped(text: str, positions: np.ndarray, flipped: bool) -> tuple[str, np.
     if flipped:
         lead = len(text) - lead - len(kept)
     return kept, positions[lead : lead + len(kept)]
-
-
-def _bbox(polygon: tuple[tuple[float, float], ...]) -> tuple[float, float, float, float]:
-    xs, ys = [x for x, _ in polygon], [y for _, y in polygon]
-    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _mirrored(positions: np.ndarray) -> np.ndarray:
@@ -329,12 +324,12 @@ class OCREngine:
             q = quad * page.scale
             # built from values made here, so not validated again (a receipt has hundreds)
             words = tuple(
-                Word.model_construct(text=w, bbox=_bbox(wq), polygon=wq) for wq, w in raw.words(k, page.scale)
+                Word.model_construct(text=w, bbox=points_box(wq), polygon=wq) for wq, w in raw.words(k, page.scale)
             )
             poly = tuple((x, y) for x, y in q.tolist())
             lines.append(
                 TextLine(
-                    text=text, score=min(1.0, max(0.0, float(score))), bbox=_bbox(poly), polygon=poly, words=words
+                    text=text, score=min(1.0, max(0.0, float(score))), bbox=points_box(poly), polygon=poly, words=words
                 )
             )
         return OCRPage(

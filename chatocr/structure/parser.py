@@ -25,7 +25,7 @@ from .. import __version__
 from .._memory import release_memory
 from ..document import Block, BlockType, Document, KeyValue, Line, Page, Table, Word
 from ..errors import UnreadableDocument
-from ..geometry import rows_text
+from ..geometry import points_box, rows_text
 from ..io import image_pages, open_pdf, read_source, render_pdf_page, selected_pages
 from ..io.loader import PageImage, _from_array
 from ..io.textlayer import TextLayer, read_text_layer
@@ -678,16 +678,11 @@ def _ocr_line(q: np.ndarray, text: str, score: float, words=(), *, polygon: bool
     """A recognised line from its 4 x 2 quadrilateral, with its words (``(quad, text)``)."""
     return Line(
         text=text,
-        bbox=_quad_box(q),
+        bbox=points_box(q),
         polygon=tuple((float(x), float(y)) for x, y in q) if polygon else None,
         score=min(1.0, max(0.0, float(score))),
-        words=tuple(Word.model_construct(text=t, bbox=_quad_box(wq)) for wq, t in words),
+        words=tuple(Word.model_construct(text=t, bbox=points_box(wq)) for wq, t in words),
     )
-
-
-def _quad_box(q) -> BBox:
-    xs, ys = [float(p[0]) for p in q], [float(p[1]) for p in q]
-    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _text_regions(lines: list[Line]) -> list[_Region]:
