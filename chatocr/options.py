@@ -47,6 +47,14 @@ class EngineOptions(_Options):
             "its own peak). 'off': plain malloc and free for every tensor"
         ),
     )
+    spin: bool = Field(
+        True,
+        description=(
+            "Let ONNX Runtime's intra-op threads spin while they wait for work (its default). Measured on 2 cores "
+            "without spinning: the OCR core reads receipts in the same time with 9% less CPU, the full parse runs "
+            "about 4% longer with 6% less CPU; turn it off where other work shares the cores"
+        ),
+    )
 
     @field_validator("memory_arena", mode="before")
     @classmethod

@@ -127,6 +127,7 @@ class OnnxSession:
         so.enable_cpu_mem_arena = options.memory_arena != "off"
         if options.memory_arena == "shared" and _register_shared_arena():
             so.add_session_config_entry("session.use_env_allocators", "1")
+        so.add_session_config_entry("session.intra_op.allow_spinning", "1" if options.spin else "0")
         so.log_severity_level = 3
         try:
             source: str | bytes = str(path)

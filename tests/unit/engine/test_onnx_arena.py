@@ -33,3 +33,14 @@ def test_every_arena_mode_reads_the_same(engine):
             assert got.quads.shape == want.quads.shape
             assert abs(got.quads - want.quads).max() < 1.0, mode
     assert expected[0].texts == ["INVOICE 2041", "Total due: 1,234.50", "EUR", "12/03/2024"]
+
+
+@pytest.mark.parametrize("spin", [False, True])
+def test_threads_spin_only_when_asked(spin):
+    from chatocr.engine.onnx import OnnxSession
+    from chatocr.models import resolve
+
+    det = resolve("pp-ocrv6-small").det
+    session = OnnxSession(det, EngineOptions(threads=2, spin=spin))
+    entry = session._session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning")
+    assert entry == ("1" if spin else "0")
