@@ -27,11 +27,9 @@ def init_worker(parser_options_json: str, threads: int | None = None) -> None:
     from ..structure import DocumentParser
 
     options = ParserOptions.model_validate_json(parser_options_json)
-    if threads:
-        from ..options import EngineOptions
-
-        ocr = options.ocr.model_copy(update={"engine": EngineOptions(threads=threads)})
-        options = options.model_copy(update={"ocr": ocr})
+    if threads:  # the server's share of the cores; the other engine settings stay the user's
+        engine = options.ocr.engine.model_copy(update={"threads": threads})
+        options = options.model_copy(update={"ocr": options.ocr.model_copy(update={"engine": engine})})
     _PARSER = DocumentParser(options)
 
 
