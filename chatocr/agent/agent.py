@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..document import Block, Document, Line
 from ..options import ParserOptions
 from ..types import BBox
-from .grounding import squash, value_box
+from .grounding import cell_line, squash, value_box
 from .results import Answer, Evidence, ExtractedField, Extraction
 
 log = logging.getLogger(__name__)
@@ -411,7 +411,7 @@ def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
-def _lines_of(doc: Document, prefer: Sequence[Block]) -> Iterator[tuple[int, Block, Line | None, str, BBox]]:
+def _lines_of(doc: Document, prefer: Sequence[Block]) -> Iterator[tuple[int, Block, Line, str, BBox]]:
     preferred = {b.id for b in prefer}
     seq = [(p, b) for p, b in doc.blocks() if b.id in preferred] + [
         (p, b) for p, b in doc.blocks() if b.id not in preferred
@@ -419,8 +419,9 @@ def _lines_of(doc: Document, prefer: Sequence[Block]) -> Iterator[tuple[int, Blo
     for page, b in seq:
         if b.table is not None:
             for c in b.table.cells:
-                if c.text and c.bbox:
-                    yield page.page, b, None, c.text, c.bbox
+                cl = cell_line(c, b.lines)
+                if cl is not None:
+                    yield page.page, b, cl, c.text, c.bbox
         for ln in b.lines:
             yield page.page, b, ln, ln.text, ln.bbox
 
@@ -435,8 +436,8 @@ def locate(doc: Document, value: str, *, prefer: Sequence[Block] = ()) -> tuple[
     if not squash(value):
         return None
     candidates = list(_lines_of(doc, prefer))
-    for page, _, ln, text, bbox in candidates:
-        hit = value_box([ln if ln is not None else Line(text=text, bbox=bbox)], value)
+    for page, _, ln, text, _box in candidates:
+        hit = value_box([ln], value)
         if hit is not None:
             return page, hit[0], text, 1.0
     # spread over lines of one block

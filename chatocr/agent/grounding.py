@@ -11,11 +11,11 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from ..document import Line
-from ..geometry import union
+from ..document import Cell, Line, Word
+from ..geometry import group_rows, union
 from ..types import BBox
 
-__all__ = ["squash", "value_box"]
+__all__ = ["cell_line", "squash", "value_box"]
 
 
 def _fold(ch: str) -> str:
@@ -59,3 +59,27 @@ def value_box(lines: Sequence[Line], value: str) -> tuple[BBox, list[Line]] | No
         text = lines[k].text
         boxes.append(lines[k].span_box(i0 if k == k0 else 0, i1 + 1 if k == k1 else len(text)))
     return union(boxes), list(lines[k0 : k1 + 1])
+
+
+def _inside(box: BBox, cell: BBox) -> float:
+    """The share of ``box``'s area inside ``cell``."""
+    w = min(box[2], cell[2]) - max(box[0], cell[0])
+    h = min(box[3], cell[3]) - max(box[1], cell[1])
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    return max(0.0, w) * max(0.0, h) / area if area > 0 else 0.0
+
+
+def cell_line(cell: Cell, lines: Sequence[Line]) -> Line | None:
+    """A table cell as one line to find values in: its text, boxed by the words of the ``lines`` it
+    was read from (those mostly inside it, in reading order), so a value in a cell gets its own
+    box, not the cell's.  When those lines do not spell the cell's text (a text layer's cell read
+    apart from its lines), the cell's own box, cut by character count.  None for an empty cell."""
+    if not cell.text.strip() or cell.bbox is None:
+        return None
+    members = [ln for ln in lines if ln.text.strip() and _inside(ln.bbox, cell.bbox) > 0.5]
+    in_rows = [members[i] for row in group_rows([ln.bbox for ln in members]) for i in row]
+    for seq in (in_rows, members):
+        if seq and squash("".join(ln.text for ln in seq)) == squash(cell.text):
+            words = [w for ln in seq for w in (ln.words or (Word(text=ln.text.strip(), bbox=ln.bbox),))]
+            return Line(text=cell.text, bbox=union([ln.bbox for ln in seq]), words=tuple(words))
+    return Line(text=cell.text, bbox=cell.bbox)

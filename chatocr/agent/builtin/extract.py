@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ...document import Document
+from ...document import Block, Cell, Document
 from ...types import BBox
+from ..grounding import cell_line, value_box
 from . import validators as V
 from .labels import LabelHit, LabelMatcher, any_label_score, correct_tokens, split_label
 from .layout import View, VLine, union
@@ -254,6 +255,14 @@ def _lines_at(view: View, page: int, box: BBox) -> list[VLine]:
     return out
 
 
+def _cell_value_box(cell: Cell, block: Block, value: str) -> BBox:
+    """The box of ``value`` in a table cell: its words, from the lines the cell was read from; the
+    cell's (or the table's) box without them."""
+    line = cell_line(cell, block.lines)
+    hit = value_box([line], value) if line is not None and line.words else None
+    return hit[0] if hit is not None else cell.bbox or block.bbox
+
+
 def table_candidates(doc: Document, spec: KeySpec, matcher: LabelMatcher, *, min_label: float = 0.7
                      ) -> list[Candidate]:
     """Candidates from tables: a row label → a cell on its right; a header → the cell below it."""
@@ -278,8 +287,9 @@ def table_candidates(doc: Document, spec: KeySpec, matcher: LabelMatcher, *, min
                 sps = value_spans(spec, rc.text)
                 if sps:
                     ts = _type_ok(spec, sps[0])
-                    out.append(Candidate(sps[0].text, sps[0].norm, page, rc.bbox or block.bbox, rc.text,
-                                         s * POS_TABLE_ROW * ts * (1.0 if i == 0 else 0.97), "table", (), c.text))
+                    out.append(Candidate(sps[0].text, sps[0].norm, page, _cell_value_box(rc, block, sps[0].text),
+                                         rc.text, s * POS_TABLE_ROW * ts * (1.0 if i == 0 else 0.97), "table", (),
+                                         c.text))
                     break
             # header: the column below
             below = [cells[(r, c.col)] for r in range(c.row + c.rowspan, t.n_rows)
@@ -289,6 +299,6 @@ def table_candidates(doc: Document, spec: KeySpec, matcher: LabelMatcher, *, min
                 sps = value_spans(spec, bc.text)
                 if sps:
                     pos = POS_TABLE_COL if len(below) == 1 else POS_TABLE_COL * 0.6
-                    out.append(Candidate(sps[0].text, sps[0].norm, page, bc.bbox or block.bbox, bc.text,
-                                         s * pos * _type_ok(spec, sps[0]), "table", (), c.text))
+                    out.append(Candidate(sps[0].text, sps[0].norm, page, _cell_value_box(bc, block, sps[0].text),
+                                         bc.text, s * pos * _type_ok(spec, sps[0]), "table", (), c.text))
     return out

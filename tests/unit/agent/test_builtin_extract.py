@@ -10,7 +10,7 @@ from kiegen import contract, document_from_pdf, invoice
 
 from chatocr.agent.builtin import BuiltinEngine, BuiltinOptions, resolve_key
 from chatocr.agent.results import ExtractedField
-from chatocr.document import Block, Cell, Document, KeyValue, Line, Page, Table
+from chatocr.document import Block, Cell, Document, KeyValue, Line, Page, Table, Word
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +137,19 @@ def test_parser_kv_and_table(engine):
     assert (f["total"].value, f["total"].method, f["total"].bbox) == ("USD 512.00", "kv", (200, 50, 260, 60))
     assert (f["invoice number"].value, f["invoice number"].method) == ("A-778", "table")
     assert f["date"].value == "01/02/2024" and f["date"].bbox == (150, 115, 250, 130)
+
+
+def test_a_table_value_is_boxed_by_its_words(engine):
+    words = (Word(text="Mon", bbox=(155, 117, 175, 128)), Word(text="01/02/2024", bbox=(180, 117, 240, 128)))
+    lines = (Line(text="Date", bbox=(155, 102, 180, 113)),
+             Line(text="Mon 01/02/2024", bbox=(155, 117, 240, 128), words=words))
+    cells = (Cell(row=0, col=0, text="Date", header=True, bbox=(150, 100, 250, 115)),
+             Cell(row=1, col=0, text="Mon 01/02/2024", bbox=(150, 115, 250, 130)))
+    block = Block(id="p1-b0", type="table", bbox=(150, 100, 250, 130), text="", lines=lines,
+                  table=Table(n_rows=2, n_cols=1, cells=cells))
+    doc = Document(id="w", pages=(Page(page=1, width=600, height=800, blocks=(block,)),))
+    f = engine.extract(doc, ["date"])["date"]
+    assert (f.value, f.method, f.bbox) == ("01/02/2024", "table", (180, 117, 240, 128))
 
 
 def test_blocks_subset_is_searched_first(engine):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chatocr.agent.grounding import squash, value_box
-from chatocr.document import Line, Word
+from chatocr.agent.grounding import cell_line, squash, value_box
+from chatocr.document import Cell, Line, Word
 
 
 def _line(y: float, *words: tuple[str, float, float]) -> Line:
@@ -36,3 +36,30 @@ def test_no_match_is_none():
     assert value_box(ADDRESS, "SELANGOR") is None
     assert value_box(ADDRESS, " , ") is None
     assert value_box([], "12") is None
+
+
+def test_a_cell_takes_the_words_of_the_lines_it_was_read_from():
+    # a wrapped cell: two lines inside a wide cell box, and a line of the next cell beside it
+    lines = [
+        _line(100, ("Total", 10, 60), ("due", 66, 96)),
+        _line(122, ("USD", 10, 50), ("1,234.50", 56, 140)),
+        _line(100, ("Paid", 310, 350)),
+    ]
+    cell = Cell(row=2, col=0, text="Total due USD 1,234.50", bbox=(0, 95, 300, 145))
+    cl = cell_line(cell, lines)
+    assert cl.text == cell.text and cl.bbox == (10, 100, 140, 142)
+    assert [w.text for w in cl.words] == ["Total", "due", "USD", "1,234.50"]
+    box, _ = value_box([cl], "1234.50")
+    assert box == (56, 122, 140, 142)  # the amount, not the cell
+
+
+def test_a_cell_its_lines_do_not_spell_keeps_its_own_box():
+    lines = [_line(100, ("Total", 10, 60))]
+    cell = Cell(row=0, col=0, text="Grand total", bbox=(0, 95, 300, 125))
+    assert cell_line(cell, lines) == Line(text="Grand total", bbox=(0, 95, 300, 125))
+    assert cell_line(cell, []) == Line(text="Grand total", bbox=(0, 95, 300, 125))
+    # a line without words counts as one word
+    bare = Line(text="Grand total", bbox=(10, 100, 110, 120))
+    assert cell_line(cell, [bare]).words == (Word(text="Grand total", bbox=bare.bbox),)
+    assert cell_line(Cell(row=0, col=1, text=" ", bbox=(0, 0, 1, 1)), lines) is None
+    assert cell_line(Cell(row=0, col=1, text="x"), lines) is None
