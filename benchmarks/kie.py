@@ -23,7 +23,8 @@ Parts:
   questions answered None, and value boxes: correct fields whose box covers the value alone
   along its line (x-IoU >= 0.8), placed by the line's words and, on the same documents without
   word boxes, by character count (also for the receipts' dates and totals the transcripts box
-  alone).
+  alone); and the same for every present value placed by ``locate``, as an LLM backend's
+  answers are (values in table cells among them).
 - latency: median ``extract`` time for 4 keys on already parsed receipts (wall and CPU).
 
 Writes benchmarks/results/kie.json.
@@ -389,6 +390,7 @@ def generated(n_docs: int, scanned: int, verbose: bool, source: str = "ocr", off
               embedder=None) -> dict:
     import random
 
+    from chatocr.agent.agent import locate
     from chatocr.agent.builtin import BuiltinEngine
     from chatocr.document import Document
     from chatocr.geometry import iou
@@ -401,14 +403,21 @@ def generated(n_docs: int, scanned: int, verbose: bool, source: str = "ocr", off
         group = ("scanned" if scan else "digital") + f"/{truth.kind}/{truth.lang}"
         st = stats.setdefault(group, {"present": 0, "present_ok": 0, "absent": 0, "absent_none": 0,
                                       "questions": 0, "answered_ok": 0, "evidence_ok": 0, "evidence_line": 0,
-                                      "unanswerable": 0, "null": 0, "value_words": [], "value_chars": []})
+                                      "unanswerable": 0, "null": 0, "value_words": [], "value_chars": [],
+                                      "located_words": [], "located_chars": []})
         asked = {k: rng.choice([r for r in REQUEST[k] if truth.lang == "zh" or not re.search(r"[\u4e00-\u9fff]", r)])
                  for k in truth.fields}
         got = engine.extract(doc, list(asked.values()))
         # the same document without word boxes: values placed by character count along their line
-        bare = engine.extract(Document.from_dict(doc.to_dict(words=False)), list(asked.values()))
+        bare_doc = Document.from_dict(doc.to_dict(words=False))
+        bare = engine.extract(bare_doc, list(asked.values()))
         for k, f in truth.fields.items():
             pred = got[asked[k]]
+            if f.value is not None:
+                # where an LLM's answer is placed (``locate``), given the value as printed
+                for col, d in (("located_words", doc), ("located_chars", bare_doc)):
+                    hit = locate(d, f.value)
+                    st[col].append(_placed(hit[1], f.value_bbox or f.bbox) if hit and hit[0] == f.page else 0.0)
             if f.value is not None and pred.value is not None and pred.value == bare[asked[k]].value \
                     and _canon(f.kind, pred.value) == _canon(f.kind, f.value) and pred.page == f.page:
                 # the value alone: its own box when its printed line holds the label too, else that line
@@ -452,10 +461,12 @@ def generated(n_docs: int, scanned: int, verbose: bool, source: str = "ocr", off
           "printed line — label and value — alone)\n")
     print("(value box: correct fields whose box covers the value alone along its line, x-IoU >= 0.8 (and half "
           "its height), placed by the words of its line / by character count along the line; mean x-IoU in "
-          "brackets)\n")
+          "brackets. LLM value box: the same for every present value placed by ``locate``, as an LLM backend's "
+          "answer is)\n")
     print("| documents | fields | field accuracy | present | absent → None | questions | answer accuracy "
-          "| evidence IoU≥0.5 | (line only) | unanswerable → None | value box: words | by characters |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| evidence IoU≥0.5 | (line only) | unanswerable → None | value box: words | by characters "
+          "| LLM value box: words | by characters |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     tot = {k: [] if isinstance(v, list) else 0 for k, v in next(iter(stats.values())).items()}
     for g, st in sorted(stats.items()):
         for k in tot:
@@ -501,12 +512,16 @@ def _gen_row(name: str, st: dict) -> dict:
         "value_box_chars": _share(st["value_chars"], 0.8),
         "value_box_words_mean_x_iou": round(statistics.fmean(st["value_words"]), 4) if st["value_words"] else 0.0,
         "value_box_chars_mean_x_iou": round(statistics.fmean(st["value_chars"]), 4) if st["value_chars"] else 0.0,
+        "located": len(st["located_words"]),
+        "located_box_words": _share(st["located_words"], 0.8),
+        "located_box_chars": _share(st["located_chars"], 0.8),
     }
     print(f"| {name} | {n} | {row['field_accuracy']:.3f} | {row['present_accuracy']:.3f} | "
           f"{row['absent_none_rate']:.3f} | {st['questions']} | {row['answer_accuracy']:.3f} | "
           f"{row['evidence_iou_rate']:.3f} | {row['evidence_iou_line_rate']:.3f} | {row['null_rate']:.3f} | "
           f"{row['value_box_words']:.3f} ({row['value_box_words_mean_x_iou']:.2f}) | "
-          f"{row['value_box_chars']:.3f} ({row['value_box_chars_mean_x_iou']:.2f}) |")
+          f"{row['value_box_chars']:.3f} ({row['value_box_chars_mean_x_iou']:.2f}) | "
+          f"{row['located_box_words']:.3f} | {row['located_box_chars']:.3f} |")
     return row
 
 
