@@ -27,6 +27,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..document import Block, Document, Line
+from ..geometry import union
 from ..options import ParserOptions
 from ..types import BBox
 from .grounding import cell_line, squash, value_box
@@ -430,7 +431,8 @@ def locate(doc: Document, value: str, *, prefer: Sequence[Block] = ()) -> tuple[
     """(page, bbox, source text, score) of where ``value`` is written, or None.
 
     Exact containment first (ignoring case, spaces and commas); then the value spread over
-    consecutive lines of one block (multi-line addresses); then a fuzzy match of at least 90.
+    consecutive lines of one block (multi-line addresses); then several values joined by ";"
+    (a contract's parties), each found, all on one page; then a fuzzy match of at least 90.
     The box is the value's own: the words of the line (or lines) that hold it.
     """
     if not squash(value):
@@ -446,6 +448,12 @@ def locate(doc: Document, value: str, *, prefer: Sequence[Block] = ()) -> tuple[
         if hit is not None:
             box, used = hit
             return page_.page, box, "\n".join(u.text for u in used), 0.95
+    # several values ("Party A; Party B"): every one on the same page, boxed together
+    parts = [p for p in re.split("[;；]", value) if squash(p)]
+    if parts and parts != [value]:
+        found = [h for h in (locate(doc, p, prefer=prefer) for p in parts) if h is not None]
+        if len(found) == len(parts) and len({h[0] for h in found}) == 1:
+            return found[0][0], union([h[1] for h in found]), "\n".join(h[2] for h in found), min(h[3] for h in found)
     from rapidfuzz import fuzz
 
     v = _norm(value)

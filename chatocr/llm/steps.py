@@ -123,8 +123,25 @@ def locate(value: str, context: str) -> str | None:
     return re.sub(r"\s+", " ", span).strip()
 
 
+def _grounded(value: str, context: str) -> str | None:
+    """``value`` as ``context`` writes it, or None when it is not there; several values ("A; B", "A；B")
+    each as written, when the whole is not found as one."""
+    span = locate(value, context)
+    if span is None and supported(value, context):  # matched through entities or Markdown escapes
+        span = value
+    parts = [p for p in re.split("[;；]", value) if p.strip()]
+    if span is None and parts and parts != [value]:
+        found = [g for g in (_grounded(p, context) for p in parts) if g]
+        span = "; ".join(found) if len(found) == len(parts) else None
+    return span
+
+
 def _value(raw: Any) -> str | None:
-    """A reply value as text, or None for null, failure strings and non-scalars."""
+    """A reply value as text, or None for null, failure strings and non-scalars.  A list of
+    values (a contract's parties) is kept as one value, its items joined by "; "."""
+    if isinstance(raw, (list, tuple)):
+        items = [v for v in (_value(x) for x in raw if not isinstance(x, (list, tuple))) if v is not None]
+        return "; ".join(items) if items else None
     if raw is None or isinstance(raw, bool):
         return None
     if isinstance(raw, (int, float)):
@@ -202,9 +219,7 @@ def _checked(keys: list[str], reply: dict, context: str, out: dict[str, str | No
         value = _value(raw)
         if value is None or out.get(key) is not None:
             continue
-        span = locate(value, context)
-        if span is None and supported(value, context):  # matched through entities or Markdown escapes
-            span = value
+        span = _grounded(value, context)
         if span is None:
             log.debug("%s: value for %r not in the context: dropped", what, key)
             continue

@@ -63,3 +63,23 @@ def test_a_cell_its_lines_do_not_spell_keeps_its_own_box():
     assert cell_line(cell, [bare]).words == (Word(text="Grand total", bbox=bare.bbox),)
     assert cell_line(Cell(row=0, col=1, text=" ", bbox=(0, 0, 1, 1)), lines) is None
     assert cell_line(Cell(row=0, col=1, text="x"), lines) is None
+
+
+def test_locate_boxes_several_values_together():
+    from chatocr.agent import locate
+    from chatocr.document import Block, Document, Page
+
+    rows = [
+        _line(100, ("This", 0, 40), ("Agreement", 46, 130), ("is", 136, 150), ("made", 156, 200),
+              ("between", 206, 270), ("Northwind", 276, 360), ("Trading", 366, 430), ("Ltd", 436, 466)),
+        _line(125, ("and", 0, 30), ("Kestrel", 36, 100), ("Foods", 106, 160), ("GmbH", 166, 210), ("on", 216, 236)),
+    ]
+    block = Block(id="p1-b0", type="text", bbox=(0, 100, 466, 145), text="", lines=tuple(rows))
+    doc = Document(id="c", pages=(Page(page=1, width=600, height=800, blocks=(block,)),))
+    for value in ("Northwind Trading Ltd; Kestrel Foods GmbH", "northwind trading ltd；KESTREL FOODS GMBH"):
+        page, box, source, score = locate(doc, value)
+        assert (page, box, score) == (1, (36, 100, 466, 145), 1.0)  # the two names, not the sentence
+        assert source == rows[0].text + "\n" + rows[1].text
+    assert locate(doc, "Northwind Trading Ltd; Globex Corp") is None
+    page, box, _, _ = locate(doc, "Kestrel Foods GmbH; ")  # one value and an empty piece
+    assert box == (36, 125, 210, 145)

@@ -75,9 +75,27 @@ def test_extract_returns_the_documents_own_text():
 
 
 def test_extract_non_string_values():
-    fake = FakeLLM('{"Qty": 2, "Flag": true, "List": ["a"]}')
-    assert llm_extract(fake, ["Qty", "Flag", "List"], "", TABLE) == {"Qty": "2", "Flag": None, "List": None}
+    fake = FakeLLM('{"Qty": 2, "Flag": true, "Map": {"a": 1}, "Nested": [["Widget"]], "Empty": [null, "N/A"]}')
+    keys = ["Qty", "Flag", "Map", "Nested", "Empty"]
+    assert llm_extract(fake, keys, "", TABLE) == {"Qty": "2", "Flag": None, "Map": None, "Nested": None, "Empty": None}
     assert len(fake.calls) == 1  # empty text: straight to the tables
+
+
+CONTRACT = "This Agreement is made between Northwind Trading Ltd\nand Kestrel Foods GmbH on 3 May 2024."
+
+
+def test_extract_several_values_of_one_key():
+    # a list, or one string with "; " (the prompt's convention): each value as the document writes it
+    for reply in ('{"parties": ["northwind trading ltd", "Kestrel Foods GmbH"]}',
+                  '{"parties": "Northwind  Trading Ltd; KESTREL FOODS GMBH"}',
+                  '{"parties": "Northwind Trading Ltd；Kestrel Foods GmbH"}'):
+        fake = FakeLLM(reply)
+        got = llm_extract(fake, ["parties"], CONTRACT)
+        assert got == {"parties": "Northwind Trading Ltd; Kestrel Foods GmbH"}, reply
+        assert 'separated by "; "' in fake.prompt_text(0)
+    # one of them not in the document: none is kept
+    fake = FakeLLM('{"parties": ["Northwind Trading Ltd", "Globex Corp"]}')
+    assert llm_extract(fake, ["parties"], CONTRACT) == {"parties": None}
 
 
 def test_extract_language_auto_and_override():
