@@ -72,6 +72,7 @@ __all__ = [
     "turn",
     "box_to_original",
     "quad_to_original",
+    "quads_to_upright",
     "orientation_model_path",
 ]
 
@@ -144,6 +145,21 @@ def quad_to_original(
     a = _check_angle(angle)
     w, h = upright_size
     return [_point_to_original(float(p[0]), float(p[1]), a, w, h) for p in points]
+
+
+def quads_to_upright(quads: np.ndarray, angle: int, size: tuple[int, int]) -> np.ndarray:
+    """Quadrilaterals (N x 4 x 2) found on an image of ``size`` (w, h) whose content is turned
+    ``angle`` degrees, where they lie on ``upright(image, angle)``: the inverse of
+    ``quad_to_original``, each again clockwise from its top-left corner."""
+    from .det import order_quad
+
+    a = _check_angle(angle)
+    w, h = size
+    q = np.asarray(quads, np.float32).reshape(-1, 4, 2)
+    x, y = q[..., 0], q[..., 1]
+    turned = {0: (x, y), 90: (y, w - x), 180: (w - x, h - y), 270: (h - y, x)}[a]
+    pts = np.stack(turned, axis=-1)
+    return np.stack([order_quad(p) for p in pts]) if len(pts) else pts
 
 
 def box_to_original(

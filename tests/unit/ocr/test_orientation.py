@@ -261,7 +261,7 @@ class _Count:
 
 
 @pytest.mark.models
-def test_an_upright_page_is_read_once(engine, lines_page, monkeypatch):
+def test_an_upright_or_upside_down_page_is_detected_once(engine, lines_page, monkeypatch):
     detector = _Count(engine.detector)
     monkeypatch.setattr(engine, "detector", detector)
     image = lines_page[0]
@@ -269,10 +269,10 @@ def test_an_upright_page_is_read_once(engine, lines_page, monkeypatch):
     assert detector.shapes == [image.shape[:2]]
     detector.shapes.clear()
     assert _read(engine, turn(image, 180)).orientation == 180  # read turned over, then again upright
-    assert detector.shapes == [image.shape[:2]] * 2
+    assert detector.shapes == [image.shape[:2]]  # detected once: its boxes are turned with it
     detector.shapes.clear()
     assert _read(engine, turn(image, 90)).orientation == 90  # on its side: known from the boxes alone
-    assert detector.shapes == [image.shape[1::-1], image.shape[:2]]
+    assert detector.shapes == [image.shape[1::-1], image.shape[:2]]  # and detected again upright
 
 
 @pytest.mark.models
@@ -311,3 +311,20 @@ def test_page_orientation_off_reads_the_page_as_it_lies(engine, lines_page, monk
     page = _read(engine, turn(lines_page[0], 180))
     assert page.orientation == 0
     assert [ln.text for ln in page.lines] == LINES[::-1]  # lines read right way up, bottom line first
+
+
+@pytest.mark.parametrize("angle", [0, 90, 180, 270])
+def test_boxes_found_on_a_turned_page_land_on_their_text_upright(angle):
+    from chatocr.ocr.orientation import quad_to_original, quads_to_upright
+
+    image = np.zeros((100, 200, 3), np.uint8)
+    image[20:40, 10:110] = 255  # the pixels of a box [10, 110) x [20, 40)
+    quad = np.array([[[10, 20], [110, 20], [110, 40], [10, 40]]], np.float32)
+    up = upright(image, angle)
+    (got,) = quads_to_upright(quad, angle, (200, 100))
+    ys, xs = np.nonzero(up[:, :, 0])
+    assert [got[0].tolist(), got[2].tolist()] == [[xs.min(), ys.min()], [xs.max() + 1, ys.max() + 1]]
+    assert got[0][0] < got[1][0] and got[1][1] < got[2][1]  # clockwise from the top-left
+    back = np.array(quad_to_original(got, angle, up.shape[1::-1]))
+    assert sorted(map(tuple, back.tolist())) == sorted(map(tuple, quad[0].tolist()))
+    assert quads_to_upright(np.zeros((0, 4, 2), np.float32), angle, (200, 100)).shape == (0, 4, 2)
