@@ -431,8 +431,9 @@ def locate(doc: Document, value: str, *, prefer: Sequence[Block] = ()) -> tuple[
     """(page, bbox, source text, score) of where ``value`` is written, or None.
 
     Exact containment first (ignoring case, spaces and commas); then the value spread over
-    consecutive lines of one block (multi-line addresses); then several values joined by ";"
-    (a contract's parties), each found, all on one page; then a fuzzy match of at least 90.
+    consecutive lines of one block (multi-line addresses), then of a page in reading order; then
+    several values joined by ";" (a contract's parties), each found, all on one page; then a
+    fuzzy match of at least 90.
     The box is the value's own: the words of the line (or lines) that hold it.
     """
     if not squash(value):
@@ -442,12 +443,15 @@ def locate(doc: Document, value: str, *, prefer: Sequence[Block] = ()) -> tuple[
         hit = value_box([ln], value)
         if hit is not None:
             return page, hit[0], text, 1.0
-    # spread over lines of one block
-    for page_, b in doc.blocks():
-        hit = value_box(b.lines, value)
+    # spread over lines of one block, then over lines of the page in reading order (an address
+    # the layout cut into two blocks)
+    spreads = [(pg.page, b.lines) for pg, b in doc.blocks()]
+    spreads += [(pg.page, [ln for b in pg.blocks for ln in b.lines]) for pg in doc.pages]
+    for number, lines in spreads:
+        hit = value_box(lines, value)
         if hit is not None:
             box, used = hit
-            return page_.page, box, "\n".join(u.text for u in used), 0.95
+            return number, box, "\n".join(u.text for u in used), 0.95
     # several values ("Party A; Party B"): every one on the same page, boxed together
     parts = [p for p in re.split("[;；]", value) if squash(p)]
     if parts and parts != [value]:

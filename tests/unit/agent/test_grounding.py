@@ -83,3 +83,17 @@ def test_locate_boxes_several_values_together():
     assert locate(doc, "Northwind Trading Ltd; Globex Corp") is None
     page, box, _, _ = locate(doc, "Kestrel Foods GmbH; ")  # one value and an empty piece
     assert box == (36, 125, 210, 145)
+
+
+def test_locate_follows_a_value_into_the_next_block():
+    from chatocr.agent import locate
+    from chatocr.document import Block, Document, Page
+
+    # an address the layout cut in two: its first row a block of its own
+    street, town, phone = ADDRESS[0], ADDRESS[1], _line(75, ("Tel:", 0, 40), ("03-8912", 46, 120))
+    blocks = (Block(id="p1-b0", type="text", bbox=street.bbox, text=street.text, lines=(street,)),
+              Block(id="p1-b1", type="text", bbox=(0, 25, 190, 95), text="", lines=(town, phone)))
+    doc = Document(id="a", pages=(Page(page=1, width=600, height=800, blocks=blocks),))
+    page, box, source, score = locate(doc, "NO. 12, JALAN MERANTI 3, TAMAN SRI MERANTI,")
+    assert (page, box, score) == (1, (0, 0, 240, 45), 0.95)  # both rows, not the first alone
+    assert source == street.text + "\n" + town.text
