@@ -439,19 +439,21 @@ def locate(doc: Document, value: str, *, prefer: Sequence[Block] = ()) -> tuple[
     if not squash(value):
         return None
     candidates = list(_lines_of(doc, prefer))
-    for page, _, ln, text, _box in candidates:
-        hit = value_box([ln], value)
-        if hit is not None:
-            return page, hit[0], text, 1.0
     # spread over lines of one block, then over lines of the page in reading order (an address
     # the layout cut into two blocks)
     spreads = [(pg.page, b.lines) for pg, b in doc.blocks()]
     spreads += [(pg.page, [ln for b in pg.blocks for ln in b.lines]) for pg in doc.pages]
-    for number, lines in spreads:
-        hit = value_box(lines, value)
-        if hit is not None:
-            box, used = hit
-            return number, box, "\n".join(u.text for u in used), 0.95
+    # first where the value stands whole, not inside a number or a word ("2年" in "2022年")
+    for whole in (True, False):
+        for page, _, ln, text, _box in candidates:
+            hit = value_box([ln], value, whole=whole)
+            if hit is not None:
+                return page, hit[0], text, 1.0
+        for number, lines in spreads:
+            hit = value_box(lines, value, whole=whole)
+            if hit is not None:
+                box, used = hit
+                return number, box, "\n".join(u.text for u in used), 0.95
     # several values ("Party A; Party B"): every one on the same page, boxed together
     parts = [p for p in re.split("[;；]", value) if squash(p)]
     if parts and parts != [value]:

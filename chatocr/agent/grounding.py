@@ -42,15 +42,35 @@ def _folded(texts: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
     return "".join(chars), where
 
 
-def value_box(lines: Sequence[Line], value: str) -> tuple[BBox, list[Line]] | None:
+def _cuts_a_word(texts: Sequence[str], folded: str, where: list[tuple[int, int]], pos: int, end: int) -> bool:
+    """Whether ``folded[pos:end]`` starts or ends inside a number or a Latin word of one line
+    ("2年" in "2022年", "12.50" in "112.50"; a space between parts them, a comma does not)."""
+    def joined(i: int) -> bool:  # folded[i - 1] and folded[i] are one word
+        (k0, c0), (k1, c1) = where[i - 1], where[i]
+        if k0 != k1 or any(ch.isspace() for ch in texts[k1][c0 + 1 : c1]):
+            return False
+        a, b = folded[i - 1], folded[i]
+        return (a.isdigit() and b.isdigit()) or (a.isascii() and b.isascii() and a.isalpha() and b.isalpha())
+
+    return (pos > 0 and joined(pos)) or (end < len(folded) and joined(end))
+
+
+def value_box(lines: Sequence[Line], value: str, *, whole: bool = False) -> tuple[BBox, list[Line]] | None:
     """The box of ``value`` in ``lines`` read one after another (an address over three rows), and
     the lines it takes; None when the lines do not hold it.  Each line gives the part of its box
-    that holds its share of the value (a whole line gives its own box)."""
+    that holds its share of the value (a whole line gives its own box).  Where the value stands
+    whole comes first, not inside a number or a word ("12.50", not the end of "112.50"); with
+    ``whole``, nowhere else."""
     target = squash(value)
     if not target or not lines:
         return None
-    folded, where = _folded([ln.text for ln in lines])
-    pos = folded.find(target)
+    texts = [ln.text for ln in lines]
+    folded, where = _folded(texts)
+    first = pos = folded.find(target)
+    while pos >= 0 and _cuts_a_word(texts, folded, where, pos, pos + len(target)):
+        pos = folded.find(target, pos + 1)
+    if pos < 0 and not whole:
+        pos = first
     if pos < 0:
         return None
     (k0, i0), (k1, i1) = where[pos], where[pos + len(target) - 1]

@@ -97,3 +97,27 @@ def test_locate_follows_a_value_into_the_next_block():
     page, box, source, score = locate(doc, "NO. 12, JALAN MERANTI 3, TAMAN SRI MERANTI,")
     assert (page, box, score) == (1, (0, 0, 240, 45), 0.95)  # both rows, not the first alone
     assert source == street.text + "\n" + town.text
+
+
+def test_a_value_standing_whole_comes_before_one_inside_a_number():
+    line = _line(0, ("Total", 0, 50), ("112.50", 60, 120), ("12.50", 130, 180))
+    assert value_box([line], "12.50")[0] == (130, 0, 180, 20)
+    inside = _line(0, ("112.50", 60, 120))
+    assert value_box([inside], "12.50", whole=True) is None
+    assert value_box([inside], "12.50")[0] == (70, 0, 120, 20)  # nowhere whole: where it is
+    assert value_box([_line(0, ("1,234.50", 0, 80))], "234.50", whole=True) is None  # a comma does not part
+    # the end of one line and the start of the next are not one number
+    rows = [_line(0, ("Qty", 0, 30), ("12", 40, 60)), _line(25, ("34", 0, 20), ("pcs", 26, 56))]
+    assert value_box(rows, "34", whole=True)[0] == (0, 25, 20, 45)
+
+
+def test_locate_skips_a_value_inside_a_number():
+    from chatocr.agent import locate
+    from chatocr.document import Block, Document, Page
+
+    lines = (Line(text="生效日期：2022年12月19日", bbox=(0, 0, 200, 20)), Line(text="期限：2年", bbox=(0, 30, 80, 50)))
+    block = Block(id="p1-b0", type="text", bbox=(0, 0, 200, 50), text="", lines=lines)
+    doc = Document(id="z", pages=(Page(page=1, width=600, height=800, blocks=(block,)),))
+    page, box, source, _ = locate(doc, "2年")
+    assert source == "期限：2年" and box == (48, 30, 80, 50)
+    assert locate(doc, "22年")[2] == lines[0].text  # found inside a number only: there
