@@ -52,7 +52,7 @@ class EngineOptions(_Options):
         description=(
             "Let ONNX Runtime's intra-op threads spin while they wait for work (its default). Measured on 2 cores "
             "without spinning: the OCR core reads receipts in the same time with 9% less CPU, the full parse runs "
-            "about 4% longer with 6% less CPU; turn it off where other work shares the cores"
+            "about 4% longer with 7% less CPU; turn it off where other work shares the cores"
         ),
     )
 
