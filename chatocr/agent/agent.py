@@ -436,16 +436,20 @@ def locate(doc: Document, value: str, *, prefer: Sequence[Block] = ()) -> tuple[
     fuzzy match of at least 90.
     The box is the value's own: the words of the line (or lines) that hold it.
     """
-    if not squash(value):
+    target = squash(value)
+    if not target:
         return None
     candidates = list(_lines_of(doc, prefer))
+    squashed = {id(ln): squash(ln.text) for _, _, ln, _, _ in candidates}
     # spread over lines of one block, then over lines of the page in reading order (an address
-    # the layout cut into two blocks)
+    # the layout cut into two blocks); only those that hold the value are searched
     spreads = [(pg.page, b.lines) for pg, b in doc.blocks()]
     spreads += [(pg.page, [ln for b in pg.blocks for ln in b.lines]) for pg in doc.pages]
+    spreads = [(n, lines) for n, lines in spreads if target in "".join(squashed[id(ln)] for ln in lines)]
+    lines_with = [c for c in candidates if target in squashed[id(c[2])]]
     # first where the value stands whole, not inside a number or a word ("2年" in "2022年")
     for whole in (True, False):
-        for page, _, ln, text, _box in candidates:
+        for page, _, ln, text, _box in lines_with:
             hit = value_box([ln], value, whole=whole)
             if hit is not None:
                 return page, hit[0], text, 1.0
