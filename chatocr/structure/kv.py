@@ -268,10 +268,9 @@ def _plain_split(text: str) -> tuple[int, int] | None:
         a = toks[k].start()
         value = text[a:].strip()
         key = text[:a].strip()
-        if not is_label(key):
-            continue
         ident = _is_id_key(key) and len(value.split()) == 1 and sum(ch.isdigit() for ch in value) >= 3
-        if _is_money(value) or (_DATE.match(value) and len(value) <= 24) or ident:
+        # the value's test first: it is the cheaper, and most prefixes fail it
+        if (_is_money(value) or (_DATE.match(value) and len(value) <= 24) or ident) and is_label(key):
             return a, len(text.rstrip())
     return None
 
