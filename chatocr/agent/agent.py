@@ -433,7 +433,7 @@ def locate(doc: Document, value: str, *, prefer: Sequence[Block] = ()) -> tuple[
     Exact containment first (ignoring case, spaces and commas); then the value spread over
     consecutive lines of one block (multi-line addresses), then of a page in reading order; then
     several values joined by ";" (a contract's parties), each found, all on one page; then a
-    fuzzy match of at least 90.
+    fuzzy match of at least 90 with a line, a cell or two or three lines of a block.
     The box is the value's own: the words of the line (or lines) that hold it.
     """
     target = squash(value)
@@ -466,13 +466,23 @@ def locate(doc: Document, value: str, *, prefer: Sequence[Block] = ()) -> tuple[
             return found[0][0], union([h[1] for h in found]), "\n".join(h[2] for h in found), min(h[3] for h in found)
     from rapidfuzz import fuzz
 
+    # fuzzy: lines and cells, then runs of two or three lines of a block (a value over rows, misread
+    # somewhere); a text that holds only part of the value scores by the part it holds
     v = _norm(value)
+    fuzzy = [(page, text, bbox) for page, _, _, text, bbox in candidates]
+    for pg, b in doc.blocks():
+        for n in (2, 3):
+            for i in range(len(b.lines) - n + 1):
+                run = b.lines[i : i + n]
+                fuzzy.append((pg.page, "\n".join(ln.text for ln in run), union([ln.bbox for ln in run])))
     best = None
-    for page, _, _, text, bbox in candidates:
-        if len(text) < 0.5 * len(value):
+    for page, text, bbox in fuzzy:
+        t = _norm(text)
+        if len(t) < 0.5 * len(v):
             continue
-        s = fuzz.partial_ratio(v, _norm(text))
-        if s >= 90 and (best is None or s > best[3]):
+        al = fuzz.partial_ratio_alignment(v, t)
+        s = al.score * ((al.src_end - al.src_start) / len(v) if len(t) < len(v) else 1.0)
+        if s >= 90 and (best is None or s > 100 * best[3]):
             best = (page, bbox, text, s / 100.0)
     return best
 

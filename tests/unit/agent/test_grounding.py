@@ -121,3 +121,18 @@ def test_locate_skips_a_value_inside_a_number():
     page, box, source, _ = locate(doc, "2年")
     assert source == "期限：2年" and box == (48, 30, 80, 50)
     assert locate(doc, "22年")[2] == lines[0].text  # found inside a number only: there
+
+
+def test_locate_matches_a_misread_value_over_its_rows():
+    from chatocr.agent import locate
+    from chatocr.document import Block, Document, Page
+
+    # the OCR read "SRl" for "SRI": no exact match; the value spans two rows of the block
+    rows = [ADDRESS[0], _line(25, ("TAMAN", 0, 60), ("SRl", 66, 96), ("MERANTI,", 102, 190)), ADDRESS[2]]
+    block = Block(id="p1-b0", type="text", bbox=(0, 0, 240, 70), text="", lines=tuple(rows))
+    doc = Document(id="m", pages=(Page(page=1, width=600, height=800, blocks=(block,)),))
+    page, box, source, score = locate(doc, "NO. 12, JALAN MERANTI 3, TAMAN SRI MERANTI")
+    # both rows, not the first alone (which holds only part of the value)
+    assert (page, box) == (1, (0, 0, 240, 45)) and source == rows[0].text + "\n" + rows[1].text
+    assert 0.9 <= score < 1.0
+    assert locate(doc, "NO. 12, JALAN MERANTI 3, TAMAN SRI MERANTI, 43000 KAJANG, SELANGOR DARUL EHSAN") is None
