@@ -24,7 +24,8 @@ Parts:
   along its line (x-IoU >= 0.8), placed by the line's words and, on the same documents without
   word boxes, by character count (also for the receipts' dates and totals the transcripts box
   alone); and the same for every present value placed by ``locate``, as an LLM backend's
-  answers are (values in table cells among them).
+  answers are (values in table cells among them; on the receipts, the labelled company and
+  address against the transcript lines that hold them).
 - latency: median ``extract`` time for 4 keys on already parsed receipts (wall and CPU).
 
 Writes benchmarks/results/kie.json.
@@ -230,6 +231,7 @@ def sroie(source: str, verbose: bool, show_heldout: bool = False, embedder=None)
     res["ceiling"] = ceiling(ids, docs)
     res["qa"] = sroie_qa(engine, ids, docs)
     res["value_boxes"] = sroie_value_boxes(engine, ids, docs)
+    res["located"] = sroie_located(ids, docs)
     print(f"\n## SROIE ({source}; exact = case-folded, whitespace-insensitive; totals as numbers)\n")
     print("| receipts | field | P | R | F1 | F1 (spaces kept) |")
     print("|---|---|---|---|---|---|")
@@ -282,6 +284,40 @@ def sroie_value_boxes(engine, ids: list[str], docs: dict) -> dict:
           "transcripts): x-IoU >= 0.8 with the value's box (see the generated table), placed by the words of "
           f"its line {res['words']['x_iou_0.8']:.3f} (mean x-IoU {res['words']['mean_x_iou']:.3f}), by character "
           f"count {res['characters']['x_iou_0.8']:.3f} (mean {res['characters']['mean_x_iou']:.3f})")
+    return res
+
+
+def sroie_located(ids: list[str], docs: dict) -> dict:
+    """Where ``locate`` places the labelled company and address, as it places an LLM's answer
+    (the label's spelling, not the OCR's: a misread letter, a comma more or less): the share
+    whose box overlaps the transcript lines that make up the value by IoU >= 0.5 (lines of at
+    least 5 characters that occur in the value, spaces aside), and the mean IoU."""
+    from chatocr.agent.agent import locate
+    from chatocr.geometry import iou, union
+
+    def norm(t: str) -> str:
+        return re.sub(r"\s+", "", t).upper()
+
+    got: dict[str, list[float]] = {"company": [], "address": []}
+    for i in ids:
+        truth = json.loads((DATA / "key" / f"{i}.json").read_text())
+        lines = []
+        for row in (DATA / "box" / f"{i}.csv").read_text(encoding="utf-8").splitlines():
+            parts = row.split(",", 8)
+            if len(parts) == 9 and parts[8].strip():
+                xs, ys = [float(v) for v in parts[0:8:2]], [float(v) for v in parts[1:8:2]]
+                lines.append((norm(parts[8]), (min(xs), min(ys), max(xs), max(ys))))
+        for f in got:
+            value = truth.get(f)
+            held = [b for t, b in lines if len(t) >= 5 and t in norm(value)] if value else []
+            if held:
+                hit = locate(docs[i], value)
+                got[f].append(iou(hit[1], union(held)) if hit else 0.0)
+    res = {f: {"values": len(v), "iou_0.5": _share(v, 0.5), "mean_iou": round(statistics.fmean(v), 4) if v else 0.0}
+           for f, v in got.items()}
+    print("\nLLM answers on the receipts (the labelled value placed by locate; box IoU >= 0.5 with the transcript "
+          "lines of the value): " + ", ".join(f"{f} {r['iou_0.5']:.3f} of {r['values']} (mean IoU {r['mean_iou']:.3f})"
+                                              for f, r in res.items()))
     return res
 
 
