@@ -30,7 +30,7 @@ from ..document import Block, Document, Line
 from ..geometry import union
 from ..options import ParserOptions
 from ..types import BBox
-from .grounding import cell_line, squash, value_box
+from .grounding import cell_lines, squash, value_box
 from .results import Answer, Evidence, ExtractedField, Extraction
 
 log = logging.getLogger(__name__)
@@ -419,10 +419,9 @@ def _lines_of(doc: Document, prefer: Sequence[Block]) -> Iterator[tuple[int, Blo
     ]
     for page, b in seq:
         if b.table is not None:
-            for c in b.table.cells:
-                cl = cell_line(c, b.lines)
+            for c, cl in zip(b.table.cells, cell_lines(b.table.cells, b.lines), strict=True):
                 if cl is not None:
-                    yield page.page, b, cl, c.text, c.bbox
+                    yield page.page, b, cl, c.text, c.bbox or cl.bbox
         for ln in b.lines:
             yield page.page, b, ln, ln.text, ln.bbox
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
+import numpy as np
+
 from ..document import Cell, Line, Word
 from ..geometry import group_rows, union
 from ..types import BBox
 
-__all__ = ["cell_line", "squash", "value_box"]
+__all__ = ["cell_line", "cell_lines", "squash", "value_box"]
 
 
 def _fold(ch: str) -> str:
@@ -81,22 +83,43 @@ def value_box(lines: Sequence[Line], value: str, *, whole: bool = False) -> tupl
     return union(boxes), list(lines[k0 : k1 + 1])
 
 
-def _inside(box: BBox, cell: BBox) -> float:
-    """The share of ``box``'s area inside ``cell``."""
-    w = min(box[2], cell[2]) - max(box[0], cell[0])
-    h = min(box[3], cell[3]) - max(box[1], cell[1])
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    return max(0.0, w) * max(0.0, h) / area if area > 0 else 0.0
+def _members(cells: Sequence[Cell], lines: Sequence[Line], chunk: int = 256) -> list[list[int]]:
+    """For every cell, the indices of the ``lines`` with more than half their area inside it (in
+    chunks of lines: a table of thousands of cells and lines in a few megabytes)."""
+    out: list[list[int]] = [[] for _ in cells]
+    if not cells or not lines:
+        return out
+    c = np.array([cell.bbox or (0.0, 0.0, 0.0, 0.0) for cell in cells], np.float64)
+    boxes = np.array([ln.bbox for ln in lines], np.float64).reshape(-1, 4)
+    for start in range(0, len(boxes), chunk):
+        b = boxes[start : start + chunk, None, :]
+        w = np.minimum(b[..., 2], c[:, 2]) - np.maximum(b[..., 0], c[:, 0])
+        h = np.minimum(b[..., 3], c[:, 3]) - np.maximum(b[..., 1], c[:, 1])
+        area = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+        inside = (area > 0) & (np.clip(w, 0, None) * np.clip(h, 0, None) > 0.5 * area)
+        for i, j in zip(*np.nonzero(inside), strict=True):
+            out[j].append(start + int(i))
+    return out
+
+
+def cell_lines(cells: Sequence[Cell], lines: Sequence[Line]) -> list[Line | None]:
+    """Every cell of a table as one line to find values in: its text, boxed by the words of the
+    ``lines`` it was read from (those mostly inside it, in reading order), so a value in a cell
+    gets its own box, not the cell's.  When those lines do not spell the cell's text (a text
+    layer's cell read apart from its lines), the cell's own box, cut by character count.  None
+    for an empty cell."""
+    lines = [ln for ln in lines if ln.text.strip()]
+    return [_cell_line(cell, [lines[i] for i in idx]) for cell, idx in zip(cells, _members(cells, lines), strict=True)]
 
 
 def cell_line(cell: Cell, lines: Sequence[Line]) -> Line | None:
-    """A table cell as one line to find values in: its text, boxed by the words of the ``lines`` it
-    was read from (those mostly inside it, in reading order), so a value in a cell gets its own
-    box, not the cell's.  When those lines do not spell the cell's text (a text layer's cell read
-    apart from its lines), the cell's own box, cut by character count.  None for an empty cell."""
+    """``cell_lines`` for one cell."""
+    return cell_lines([cell], lines)[0]
+
+
+def _cell_line(cell: Cell, members: list[Line]) -> Line | None:
     if not cell.text.strip() or cell.bbox is None:
         return None
-    members = [ln for ln in lines if ln.text.strip() and _inside(ln.bbox, cell.bbox) > 0.5]
     in_rows = [members[i] for row in group_rows([ln.bbox for ln in members]) for i in row]
     for seq in (in_rows, members):
         if seq and squash("".join(ln.text for ln in seq)) == squash(cell.text):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatocr.agent.grounding import cell_line, squash, value_box
+from chatocr.agent.grounding import cell_line, cell_lines, squash, value_box
 from chatocr.document import Cell, Line, Word
 
 
@@ -136,3 +136,17 @@ def test_locate_matches_a_misread_value_over_its_rows():
     assert (page, box) == (1, (0, 0, 240, 45)) and source == rows[0].text + "\n" + rows[1].text
     assert 0.9 <= score < 1.0
     assert locate(doc, "NO. 12, JALAN MERANTI 3, TAMAN SRI MERANTI, 43000 KAJANG, SELANGOR DARUL EHSAN") is None
+
+
+def test_every_cell_of_a_grid_takes_its_own_lines():
+    cells, lines = [], []
+    for r in range(3):
+        for c in range(2):
+            x, y = 100 * c, 20 * r
+            lines.append(_line(y + 2, (f"r{r}c{c}", x + 5, x + 40), (f"{r}{c}.50", x + 50, x + 90)))
+            cells.append(Cell(row=r, col=c, text=f"r{r}c{c} {r}{c}.50", bbox=(x, y, x + 100, y + 20)))
+    cells.append(Cell(row=3, col=0, text="", bbox=(0, 60, 100, 80)))  # empty
+    got = cell_lines(cells, lines[::-1])  # any order of lines
+    assert got[-1] is None
+    for cell, line, cl in zip(cells, lines, got, strict=False):
+        assert cl == cell_line(cell, lines) and cl.words == line.words and cl.bbox == line.bbox
