@@ -29,6 +29,8 @@ def _fold(ch: str) -> str:
 
 def squash(text: str) -> str:
     """``text`` as compared: NFKC, casefolded, without spaces and commas."""
+    if text.isascii():  # NFKC leaves ASCII as it is, and casefold is lower
+        return "".join(text.lower().replace(",", "").split())
     return "".join(_fold(c) for c in text)
 
 

@@ -20,6 +20,16 @@ ADDRESS = [
 
 def test_squash_ignores_case_spaces_commas_and_width():
     assert squash("Ｔｏｔａｌ 1,234.50") == "total1234.50"
+    # plain ASCII takes a shortcut that must fold as every character alone does
+    import random
+    import string
+
+    from chatocr.agent.grounding import _fold
+
+    rng = random.Random(0)
+    for _ in range(2000):
+        text = "".join(rng.choice(string.printable) for _ in range(rng.randint(0, 30)))
+        assert squash(text) == "".join(_fold(c) for c in text), repr(text)
 
 
 def test_a_value_over_lines_takes_its_part_of_each():
