@@ -421,7 +421,7 @@ def _lines_of(doc: Document, prefer: Sequence[Block]) -> Iterator[tuple[int, Blo
         if b.table is not None:
             for c, cl in zip(b.table.cells, cell_lines(b.table.cells, b.lines), strict=True):
                 if cl is not None:
-                    yield page.page, b, cl, c.text, c.bbox or cl.bbox
+                    yield page.page, b, cl, c.text, cl.bbox  # the text's extent where its lines are known
         for ln in b.lines:
             yield page.page, b, ln, ln.text, ln.bbox
 

@@ -160,3 +160,16 @@ def test_every_cell_of_a_grid_takes_its_own_lines():
     assert got[-1] is None
     for cell, line, cl in zip(cells, lines, got, strict=False):
         assert cl == cell_line(cell, lines) and cl.words == line.words and cl.bbox == line.bbox
+
+
+def test_locate_a_misread_cell_value_boxes_its_text_not_the_cell():
+    from chatocr.agent import locate
+    from chatocr.document import Block, Document, Page, Table
+
+    lines = (_line(100, ("Total", 10, 60), ("due", 66, 96)), _line(122, ("USD", 10, 50), ("1,234.50", 56, 140)))
+    cell = Cell(row=0, col=0, text="Total due USD 1,234.50", bbox=(0, 95, 300, 145))
+    block = Block(id="p1-b0", type="table", bbox=cell.bbox, text="", lines=lines,
+                  table=Table(n_rows=1, n_cols=1, cells=(cell,)))
+    doc = Document(id="t", pages=(Page(page=1, width=600, height=800, blocks=(block,)),))
+    page, box, _, score = locate(doc, "Total due USD 1,284.50")  # as an LLM might "read" it
+    assert box == (10, 100, 140, 142) and score < 1.0
