@@ -426,6 +426,61 @@ def _lines_of(doc: Document, prefer: Sequence[Block]) -> Iterator[tuple[int, Blo
             yield page.page, b, ln, ln.text, ln.bbox
 
 
+class _Places:
+    """The lines and cells of a document, read once, to place values in (see ``locate``)."""
+
+    def __init__(self, doc: Document, prefer: Sequence[Block]) -> None:
+        self.doc = doc
+        self.candidates = list(_lines_of(doc, prefer))
+        self.squashed = {id(ln): squash(ln.text) for _, _, ln, _, _ in self.candidates}
+        self._runs: list[tuple[int, str, BBox]] | None = None
+
+    def exact(self, value: str) -> tuple[int, BBox, str, float] | None:
+        """In one line or cell; then spread over lines of one block, then over lines of a page in
+        reading order (an address the layout cut into two blocks).  First where the value stands
+        whole, not inside a number or a word ("2年" in "2022年")."""
+        target = squash(value)
+        lines_with = [c for c in self.candidates if target in self.squashed[id(c[2])]]
+        spreads = [(pg.page, b.lines) for pg, b in self.doc.blocks()]
+        spreads += [(pg.page, [ln for b in pg.blocks for ln in b.lines]) for pg in self.doc.pages]
+        spreads = [(n, lines) for n, lines in spreads if target in "".join(self.squashed[id(ln)] for ln in lines)]
+        for whole in (True, False):
+            for page, _, ln, text, _box in lines_with:
+                hit = value_box([ln], value, whole=whole)
+                if hit is not None:
+                    return page, hit[0], text, 1.0
+            for number, lines in spreads:
+                hit = value_box(lines, value, whole=whole)
+                if hit is not None:
+                    box, used = hit
+                    return number, box, "\n".join(u.text for u in used), 0.95
+        return None
+
+    def fuzzy(self, value: str) -> tuple[int, BBox, str, float] | None:
+        """A match of at least 90 with a line, a cell, or two or three lines of a block (a value
+        over rows, misread somewhere); a text holding only part of the value scores by that part."""
+        from rapidfuzz import fuzz
+
+        if self._runs is None:
+            self._runs = [(page, text, bbox) for page, _, _, text, bbox in self.candidates]
+            for pg, b in self.doc.blocks():
+                for n in (2, 3):
+                    for i in range(len(b.lines) - n + 1):
+                        run = b.lines[i : i + n]
+                        self._runs.append((pg.page, "\n".join(ln.text for ln in run), union([ln.bbox for ln in run])))
+        v = _norm(value)
+        best = None
+        for page, text, bbox in self._runs:
+            t = _norm(text)
+            if len(t) < 0.5 * len(v):
+                continue
+            al = fuzz.partial_ratio_alignment(v, t)
+            s = al.score * ((al.src_end - al.src_start) / len(v) if len(t) < len(v) else 1.0)
+            if s >= 90 and (best is None or s > 100 * best[3]):
+                best = (page, bbox, text, s / 100.0)
+        return best
+
+
 def locate(doc: Document, value: str, *, prefer: Sequence[Block] = ()) -> tuple[int, BBox, str, float] | None:
     """(page, bbox, source text, score) of where ``value`` is written, or None.
 
@@ -435,55 +490,19 @@ def locate(doc: Document, value: str, *, prefer: Sequence[Block] = ()) -> tuple[
     fuzzy match of at least 90 with a line, a cell or two or three lines of a block.
     The box is the value's own: the words of the line (or lines) that hold it.
     """
-    target = squash(value)
-    if not target:
+    if not squash(value):
         return None
-    candidates = list(_lines_of(doc, prefer))
-    squashed = {id(ln): squash(ln.text) for _, _, ln, _, _ in candidates}
-    # spread over lines of one block, then over lines of the page in reading order (an address
-    # the layout cut into two blocks); only those that hold the value are searched
-    spreads = [(pg.page, b.lines) for pg, b in doc.blocks()]
-    spreads += [(pg.page, [ln for b in pg.blocks for ln in b.lines]) for pg in doc.pages]
-    spreads = [(n, lines) for n, lines in spreads if target in "".join(squashed[id(ln)] for ln in lines)]
-    lines_with = [c for c in candidates if target in squashed[id(c[2])]]
-    # first where the value stands whole, not inside a number or a word ("2年" in "2022年")
-    for whole in (True, False):
-        for page, _, ln, text, _box in lines_with:
-            hit = value_box([ln], value, whole=whole)
-            if hit is not None:
-                return page, hit[0], text, 1.0
-        for number, lines in spreads:
-            hit = value_box(lines, value, whole=whole)
-            if hit is not None:
-                box, used = hit
-                return number, box, "\n".join(u.text for u in used), 0.95
+    places = _Places(doc, prefer)
+    hit = places.exact(value)
+    if hit is not None:
+        return hit
     # several values ("Party A; Party B"): every one on the same page, boxed together
     parts = [p for p in re.split("[;；]", value) if squash(p)]
     if parts and parts != [value]:
-        found = [h for h in (locate(doc, p, prefer=prefer) for p in parts) if h is not None]
+        found = [h for h in (places.exact(p) or places.fuzzy(p) for p in parts) if h is not None]
         if len(found) == len(parts) and len({h[0] for h in found}) == 1:
             return found[0][0], union([h[1] for h in found]), "\n".join(h[2] for h in found), min(h[3] for h in found)
-    from rapidfuzz import fuzz
-
-    # fuzzy: lines and cells, then runs of two or three lines of a block (a value over rows, misread
-    # somewhere); a text that holds only part of the value scores by the part it holds
-    v = _norm(value)
-    fuzzy = [(page, text, bbox) for page, _, _, text, bbox in candidates]
-    for pg, b in doc.blocks():
-        for n in (2, 3):
-            for i in range(len(b.lines) - n + 1):
-                run = b.lines[i : i + n]
-                fuzzy.append((pg.page, "\n".join(ln.text for ln in run), union([ln.bbox for ln in run])))
-    best = None
-    for page, text, bbox in fuzzy:
-        t = _norm(text)
-        if len(t) < 0.5 * len(v):
-            continue
-        al = fuzz.partial_ratio_alignment(v, t)
-        s = al.score * ((al.src_end - al.src_start) / len(v) if len(t) < len(v) else 1.0)
-        if s >= 90 and (best is None or s > 100 * best[3]):
-            best = (page, bbox, text, s / 100.0)
-    return best
+    return places.fuzzy(value)
 
 
 def _clean_keys(keys: Sequence[str]) -> list[str]:
