@@ -64,6 +64,18 @@ def upright_box(box: BoxLike, angle: int, width: float, height: float) -> tuple[
     return x0, y0, x1, y1
 
 
+def upright_points(points, angle: int, width: float, height: float) -> list[tuple[float, float]]:
+    """Points (x, y) as :func:`upright_box` moves boxes: where they lie once the content of a
+    ``width`` x ``height`` page turned ``angle`` degrees clockwise stands upright."""
+    moved = {
+        0: lambda x, y: (x, y),
+        90: lambda x, y: (y, width - x),
+        180: lambda x, y: (width - x, height - y),
+        270: lambda x, y: (height - y, x),
+    }[angle]
+    return [moved(float(p[0]), float(p[1])) for p in points]
+
+
 def points_box(points) -> tuple[float, float, float, float]:
     """x0, y0, x1, y1 around ``points`` ((x, y) pairs: a polygon, an N x 2 array)."""
     xs, ys = [float(p[0]) for p in points], [float(p[1]) for p in points]
@@ -85,3 +97,89 @@ def iou(a: BoxLike, b: BoxLike) -> float:
     inter = ix * iy
     ua = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / ua if ua > 0 else 0.0
+
+
+# -- skew --------------------------------------------------------------------------------------
+
+SKEW_MIN = 0.5  # degrees: below this, rows are taken as level (boxes of upright scans stay as read)
+_SKEW_MAX = 20.0  # a line sloping more is no row of a page merely scanned askew
+_SKEW_LINES = 3  # lines long enough to measure, at least
+_SKEW_ASPECT = 3.0  # a line measured is at least this many times as long as it is high
+
+
+def skew_angle(quads) -> float:
+    """How many degrees the rows of text slope down to the right (clockwise on the image, y down),
+    from line quadrilaterals (N x 4 x 2, corners clockwise from top-left) as the detector gives
+    them: the median slope of the lines at least three times as long as they are high.  0 where
+    fewer than three such lines lie within 20 degrees of level, or the slope is under half a degree.
+    """
+    import numpy as np
+
+    q = np.asarray(quads, np.float64).reshape(-1, 4, 2)
+    if len(q) < _SKEW_LINES:
+        return 0.0
+    along = (q[:, 1] - q[:, 0]) + (q[:, 2] - q[:, 3])  # top and bottom edges, left to right
+    length = np.hypot(along[:, 0], along[:, 1]) / 2
+    across = (np.hypot(*(q[:, 3] - q[:, 0]).T) + np.hypot(*(q[:, 2] - q[:, 1]).T)) / 2
+    slope = np.degrees(np.arctan2(along[:, 1], along[:, 0]))
+    keep = (length >= _SKEW_ASPECT * across) & (np.abs(slope) <= _SKEW_MAX)
+    if keep.sum() < _SKEW_LINES:
+        return 0.0
+    angle = float(np.median(slope[keep]))
+    return angle if abs(angle) >= SKEW_MIN else 0.0
+
+
+def turn_points(points, angle: float):
+    """``points`` (any shape ending in 2) turned ``angle`` degrees counter-clockwise on the image
+    (y down) about the origin: rows that slope down by ``angle`` (see :func:`skew_angle`) come out
+    level, and ``-angle`` turns them back."""
+    import numpy as np
+
+    p = np.asarray(points, np.float64)
+    if not angle:
+        return p
+    a = np.radians(angle)
+    c, s = np.cos(a), np.sin(a)
+    x, y = p[..., 0], p[..., 1]
+    return np.stack([x * c + y * s, y * c - x * s], axis=-1)
+
+
+def level_boxes(quads, angle: float) -> list[tuple[float, float, float, float]]:
+    """The x0, y0, x1, y1 boxes of quadrilaterals (N x 4 x 2) turned so that rows sloping ``angle``
+    degrees lie level (:func:`turn_points`): what rows are grouped by on a page scanned askew,
+    where the boxes as read are each as tall as their line's slope and overlap the rows around them."""
+    import numpy as np
+
+    q = turn_points(np.asarray(quads, np.float64).reshape(-1, 4, 2), angle)
+    if not len(q):
+        return []
+    lo, hi = q.min(axis=1), q.max(axis=1)
+    return [(float(a), float(b), float(c), float(d)) for (a, b), (c, d) in zip(lo, hi, strict=True)]
+
+
+def turn_box(box: BoxLike, angle: float) -> tuple[float, float, float, float]:
+    """The box around ``box`` turned ``angle`` degrees (:func:`turn_points`)."""
+    if not angle:
+        return tuple(float(v) for v in box[:4])  # type: ignore[return-value]
+    x0, y0, x1, y1 = (float(v) for v in box[:4])
+    return points_box(turn_points([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], angle))
+
+
+def unturn_box(box: BoxLike, angle: float) -> tuple[float, float, float, float]:
+    """The inverse of :func:`turn_box`: the box that, turned ``angle`` degrees, has ``box`` around
+    it (its centre turned back, the width and height whose turn spans ``box``'s).  Exact for a box
+    :func:`turn_box` made; the smaller box it gives back is what the larger ``turn_box(box, -angle)``
+    would blur."""
+    import math
+
+    x0, y0, x1, y1 = (float(v) for v in box[:4])
+    if not angle:
+        return x0, y0, x1, y1
+    a = math.radians(abs(angle))
+    c, s = math.cos(a), math.sin(a)
+    big_w, big_h, d = x1 - x0, y1 - y0, c * c - s * s
+    w, h = (big_w * c - big_h * s) / d, (big_h * c - big_w * s) / d
+    if w <= 0 or h <= 0:  # no turned box has this one around it: the box around it turned back
+        return turn_box(box, -angle)
+    ((cx, cy),) = turn_points([((x0 + x1) / 2, (y0 + y1) / 2)], -angle).tolist()
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2

@@ -51,15 +51,24 @@ class OCRPage(_Frozen):
     orientation: Literal[0, 90, 180, 270] = Field(
         0, description="Clockwise degrees the page's text was turned in the file; it was read upright"
     )
+    skew: float = Field(
+        0.0,
+        description="Degrees the rows of text slope down to the right on the upright page (a scan made askew); "
+        "rows are ordered level",
+    )
     lines: tuple[TextLine, ...] = ()
 
     @property
     def text(self) -> str:
         """The page as plain text: one row per line, the lines of a row joined by spaces (rows of
         the page as read, upright)."""
-        from .geometry import rows_text, upright_box
+        from .geometry import level_boxes, rows_text, upright_box, upright_points
 
-        boxes = [upright_box(ln.bbox, self.orientation, self.width, self.height) for ln in self.lines]
+        if self.skew:
+            quads = [upright_points(ln.polygon, self.orientation, self.width, self.height) for ln in self.lines]
+            boxes = level_boxes(quads, self.skew)
+        else:
+            boxes = [upright_box(ln.bbox, self.orientation, self.width, self.height) for ln in self.lines]
         return rows_text([ln.text for ln in self.lines], boxes)
 
     def to_dict(self, *, words: bool = False) -> dict:

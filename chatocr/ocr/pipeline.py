@@ -11,7 +11,7 @@ import numpy as np
 
 from .._memory import release_memory
 from ..engine import InferSession, create_session
-from ..geometry import points_box, reading_order
+from ..geometry import level_boxes, points_box, reading_order, skew_angle
 from ..io import PageImage, Source, iter_pages
 from ..models import ModelFiles, load_dictionary, resolve
 from ..options import DetectorOptions, OCROptions, PageOrientationOptions
@@ -48,6 +48,8 @@ class PageLines:
     timings: dict[str, float] = field(default_factory=dict)
     # per line: read turned 180 degrees (the page may be upside down when most lines are)
     flipped: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # degrees the rows slope down to the right (see ``geometry.skew_angle``); they were ordered level
+    skew: float = 0.0
 
     def words(self, k: int, scale: float = 1.0, offset: tuple[float, float] = (0.0, 0.0)) -> list[tuple[Quad, str]]:
         """Line ``k``'s words with their quads (see ``columns.word_quads``), in image pixels times
@@ -184,8 +186,9 @@ class OCREngine:
                 scores.append(rec.scores[i])
                 positions.append(centres)
                 turned.append(flipped[i])
-        boxes = [(q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max()) for q in quads]
-        order = reading_order(boxes)
+        # rows are grouped level: on a page scanned askew, the boxes as read overlap the rows around them
+        skew = skew_angle(quads) if quads else 0.0
+        order = reading_order(level_boxes(quads, skew))
         timings = {"det": det_seconds, "rec": t2 - t1, "cls": t3 - t2}
         log.debug("%d boxes, %d lines kept; %s", len(det.boxes), len(order), timings)
         return PageLines(
@@ -195,6 +198,7 @@ class OCREngine:
             [positions[i] for i in order],
             timings,
             np.array([turned[i] for i in order], dtype=bool),
+            skew,
         )
 
     def _upside_down(self, crops: list[np.ndarray], scores: np.ndarray) -> np.ndarray:
@@ -352,7 +356,13 @@ class OCREngine:
                 )
             )
         return OCRPage(
-            page=page.page, width=page.width, height=page.height, unit=page.unit, orientation=angle, lines=tuple(lines)
+            page=page.page,
+            width=page.width,
+            height=page.height,
+            unit=page.unit,
+            orientation=angle,
+            skew=round(raw.skew, 2),
+            lines=tuple(lines),
         )
 
     # -- documents -----------------------------------------------------------------------
