@@ -15,7 +15,7 @@ from __future__ import annotations
 import html as _html
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,7 +36,7 @@ __all__ = [
     "Document",
 ]
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 BlockType = Literal[
     "title",
@@ -252,6 +252,11 @@ class Page(_Frozen):
     orientation: Literal[0, 90, 180, 270] = Field(
         0, description="Clockwise degrees the page content was turned in the file (0: upright)"
     )
+    skew: float = Field(
+        0.0,
+        description="Degrees the rows of text slope down to the right once upright (a scan made askew); "
+        "the page was analysed level and its boxes mapped back",
+    )
     source: Literal["ocr", "text_layer", "mixed", "empty"] = Field(
         "ocr", description="Where the text came from"
     )
@@ -265,6 +270,77 @@ class Page(_Frozen):
     def lines(self) -> Iterator[Line]:
         for b in self.blocks:
             yield from b.lines
+
+    def upright(self) -> Page:
+        """This page in the frame its content was read in: turned upright (``orientation``) and its
+        rows level (``skew``), so rows and columns run along x and y; ``self`` when it already is.
+        Where things sit relative to each other (a value right of its label) is found here;
+        :meth:`box_on_page` takes a box found here back to the page as stored."""
+        if not self.orientation and not self.skew:
+            return self
+        from .geometry import turn_points, unturn_box, upright_box, upright_points
+
+        w, h, a, skew = self.width, self.height, self.orientation, self.skew
+        uw, uh = (h, w) if a in (90, 270) else (w, h)
+        cx, cy = uw / 2, uh / 2
+
+        def fbox(b: BBox) -> BBox:
+            x0, y0, x1, y1 = upright_box(b, a, w, h)
+            if skew:  # the parser gave each box around its level box turned back: unturn it
+                x0, y0, x1, y1 = unturn_box((x0 - cx, y0 - cy, x1 - cx, y1 - cy), -skew)
+                x0, y0, x1, y1 = x0 + cx, y0 + cy, x1 + cx, y1 + cy
+            return x0, y0, x1, y1
+
+        def fpoly(points: Polygon) -> Polygon:
+            pts = [(x - cx, y - cy) for x, y in upright_points(points, a, w, h)]
+            return tuple((float(x) + cx, float(y) + cy) for x, y in turn_points(pts, skew).tolist())
+
+        return self.map_boxes(fbox, fpoly).model_copy(update={"width": uw, "height": uh, "orientation": 0, "skew": 0.0})
+
+    def box_on_page(self, box: BBox) -> BBox:
+        """A box on :meth:`upright` of this page, on the page as stored: the box around it there."""
+        if not self.orientation and not self.skew:
+            return box
+        from .geometry import turn_box, upright_box
+
+        a = self.orientation
+        uw, uh = (self.height, self.width) if a in (90, 270) else (self.width, self.height)
+        x0, y0, x1, y1 = (float(v) for v in box[:4])
+        if self.skew:
+            cx, cy = uw / 2, uh / 2
+            x0, y0, x1, y1 = turn_box((x0 - cx, y0 - cy, x1 - cx, y1 - cy), -self.skew)
+            x0, y0, x1, y1 = x0 + cx, y0 + cy, x1 + cx, y1 + cy
+        # upright_box turned the other way, on the upright page, undoes it
+        return upright_box((x0, y0, x1, y1), (360 - a) % 360, uw, uh)
+
+    def map_boxes(self, fbox: Callable[[BBox], BBox], fpoly: Callable[[Polygon], Polygon] | None = None) -> Page:
+        """This page with every box of its blocks, lines, words, cells and key–value pairs moved by
+        ``fbox`` and every line polygon by ``fpoly`` (dropped without it): a change of frame."""
+
+        def mline(ln: Line) -> Line:
+            return ln.model_copy(
+                update={
+                    "bbox": fbox(ln.bbox),
+                    "polygon": fpoly(ln.polygon) if ln.polygon and fpoly else None,
+                    "words": tuple(w.model_copy(update={"bbox": fbox(w.bbox)}) for w in ln.words),
+                }
+            )
+
+        blocks = []
+        for b in self.blocks:
+            table = b.table
+            if table is not None:
+                cells = tuple(c.model_copy(update={"bbox": fbox(c.bbox) if c.bbox else None}) for c in table.cells)
+                table = table.model_copy(update={"cells": cells})
+            kv = tuple(
+                k.model_copy(update={"key_bbox": fbox(k.key_bbox), "value_bbox": fbox(k.value_bbox)}) for k in b.kv
+            )
+            blocks.append(
+                b.model_copy(
+                    update={"bbox": fbox(b.bbox), "lines": tuple(mline(ln) for ln in b.lines), "table": table, "kv": kv}
+                )
+            )
+        return self.model_copy(update={"blocks": tuple(blocks)})
 
     def to_markdown(self) -> str:
         out = [f"<!-- page {self.page} -->"]

@@ -15,9 +15,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +32,9 @@ from ..io.loader import PageImage, _from_array
 from ..io.textlayer import TextLayer, read_text_layer
 from ..options import ParserOptions
 from ..types import BBox
+
+if TYPE_CHECKING:
+    from ..ocr.pipeline import PageLines
 
 log = logging.getLogger(__name__)
 
@@ -311,6 +315,8 @@ class DocumentParser:
         else:
             raw = self.ocr.read_image(image)
         h, w = image.shape[:2]
+        # a page scanned askew is analysed level (layout, rows, tables), its boxes mapped back after
+        image, raw, unlevel = _levelled(image, raw)
         lines = [
             _ocr_line(q, text, score, raw.words(k))
             for k, (q, text, score) in enumerate(zip(raw.quads, raw.texts, raw.scores, strict=True))
@@ -334,21 +340,27 @@ class DocumentParser:
             angle,
             "ocr" if lines else "empty",
             regions,
-            working=(w, h),
+            working=(image.shape[1], image.shape[0]),
             char_centres=centres,
+            skew=raw.skew,
         )
         # Back from the upright working image to the page as stored, in output units.
         s = img.scale
 
         def fbox(b: BBox) -> BBox:
+            if unlevel is not None:
+                x0, y0, x1, y1 = b
+                b = points_box(_affine([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], unlevel))
             x0, y0, x1, y1 = box_to_original(b, angle, (w, h)) if angle else b
             return _clip((x0 * s, y0 * s, x1 * s, y1 * s), width, height)
 
         def fpoly(p):
+            if unlevel is not None:
+                p = _affine(p, unlevel)
             pts = quad_to_original(p, angle, (w, h)) if angle else p
             return tuple((float(x) * s, float(y) * s) for x, y in pts)
 
-        page = _map_boxes(page, fbox, fpoly)
+        page = page.map_boxes(fbox, fpoly)
         log.debug("%s: page %d: %d lines, turned %d (%.2f)", name, img.page, len(lines), angle, turn_score)
         return page
 
@@ -470,6 +482,7 @@ class DocumentParser:
         regions: list[_Region],
         working: tuple[float, float] | None = None,
         char_centres: dict | None = None,
+        skew: float = 0.0,
     ) -> Page:
         """Order regions, find key–value pairs, and build the page (working coordinates)."""
         from .kv import find_key_values, table_key_values
@@ -525,6 +538,7 @@ class DocumentParser:
             height=float(height),
             unit=unit,  # type: ignore[arg-type]
             orientation=angle,  # type: ignore[arg-type]
+            skew=round(skew, 2),
             source=source if blocks else "empty",  # type: ignore[arg-type]
             blocks=tuple(blocks),
         )
@@ -674,6 +688,32 @@ def _merge_interleaved(regions: list[_Region], page_width: float) -> list[_Regio
     return out
 
 
+def _levelled(image: np.ndarray, raw: PageLines) -> tuple[np.ndarray, PageLines, np.ndarray | None]:
+    """``image`` and its lines turned so that rows of text sloping ``raw.skew`` degrees lie level
+    (on a canvas grown to hold all of it, the corners white), and the 2 x 3 affine matrix that takes
+    points on it back to ``image``; as given, and ``None``, where the rows already lie level."""
+    import cv2
+
+    if not raw.skew:
+        return image, raw, None
+    h, w = image.shape[:2]
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), raw.skew, 1.0)  # counter-clockwise by the skew
+    c, s = abs(turn[0, 0]), abs(turn[0, 1])
+    lw, lh = int(np.ceil(h * s + w * c)), int(np.ceil(h * c + w * s))
+    turn[0, 2] += lw / 2 - w / 2
+    turn[1, 2] += lh / 2 - h / 2
+    fill = (255,) * (image.shape[2] if image.ndim == 3 else 1)
+    level = cv2.warpAffine(image, turn, (lw, lh), flags=cv2.INTER_LINEAR, borderValue=fill)
+    quads = _affine(raw.quads.reshape(-1, 2), turn).reshape(-1, 4, 2).astype(np.float32)
+    return level, replace(raw, quads=quads), cv2.invertAffineTransform(turn)
+
+
+def _affine(points, matrix: np.ndarray) -> np.ndarray:
+    """``points`` (N x 2) moved by a 2 x 3 affine ``matrix``."""
+    p = np.asarray(points, np.float64).reshape(-1, 2)
+    return p @ matrix[:, :2].T + matrix[:, 2]
+
+
 def _ocr_line(q: np.ndarray, text: str, score: float, words=(), *, polygon: bool = True) -> Line:
     """A recognised line from its 4 x 2 quadrilateral, with its words (``(quad, text)``)."""
     return Line(
@@ -726,43 +766,6 @@ def _clip(b: BBox, w: float, h: float) -> BBox:
         min(max(0.0, float(b[2])), w),
         min(max(0.0, float(b[3])), h),
     )
-
-
-def _map_boxes(page: Page, fbox, fpoly) -> Page:
-    """Apply a coordinate mapping to every box of a page."""
-
-    def mline(ln: Line) -> Line:
-        return ln.model_copy(
-            update={
-                "bbox": fbox(ln.bbox),
-                "polygon": fpoly(ln.polygon) if ln.polygon else None,
-                "words": tuple(w.model_copy(update={"bbox": fbox(w.bbox)}) for w in ln.words),
-            }
-        )
-
-    def mkv(kv: KeyValue) -> KeyValue:
-        return kv.model_copy(update={"key_bbox": fbox(kv.key_bbox), "value_bbox": fbox(kv.value_bbox)})
-
-    blocks = []
-    for b in page.blocks:
-        table = b.table
-        if table is not None:
-            table = table.model_copy(
-                update={
-                    "cells": tuple(c.model_copy(update={"bbox": fbox(c.bbox) if c.bbox else None}) for c in table.cells)
-                }
-            )
-        blocks.append(
-            b.model_copy(
-                update={
-                    "bbox": fbox(b.bbox),
-                    "lines": tuple(mline(ln) for ln in b.lines),
-                    "table": table,
-                    "kv": tuple(mkv(k) for k in b.kv),
-                }
-            )
-        )
-    return page.model_copy(update={"blocks": tuple(blocks)})
 
 
 def parse(source, options: ParserOptions | None = None, **kwargs) -> Document:
