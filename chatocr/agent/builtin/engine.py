@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,7 +14,7 @@ from ...document import Block, Document
 from ...geometry import union
 from ...types import BBox
 from ..grounding import value_box
-from ..results import Answer, ExtractedField
+from ..results import Answer, Evidence, ExtractedField
 from . import heuristics as H
 from .extract import Candidate, kv_candidates, labelled_candidates, table_candidates
 from .labels import LabelHit, LabelMatcher, any_label_score
@@ -26,6 +26,7 @@ __all__ = ["BuiltinOptions", "BuiltinEngine", "Embedder"]
 
 log = logging.getLogger(__name__)
 
+_Boxed = TypeVar("_Boxed", ExtractedField, Evidence)
 _FREE_TEXT = frozenset({"org", "name", "address"})  # value types read as words, not codes
 
 # A callable texts → vectors, or an object with ``embed_documents`` (``chatocr.index.Embedder``).
@@ -60,6 +61,7 @@ class BuiltinEngine:
         self.options = options or BuiltinOptions()
         self.embedder = embedder
         self._view: tuple[Document, View] | None = None
+        self._uprighted: tuple[Document, Document] | None = None
         self._matchers: dict[str, LabelMatcher] = {}
         self._emb_cache: dict[str, np.ndarray] = {}
 
@@ -67,6 +69,9 @@ class BuiltinEngine:
     def extract(self, doc: Document, keys: Sequence[str], *,
                 blocks: Sequence[tuple[int, Block]] | None = None) -> dict[str, ExtractedField]:
         """One ``ExtractedField`` per key, in order; ``value`` None when the document does not say."""
+        up = self._upright(doc)
+        if up is not doc:  # pages read turned or askew: rows found upright and level, boxes given as stored
+            return {k: _on_page(f, doc) for k, f in self.extract(up, keys, blocks=blocks).items()}
         view = self._get_view(doc)
         subset = _subset(blocks)
         out: dict[str, ExtractedField] = {}
@@ -83,9 +88,25 @@ class BuiltinEngine:
         """An extractive answer with evidence, or ``Answer(text=None)`` when the document does not say."""
         from .qa import answer_question
 
+        up = self._upright(doc)
+        if up is not doc:
+            ans = answer_question(self, up, question, blocks=blocks)
+            return ans.model_copy(update={"evidence": tuple(_on_page(e, doc) for e in ans.evidence)})
         return answer_question(self, doc, question, blocks=blocks)
 
     # -- internals -------------------------------------------------------------------------
+    def _upright(self, doc: Document) -> Document:
+        """``doc`` with its pages read turned or askew (``Page.orientation``, ``Page.skew``) upright
+        and level (``Page.upright``), as the parser analysed them; ``doc`` itself where none is."""
+        if not any(p.orientation or p.skew for p in doc.pages):
+            return doc
+        cached = self._uprighted
+        if cached is not None and cached[0] is doc:
+            return cached[1]
+        up = doc.model_copy(update={"pages": tuple(p.upright() for p in doc.pages)})
+        self._uprighted = (doc, up)
+        return up
+
     def _get_view(self, doc: Document) -> View:
         cached = self._view  # read once: another thread may replace it meanwhile
         if cached is not None and cached[0] is doc:
@@ -199,6 +220,15 @@ class BuiltinEngine:
             if t == best_text:
                 hits[idx] = LabelHit(0.7 + 0.25 * (c - thr) / max(1e-6, 1 - thr), label, rest, start, colon)
         return hits
+
+
+def _on_page(found: _Boxed, doc: Document) -> _Boxed:
+    """A field or a piece of evidence found on ``doc`` upright (``BuiltinEngine._upright``) with its
+    box on the page as stored."""
+    if found.page is None or found.bbox is None:
+        return found
+    page = next((p for p in doc.pages if p.page == found.page), None)
+    return found.model_copy(update={"bbox": page.box_on_page(found.bbox)}) if page is not None else found
 
 
 def _subset(blocks: Sequence[tuple[int, Block]] | None) -> set[tuple[int, str]] | None:
