@@ -70,6 +70,7 @@ __all__ = [
     "turn_from_lines",
     "upright",
     "turn",
+    "level",
     "box_to_original",
     "quad_to_original",
     "quads_to_upright",
@@ -122,6 +123,20 @@ def turn(image: np.ndarray, angle: int) -> np.ndarray:
     """The inverse of ``upright``: ``image``'s content turned ``angle`` degrees clockwise."""
     a = _check_angle(angle)
     return image if a == 0 else cv2.rotate(image, _FROM_UPRIGHT[a])
+
+
+def level(image: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
+    """``image`` turned ``angle`` degrees counter-clockwise (so rows sloping down by ``angle`` lie
+    level; any angle, unlike :func:`upright`) on a canvas grown to hold all of it, the corners white,
+    and the 2 x 3 affine matrix that takes its points there."""
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), float(angle), 1.0)
+    c, s = abs(m[0, 0]), abs(m[0, 1])
+    lw, lh = int(round(h * s + w * c)), int(round(h * c + w * s))
+    m[0, 2] += lw / 2 - w / 2
+    m[1, 2] += lh / 2 - h / 2
+    fill = (255,) * (image.shape[2] if image.ndim == 3 else 1)
+    return cv2.warpAffine(image, m, (lw, lh), flags=cv2.INTER_LINEAR, borderValue=fill), m
 
 
 def _point_to_original(x: float, y: float, a: int, w: float, h: float) -> tuple[float, float]:

@@ -690,22 +690,17 @@ def _merge_interleaved(regions: list[_Region], page_width: float) -> list[_Regio
 
 def _levelled(image: np.ndarray, raw: PageLines) -> tuple[np.ndarray, PageLines, np.ndarray | None]:
     """``image`` and its lines turned so that rows of text sloping ``raw.skew`` degrees lie level
-    (on a canvas grown to hold all of it, the corners white), and the 2 x 3 affine matrix that takes
-    points on it back to ``image``; as given, and ``None``, where the rows already lie level."""
+    (``orientation.level``), and the 2 x 3 affine matrix that takes points on it back to ``image``;
+    as given, and ``None``, where the rows already lie level."""
     import cv2
+
+    from ..ocr.orientation import level
 
     if not raw.skew:
         return image, raw, None
-    h, w = image.shape[:2]
-    turn = cv2.getRotationMatrix2D((w / 2, h / 2), raw.skew, 1.0)  # counter-clockwise by the skew
-    c, s = abs(turn[0, 0]), abs(turn[0, 1])
-    lw, lh = int(np.ceil(h * s + w * c)), int(np.ceil(h * c + w * s))
-    turn[0, 2] += lw / 2 - w / 2
-    turn[1, 2] += lh / 2 - h / 2
-    fill = (255,) * (image.shape[2] if image.ndim == 3 else 1)
-    level = cv2.warpAffine(image, turn, (lw, lh), flags=cv2.INTER_LINEAR, borderValue=fill)
+    levelled, turn = level(image, raw.skew)
     quads = _affine(raw.quads.reshape(-1, 2), turn).reshape(-1, 4, 2).astype(np.float32)
-    return level, replace(raw, quads=quads), cv2.invertAffineTransform(turn)
+    return levelled, replace(raw, quads=quads), cv2.invertAffineTransform(turn)
 
 
 def _affine(points, matrix: np.ndarray) -> np.ndarray:

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 
 from chatocr.document import Block, Line, Page
 from chatocr.geometry import iou, points_box
+from chatocr.ocr.orientation import level
 
 pytestmark = pytest.mark.models
-
-
-def _turned(image: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
-    """``image`` turned ``angle`` degrees counter-clockwise on a canvas that holds it all, and the
-    2 x 3 matrix that moves its points."""
-    h, w = image.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    c, s = abs(m[0, 0]), abs(m[0, 1])
-    nw, nh = int(round(h * s + w * c)), int(round(h * c + w * s))
-    m[0, 2] += nw / 2 - w / 2
-    m[1, 2] += nh / 2 - h / 2
-    return cv2.warpAffine(image, m, (nw, nh), borderValue=(255, 255, 255)), m
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +30,7 @@ def test_fields_of_a_page_scanned_askew_or_turned(engine, scanned_invoice, angle
     from chatocr.structure import DocumentParser
 
     image, truth = scanned_invoice
-    turned, m = _turned(image, angle)
+    turned, m = level(image, angle)
     doc = DocumentParser(ocr=engine).parse(turned)
     page = doc.pages[0]
     assert (page.orientation, page.skew) != (0, 0.0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 
-import cv2
 import numpy as np
 import pytest
 
@@ -18,6 +17,7 @@ from chatocr.geometry import (
     upright_box,
     upright_points,
 )
+from chatocr.ocr.orientation import level
 
 # -- geometry -------------------------------------------------------------------------------------
 
@@ -95,23 +95,12 @@ def ledger(render):
     return image
 
 
-def turned(image: np.ndarray, angle: float) -> np.ndarray:
-    """``image`` turned ``angle`` degrees counter-clockwise on a canvas that holds it all."""
-    h, w = image.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    c, s = abs(m[0, 0]), abs(m[0, 1])
-    nw, nh = int(round(h * s + w * c)), int(round(h * c + w * s))
-    m[0, 2] += nw / 2 - w / 2
-    m[1, 2] += nh / 2 - h / 2
-    return cv2.warpAffine(image, m, (nw, nh), borderValue=(255, 255, 255))
-
-
 @pytest.mark.models
 @pytest.mark.parametrize("angle", [0.0, 4.0, -5.0])
 def test_the_ocr_core_reads_a_page_askew_row_by_row(engine, ledger, angle):
     from chatocr.io import PageImage
 
-    image = turned(ledger, angle)
+    image, _ = level(ledger, angle)
     page = engine.read_page(PageImage(1, image, float(image.shape[1]), float(image.shape[0]), "px", 1.0))
     # turned counter-clockwise, rows rise to the right: they slope down by minus the angle (within a
     # degree, from boxes of single words)
