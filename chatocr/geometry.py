@@ -102,7 +102,7 @@ def iou(a: BoxLike, b: BoxLike) -> float:
 # -- skew --------------------------------------------------------------------------------------
 
 SKEW_MIN = 0.5  # degrees: below this, rows are taken as level (boxes of upright scans stay as read)
-_SKEW_MAX = 20.0  # a line sloping more is no row of a page merely scanned askew
+_SKEW_MAX = 40.0  # a line sloping more is no row of a page merely scanned askew
 _SKEW_LINES = 3  # lines long enough to measure, at least
 _SKEW_ASPECT = 3.0  # a line measured is at least this many times as long as it is high
 
@@ -111,7 +111,7 @@ def skew_angle(quads) -> float:
     """How many degrees the rows of text slope down to the right (clockwise on the image, y down),
     from line quadrilaterals (N x 4 x 2, corners clockwise from top-left) as the detector gives
     them: the median slope of the lines at least three times as long as they are high.  0 where
-    fewer than three such lines lie within 20 degrees of level, or the slope is under half a degree.
+    fewer than three such lines lie within 40 degrees of level, or the slope is under half a degree.
     """
     import numpy as np
 

@@ -30,7 +30,7 @@ def _line_quad(x: float, y: float, length: float, height: float, angle: float) -
     return np.stack([tl, tl + length * along, tl + length * along + height * down, tl + height * down])
 
 
-@pytest.mark.parametrize("angle", [-12.0, -4.0, -0.8, 0.8, 3.0, 9.5])
+@pytest.mark.parametrize("angle", [-32.0, -12.0, -4.0, -0.8, 0.8, 3.0, 9.5, 25.0])
 def test_the_slope_of_the_rows_is_measured(angle):
     quads = [_line_quad(50, 40 + 30 * i, 200 + 13 * i, 18, angle + 0.2 * (-1) ** i) for i in range(9)]
     assert skew_angle(quads) == pytest.approx(angle, abs=0.25)
@@ -40,8 +40,9 @@ def test_level_rows_short_boxes_and_steep_lines_give_no_skew():
     assert skew_angle([_line_quad(0, 30 * i, 300, 20, 0.3) for i in range(6)]) == 0.0  # under half a degree
     assert skew_angle([_line_quad(0, 30 * i, 300, 20, 5) for i in range(2)]) == 0.0  # too few lines
     assert skew_angle([_line_quad(0, 30 * i, 40, 20, 5) for i in range(8)]) == 0.0  # no line long enough
-    # lines standing on end (a page on its side) are no rows to level
+    # lines standing on end (a page on its side), or nearer that than level, are no rows to level
     assert skew_angle([_line_quad(30 * i, 0, 300, 20, 85) for i in range(8)]) == 0.0
+    assert skew_angle([_line_quad(30 * i, 0, 300, 20, 50) for i in range(8)]) == 0.0
     assert skew_angle(np.zeros((0, 4, 2))) == 0.0
 
 
