@@ -303,14 +303,21 @@ class ChatOCR:
         import cv2
 
         from ..io import iter_pages
+        from ..ocr.orientation import level, upright
 
         pages = sorted({p for p, _ in blocks})[:3] or [doc.pages[0].page]
+        read = {p.page: p for p in doc.pages}
         # the parser's loader (its password), only those pages, at the VLM's resolution
         loader = self.options.parser.ocr.loader.model_copy(update={"dpi": self.options.vlm_dpi, "pages": pages})
         out = []
         with self._render_lock:
             for img in iter_pages(src, loader):
-                ok, buf = cv2.imencode(".png", img.image)
+                image, page = img.image, read.get(img.page)
+                if page is not None:  # shown as it was read: a page on its side upright, one askew level
+                    image = upright(image, page.orientation)
+                    if page.skew:
+                        image, _ = level(image, page.skew)
+                ok, buf = cv2.imencode(".png", image)
                 if ok:
                     out.append(buf.tobytes())
         return out

@@ -196,3 +196,32 @@ def test_the_vlm_sees_the_pages_of_a_locked_pdf_that_hold_the_answer(tmp_path):
         png = base64.b64decode(part["image_url"]["url"].split(",", 1)[1])
         sizes.append(cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR).shape[:2])
     assert sizes == [(200, 300), (200, 300)]
+
+
+@pytest.mark.models
+def test_the_vlm_sees_a_page_on_its_side_upright(tmp_path, render):
+    import base64
+
+    import cv2
+    import numpy as np
+
+    from chatocr.agent import AgentOptions
+
+    image, _ = render.page([(40, 60 + 70 * i, t) for i, t in enumerate(
+        ["Invoice No: INV-0042", "Date: 2024-03-05", "Total due: 1,250.00", "Thank you for your order"])],
+        size=(700, 400), font_size=30)
+    path = tmp_path / "turned.png"
+    cv2.imwrite(str(path), np.ascontiguousarray(np.rot90(image)))  # scanned on its side: 400 x 700
+    agent = ChatOCR(options=AgentOptions(llm="builtin", vlm="vlm:fake", mode="vlm_only",
+                                         cache_dir=str(tmp_path / "cache")))
+    vlm = FakeLLM(json.dumps({"Invoice number": "INV-0042"}), vision=True)
+    agent._vlm = vlm
+    doc = agent.parse(path)
+    assert doc.pages[0].orientation in (90, 270)
+    assert agent.extract(doc, ["Invoice number"])["Invoice number"].value == "INV-0042"
+    parts = [p for m in vlm.last_messages if isinstance(m.get("content"), list) for p in m["content"]
+             if p.get("type") == "image_url"]
+    png = base64.b64decode(parts[0]["image_url"]["url"].split(",", 1)[1])
+    shown = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    assert shown.shape[:2] == (400, 700)  # the page as read, not as stored (700 x 400)
+    assert np.abs(shown.astype(int) - image.astype(int)).mean() < 1.0  # the same pixels, upright
