@@ -178,6 +178,8 @@ def unturn_box(box: BoxLike, angle: float) -> tuple[float, float, float, float]:
     a = math.radians(abs(angle))
     c, s = math.cos(a), math.sin(a)
     big_w, big_h, d = x1 - x0, y1 - y0, c * c - s * s
+    if d <= 1e-9:  # at 45 degrees or more no box is told from another by the box around it
+        return turn_box(box, -angle)
     w, h = (big_w * c - big_h * s) / d, (big_h * c - big_w * s) / d
     if w <= 0 or h <= 0:  # no turned box has this one around it: the box around it turned back
         return turn_box(box, -angle)

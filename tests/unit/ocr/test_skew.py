@@ -59,6 +59,7 @@ def test_turning_back_and_forth():
         assert all(t[0] - 1e-9 <= x <= t[2] + 1e-9 and t[1] - 1e-9 <= y <= t[3] + 1e-9 for x, y in corners)
     # a box too flat to be around any box turned 30 degrees comes back as the box around it turned back
     assert unturn_box((0, 0, 100, 2), 30) == pytest.approx(turn_box((0, 0, 100, 2), -30))
+    assert unturn_box((0, 0, 100, 20), 45) == pytest.approx(turn_box((0, 0, 100, 20), -45))  # no inverse there
 
 
 @pytest.mark.parametrize("angle", [0, 90, 180, 270])
