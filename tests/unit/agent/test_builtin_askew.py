@@ -9,8 +9,6 @@ from chatocr.document import Block, Line, Page
 from chatocr.geometry import iou, points_box
 from chatocr.ocr.orientation import level
 
-pytestmark = pytest.mark.models
-
 
 @pytest.fixture(scope="module")
 def scanned_invoice():
@@ -24,6 +22,7 @@ def scanned_invoice():
     return image, truth
 
 
+@pytest.mark.models
 @pytest.mark.parametrize("angle", [4.0, 90.0, -93.0])  # askew; on its side; on its side and askew
 def test_fields_of_a_page_scanned_askew_or_turned(engine, scanned_invoice, angle):
     from chatocr.agent.builtin import BuiltinEngine
