@@ -282,18 +282,15 @@ class Page(_Frozen):
 
         w, h, a, skew = self.width, self.height, self.orientation, self.skew
         uw, uh = (h, w) if a in (90, 270) else (w, h)
-        cx, cy = uw / 2, uh / 2
+        centre = (uw / 2, uh / 2)
 
         def fbox(b: BBox) -> BBox:
-            x0, y0, x1, y1 = upright_box(b, a, w, h)
-            if skew:  # the parser gave each box around its level box turned back: unturn it
-                x0, y0, x1, y1 = unturn_box((x0 - cx, y0 - cy, x1 - cx, y1 - cy), -skew)
-                x0, y0, x1, y1 = x0 + cx, y0 + cy, x1 + cx, y1 + cy
-            return x0, y0, x1, y1
+            # the parser gave each box around its level box turned back: unturn it
+            return unturn_box(upright_box(b, a, w, h), -skew, centre)
 
         def fpoly(points: Polygon) -> Polygon:
-            pts = [(x - cx, y - cy) for x, y in upright_points(points, a, w, h)]
-            return tuple((float(x) + cx, float(y) + cy) for x, y in turn_points(pts, skew).tolist())
+            level = turn_points(upright_points(points, a, w, h), skew, centre)
+            return tuple((float(x), float(y)) for x, y in level.tolist())
 
         return self.map_boxes(fbox, fpoly).model_copy(update={"width": uw, "height": uh, "orientation": 0, "skew": 0.0})
 
@@ -305,13 +302,8 @@ class Page(_Frozen):
 
         a = self.orientation
         uw, uh = (self.height, self.width) if a in (90, 270) else (self.width, self.height)
-        x0, y0, x1, y1 = (float(v) for v in box[:4])
-        if self.skew:
-            cx, cy = uw / 2, uh / 2
-            x0, y0, x1, y1 = turn_box((x0 - cx, y0 - cy, x1 - cx, y1 - cy), -self.skew)
-            x0, y0, x1, y1 = x0 + cx, y0 + cy, x1 + cx, y1 + cy
         # upright_box turned the other way, on the upright page, undoes it
-        return upright_box((x0, y0, x1, y1), (360 - a) % 360, uw, uh)
+        return upright_box(turn_box(box, -self.skew, (uw / 2, uh / 2)), (360 - a) % 360, uw, uh)
 
     def map_boxes(self, fbox: Callable[[BBox], BBox], fpoly: Callable[[Polygon], Polygon] | None = None) -> Page:
         """This page with every box of its blocks, lines, words, cells and key–value pairs moved by

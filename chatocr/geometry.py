@@ -64,16 +64,15 @@ def upright_box(box: BoxLike, angle: int, width: float, height: float) -> tuple[
     return x0, y0, x1, y1
 
 
-def upright_points(points, angle: int, width: float, height: float) -> list[tuple[float, float]]:
-    """Points (x, y) as :func:`upright_box` moves boxes: where they lie once the content of a
-    ``width`` x ``height`` page turned ``angle`` degrees clockwise stands upright."""
-    moved = {
-        0: lambda x, y: (x, y),
-        90: lambda x, y: (y, width - x),
-        180: lambda x, y: (width - x, height - y),
-        270: lambda x, y: (height - y, x),
-    }[angle]
-    return [moved(float(p[0]), float(p[1])) for p in points]
+def upright_points(points, angle: int, width: float, height: float):
+    """Points (any shape ending in 2) as :func:`upright_box` moves boxes: where they lie once the
+    content of a ``width`` x ``height`` page turned ``angle`` degrees clockwise stands upright."""
+    import numpy as np
+
+    p = np.asarray(points, np.float64)
+    x, y = p[..., 0], p[..., 1]
+    moved = {0: (x, y), 90: (y, width - x), 180: (width - x, height - y), 270: (height - y, x)}[angle]
+    return np.stack(moved, axis=-1)
 
 
 def points_box(points) -> tuple[float, float, float, float]:
@@ -129,10 +128,10 @@ def skew_angle(quads) -> float:
     return angle if abs(angle) >= SKEW_MIN else 0.0
 
 
-def turn_points(points, angle: float):
+def turn_points(points, angle: float, about: tuple[float, float] = (0.0, 0.0)):
     """``points`` (any shape ending in 2) turned ``angle`` degrees counter-clockwise on the image
-    (y down) about the origin: rows that slope down by ``angle`` (see :func:`skew_angle`) come out
-    level, and ``-angle`` turns them back."""
+    (y down) about the point ``about``: rows that slope down by ``angle`` (see :func:`skew_angle`)
+    come out level, and ``-angle`` turns them back."""
     import numpy as np
 
     p = np.asarray(points, np.float64)
@@ -140,8 +139,8 @@ def turn_points(points, angle: float):
         return p
     a = np.radians(angle)
     c, s = np.cos(a), np.sin(a)
-    x, y = p[..., 0], p[..., 1]
-    return np.stack([x * c + y * s, y * c - x * s], axis=-1)
+    x, y = p[..., 0] - about[0], p[..., 1] - about[1]
+    return np.stack([x * c + y * s + about[0], y * c - x * s + about[1]], axis=-1)
 
 
 def level_boxes(quads, angle: float) -> list[tuple[float, float, float, float]]:
@@ -157,19 +156,19 @@ def level_boxes(quads, angle: float) -> list[tuple[float, float, float, float]]:
     return [(float(a), float(b), float(c), float(d)) for (a, b), (c, d) in zip(lo, hi, strict=True)]
 
 
-def turn_box(box: BoxLike, angle: float) -> tuple[float, float, float, float]:
-    """The box around ``box`` turned ``angle`` degrees (:func:`turn_points`)."""
+def turn_box(box: BoxLike, angle: float, about: tuple[float, float] = (0.0, 0.0)) -> tuple[float, float, float, float]:
+    """The box around ``box`` turned ``angle`` degrees about ``about`` (:func:`turn_points`)."""
     if not angle:
         return tuple(float(v) for v in box[:4])  # type: ignore[return-value]
     x0, y0, x1, y1 = (float(v) for v in box[:4])
-    return points_box(turn_points([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], angle))
+    return points_box(turn_points([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], angle, about))
 
 
-def unturn_box(box: BoxLike, angle: float) -> tuple[float, float, float, float]:
-    """The inverse of :func:`turn_box`: the box that, turned ``angle`` degrees, has ``box`` around
-    it (its centre turned back, the width and height whose turn spans ``box``'s).  Exact for a box
-    :func:`turn_box` made; the smaller box it gives back is what the larger ``turn_box(box, -angle)``
-    would blur."""
+def unturn_box(box: BoxLike, angle: float, about: tuple[float, float] = (0.0, 0.0)) -> tuple[float, float, float, float]:
+    """The inverse of :func:`turn_box`: the box that, turned ``angle`` degrees about ``about``, has
+    ``box`` around it (its centre turned back, the width and height whose turn spans ``box``'s).
+    Exact for a box :func:`turn_box` made; the smaller box it gives back is what the larger
+    ``turn_box(box, -angle, about)`` would blur."""
     import math
 
     x0, y0, x1, y1 = (float(v) for v in box[:4])
@@ -179,9 +178,9 @@ def unturn_box(box: BoxLike, angle: float) -> tuple[float, float, float, float]:
     c, s = math.cos(a), math.sin(a)
     big_w, big_h, d = x1 - x0, y1 - y0, c * c - s * s
     if d <= 1e-9:  # at 45 degrees or more no box is told from another by the box around it
-        return turn_box(box, -angle)
+        return turn_box(box, -angle, about)
     w, h = (big_w * c - big_h * s) / d, (big_h * c - big_w * s) / d
     if w <= 0 or h <= 0:  # no turned box has this one around it: the box around it turned back
-        return turn_box(box, -angle)
-    ((cx, cy),) = turn_points([((x0 + x1) / 2, (y0 + y1) / 2)], -angle).tolist()
+        return turn_box(box, -angle, about)
+    ((cx, cy),) = turn_points([((x0 + x1) / 2, (y0 + y1) / 2)], -angle, about).tolist()
     return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2

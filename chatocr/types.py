@@ -64,8 +64,8 @@ class OCRPage(_Frozen):
         the page as read, upright)."""
         from .geometry import level_boxes, rows_text, upright_box, upright_points
 
-        if self.skew:
-            quads = [upright_points(ln.polygon, self.orientation, self.width, self.height) for ln in self.lines]
+        if self.skew and self.lines:
+            quads = upright_points([ln.polygon for ln in self.lines], self.orientation, self.width, self.height)
             boxes = level_boxes(quads, self.skew)
         else:
             boxes = [upright_box(ln.bbox, self.orientation, self.width, self.height) for ln in self.lines]

@@ -57,6 +57,7 @@ import numpy as np
 
 from ..engine import InferSession, create_session
 from ..errors import ModelNotFound
+from ..geometry import upright_points
 from ..models import package_dir
 from ..options import EngineOptions, PageOrientationOptions
 from .crop import crop_quad
@@ -168,12 +169,8 @@ def quads_to_upright(quads: np.ndarray, angle: int, size: tuple[int, int]) -> np
     ``quad_to_original``, each again clockwise from its top-left corner."""
     from .det import order_quad
 
-    a = _check_angle(angle)
-    w, h = size
-    q = np.asarray(quads, np.float32).reshape(-1, 4, 2)
-    x, y = q[..., 0], q[..., 1]
-    turned = {0: (x, y), 90: (y, w - x), 180: (w - x, h - y), 270: (h - y, x)}[a]
-    pts = np.stack(turned, axis=-1)
+    pts = upright_points(np.asarray(quads, np.float32).reshape(-1, 4, 2), _check_angle(angle), *size)
+    pts = pts.astype(np.float32)
     return np.stack([order_quad(p) for p in pts]) if len(pts) else pts
 
 

@@ -72,7 +72,7 @@ def test_a_sloping_line_lies_level_in_the_upright_view():
 
     skew, (cx, cy) = 5.0, (100, 60)
     level = [(20, 30), (90, 30), (90, 42), (20, 42)]  # where the line lies once the page is level
-    poly = tuple(map(tuple, (turn_points([(x - cx, y - cy) for x, y in level], -skew) + (cx, cy)).tolist()))
+    poly = tuple(map(tuple, turn_points(level, -skew, (cx, cy)).tolist()))
     line = Line(text="Total 9.00", bbox=points_box(poly), polygon=poly)
     page = Page(page=1, width=200, height=120, skew=skew,
                 blocks=(Block(id="b", type="text", bbox=line.bbox, text="Total 9.00", lines=(line,)),))
