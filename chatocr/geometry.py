@@ -143,13 +143,15 @@ def turn_points(points, angle: float, about: tuple[float, float] = (0.0, 0.0)):
     return np.stack([x * c + y * s + about[0], y * c - x * s + about[1]], axis=-1)
 
 
-def level_boxes(quads, angle: float) -> list[tuple[float, float, float, float]]:
+def level_boxes(quads, angle: float, warp=None) -> list[tuple[float, float, float, float]]:
     """The x0, y0, x1, y1 boxes of quadrilaterals (N x 4 x 2) turned so that rows sloping ``angle``
-    degrees lie level (:func:`turn_points`): what rows are grouped by on a page scanned askew,
-    where the boxes as read are each as tall as their line's slope and overlap the rows around them."""
+    degrees lie level (:func:`turn_points`), or moved by ``warp`` where rows converge
+    (:func:`row_warp`): what rows are grouped by on a page scanned askew or photographed from one
+    side, where the boxes as read are each as tall as their line's slope and overlap the rows around them."""
     import numpy as np
 
-    q = turn_points(np.asarray(quads, np.float64).reshape(-1, 4, 2), angle)
+    q = np.asarray(quads, np.float64).reshape(-1, 4, 2)
+    q = warp_points(q, warp) if warp is not None else turn_points(q, angle)
     if not len(q):
         return []
     lo, hi = q.min(axis=1), q.max(axis=1)
@@ -184,3 +186,130 @@ def unturn_box(box: BoxLike, angle: float, about: tuple[float, float] = (0.0, 0.
         return turn_box(box, -angle, about)
     ((cx, cy),) = turn_points([((x0 + x1) / 2, (y0 + y1) / 2)], -angle, about).tolist()
     return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+# -- rows that converge (a page photographed from one side) -----------------------------------
+
+WARP_MIN = 1.5  # degrees: rows whose slope changes less than this over the page are taken as parallel
+_WARP_LINES = 8  # lines long enough to measure, at least
+_WARP_NEAR = 1.5  # rows meeting nearer the page's middle than this many page sizes are no perspective
+
+
+def row_warp(quads):
+    """The 3 x 3 homography that lays level rows of text that converge, as on a page photographed
+    from one side (the rows slope down at the top and up at the bottom, or the other way), from
+    line quadrilaterals as the detector gives them (see :func:`skew_angle`); ``None`` where the
+    rows are parallel (:func:`skew_angle` then levels them).
+
+    The rows are taken as lines through one vanishing point: the point nearest (in least squares,
+    weighted by length, the lines furthest off dropped) the lines at least three times as long as
+    they are high.  The homography sends that point to infinity, keeping the middle of the text
+    where it is and as large, then turns the rows, now parallel, level.  ``None`` where fewer than
+    eight lines are measured, the rows' slope changes by less than 1.5 degrees over the text, or
+    they meet nearer than one and a half times the text's size.
+    """
+    import numpy as np
+
+    q = np.asarray(quads, np.float64).reshape(-1, 4, 2)
+    if len(q) < _WARP_LINES:
+        return None
+    left, right = (q[:, 0] + q[:, 3]) / 2, (q[:, 1] + q[:, 2]) / 2
+    along = right - left
+    length = np.hypot(along[:, 0], along[:, 1])
+    across = (np.hypot(*(q[:, 3] - q[:, 0]).T) + np.hypot(*(q[:, 2] - q[:, 1]).T)) / 2
+    slope = np.degrees(np.arctan2(along[:, 1], along[:, 0]))
+    keep = (length >= _SKEW_ASPECT * across) & (np.abs(slope) <= _SKEW_MAX)
+    if keep.sum() < _WARP_LINES:
+        return None
+    pts = q[keep].reshape(-1, 2)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    centre, size = (lo + hi) / 2, float(max(hi - lo))
+    if size <= 0:
+        return None
+    a, b = (left[keep] - centre) / size, (right[keep] - centre) / size  # the text within a unit square
+    mid, d = (a + b) / 2, b - a
+    w = length[keep] / length[keep].max()
+    one = np.ones((len(a), 1))
+    lines = np.cross(np.hstack([a, one]), np.hstack([b, one]))
+    lines /= np.hypot(lines[:, 0], lines[:, 1])[:, None]  # a point's distance from a line: line . (x, y, 1)
+
+    use = np.ones(len(a), bool)
+    for _ in range(3):  # fit, drop the lines furthest off, fit again
+        if use.sum() < _WARP_LINES:
+            return None
+        _, _, vt = np.linalg.svd(lines[use] * np.sqrt(w[use])[:, None])
+        v = vt[-1]
+        # how far each line's slope is off the rows through v at its middle, in degrees
+        toward = v[None, :2] - v[2] * mid
+        cross = d[:, 0] * toward[:, 1] - d[:, 1] * toward[:, 0]
+        off = np.degrees(np.abs(np.arctan2(cross, np.einsum("ij,ij->i", d, toward))))
+        off = np.minimum(off, 180 - off)
+        cut = max(0.75, 3 * float(np.median(off[use])))
+        if np.array_equal(use, off <= cut):
+            break
+        use = off <= cut
+    vx, vy, vw = v
+    r2 = vx * vx + vy * vy
+    if r2 <= 0 or abs(vw) < 1e-12:
+        return None  # parallel rows
+    if np.sqrt(r2) / abs(vw) < _WARP_NEAR:
+        return None
+    # the rows' slope at the top and bottom of the text (along the rows through v, across them)
+    ends = np.array([[0.0, -0.5], [0.0, 0.5]])
+    dirs = v[None, :2] - vw * ends
+    ang = np.degrees(np.arctan2(dirs[:, 1], dirs[:, 0]))
+    ang = (ang + 90) % 180 - 90
+    spread = abs(ang[0] - ang[1])
+    if min(spread, 180 - spread) < WARP_MIN:
+        return None
+    g = -vw * np.array([vx, vy]) / r2  # the line through v, square to where it lies, goes to infinity
+    proj = np.array([[1.0, 0, 0], [0, 1.0, 0], [g[0], g[1], 1.0]])
+    phi = np.arctan2(vy, vx)
+    phi = (phi + np.pi / 2) % np.pi - np.pi / 2  # the rows' direction once parallel, within 90 degrees of level
+    c, s = np.cos(phi), np.sin(phi)
+    turn = np.array([[c, s, 0], [-s, c, 0], [0, 0, 1.0]])
+    norm = np.array([[1 / size, 0, -centre[0] / size], [0, 1 / size, -centre[1] / size], [0, 0, 1.0]])
+    h = np.linalg.inv(norm) @ turn @ proj @ norm
+    return h / h[2, 2]
+
+
+def warp_points(points, matrix):
+    """``points`` (any shape ending in 2) moved by a 3 x 3 homography ``matrix``."""
+    import numpy as np
+
+    p = np.asarray(points, np.float64)
+    m = np.asarray(matrix, np.float64).reshape(3, 3)
+    flat = p.reshape(-1, 2)
+    out = flat @ m[:2, :2].T + m[:2, 2]
+    w = flat @ m[2, :2] + m[2, 2]
+    return (out / w[:, None]).reshape(p.shape)
+
+
+def warp_box(box: BoxLike, matrix) -> tuple[float, float, float, float]:
+    """The box around ``box`` moved by the homography ``matrix`` (:func:`warp_points`)."""
+    x0, y0, x1, y1 = (float(v) for v in box[:4])
+    return points_box(warp_points([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], matrix))
+
+
+def unwarp_box(box: BoxLike, matrix) -> tuple[float, float, float, float]:
+    """Roughly the inverse of :func:`warp_box` with ``matrix``'s inverse: the box that, moved by the
+    inverse of ``matrix``, has ``box`` around it.  Its centre is ``box``'s moved by ``matrix``; its
+    width and height are those that the inverse, taken as linear there, spreads over ``box``'s
+    (as :func:`unturn_box` does for a turn; exact for a turn).  Where no box spreads so, the box
+    around ``box`` moved by ``matrix``."""
+    import numpy as np
+
+    x0, y0, x1, y1 = (float(v) for v in box[:4])
+    m = np.asarray(matrix, np.float64).reshape(3, 3)
+    inv = np.linalg.inv(m)
+    ((cx, cy),) = warp_points([((x0 + x1) / 2, (y0 + y1) / 2)], m).tolist()
+    # the inverse's Jacobian at (cx, cy): (A - f g^T) / w for f = (A p + t) / w, w = g . p + 1
+    wgt = inv[2, 0] * cx + inv[2, 1] * cy + inv[2, 2]
+    f = (inv[:2, :2] @ (cx, cy) + inv[:2, 2]) / wgt
+    jac = np.abs((inv[:2, :2] - np.outer(f, inv[2, :2])) / wgt)
+    det = jac[0, 0] * jac[1, 1] - jac[0, 1] * jac[1, 0]
+    if abs(det) > 1e-9:
+        w, h = np.linalg.solve(jac, (x1 - x0, y1 - y0))
+        if w > 0 and h > 0:
+            return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+    return warp_box(box, m)

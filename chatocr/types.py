@@ -62,14 +62,13 @@ class OCRPage(_Frozen):
     def text(self) -> str:
         """The page as plain text: one row per line, the lines of a row joined by spaces (rows of
         the page as read, upright)."""
-        from .geometry import level_boxes, rows_text, upright_box, upright_points
+        from .geometry import level_boxes, row_warp, rows_text, upright_points
 
-        if self.skew and self.lines:
-            quads = upright_points([ln.polygon for ln in self.lines], self.orientation, self.width, self.height)
-            boxes = level_boxes(quads, self.skew)
-        else:
-            boxes = [upright_box(ln.bbox, self.orientation, self.width, self.height) for ln in self.lines]
-        return rows_text([ln.text for ln in self.lines], boxes)
+        if not self.lines:
+            return ""
+        # rows grouped level, as the OCR core ordered them (the warp is found again from the lines)
+        quads = upright_points([ln.polygon for ln in self.lines], self.orientation, self.width, self.height)
+        return rows_text([ln.text for ln in self.lines], level_boxes(quads, self.skew, row_warp(quads)))
 
     def to_dict(self, *, words: bool = False) -> dict:
         """The CLI's JSON for this page; ``words`` adds each line's words with their boxes."""

@@ -140,6 +140,26 @@ def level(image: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
     return cv2.warpAffine(image, m, (lw, lh), flags=cv2.INTER_LINEAR, borderValue=fill), m
 
 
+def level_warped(image: np.ndarray, warp: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``image`` moved by the 3 x 3 homography ``warp`` (``geometry.row_warp``: rows that converge
+    laid level) onto a canvas that holds all of it, the corners white, and the 3 x 3 homography that
+    takes its points there; ``None`` where that canvas would be over twice the image's area."""
+    from ..geometry import warp_points
+
+    h, w = image.shape[:2]
+    warp = np.asarray(warp, np.float64)
+    if (np.array([(0, 0, 1), (w, 0, 1), (w, h, 1), (0, h, 1)]) @ warp[2] <= 0).any():
+        return None  # part of the image would go past infinity
+    corners = warp_points([(0, 0), (w, 0), (w, h), (0, h)], warp)
+    lo, hi = corners.min(axis=0), corners.max(axis=0)
+    lw, lh = int(np.ceil(hi[0] - lo[0])), int(np.ceil(hi[1] - lo[1]))
+    if lw <= 0 or lh <= 0 or lw * lh > 2 * w * h:
+        return None
+    m = np.array([[1.0, 0, -lo[0]], [0, 1.0, -lo[1]], [0, 0, 1.0]]) @ np.asarray(warp, np.float64)
+    fill = (255,) * (image.shape[2] if image.ndim == 3 else 1)
+    return cv2.warpPerspective(image, m, (lw, lh), flags=cv2.INTER_LINEAR, borderValue=fill), m
+
+
 def _point_to_original(x: float, y: float, a: int, w: float, h: float) -> tuple[float, float]:
     """A point on the upright image (``w`` x ``h``) on the original image, whose content is turned ``a``."""
     if a == 90:  # original is h wide, w tall; upright (x, y) sits at (h - y, x)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._memory import release_memory
 from ..engine import InferSession, create_session
-from ..geometry import level_boxes, points_box, reading_order, skew_angle
+from ..geometry import level_boxes, points_box, reading_order, row_warp, skew_angle
 from ..io import PageImage, Source, iter_pages
 from ..models import ModelFiles, load_dictionary, resolve
 from ..options import DetectorOptions, OCROptions, PageOrientationOptions
@@ -50,6 +50,8 @@ class PageLines:
     flipped: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     # degrees the rows slope down to the right (see ``geometry.skew_angle``); they were ordered level
     skew: float = 0.0
+    # where rows converge (see ``geometry.row_warp``): the 3 x 3 homography they were ordered level by
+    warp: np.ndarray | None = None
 
     def words(self, k: int, scale: float = 1.0, offset: tuple[float, float] = (0.0, 0.0)) -> list[tuple[Quad, str]]:
         """Line ``k``'s words with their quads (see ``columns.word_quads``), in image pixels times
@@ -187,8 +189,10 @@ class OCREngine:
                 positions.append(centres)
                 turned.append(flipped[i])
         # rows are grouped level: on a page scanned askew, the boxes as read overlap the rows around them
+        # (where rows converge, as on a photo taken from one side, laid level by a homography)
         skew = skew_angle(quads) if quads else 0.0
-        order = reading_order(level_boxes(quads, skew))
+        warp = row_warp(quads) if quads else None
+        order = reading_order(level_boxes(quads, skew, warp))
         timings = {"det": det_seconds, "rec": t2 - t1, "cls": t3 - t2}
         log.debug("%d boxes, %d lines kept; %s", len(det.boxes), len(order), timings)
         return PageLines(
@@ -199,6 +203,7 @@ class OCREngine:
             timings,
             np.array([turned[i] for i in order], dtype=bool),
             skew,
+            warp,
         )
 
     def _upside_down(self, crops: list[np.ndarray], scores: np.ndarray) -> np.ndarray:
