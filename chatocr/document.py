@@ -36,7 +36,7 @@ __all__ = [
     "Document",
 ]
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 BlockType = Literal[
     "title",
@@ -257,6 +257,14 @@ class Page(_Frozen):
         description="Degrees the rows of text slope down to the right once upright (a scan made askew); "
         "the page was analysed level and its boxes mapped back",
     )
+    warp: tuple[float, ...] | None = Field(
+        None,
+        min_length=9,
+        max_length=9,
+        description="Where rows of text converge once upright (a page photographed from one side): the 3 x 3 "
+        "homography, row by row, that lays them level; the page was analysed so (rather than by skew) "
+        "and its boxes mapped back",
+    )
     source: Literal["ocr", "text_layer", "mixed", "empty"] = Field(
         "ocr", description="Where the text came from"
     )
@@ -273,37 +281,48 @@ class Page(_Frozen):
 
     def upright(self) -> Page:
         """This page in the frame its content was read in: turned upright (``orientation``) and its
-        rows level (``skew``), so rows and columns run along x and y; ``self`` when it already is.
-        Where things sit relative to each other (a value right of its label) is found here;
-        :meth:`box_on_page` takes a box found here back to the page as stored."""
-        if not self.orientation and not self.skew:
+        rows level (``skew``, or ``warp`` where they converge), so rows and columns run along x and
+        y; ``self`` when it already is.  Where things sit relative to each other (a value right of
+        its label) is found here; :meth:`box_on_page` takes a box found here back to the page as stored."""
+        if not self.orientation and not self.skew and self.warp is None:
             return self
-        from .geometry import turn_points, unturn_box, upright_box, upright_points
+        from .geometry import turn_points, unturn_box, unwarp_box, upright_box, upright_points, warp_points
 
-        w, h, a, skew = self.width, self.height, self.orientation, self.skew
+        w, h, a, skew, warp = self.width, self.height, self.orientation, self.skew, self.warp
         uw, uh = (h, w) if a in (90, 270) else (w, h)
         centre = (uw / 2, uh / 2)
 
         def fbox(b: BBox) -> BBox:
-            # the parser gave each box around its level box turned back: unturn it
+            # the parser gave each box around its level box moved back: undo that
+            if warp is not None:
+                return unwarp_box(upright_box(b, a, w, h), warp)
             return unturn_box(upright_box(b, a, w, h), -skew, centre)
 
         def fpoly(points: Polygon) -> Polygon:
-            level = turn_points(upright_points(points, a, w, h), skew, centre)
+            up = upright_points(points, a, w, h)
+            level = warp_points(up, warp) if warp is not None else turn_points(up, skew, centre)
             return tuple((float(x), float(y)) for x, y in level.tolist())
 
-        return self.map_boxes(fbox, fpoly).model_copy(update={"width": uw, "height": uh, "orientation": 0, "skew": 0.0})
+        return self.map_boxes(fbox, fpoly).model_copy(
+            update={"width": uw, "height": uh, "orientation": 0, "skew": 0.0, "warp": None}
+        )
 
     def box_on_page(self, box: BBox) -> BBox:
         """A box on :meth:`upright` of this page, on the page as stored: the box around it there."""
-        if not self.orientation and not self.skew:
+        if not self.orientation and not self.skew and self.warp is None:
             return box
-        from .geometry import turn_box, upright_box
+        import numpy as np
+
+        from .geometry import turn_box, upright_box, warp_box
 
         a = self.orientation
         uw, uh = (self.height, self.width) if a in (90, 270) else (self.width, self.height)
+        if self.warp is not None:
+            box = warp_box(box, np.linalg.inv(np.asarray(self.warp, np.float64).reshape(3, 3)))
+        else:
+            box = turn_box(box, -self.skew, (uw / 2, uh / 2))
         # upright_box turned the other way, on the upright page, undoes it
-        return upright_box(turn_box(box, -self.skew, (uw / 2, uh / 2)), (360 - a) % 360, uw, uh)
+        return upright_box(box, (360 - a) % 360, uw, uh)
 
     def map_boxes(self, fbox: Callable[[BBox], BBox], fpoly: Callable[[Polygon], Polygon] | None = None) -> Page:
         """This page with every box of its blocks, lines, words, cells and key–value pairs moved by

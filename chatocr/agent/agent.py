@@ -301,9 +301,10 @@ class ChatOCR:
 
             raise InputError(doc.name or doc.id, "the VLM needs the page images: parse the file with this agent")
         import cv2
+        import numpy as np
 
         from ..io import iter_pages
-        from ..ocr.orientation import level, upright
+        from ..ocr.orientation import level, level_warped, upright
 
         pages = sorted({p for p, _ in blocks})[:3] or [doc.pages[0].page]
         read = {p.page: p for p in doc.pages}
@@ -315,7 +316,15 @@ class ChatOCR:
                 image, page = img.image, read.get(img.page)
                 if page is not None:  # shown as it was read: a page on its side upright, one askew level
                     image = upright(image, page.orientation)
-                    if page.skew:
+                    warped = None
+                    if page.warp is not None:  # the page's units to the image's pixels
+                        k = image.shape[1] / (page.height if page.orientation in (90, 270) else page.width)
+                        scale = np.diag([k, k, 1.0])
+                        warp = scale @ np.asarray(page.warp).reshape(3, 3) @ np.linalg.inv(scale)
+                        warped = level_warped(image, warp)
+                    if warped is not None:
+                        image = warped[0]
+                    elif page.skew:
                         image, _ = level(image, page.skew)
                 ok, buf = cv2.imencode(".png", image)
                 if ok:

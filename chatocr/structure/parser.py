@@ -26,7 +26,7 @@ from .. import __version__
 from .._memory import release_memory
 from ..document import Block, BlockType, Document, KeyValue, Line, Page, Table, Word
 from ..errors import UnreadableDocument
-from ..geometry import points_box, rows_text
+from ..geometry import points_box, rows_text, warp_points
 from ..io import image_pages, open_pdf, read_source, render_pdf_page, selected_pages
 from ..io.loader import PageImage, _from_array
 from ..io.textlayer import TextLayer, read_text_layer
@@ -316,7 +316,7 @@ class DocumentParser:
             raw = self.ocr.read_image(image)
         h, w = image.shape[:2]
         # a page scanned askew is analysed level (layout, rows, tables), its boxes mapped back after
-        image, raw, unlevel = _levelled(image, raw)
+        image, raw, unlevel, warp = _levelled(image, raw)
         lines = [
             _ocr_line(q, text, score, raw.words(k))
             for k, (q, text, score) in enumerate(zip(raw.quads, raw.texts, raw.scores, strict=True))
@@ -350,17 +350,21 @@ class DocumentParser:
         def fbox(b: BBox) -> BBox:
             if unlevel is not None:
                 x0, y0, x1, y1 = b
-                b = points_box(_affine([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], unlevel))
+                b = points_box(warp_points([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], unlevel))
             x0, y0, x1, y1 = box_to_original(b, angle, (w, h)) if angle else b
             return _clip((x0 * s, y0 * s, x1 * s, y1 * s), width, height)
 
         def fpoly(p):
             if unlevel is not None:
-                p = _affine(p, unlevel)
+                p = warp_points(p, unlevel)
             pts = quad_to_original(p, angle, (w, h)) if angle else p
             return tuple((float(x) * s, float(y) * s) for x, y in pts)
 
         page = page.map_boxes(fbox, fpoly)
+        if warp is not None:  # in the page's units: scaled from the working image's pixels
+            scale = np.diag([s, s, 1.0])
+            level = scale @ warp @ np.linalg.inv(scale)
+            page = page.model_copy(update={"warp": tuple(float(f"{v:.10g}") for v in (level / level[2, 2]).ravel())})
         log.debug("%s: page %d: %d lines, turned %d (%.2f)", name, img.page, len(lines), angle, turn_score)
         return page
 
@@ -688,25 +692,27 @@ def _merge_interleaved(regions: list[_Region], page_width: float) -> list[_Regio
     return out
 
 
-def _levelled(image: np.ndarray, raw: PageLines) -> tuple[np.ndarray, PageLines, np.ndarray | None]:
-    """``image`` and its lines turned so that rows of text sloping ``raw.skew`` degrees lie level
-    (``orientation.level``), and the 2 x 3 affine matrix that takes points on it back to ``image``;
-    as given, and ``None``, where the rows already lie level."""
-    import cv2
+def _levelled(image: np.ndarray, raw: PageLines) -> tuple[np.ndarray, PageLines, np.ndarray | None, np.ndarray | None]:
+    """``image`` and its lines moved so that their rows lie level: turned where they slope
+    ``raw.skew`` degrees (``orientation.level``), warped where they converge (``raw.warp``,
+    ``orientation.level_warped``); the 3 x 3 homography that takes points on it back to ``image``;
+    and the warp that was used (``None`` where the rows were only turned).  As given, and ``None``,
+    where the rows already lie level."""
+    from ..ocr.orientation import level, level_warped
 
-    from ..ocr.orientation import level
-
-    if not raw.skew:
-        return image, raw, None
-    levelled, turn = level(image, raw.skew)
-    quads = _affine(raw.quads.reshape(-1, 2), turn).reshape(-1, 4, 2).astype(np.float32)
-    return levelled, replace(raw, quads=quads), cv2.invertAffineTransform(turn)
-
-
-def _affine(points, matrix: np.ndarray) -> np.ndarray:
-    """``points`` (N x 2) moved by a 2 x 3 affine ``matrix``."""
-    p = np.asarray(points, np.float64).reshape(-1, 2)
-    return p @ matrix[:, :2].T + matrix[:, 2]
+    moved, warp = None, raw.warp
+    if warp is not None:
+        moved = level_warped(image, warp)
+        if moved is None:
+            warp = None
+    if moved is None:
+        if not raw.skew:
+            return image, raw, None, None
+        levelled, turn = level(image, raw.skew)
+        moved = levelled, np.vstack([turn, (0.0, 0.0, 1.0)])
+    levelled, m = moved
+    quads = warp_points(raw.quads, m).astype(np.float32)
+    return levelled, replace(raw, quads=quads), np.linalg.inv(m), warp
 
 
 def _ocr_line(q: np.ndarray, text: str, score: float, words=(), *, polygon: bool = True) -> Line:

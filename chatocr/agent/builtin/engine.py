@@ -96,9 +96,10 @@ class BuiltinEngine:
 
     # -- internals -------------------------------------------------------------------------
     def _upright(self, doc: Document) -> Document:
-        """``doc`` with its pages read turned or askew (``Page.orientation``, ``Page.skew``) upright
+        """``doc`` with its pages read turned, askew or in perspective (``Page.orientation``,
+        ``Page.skew``, ``Page.warp``) upright
         and level (``Page.upright``), as the parser analysed them; ``doc`` itself where none is."""
-        if not any(p.orientation or p.skew for p in doc.pages):
+        if not any(p.orientation or p.skew or p.warp is not None for p in doc.pages):
             return doc
         cached = self._uprighted
         if cached is not None and cached[0] is doc:

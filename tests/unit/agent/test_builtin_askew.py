@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from chatocr.document import Block, Line, Page
-from chatocr.geometry import iou, points_box
+from chatocr.geometry import iou, points_box, upright_box, warp_points
 from chatocr.ocr.orientation import level
 
 
@@ -48,6 +48,31 @@ def test_fields_of_a_page_scanned_askew_or_turned(engine, scanned_invoice, angle
     assert iou(ans.evidence[0].bbox, got["invoice number"].bbox) > 0.6
 
 
+@pytest.mark.models
+def test_fields_of_a_page_photographed_from_one_side(engine, scanned_invoice):
+    import cv2
+    from warps import photographed
+
+    from chatocr.agent.builtin import BuiltinEngine
+    from chatocr.structure import DocumentParser
+
+    image, truth = scanned_invoice
+    h, w = image.shape[:2]
+    m = photographed(w, h, 5.0, turn=2.0)
+    seen = cv2.warpPerspective(image, m, (w, h), borderValue=(255, 255, 255))
+    doc = DocumentParser(ocr=engine).parse(seen)
+    page = doc.pages[0]
+    assert page.warp is not None
+    keys = [k for k, f in truth.fields.items() if f.value]
+    got = BuiltinEngine().extract(doc, keys)
+    assert {k: got[k].value for k in keys} == {k: truth.fields[k].value for k in keys}
+    for k in keys:
+        f = truth.fields[k]
+        x0, y0, x1, y1 = (v * 150 / 72 for v in (f.value_bbox or f.bbox))
+        where = points_box(warp_points([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], m))
+        assert iou(where, got[k].bbox) > 0.6, (k, where, got[k].bbox)  # on the page as stored
+
+
 def test_a_page_upright_and_level_is_its_own_upright_view():
     page = Page(page=1, width=100, height=50, blocks=(Block(id="b", type="text", bbox=(1, 2, 30, 12), text="x"),))
     assert page.upright() is page
@@ -65,6 +90,30 @@ def test_boxes_come_back_from_the_upright_view_where_they_were(orientation, skew
     assert (up.width, up.height) == ((120, 200) if orientation in (90, 270) else (200, 120))
     assert page.box_on_page(up.blocks[0].lines[0].bbox) == pytest.approx(line.bbox, abs=1e-6)
     assert page.box_on_page(up.blocks[0].bbox) == pytest.approx(page.blocks[0].bbox, abs=1e-6)
+
+
+@pytest.mark.parametrize("orientation", [0, 90, 270])
+def test_boxes_come_back_from_the_upright_view_of_a_page_in_perspective(orientation):
+    from chatocr.geometry import warp_box
+
+    # rows that converge to the right, laid level by this warp (a homography close to one)
+    warp = np.array([[1.0, 0.05, 0.0], [-0.05, 1.0, 8.0], [-1.5e-4, 0.0, 1.0]])
+    lines = [(20, 30 + 16 * i, 150, 42 + 16 * i) for i in range(4)]
+    on_page = [warp_box(b, np.linalg.inv(warp)) for b in lines]  # as the parser maps them back
+    w, h = 200, 120
+    stored = [upright_box(b, (360 - orientation) % 360, *((h, w) if orientation in (90, 270) else (w, h)))
+              for b in on_page]
+    page = Page(page=1, width=w, height=h, orientation=orientation, warp=tuple(warp.ravel()), blocks=tuple(
+        Block(id=f"b{i}", type="text", bbox=b, text="x", lines=(Line(text="x", bbox=b),)) for i, b in enumerate(stored)))
+    up = page.upright()
+    assert up.warp is None and up.orientation == 0
+    for b, flat, as_stored in zip(up.blocks, lines, stored, strict=True):
+        assert b.lines[0].bbox == pytest.approx(flat, abs=2.0)  # level again, its size kept
+        assert page.box_on_page(b.lines[0].bbox) == pytest.approx(as_stored, abs=2.0)
+    # the level rows do not overlap, as the boxes on the page do
+    assert any(a[3] > b[1] for a, b in zip(on_page, on_page[1:], strict=False))
+    boxes = [b.bbox for b in up.blocks]
+    assert all(a[3] <= b[1] + 0.5 for a, b in zip(boxes, boxes[1:], strict=False))
 
 
 def test_a_sloping_line_lies_level_in_the_upright_view():
