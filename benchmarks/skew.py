@@ -51,10 +51,25 @@ def turned(image: np.ndarray, angle: float) -> np.ndarray:
     return cv2.warpAffine(image, m, (nw, nh), borderValue=(255, 255, 255))
 
 
+def converging(image: np.ndarray, angle: float) -> np.ndarray:
+    """``image`` as photographed from one side: its right edge shrunk so that the top row slopes
+    down by ``angle`` degrees, the bottom row up by as much, and the rows between less and less
+    (a photo taken at an angle; negative: the left edge shrunk)."""
+    if not angle:
+        return image
+    h, w = image.shape[:2]
+    k = np.tan(np.radians(abs(angle))) * w
+    src = np.float32([(0, 0), (w, 0), (w, h), (0, h)])
+    dst = np.float32([(0, 0), (w, k), (w, h - k), (0, h)] if angle > 0 else [(0, k), (w, 0), (w, h), (0, h - k)])
+    return cv2.warpPerspective(image, cv2.getPerspectiveTransform(src, dst), (w, h), borderValue=(255, 255, 255))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--receipts", type=int, default=10)
     ap.add_argument("--angles", type=float, nargs="+", default=[0.0, 3.0, -3.0, 6.0])
+    ap.add_argument("--converging", action="store_true",
+                    help="photographed from one side rather than turned: the angle is the slope of the top row")
     ap.add_argument("--no-refs", action="store_true", help="only chatocr (no RapidOCR columns)")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "skew.json")
@@ -99,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         truth = load_truth(args.data, rid)
         keys = json.loads((args.data / "key" / f"{rid}.json").read_text(encoding="utf-8"))
         for a in args.angles:
-            im = turned(image, a)
+            im = converging(image, a) if args.converging else turned(image, a)
             for name, run in (("chatocr", ours), ("rapidocr", theirs))[: 1 if args.no_refs else 2]:
                 lines, secs, skew = run(im)
                 d, total = page_cer(truth, lines, keep_order=True)
