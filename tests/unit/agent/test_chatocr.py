@@ -225,3 +225,40 @@ def test_the_vlm_sees_a_page_on_its_side_upright(tmp_path, render):
     shown = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
     assert shown.shape[:2] == (400, 700)  # the page as read, not as stored (700 x 400)
     assert np.abs(shown.astype(int) - image.astype(int)).mean() < 1.0  # the same pixels, upright
+
+
+@pytest.mark.models
+def test_the_vlm_sees_a_page_photographed_from_one_side_level(tmp_path, render, engine):
+    import base64
+
+    import cv2
+    import numpy as np
+    from warps import photographed
+
+    from chatocr.agent import AgentOptions
+
+    rows = [f"Item {i + 1:02d} delivered to the warehouse  {12.5 * (i + 1):.2f}" for i in range(10)]
+    image, _ = render.page([(40, 40 + 44 * i, t) for i, t in enumerate(rows)], size=(900, 500), font_size=26)
+    seen = cv2.warpPerspective(image, photographed(900, 500, 6.0), (900, 500), borderValue=(255, 255, 255))
+    path = tmp_path / "photo.png"
+    cv2.imwrite(str(path), seen)
+    agent = ChatOCR(options=AgentOptions(llm="builtin", vlm="vlm:fake", mode="vlm_only",
+                                         cache_dir=str(tmp_path / "cache")))
+    vlm = FakeLLM(json.dumps({"Total": "125.00"}), vision=True)
+    agent._vlm = vlm
+    doc = agent.parse(path)
+    assert doc.pages[0].warp is not None
+    agent.extract(doc, ["Total"])
+    parts = [p for m in vlm.last_messages if isinstance(m.get("content"), list) for p in m["content"]
+             if p.get("type") == "image_url"]
+    shown = cv2.imdecode(np.frombuffer(base64.b64decode(parts[0]["image_url"]["url"].split(",", 1)[1]), np.uint8),
+                         cv2.IMREAD_COLOR)
+
+    def slopes(img):
+        q = engine.read_image(img).quads.astype(float)
+        along = (q[:, 1] + q[:, 2]) / 2 - (q[:, 0] + q[:, 3]) / 2
+        keep = np.hypot(along[:, 0], along[:, 1]) > 300
+        return np.degrees(np.arctan2(along[keep, 1], along[keep, 0]))
+
+    assert np.ptp(slopes(seen)) > 8  # as stored: the top row slopes down 6 degrees, the bottom one up
+    assert np.abs(slopes(shown)).max() < 1.0  # as shown: every row level
