@@ -141,8 +141,14 @@ class TextDetector:
         sx, sy = ow / pw, oh / ph
         bitmap = (prob > o.thresh).astype(np.uint8)
         contours, _ = cv2.findContours(bitmap, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+        if len(contours) > o.max_candidates:
+            # specks (a textured table under a photographed receipt) can outnumber the cap, and
+            # contours come bottom-up, not by size: keep the largest, in the order found
+            areas = np.array([cv2.contourArea(c) for c in contours])
+            keep = np.sort(np.argsort(-areas, kind="stable")[: o.max_candidates])
+            contours = [contours[i] for i in keep]
         boxes, scores = [], []
-        for contour in contours[: o.max_candidates]:
+        for contour in contours:
             quad, side = _min_area_quad(contour)
             if side < max(o.min_size, 1.0):
                 continue
