@@ -4,6 +4,8 @@
     python benchmarks/skew.py                      # 10 receipts x 4 angles (about 4 minutes)
     python benchmarks/skew.py --receipts 25 --angles 0 3 -3 6 -6 90 -93   # the README's table (15 minutes)
     PYTHONPATH=/path/to/older/checkout python benchmarks/skew.py --no-refs  # the same, for older code
+    python benchmarks/skew.py --converging ...     # photographed from one side rather than turned
+    python benchmarks/skew.py --on-table ...       # then photographed on a table (a large, grainy frame)
 
 Each receipt is turned counter-clockwise by the angle (negative: clockwise) on a white canvas that
 holds all of it.  Per angle:
@@ -64,12 +66,30 @@ def converging(image: np.ndarray, angle: float) -> np.ndarray:
     return cv2.warpPerspective(image, cv2.getPerspectiveTransform(src, dst), (w, h), borderValue=(255, 255, 255))
 
 
+def on_table(image: np.ndarray, paper: np.ndarray, seed: int) -> np.ndarray:
+    """``image`` as a phone photo of a receipt on a table: enlarged 1.5 times, in the middle of a
+    3000 x 4000 frame (larger if need be) of brown grain (a table), which shows wherever ``paper`` (a
+    mask of the receipt in ``image``) is False; the grain is drawn from ``seed``, so that every
+    run sees the same photo."""
+    big = cv2.resize(image, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_CUBIC)
+    paper = cv2.resize(paper.astype(np.uint8), (big.shape[1], big.shape[0]), interpolation=cv2.INTER_NEAREST) > 0
+    h, w = big.shape[:2]
+    fh, fw = max(4000, h + 200), max(3000, w + 200)
+    grain = np.random.default_rng(seed).normal(90, 12, (fh, fw, 1)) + np.array([0, 10, 30])
+    frame = grain.clip(0, 255).astype(np.uint8)
+    y, x = (fh - h) // 2, (fw - w) // 2
+    frame[y : y + h, x : x + w][paper] = big[paper]
+    return frame
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--receipts", type=int, default=10)
     ap.add_argument("--angles", type=float, nargs="+", default=[0.0, 3.0, -3.0, 6.0])
     ap.add_argument("--converging", action="store_true",
                     help="photographed from one side rather than turned: the angle is the slope of the top row")
+    ap.add_argument("--on-table", action="store_true",
+                    help="each receipt then photographed on a table (see on_table)")
     ap.add_argument("--no-refs", action="store_true", help="only chatocr (no RapidOCR columns)")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "skew.json")
@@ -114,7 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         truth = load_truth(args.data, rid)
         keys = json.loads((args.data / "key" / f"{rid}.json").read_text(encoding="utf-8"))
         for a in args.angles:
-            im = converging(image, a) if args.converging else turned(image, a)
+            move = (lambda im, a=a: converging(im, a)) if args.converging else (lambda im, a=a: turned(im, a))
+            im = move(image)
+            if args.on_table:  # the receipt is where a black page, moved alike, stays dark
+                im = on_table(im, move(np.zeros_like(image)).max(axis=2) < 128, n)
             for name, run in (("chatocr", ours), ("rapidocr", theirs))[: 1 if args.no_refs else 2]:
                 lines, secs, skew = run(im)
                 d, total = page_cer(truth, lines, keep_order=True)
