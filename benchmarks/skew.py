@@ -68,14 +68,14 @@ def converging(image: np.ndarray, angle: float) -> np.ndarray:
 
 def on_table(image: np.ndarray, paper: np.ndarray, seed: int) -> np.ndarray:
     """``image`` as a phone photo of a receipt on a table: enlarged 1.5 times, in the middle of a
-    3000 x 4000 frame (larger if need be) of brown grain (a table), which shows wherever ``paper`` (a
+    3000 x 4000 frame (larger if need be) of grey-blue grain (a table), which shows wherever ``paper`` (a
     mask of the receipt in ``image``) is False; the grain is drawn from ``seed``, so that every
     run sees the same photo."""
     big = cv2.resize(image, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_CUBIC)
     paper = cv2.resize(paper.astype(np.uint8), (big.shape[1], big.shape[0]), interpolation=cv2.INTER_NEAREST) > 0
     h, w = big.shape[:2]
     fh, fw = max(4000, h + 200), max(3000, w + 200)
-    grain = np.random.default_rng(seed).normal(90, 12, (fh, fw, 1)) + np.array([0, 10, 30])
+    grain = np.random.default_rng(seed).normal(90, 12, (fh, fw, 1)) + np.array([30, 10, 0])  # B, G, R
     frame = grain.clip(0, 255).astype(np.uint8)
     y, x = (fh - h) // 2, (fw - w) // 2
     frame[y : y + h, x : x + w][paper] = big[paper]
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                 stats[a][name].append((d / max(total, 1), line_matches(truth, lines), len(truth), len(lines), secs))
                 if skew is not None:
                     stats[a]["skew"].append(skew)
-            got = builtin.extract(parser.parse(np.ascontiguousarray(im[:, :, ::-1])), list(FIELDS))
+            got = builtin.extract(parser.parse(im), list(FIELDS))  # BGR, as read by OpenCV
             for f in FIELDS:
                 if keys.get(f):
                     stats[a]["fields"][0] += _same(f, got[f].value, keys[f])
