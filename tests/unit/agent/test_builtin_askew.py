@@ -128,3 +128,16 @@ def test_a_sloping_line_lies_level_in_the_upright_view():
     up = page.upright().blocks[0].lines[0]
     np.testing.assert_allclose(up.polygon, level, atol=1e-6)
     assert up.bbox == pytest.approx((20, 30, 90, 42), abs=1e-6)  # its box as read, unturned
+
+
+def test_a_page_warp_survives_json_and_must_be_three_by_three():
+    from pydantic import ValidationError
+
+    from chatocr.document import Document
+
+    warp = (1.0, 0.05, 0.0, -0.05, 1.0, 8.0, -1.5e-4, 0.0, 1.0)
+    doc = Document(id="d", pages=(Page(page=1, width=200, height=120, warp=warp),))
+    back = Document.from_json(doc.to_json())
+    assert back == doc and back.pages[0].warp == warp
+    with pytest.raises(ValidationError):
+        Page(page=1, width=200, height=120, warp=(1.0, 0.0, 0.0, 0.0, 1.0, 0.0))
