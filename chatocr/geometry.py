@@ -285,6 +285,17 @@ def warp_points(points, matrix):
     return (out / w[:, None]).reshape(p.shape)
 
 
+def scaled_warp(matrix, k: float):
+    """The homography ``matrix`` for coordinates ``k`` times as large (pixels to points, or back),
+    normalised so that its corner is 1."""
+    import numpy as np
+
+    m = np.asarray(matrix, np.float64).reshape(3, 3)
+    s = np.diag([k, k, 1.0])
+    out = s @ m @ np.diag([1 / k, 1 / k, 1.0])
+    return out / out[2, 2]
+
+
 def warp_box(box: BoxLike, matrix) -> tuple[float, float, float, float]:
     """The box around ``box`` moved by the homography ``matrix`` (:func:`warp_points`)."""
     x0, y0, x1, y1 = (float(v) for v in box[:4])

@@ -301,8 +301,8 @@ class ChatOCR:
 
             raise InputError(doc.name or doc.id, "the VLM needs the page images: parse the file with this agent")
         import cv2
-        import numpy as np
 
+        from ..geometry import scaled_warp
         from ..io import iter_pages
         from ..ocr.orientation import level, level_warped, upright
 
@@ -317,11 +317,9 @@ class ChatOCR:
                 if page is not None:  # shown as it was read: a page on its side upright, one askew level
                     image = upright(image, page.orientation)
                     warped = None
-                    if page.warp is not None:  # the page's units to the image's pixels
+                    if page.warp is not None:  # from the page's units to the image's pixels
                         k = image.shape[1] / (page.height if page.orientation in (90, 270) else page.width)
-                        scale = np.diag([k, k, 1.0])
-                        warp = scale @ np.asarray(page.warp).reshape(3, 3) @ np.linalg.inv(scale)
-                        warped = level_warped(image, warp)
+                        warped = level_warped(image, scaled_warp(page.warp, k))
                     if warped is not None:
                         image = warped[0]
                     elif page.skew:

@@ -155,7 +155,7 @@ def level_warped(image: np.ndarray, warp: np.ndarray) -> tuple[np.ndarray, np.nd
     lw, lh = int(np.ceil(hi[0] - lo[0])), int(np.ceil(hi[1] - lo[1]))
     if lw <= 0 or lh <= 0 or lw * lh > 2 * w * h:
         return None
-    m = np.array([[1.0, 0, -lo[0]], [0, 1.0, -lo[1]], [0, 0, 1.0]]) @ np.asarray(warp, np.float64)
+    m = np.array([[1.0, 0, -lo[0]], [0, 1.0, -lo[1]], [0, 0, 1.0]]) @ warp
     fill = (255,) * (image.shape[2] if image.ndim == 3 else 1)
     return cv2.warpPerspective(image, m, (lw, lh), flags=cv2.INTER_LINEAR, borderValue=fill), m
 

@@ -26,7 +26,7 @@ from .. import __version__
 from .._memory import release_memory
 from ..document import Block, BlockType, Document, KeyValue, Line, Page, Table, Word
 from ..errors import UnreadableDocument
-from ..geometry import points_box, rows_text, warp_points
+from ..geometry import points_box, rows_text, scaled_warp, warp_points
 from ..io import image_pages, open_pdf, read_source, render_pdf_page, selected_pages
 from ..io.loader import PageImage, _from_array
 from ..io.textlayer import TextLayer, read_text_layer
@@ -361,10 +361,9 @@ class DocumentParser:
             return tuple((float(x) * s, float(y) * s) for x, y in pts)
 
         page = page.map_boxes(fbox, fpoly)
-        if warp is not None:  # in the page's units: scaled from the working image's pixels
-            scale = np.diag([s, s, 1.0])
-            level = scale @ warp @ np.linalg.inv(scale)
-            page = page.model_copy(update={"warp": tuple(float(f"{v:.10g}") for v in (level / level[2, 2]).ravel())})
+        if warp is not None:  # in the page's units, from the working image's pixels
+            level = scaled_warp(warp, s)
+            page = page.model_copy(update={"warp": tuple(float(f"{v:.10g}") for v in level.ravel())})
         log.debug("%s: page %d: %d lines, turned %d (%.2f)", name, img.page, len(lines), angle, turn_score)
         return page
 
