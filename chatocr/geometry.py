@@ -117,15 +117,24 @@ def skew_angle(quads) -> float:
     q = np.asarray(quads, np.float64).reshape(-1, 4, 2)
     if len(q) < _SKEW_LINES:
         return 0.0
-    along = (q[:, 1] - q[:, 0]) + (q[:, 2] - q[:, 3])  # top and bottom edges, left to right
-    length = np.hypot(along[:, 0], along[:, 1]) / 2
-    across = (np.hypot(*(q[:, 3] - q[:, 0]).T) + np.hypot(*(q[:, 2] - q[:, 1]).T)) / 2
-    slope = np.degrees(np.arctan2(along[:, 1], along[:, 0]))
-    keep = (length >= _SKEW_ASPECT * across) & (np.abs(slope) <= _SKEW_MAX)
+    _, _, slope, keep = _measured_lines(q)
     if keep.sum() < _SKEW_LINES:
         return 0.0
     angle = float(np.median(slope[keep]))
     return angle if abs(angle) >= SKEW_MIN else 0.0
+
+
+def _measured_lines(q):
+    """Of line quads (N x 4 x 2), the middles of their left and right ends, their slopes in
+    degrees, and which are measured: at least three times as long as high, within 40 degrees of level."""
+    import numpy as np
+
+    left, right = (q[:, 0] + q[:, 3]) / 2, (q[:, 1] + q[:, 2]) / 2
+    along = right - left
+    length = np.hypot(along[:, 0], along[:, 1])
+    across = (np.hypot(*(q[:, 3] - q[:, 0]).T) + np.hypot(*(q[:, 2] - q[:, 1]).T)) / 2
+    slope = np.degrees(np.arctan2(along[:, 1], along[:, 0]))
+    return left, right, slope, (length >= _SKEW_ASPECT * across) & (np.abs(slope) <= _SKEW_MAX)
 
 
 def turn_points(points, angle: float, about: tuple[float, float] = (0.0, 0.0)):
@@ -213,12 +222,7 @@ def row_warp(quads):
     q = np.asarray(quads, np.float64).reshape(-1, 4, 2)
     if len(q) < _WARP_LINES:
         return None
-    left, right = (q[:, 0] + q[:, 3]) / 2, (q[:, 1] + q[:, 2]) / 2
-    along = right - left
-    length = np.hypot(along[:, 0], along[:, 1])
-    across = (np.hypot(*(q[:, 3] - q[:, 0]).T) + np.hypot(*(q[:, 2] - q[:, 1]).T)) / 2
-    slope = np.degrees(np.arctan2(along[:, 1], along[:, 0]))
-    keep = (length >= _SKEW_ASPECT * across) & (np.abs(slope) <= _SKEW_MAX)
+    left, right, _, keep = _measured_lines(q)
     if keep.sum() < _WARP_LINES:
         return None
     pts = q[keep].reshape(-1, 2)
@@ -228,7 +232,8 @@ def row_warp(quads):
         return None
     a, b = (left[keep] - centre) / size, (right[keep] - centre) / size  # the text within a unit square
     mid, d = (a + b) / 2, b - a
-    w = length[keep] / length[keep].max()
+    length = np.hypot(d[:, 0], d[:, 1])
+    w = length / length.max()
     one = np.ones((len(a), 1))
     lines = np.cross(np.hstack([a, one]), np.hstack([b, one]))
     lines /= np.hypot(lines[:, 0], lines[:, 1])[:, None]  # a point's distance from a line: line . (x, y, 1)
