@@ -73,42 +73,57 @@ class TextDetector:
         h, w = image.shape[:2]
         size = self.target_size(h, w)
         boxes, scores = self.postprocess(self.probability_map(self.preprocess(image, size)), (h, w))
-        finer = self.finer_size((h, w), size, boxes)
+        finer = self.finer_pass((h, w), size, boxes)
         if finer is not None:
-            log.debug("fine print: detecting %dx%d again at %dx%d", size[1], size[0], finer[1], finer[0])
-            size = finer
-            boxes, scores = self.postprocess(self.probability_map(self.preprocess(image, size)), (h, w))
+            (x0, y0, x1, y1), size = finer
+            log.debug("fine print: detecting %d,%d-%d,%d again at %dx%d", x0, y0, x1, y1, size[1], size[0])
+            part = image[y0:y1, x0:x1]
+            boxes, scores = self.postprocess(self.probability_map(self.preprocess(part, size)), (y1 - y0, x1 - x0))
+            boxes += np.array([x0, y0], np.float32)
         if self.options.split_lines and len(boxes):
             boxes, scores = split_at_gaps(image, boxes, scores, self.options.split_gap)
         return DetResult(boxes, scores, size)
 
-    def finer_size(
+    def finer_pass(
         self, image_size: tuple[int, int], input_size: tuple[int, int], boxes: np.ndarray
-    ) -> tuple[int, int] | None:
-        """A larger input for a page whose text came out too small at the capped size, else None.
+    ) -> tuple[tuple[int, int, int, int], tuple[int, int]] | None:
+        """Where and at what input size to detect again a page whose text came out too small at the
+        capped size: ``((x0, y0, x1, y1), (h, w))``, else None.
 
         The area cap keeps big scans cheap, and their text is usually large (a receipt's lines are
         about 29 detector pixels high).  Fine print on a full page is not: 6 pt lines on an A4 page are
         10 pixels high at a megapixel, where neighbouring lines start to merge.  When the median box's
         short side is below ``fine_text_height``, the page runs again at the scale that makes it half
-        as tall again, within ``fine_max_pixels`` and never above the uncapped size.
+        as tall again, never above the uncapped scale.  The finer pass covers the text the first pass
+        found, with a margin (``text_region``): on a phone photo of a receipt on a table that is a
+        fraction of the frame, and the table's grain is not examined again.  Its input is capped at
+        ``fine_max_pixels``.
         """
         o = self.options
         if not o.fine_text_height or len(boxes) == 0:
             return None
         h, w = image_size
         rh, rw = input_size
-        finest = self.target_size(h, w, max_pixels=max(o.fine_max_pixels, o.max_pixels))
-        if finest[0] * finest[1] <= 1.2 * rh * rw:
-            return None  # not capped (or hardly): nothing finer to run
         sides = np.minimum(
             np.linalg.norm(boxes[:, 1] - boxes[:, 0], axis=1), np.linalg.norm(boxes[:, 3] - boxes[:, 0], axis=1)
         )
-        text_h = float(np.median(sides)) * rh / h
+        median = float(np.median(sides))  # image pixels
+        text_h = median * rh / h  # detector pixels
         if text_h >= o.fine_text_height:
             return None
-        grow = 1.5 * o.fine_text_height / max(text_h, 1.0)
-        return self.target_size(h, w, max_pixels=min(rh * rw * grow * grow, finest[0] * finest[1]))
+        x0, y0, x1, y1 = text_region(image_size, boxes, median)
+        ch, cw = y1 - y0, x1 - x0
+        base = (rh * rw / (h * w)) ** 0.5
+        uncapped = self.target_size(h, w, max_pixels=float("inf"))[0] / h
+        ratio = min(
+            base * 1.5 * o.fine_text_height / max(text_h, 1.0),  # the text half as tall again
+            uncapped,
+            (max(o.fine_max_pixels, o.max_pixels) / (ch * cw)) ** 0.5,
+        )
+        size = (max(32, int(round(ch * ratio / 32)) * 32), max(32, int(round(cw * ratio / 32)) * 32))
+        if ratio <= 1.1 * base:
+            return None  # not capped (or hardly): nothing finer to run
+        return (x0, y0, x1, y1), size
 
     def probability_map(self, x: np.ndarray) -> np.ndarray:
         """The DB probability map of a preprocessed 1 x 3 x H x W input.
@@ -168,6 +183,21 @@ class TextDetector:
         if not boxes:
             return np.zeros((0, 4, 2), np.float32), np.zeros((0,), np.float32)
         return np.stack(boxes).astype(np.float32), np.asarray(scores, np.float32)
+
+
+def text_region(image_size: tuple[int, int], boxes: np.ndarray, text_h: float) -> tuple[int, int, int, int]:
+    """The part of an ``h`` x ``w`` image worth detecting again finer: ``(x0, y0, x1, y1)`` around
+    ``boxes`` with a margin of a tenth of their extent, and at least 4 text heights (``text_h``), for
+    print the coarse pass missed beside them.  The whole image when that part would be over half of
+    it, where a crop would save little."""
+    h, w = image_size
+    lo, hi = boxes.reshape(-1, 2).min(axis=0), boxes.reshape(-1, 2).max(axis=0)
+    pad = max(0.1 * float((hi - lo).max()), 4.0 * text_h)
+    x0, y0 = (max(0, int(v - pad)) for v in lo)
+    x1, y1 = min(w, int(math.ceil(hi[0] + pad)) + 1), min(h, int(math.ceil(hi[1] + pad)) + 1)
+    if (x1 - x0) * (y1 - y0) > 0.5 * h * w:
+        return 0, 0, w, h
+    return x0, y0, x1, y1
 
 
 def strip_spans(h: int, w: int, tile_pixels: int, overlap: int) -> list[tuple[int, int]]:

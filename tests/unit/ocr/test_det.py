@@ -9,7 +9,7 @@ import pytest
 from chatocr_testkit import render_page
 
 from chatocr.geometry import iou
-from chatocr.ocr.det import TextDetector, order_quad, split_at_gaps, strip_spans
+from chatocr.ocr.det import TextDetector, order_quad, split_at_gaps, strip_spans, text_region
 from chatocr.options import DetectorOptions
 
 PAGE_ITEMS = [
@@ -302,6 +302,7 @@ def test_small_print_on_a_full_page_survives_the_area_cap(engine):
 
 
 def _boxes(height: float, n: int = 20) -> np.ndarray:
+    """``n`` rows of 390 px boxes ``height`` high, 2 heights apart, from (10, 10)."""
     return np.array([[[10, 10 + 3 * height * i], [400, 10 + 3 * height * i], [400, 10 + 3 * height * i + height],
                       [10, 10 + 3 * height * i + height]] for i in range(n)], np.float32)
 
@@ -312,13 +313,60 @@ def test_finer_pass_only_for_small_text_on_a_capped_page():
     capped = det.target_size(*hw)
     assert capped[0] * capped[1] <= 1.1e6
     # boxes in image pixels: 40 px lines are 26 px at the capped size, 16 px lines are 10 px
-    assert det.finer_size(hw, capped, _boxes(40)) is None
-    finer = det.finer_size(hw, capped, _boxes(16))
-    assert finer is not None and finer[0] > capped[0] and finer[0] * finer[1] <= 4.1e6
-    assert det.finer_size(hw, capped, _boxes(16)[:0]) is None  # nothing found: a blank page runs once
+    assert det.finer_pass(hw, capped, _boxes(40)) is None
+    finer = det.finer_pass(hw, capped, _boxes(16))
+    assert finer is not None
+    region, size = finer
+    assert size[0] > capped[0] * (region[3] - region[1]) / hw[0] and size[0] * size[1] <= 4.1e6
+    assert abs(size[0] - (region[3] - region[1])) <= 16  # never above the uncapped scale (the scan's own)
+    assert det.finer_pass(hw, capped, _boxes(16)[:0]) is None  # nothing found: a blank page runs once
     # a page that was not capped has no finer scale to run
     small = (1000, 700)
-    assert det.finer_size(small, det.target_size(*small), _boxes(8)) is None
+    assert det.finer_pass(small, det.target_size(*small), _boxes(8)) is None
     # switched off
     off = TextDetector(DetectorOptions(max_pixels=1_000_000, fine_text_height=0), session=_NoSession())
-    assert off.finer_size(hw, capped, _boxes(16)) is None
+    assert off.finer_pass(hw, capped, _boxes(16)) is None
+
+
+def test_finer_pass_covers_the_text_found_not_the_whole_frame():
+    det = TextDetector(DetectorOptions(max_pixels=1_000_000, fine_max_pixels=4_000_000), session=_NoSession())
+    hw = (4000, 3000)  # a phone photo: a receipt in the middle of a table
+    boxes = _boxes(40, 10) + np.float32([1200, 1300])  # 390 x 1240 px of text at (1210, 1310)
+    (x0, y0, x1, y1), size = det.finer_pass(hw, det.target_size(*hw), boxes)
+    assert x0 < 1210 and y0 < 1310 and x1 > 1600 and y1 > 2550  # all the text, with a margin
+    assert (x1 - x0) * (y1 - y0) < 0.1 * hw[0] * hw[1]
+    # at the scale that makes the text half as tall again as fine_text_height: 18 px
+    assert abs(size[0] - (y1 - y0) * 18 / 40) <= 16 and abs(size[1] - (x1 - x0) * 18 / 40) <= 16
+    # text over most of the page: the whole page, as before
+    spread = np.concatenate([_boxes(16), _boxes(16) + np.float32([1200, 2000])])
+    assert det.finer_pass((2339, 1654), det.target_size(2339, 1654), spread)[0] == (0, 0, 1654, 2339)
+
+
+def test_text_region_margin():
+    boxes = np.float32([[[100, 100], [300, 100], [300, 120], [100, 120]]])
+    # a tenth of the extent (200 px) is less than 4 text heights (80 px)
+    assert text_region((2000, 2000), boxes, 20.0) == (20, 20, 381, 201)
+    # clipped to the image
+    assert text_region((2000, 2000), boxes - 90, 20.0)[:2] == (0, 0)
+    # over half the image: all of it
+    assert text_region((300, 400), boxes, 20.0) == (0, 0, 400, 300)
+
+
+
+@pytest.mark.models
+def test_a_small_page_in_a_large_grainy_frame_is_read_finer_where_its_text_is(engine, ledger):
+    """A phone photo of a slip on a table: its text is small in the frame, so the page is detected again
+    finer, but only around the text, and every row is still read."""
+    from chatocr.io import PageImage
+
+    page, rows = ledger
+    grain = np.random.default_rng(7).normal(90, 12, (4000, 3000, 1)) + np.array([30, 10, 0])
+    frame = grain.clip(0, 255).astype(np.uint8)
+    frame[1800 : 1800 + page.shape[0], 1100 : 1100 + page.shape[1]] = page
+    first = engine.detector.target_size(4000, 3000)
+    found = engine.detector(frame)
+    # the finer pass ran (a finer scale than the first) on a part of the frame only
+    assert found.input_size[0] * found.input_size[1] < 0.3 * first[0] * first[1]
+    read = engine.read_page(PageImage(1, frame, 3000.0, 4000.0, "px", 1.0))
+    assert read.text.splitlines() == [f"{a} {b}" for a, b in rows]
+    assert all(1100 <= ln.bbox[0] and ln.bbox[2] <= 1100 + page.shape[1] for ln in read.lines)
