@@ -92,7 +92,7 @@ def ocr(
     pages: tuple[int, ...] | None,
     cjk: str,
 ) -> None:
-    """Read the text of FILE (PDF, PNG, JPEG, TIFF, BMP, WebP)."""
+    """Read the text of FILE (PDF, PNG, JPEG, TIFF, BMP, WebP, GIF, HEIC, AVIF, JPEG 2000)."""
     import itertools
 
     from .io import iter_pages

@@ -45,8 +45,8 @@ class InputError(ChatOCRError, ValueError):
 
     def __init__(self, source: object, reason: str) -> None:
         self.source = source
-        self.reason = reason
-        super().__init__(f"{_name(source)}: {reason}")
+        self.reason = " ".join(reason.split())  # one line, whatever a decoder's message held
+        super().__init__(f"{_name(source)}: {self.reason}")
 
 
 class UnreadableDocument(InputError):

@@ -47,7 +47,7 @@ class DocumentQAInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     document: str = Field(..., description=(
-        "Path of a PDF or image (PNG, JPEG, TIFF, BMP, WebP), or the id of a document returned by an earlier call"))
+        "Path of a PDF or image (PNG, JPEG, TIFF, BMP, WebP, HEIC, AVIF, JPEG 2000), or the id of a document returned by an earlier call"))
     keys: list[str] | None = Field(None, description=(
         "Keys to extract, e.g. ['Invoice No', 'Date', 'Total']; each value comes with page and box"))
     question: str | None = Field(None, description="A question about the document, answered with its evidence")

@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 REPO = Path(__file__).resolve().parents[1]
 SROIE_DIR = REPO.parent / "shared" / "data" / "sroie-dev"
+DATA_DIR = REPO / "tests" / "data"  # the few inputs no library here can write (HEIC; see make_heic.py)
 
 _FONT_NAMES = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf", "arial.ttf")
 _FONT_DIRS = (
@@ -209,6 +210,20 @@ def _small_jpeg() -> bytes:
     return encode(page, "JPEG", quality=90)
 
 
+def _heic() -> bytes:
+    return (DATA_DIR / "slip.heic").read_bytes()
+
+
+def _small_avif() -> bytes:
+    page, _ = render_page([(10, 10, "Hello 123")], size=(200, 60), font_size=20)
+    return encode(page, "AVIF", quality=80)
+
+
+def _small_jp2() -> bytes:
+    page, _ = render_page([(10, 10, "Hello 123")], size=(200, 60), font_size=20)
+    return encode(page, "JPEG2000")
+
+
 def _corrupt_png() -> bytes:
     data = bytearray(_small_png())
     start = data.index(b"IDAT") + 4
@@ -226,6 +241,10 @@ BAD_INPUTS: dict[str, tuple[str, Callable[[], bytes] | None, str]] = {
     "png-corrupt": ("damaged.png", _corrupt_png, "UnreadableDocument"),
     "jpeg-truncated": ("cut.jpg", lambda: _small_jpeg()[: len(_small_jpeg()) // 2], "UnreadableDocument"),
     "jpeg-header-only": ("header.jpg", lambda: _small_jpeg()[:20], "UnreadableDocument"),
+    "heic-truncated": ("cut.heic", lambda: _heic()[: len(_heic()) // 2], "UnreadableDocument"),
+    "heic-header-only": ("header.heic", lambda: _heic()[:40], "UnreadableDocument"),
+    "avif-truncated": ("cut.avif", lambda: _small_avif()[: len(_small_avif()) // 2], "UnreadableDocument"),
+    "jp2-truncated": ("cut.jp2", lambda: _small_jp2()[: len(_small_jp2()) // 2], "UnreadableDocument"),
     "text-file": ("notes.txt", lambda: b"Dear reader,\nthis is plain text.\n", "UnsupportedFormat"),
     "zip-as-pdf": ("report.pdf", zip_bytes, "UnsupportedFormat"),
     "pdf-truncated": ("cut.pdf", lambda: make_pdf([[(40, 80, "Hi")]])[:200], "UnreadableDocument"),

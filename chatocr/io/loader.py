@@ -7,6 +7,7 @@ are yielded lazily so a 500-page PDF never holds more than one page image.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import threading
@@ -31,7 +32,7 @@ from ..options import LoaderOptions
 log = logging.getLogger(__name__)
 
 Source = str | PathLike | bytes | np.ndarray
-Format = Literal["pdf", "png", "jpeg", "tiff", "bmp", "webp", "gif", "array"]
+Format = Literal["pdf", "png", "jpeg", "tiff", "bmp", "webp", "gif", "heif", "avif", "jpeg2000", "array"]
 
 _MAGIC: tuple[tuple[bytes, int, Format], ...] = (
     (b"%PDF-", 0, "pdf"),
@@ -43,8 +44,15 @@ _MAGIC: tuple[tuple[bytes, int, Format], ...] = (
     (b"WEBP", 8, "webp"),
     (b"GIF87a", 0, "gif"),
     (b"GIF89a", 0, "gif"),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", 0, "jpeg2000"),  # a JP2 file
+    (b"\xff\x4f\xff\x51", 0, "jpeg2000"),  # a bare JPEG 2000 codestream (.j2k)
 )
-_PIL_FORMATS = {"png": "PNG", "jpeg": "JPEG", "tiff": "TIFF", "bmp": "BMP", "webp": "WEBP", "gif": "GIF"}
+_PIL_FORMATS = {"png": "PNG", "jpeg": "JPEG", "tiff": "TIFF", "bmp": "BMP", "webp": "WEBP", "gif": "GIF",
+                "heif": "HEIF", "avif": "AVIF", "jpeg2000": "JPEG2000"}
+# ISO base media files (HEIF, AVIF) name their kind in the brands of their first box, 'ftyp'
+_AVIF_BRANDS = {b"avif", b"avis"}
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
+FORMAT_NAMES = "PNG, JPEG, TIFF, BMP, WebP, GIF, HEIC, AVIF, JPEG 2000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,21 @@ def detect_format(head: bytes) -> Format | None:
             if fmt == "webp" and head[:4] != b"RIFF":
                 continue
             return fmt
+    return _isobmff_format(head)
+
+
+def _isobmff_format(head: bytes) -> Format | None:
+    """"heif" or "avif" for an ISO base media file of still images (a phone photo), else None."""
+    if head[4:8] != b"ftyp":
+        return None
+    size = int.from_bytes(head[:4], "big")
+    if not 16 <= size <= len(head):
+        return None
+    brands = {head[8:12]} | {head[i : i + 4] for i in range(16, size - 3, 4)}  # major, then compatible
+    if brands & _AVIF_BRANDS:
+        return "avif"
+    if brands & _HEIF_BRANDS:
+        return "heif"
     return None
 
 
@@ -124,7 +147,7 @@ def read_source(source: str | PathLike | bytes) -> tuple[bytes, str, Format]:
     if fmt is None:
         raise UnsupportedFormat(
             name,
-            f"not a PDF or an image (PNG, JPEG, TIFF, BMP, WebP, GIF): content starts with {_describe(data[:8])}",
+            f"not a PDF or an image ({FORMAT_NAMES}): content starts with {_describe(data[:8])}",
         )
     return data, name, fmt
 
@@ -209,9 +232,35 @@ def _pillow_limit_off():
                 Image.MAX_IMAGE_PIXELS = _pil_saved_limit
 
 
+@functools.cache
+def _heif_opener() -> bool:
+    """Register pi-heif's HEIF decoder with Pillow, once; False when pi-heif is not installed."""
+    try:
+        import pi_heif
+    except ImportError:
+        return False
+    pi_heif.register_heif_opener()
+    return True
+
+
+def _decoder_for(fmt: str, name: str) -> None:
+    """Make sure Pillow can decode ``fmt``: HEIF through pi-heif (registered on first use), AVIF and
+    JPEG 2000 through Pillow's own plugins, which some builds of Pillow lack."""
+    from PIL import features
+
+    if fmt == "heif":
+        if not _heif_opener():
+            raise UnsupportedFormat(name, "HEIC/HEIF images need pi-heif (pip install pi-heif)")
+    elif fmt == "avif" and not features.check("avif"):
+        raise UnsupportedFormat(name, "AVIF images need a Pillow built with libavif (Pillow 11.3 or later)")
+    elif fmt == "jpeg2000" and not features.check("jpg_2000"):
+        raise UnsupportedFormat(name, "JPEG 2000 images need a Pillow built with OpenJPEG")
+
+
 def _open_image(data: bytes, name: str, fmt: str, options: LoaderOptions):
     from PIL import Image, UnidentifiedImageError
 
+    _decoder_for(fmt, name)
     try:
         # Image.open reads the header only; the size is checked just below.
         with _pillow_limit_off():
@@ -220,7 +269,7 @@ def _open_image(data: bytes, name: str, fmt: str, options: LoaderOptions):
         # Pillow's message names its BytesIO object; say what it means instead.
         raise UnreadableDocument(name, f"corrupt or truncated {fmt.upper()} image (cannot read its header)") from e
     except (OSError, SyntaxError, ValueError) as e:
-        raise UnreadableDocument(name, f"corrupt or truncated {fmt.upper()} image ({e})") from e
+        raise UnreadableDocument(name, f"corrupt or truncated {fmt.upper()} image ({str(e).strip()})") from e
     w, h = im.size
     if w * h > options.max_pixels:
         im.close()
@@ -268,7 +317,7 @@ def image_pages(data: bytes, name: str, fmt: str, options: LoaderOptions) -> Ite
             except DocumentTooLarge:
                 raise  # an InputError, hence a ValueError: not "corrupt"
             except (OSError, SyntaxError, ValueError, EOFError) as e:
-                raise UnreadableDocument(name, f"corrupt or truncated {fmt.upper()} image, page {i + 1} ({e})") from e
+                raise UnreadableDocument(name, f"corrupt or truncated {fmt.upper()} image, page {i + 1} ({str(e).strip()})") from e
             fw, fh = full
             yield PageImage(i + 1, arr, float(fw), float(fh), "px", fw / arr.shape[1])
 

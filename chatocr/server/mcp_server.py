@@ -25,7 +25,7 @@ __all__ = ["build_mcp", "run_mcp"]
 
 _INSTALL = 'chatocr mcp needs the MCP SDK: pip install "chatocr[server]"'
 
-Path_ = Annotated[str, Field(description="Path of a PDF or image (PNG, JPEG, TIFF, BMP, WebP) on this machine")]
+Path_ = Annotated[str, Field(description="Path of a PDF or image (PNG, JPEG, TIFF, BMP, WebP, HEIC, AVIF, JPEG 2000) on this machine")]
 
 
 def _sdk():

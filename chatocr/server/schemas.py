@@ -36,7 +36,7 @@ class DocumentStatus(BaseModel):
     id: str = Field(..., description="16 hex digits: the start of the upload's SHA-256 (same file, same id)")
     name: str = Field(..., description="The uploaded file's name")
     status: Literal["queued", "parsing", "ready", "failed"]
-    format: str = Field(..., description="Detected from the content: pdf, png, jpeg, tiff, bmp, webp")
+    format: str = Field(..., description="Detected from the content: pdf, png, jpeg, tiff, bmp, webp, heif, avif, jpeg2000")
     size: int = Field(..., description="Bytes")
     sha256: str
     pages: int | None

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["ServerOptions", "default_data_dir", "ACCEPTED_FORMATS"]
 
-ACCEPTED_FORMATS = ("pdf", "png", "jpeg", "tiff", "bmp", "webp")
-Format = Literal["pdf", "png", "jpeg", "tiff", "bmp", "webp", "gif"]
+ACCEPTED_FORMATS = ("pdf", "png", "jpeg", "tiff", "bmp", "webp", "heif", "avif", "jpeg2000")
+Format = Literal["pdf", "png", "jpeg", "tiff", "bmp", "webp", "gif", "heif", "avif", "jpeg2000"]
 
 
 def default_data_dir() -> Path:

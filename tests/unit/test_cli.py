@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from chatocr_testkit import BAD_INPUTS, ENCRYPTED_PASSWORD, REPO, encode, make_pdf, render_page
+from chatocr_testkit import BAD_INPUTS, DATA_DIR, ENCRYPTED_PASSWORD, REPO, encode, make_pdf, render_page
 
 from chatocr.geometry import iou
 
@@ -99,6 +99,7 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "json": (("ocr", str(inputs["image"]), "--json"), env),
             "text": (("ocr", str(inputs["image"]), *one), env),
             "turned": (("ocr", str(inputs["turned"]), *one), env),
+            "heic": (("ocr", str(DATA_DIR / "slip-turned.heic"), "--json", *one), env),
             "cjk-unknown": (("ocr", str(inputs["image"]), "--cjk", "chinese"), env),
             "blank-json": (("ocr", str(inputs["blank"]), "--json", *one), env),
             "pdf-100": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "100", *one), env),
@@ -229,6 +230,17 @@ def test_text_output(runs):
 def test_a_page_on_its_side_reads_like_the_upright_one(runs):
     assert runs["turned"].returncode == 0, runs["turned"]
     assert runs["turned"].stdout == runs["text"].stdout
+
+
+@pytest.mark.models
+@needs_models
+def test_a_phone_photo_in_heic_is_read(runs):
+    """HEIC, as phones save photos; this one is stored on its side with the transform that stands
+    it up: the page is 600 x 200, as shown."""
+    assert runs["heic"].returncode == 0, runs["heic"]
+    (page,) = json.loads(runs["heic"].stdout)["pages"]
+    assert (page["width"], page["height"]) == (600.0, 200.0)
+    assert [ln["text"] for ln in page["lines"]] == ["TOTAL RM 12.50", "Thank you"]
 
 
 def test_cjk_choice_reaches_the_ocr(sroie, tmp_path):

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pytest
-from chatocr_testkit import BAD_INPUTS, ENCRYPTED_PASSWORD, png_bomb
+from chatocr_testkit import BAD_INPUTS, DATA_DIR, ENCRYPTED_PASSWORD, png_bomb
 from PIL import Image
 
 import chatocr.errors as errors
@@ -212,6 +212,14 @@ def test_format_is_detected_by_content_not_name(render, write):
         (b"BM\x00\x00", "bmp"),
         (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "webp"),
         (b"GIF89a\x01\x00", "gif"),
+        (b"\x00\x00\x00\x0cjP  \r\n\x87\n\x00\x00\x00\x14", "jpeg2000"),
+        (b"\xff\x4f\xff\x51\x00\x2f", "jpeg2000"),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", "heif"),
+        (b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heic", "heif"),  # brand in the compatible list
+        (b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf", "avif"),
+        (b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1avif", "avif"),
+        (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2", None),  # an MP4 video
+        (b"\x00\x00\x00\xffftypheic", None),  # its first box runs past what was read
         (b"PK\x03\x04", None),
         (b"hello", None),
         (b"", None),
@@ -221,11 +229,11 @@ def test_detect_format(head, fmt):
     assert detect_format(head) == fmt
 
 
-@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "BMP", "WEBP", "GIF", "TIFF"])
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "BMP", "WEBP", "GIF", "TIFF", "AVIF", "JPEG2000"])
 def test_every_image_format_loads(render, fmt):
     img = np.full((24, 40, 3), 255, np.uint8)
     img[:, :20] = 0
-    (page,) = load(render.encode(img, fmt))
+    (page,) = load(render.encode(img, fmt, **({"quality": 90} if fmt == "AVIF" else {})))
     assert page.image.shape == (24, 40, 3) and page.image.dtype == np.uint8
     assert page.image[:, :15].max() < 40 and page.image[:, 25:].min() > 215
     assert (page.page, page.width, page.height, page.unit, page.scale) == (1, 40.0, 24.0, "px", 1.0)
@@ -263,6 +271,39 @@ def test_exif_orientation_is_applied(render):
     gray = page.image.mean(axis=2)
     assert gray[:20, 20:].mean() < 60  # the square is now at the top-right
     assert gray[:20, :20].mean() > 200
+
+
+@pytest.mark.parametrize("name", ["slip.heic", "slip-turned.heic"])
+def test_heic_photos_load_upright(name):
+    """A phone's HEIC photo: decoded by pi-heif, stood upright by the file's own transform (the
+    second file holds the picture on its side, with an irot box, as phones write it)."""
+    (page,) = load(DATA_DIR / name)
+    assert (page.width, page.height, page.image.shape) == (600.0, 200.0, (200, 600, 3))
+    ink = page.image.min(axis=2) < 128
+    rows = np.flatnonzero(ink.any(axis=1))
+    cols = np.flatnonzero(ink.any(axis=0))
+    # the text's two lines start at x = 20, at y = 40 and 110 (see tests/data/make_heic.py)
+    assert 15 <= cols[0] <= 30 and 35 <= rows[0] <= 55 and rows[-1] < 160
+    assert page_count(DATA_DIR / name) == 1
+
+
+def test_heic_without_pi_heif_is_an_unsupported_format(monkeypatch):
+    from chatocr.io import loader
+
+    loader._heif_opener.cache_clear()
+    monkeypatch.setitem(sys.modules, "pi_heif", None)  # import pi_heif raises ImportError
+    try:
+        with pytest.raises(errors.UnsupportedFormat) as info:
+            load(DATA_DIR / "slip.heic")
+        assert_one_line_naming(info.value, "slip.heic")
+        assert "pip install pi-heif" in str(info.value)
+    finally:
+        loader._heif_opener.cache_clear()
+
+
+def test_a_decoders_message_is_kept_on_one_line():
+    err = errors.UnreadableDocument("scan.heic", "corrupt (Invalid input:\nextent past the end of file\n)")
+    assert str(err) == "scan.heic: corrupt (Invalid input: extent past the end of file )"
 
 
 def test_png_alpha_is_composited_on_white(render):

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from chatocr_testkit import encrypted_pdf, make_pdf, zip_bytes
+from chatocr_testkit import DATA_DIR, encrypted_pdf, make_pdf, zip_bytes
 from PIL import Image
 from server_testkit import LIMIT, running, wait_ready
 
@@ -325,6 +325,19 @@ def test_an_image_upload_is_read_with_ocr(client, render):
     assert ans["answer"] == "56.78" and ans["evidence"][0]["bbox"][1] > 50  # the second line's box, in pixels
     img = Image.open(io.BytesIO(client.get(f"/v1/documents/{st['id']}/pages/1.png", params={"overlay": 1}).content))
     assert img.size == (420, 130)
+
+
+@pytest.mark.models
+def test_a_heic_photo_upload_is_read(client):
+    """Phones upload photos as HEIC: accepted, parsed, asked, and its page shown as a PNG."""
+    r = _upload(client, (DATA_DIR / "slip-turned.heic").read_bytes(), "IMG_0042.HEIC")
+    assert r.status_code == 202 and r.json()["format"] == "heif" and r.json()["pages"] == 1, r.text
+    st = wait_ready(client, r.json()["id"], timeout=180)
+    assert st["status"] == "ready", st
+    ans = client.post(f"/v1/documents/{st['id']}/ask", json={"question": "What is the total?"}).json()
+    assert ans["answer"] in ("12.50", "RM 12.50") and ans["evidence"][0]["bbox"][1] < 100  # line 1, in pixels
+    img = Image.open(io.BytesIO(client.get(f"/v1/documents/{st['id']}/pages/1.png").content))
+    assert img.size == (600, 200)
 
 
 def test_serve_fails_early_with_one_line_on_a_bad_llm_spec(tmp_path):
