@@ -86,6 +86,15 @@ class DetectorOptions(_Options):
         ),
     )
     fine_max_pixels: int = Field(4_000_000, ge=4096, description="Cap on the detector input area of that finer pass")
+    region_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description=(
+            "A page whose text lies within this share of its area (a receipt on an A4 scan, a photo of a "
+            "slip on a table) is detected again over that part alone, the area cap applying to it; 0: never"
+        ),
+    )
     tile_pixels: int = Field(
         750_000, ge=65536, description="Larger detector inputs run as overlapping strips (bounds peak memory)"
     )

@@ -73,10 +73,10 @@ class TextDetector:
         h, w = image.shape[:2]
         size = self.target_size(h, w)
         boxes, scores = self.postprocess(self.probability_map(self.preprocess(image, size)), (h, w))
-        finer = self.finer_pass((h, w), size, boxes)
-        if finer is not None:
-            (x0, y0, x1, y1), size = finer
-            log.debug("fine print: detecting %d,%d-%d,%d again at %dx%d", x0, y0, x1, y1, size[1], size[0])
+        again = self.second_pass((h, w), size, boxes)
+        if again is not None:
+            (x0, y0, x1, y1), size = again
+            log.debug("detecting %d,%d-%d,%d again at %dx%d", x0, y0, x1, y1, size[1], size[0])
             part = image[y0:y1, x0:x1]
             boxes, scores = self.postprocess(self.probability_map(self.preprocess(part, size)), (y1 - y0, x1 - x0))
             boxes += np.array([x0, y0], np.float32)
@@ -84,23 +84,27 @@ class TextDetector:
             boxes, scores = split_at_gaps(image, boxes, scores, self.options.split_gap)
         return DetResult(boxes, scores, size)
 
-    def finer_pass(
+    def second_pass(
         self, image_size: tuple[int, int], input_size: tuple[int, int], boxes: np.ndarray
     ) -> tuple[tuple[int, int, int, int], tuple[int, int]] | None:
-        """Where and at what input size to detect again a page whose text came out too small at the
-        capped size: ``((x0, y0, x1, y1), (h, w))``, else None.
+        """Where and at what input size to detect a page again: ``((x0, y0, x1, y1), (h, w))``, else
+        None.
 
-        The area cap keeps big scans cheap, and their text is usually large (a receipt's lines are
-        about 29 detector pixels high).  Fine print on a full page is not: 6 pt lines on an A4 page are
-        10 pixels high at a megapixel, where neighbouring lines start to merge.  When the median box's
-        short side is below ``fine_text_height``, the page runs again at the scale that makes it half
-        as tall again, never above the uncapped scale.  The finer pass covers the text the first pass
-        found, with a margin (``text_region``): on a phone photo of a receipt on a table that is a
-        fraction of the frame, and the table's grain is not examined again.  Its input is capped at
-        ``fine_max_pixels``.
+        The first pass sees the whole page within ``max_pixels``.  Two things make it miss text that a
+        second pass over the part of the page holding the text (``text_region``) finds:
+
+        - Margins.  The detector's squeeze-excitation blocks pool over the whole input, so a page that
+          is mostly blank (a receipt on an A4 scan) or mostly table (a phone photo) weakens its response
+          to the text, and faint or blurred print falls under the thresholds.  A page whose text lies
+          within ``region_share`` of its area is detected again over that part alone, with the area cap
+          applied to that part: at a finer scale, never above the uncapped one.
+        - Fine print.  6 pt lines on an A4 page are 10 pixels high at a megapixel, where neighbouring
+          lines start to merge.  When the median box's short side is below ``fine_text_height``, the
+          text's part (the whole page, when the text fills it) runs again at the scale that makes it
+          half as tall again, within ``fine_max_pixels``.
         """
         o = self.options
-        if not o.fine_text_height or len(boxes) == 0:
+        if len(boxes) == 0:
             return None
         h, w = image_size
         rh, rw = input_size
@@ -109,20 +113,21 @@ class TextDetector:
         )
         median = float(np.median(sides))  # image pixels
         text_h = median * rh / h  # detector pixels
-        if text_h >= o.fine_text_height:
-            return None
-        x0, y0, x1, y1 = text_region(image_size, boxes, median)
+        small = bool(o.fine_text_height) and text_h < o.fine_text_height
+        x0, y0, x1, y1 = text_region(image_size, boxes, median, o.region_share)
         ch, cw = y1 - y0, x1 - x0
+        cropped = ch * cw < h * w
+        if not (small or cropped):
+            return None
         base = (rh * rw / (h * w)) ** 0.5
         uncapped = self.target_size(h, w, max_pixels=float("inf"))[0] / h
-        ratio = min(
-            base * 1.5 * o.fine_text_height / max(text_h, 1.0),  # the text half as tall again
-            uncapped,
-            (max(o.fine_max_pixels, o.max_pixels) / (ch * cw)) ** 0.5,
-        )
+        ratio = min(uncapped, (o.max_pixels / (ch * cw)) ** 0.5)  # the area cap, on the text's part
+        if small:
+            finer = base * 1.5 * o.fine_text_height / max(text_h, 1.0)  # the text half as tall again
+            ratio = max(ratio, min(finer, uncapped, (max(o.fine_max_pixels, o.max_pixels) / (ch * cw)) ** 0.5))
+        if not cropped and ratio <= 1.1 * base:
+            return None  # the whole page, hardly finer: nothing to gain
         size = (max(32, int(round(ch * ratio / 32)) * 32), max(32, int(round(cw * ratio / 32)) * 32))
-        if ratio <= 1.1 * base:
-            return None  # not capped (or hardly): nothing finer to run
         return (x0, y0, x1, y1), size
 
     def probability_map(self, x: np.ndarray) -> np.ndarray:
@@ -185,17 +190,18 @@ class TextDetector:
         return np.stack(boxes).astype(np.float32), np.asarray(scores, np.float32)
 
 
-def text_region(image_size: tuple[int, int], boxes: np.ndarray, text_h: float) -> tuple[int, int, int, int]:
-    """The part of an ``h`` x ``w`` image worth detecting again finer: ``(x0, y0, x1, y1)`` around
-    ``boxes`` with a margin of a tenth of their extent, and at least 4 text heights (``text_h``), for
-    print the coarse pass missed beside them.  The whole image when that part would be over half of
-    it, where a crop would save little."""
+def text_region(
+    image_size: tuple[int, int], boxes: np.ndarray, text_h: float, share: float = 0.5
+) -> tuple[int, int, int, int]:
+    """The part of an ``h`` x ``w`` image that holds ``boxes``: ``(x0, y0, x1, y1)`` around them with a
+    margin of a tenth of their extent, and at least 4 text heights (``text_h``), for print a coarse
+    pass missed beside them.  The whole image when that part would be over ``share`` of it."""
     h, w = image_size
     lo, hi = boxes.reshape(-1, 2).min(axis=0), boxes.reshape(-1, 2).max(axis=0)
     pad = max(0.1 * float((hi - lo).max()), 4.0 * text_h)
     x0, y0 = (max(0, int(v - pad)) for v in lo)
     x1, y1 = min(w, int(math.ceil(hi[0] + pad)) + 1), min(h, int(math.ceil(hi[1] + pad)) + 1)
-    if (x1 - x0) * (y1 - y0) > 0.5 * h * w:
+    if (x1 - x0) * (y1 - y0) > share * h * w:
         return 0, 0, w, h
     return x0, y0, x1, y1
 

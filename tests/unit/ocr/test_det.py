@@ -307,39 +307,61 @@ def _boxes(height: float, n: int = 20) -> np.ndarray:
                       [10, 10 + 3 * height * i + height]] for i in range(n)], np.float32)
 
 
-def test_finer_pass_only_for_small_text_on_a_capped_page():
+def _rows(height: float, n: int = 20, width: float = 1600) -> np.ndarray:
+    """``n`` rows of boxes ``width`` px wide and ``height`` high, 2 heights apart, from (10, 10): text
+    that fills the width of a page."""
+    return _boxes(height, n) * np.float32([width / 390, 1]) + np.float32([10 - 10 * width / 390, 0])
+
+
+def test_a_second_pass_only_for_small_text_on_a_capped_page_or_text_on_part_of_it():
     det = TextDetector(DetectorOptions(max_pixels=1_000_000, fine_max_pixels=4_000_000), session=_NoSession())
     hw = (2339, 1654)  # A4 at 200 dpi
     capped = det.target_size(*hw)
     assert capped[0] * capped[1] <= 1.1e6
-    # boxes in image pixels: 40 px lines are 26 px at the capped size, 16 px lines are 10 px
-    assert det.finer_pass(hw, capped, _boxes(40)) is None
-    finer = det.finer_pass(hw, capped, _boxes(16))
-    assert finer is not None
-    region, size = finer
-    assert size[0] > capped[0] * (region[3] - region[1]) / hw[0] and size[0] * size[1] <= 4.1e6
-    assert abs(size[0] - (region[3] - region[1])) <= 16  # never above the uncapped scale (the scan's own)
-    assert det.finer_pass(hw, capped, _boxes(16)[:0]) is None  # nothing found: a blank page runs once
+    # rows of text over the whole page: 40 px lines are 26 px at the capped size, 16 px lines are 10 px
+    full = _rows(40, 19)
+    assert det.second_pass(hw, capped, full) is None
+    region, size = det.second_pass(hw, capped, _rows(16, 48))
+    assert region == (0, 0, 1654, 2339) and size[0] > capped[0] and size[0] * size[1] <= 4.1e6
+    assert abs(size[0] - hw[0]) <= 16  # never above the uncapped scale (the scan's own)
+    assert det.second_pass(hw, capped, full[:0]) is None  # nothing found: a blank page runs once
     # a page that was not capped has no finer scale to run
     small = (1000, 700)
-    assert det.finer_pass(small, det.target_size(*small), _boxes(8)) is None
+    assert det.second_pass(small, det.target_size(*small), _rows(8, 20, 600)) is None
     # switched off
     off = TextDetector(DetectorOptions(max_pixels=1_000_000, fine_text_height=0), session=_NoSession())
-    assert off.finer_pass(hw, capped, _boxes(16)) is None
+    assert off.second_pass(hw, capped, _rows(16, 48)) is None
 
 
-def test_finer_pass_covers_the_text_found_not_the_whole_frame():
+def test_text_on_part_of_a_page_is_detected_again_there():
+    """A receipt on an A4 scan: a mostly blank page weakens the detector's response to the text, so the
+    part that holds it is detected again alone, within the same area cap (so finer)."""
+    det = TextDetector(DetectorOptions(max_pixels=1_000_000), session=_NoSession())
+    hw = (2339, 1654)
+    capped = det.target_size(*hw)
+    boxes = _boxes(40, 12) + np.float32([600, 400])  # 390 x 1360 px of large text in the middle
+    (x0, y0, x1, y1), size = det.second_pass(hw, capped, boxes)
+    assert x0 < 610 and y0 < 410 and x1 > 1000 and y1 > 1770  # all the text, with a margin
+    assert (x1 - x0) * (y1 - y0) < 0.5 * hw[0] * hw[1]
+    assert 0.8e6 < size[0] * size[1] <= 1.1e6  # the area cap, on that part
+    assert size[0] / (y1 - y0) > 1.5 * capped[0] / hw[0]
+    # region_share: 0 switches it off; the large text needs no finer pass
+    off = TextDetector(DetectorOptions(max_pixels=1_000_000, region_share=0), session=_NoSession())
+    assert off.second_pass(hw, capped, boxes) is None
+
+
+def test_small_text_on_part_of_a_large_frame_runs_finer_there():
     det = TextDetector(DetectorOptions(max_pixels=1_000_000, fine_max_pixels=4_000_000), session=_NoSession())
     hw = (4000, 3000)  # a phone photo: a receipt in the middle of a table
     boxes = _boxes(40, 10) + np.float32([1200, 1300])  # 390 x 1240 px of text at (1210, 1310)
-    (x0, y0, x1, y1), size = det.finer_pass(hw, det.target_size(*hw), boxes)
+    (x0, y0, x1, y1), size = det.second_pass(hw, det.target_size(*hw), boxes)
     assert x0 < 1210 and y0 < 1310 and x1 > 1600 and y1 > 2550  # all the text, with a margin
     assert (x1 - x0) * (y1 - y0) < 0.1 * hw[0] * hw[1]
-    # at the scale that makes the text half as tall again as fine_text_height: 18 px
-    assert abs(size[0] - (y1 - y0) * 18 / 40) <= 16 and abs(size[1] - (x1 - x0) * 18 / 40) <= 16
-    # text over most of the page: the whole page, as before
-    spread = np.concatenate([_boxes(16), _boxes(16) + np.float32([1200, 2000])])
-    assert det.finer_pass((2339, 1654), det.target_size(2339, 1654), spread)[0] == (0, 0, 1654, 2339)
+    # the area cap on that part gives a finer scale than making the text 18 px
+    assert size[0] / (y1 - y0) > 18 / 40 and size[0] * size[1] <= 1.1e6
+    # text over most of the page: the whole page, finer
+    spread = np.concatenate([_rows(16, 48), _rows(16, 48) + np.float32([0, 50])])
+    assert det.second_pass((2339, 1654), det.target_size(2339, 1654), spread)[0] == (0, 0, 1654, 2339)
 
 
 def test_text_region_margin():
@@ -348,25 +370,25 @@ def test_text_region_margin():
     assert text_region((2000, 2000), boxes, 20.0) == (20, 20, 381, 201)
     # clipped to the image
     assert text_region((2000, 2000), boxes - 90, 20.0)[:2] == (0, 0)
-    # over half the image: all of it
+    # over half the image (or the share given): all of it
     assert text_region((300, 400), boxes, 20.0) == (0, 0, 400, 300)
+    assert text_region((2000, 2000), boxes, 20.0, share=0.0) == (0, 0, 2000, 2000)
 
 
 
 @pytest.mark.models
-def test_a_small_page_in_a_large_grainy_frame_is_read_finer_where_its_text_is(engine, ledger):
-    """A phone photo of a slip on a table: its text is small in the frame, so the page is detected again
-    finer, but only around the text, and every row is still read."""
+def test_a_small_page_in_a_large_grainy_frame_is_detected_again_where_its_text_is(engine, ledger):
+    """A phone photo of a slip on a table: the page is detected again around its text alone, and every
+    row is read."""
     from chatocr.io import PageImage
 
     page, rows = ledger
     grain = np.random.default_rng(7).normal(90, 12, (4000, 3000, 1)) + np.array([30, 10, 0])
     frame = grain.clip(0, 255).astype(np.uint8)
     frame[1800 : 1800 + page.shape[0], 1100 : 1100 + page.shape[1]] = page
-    first = engine.detector.target_size(4000, 3000)
     found = engine.detector(frame)
-    # the finer pass ran (a finer scale than the first) on a part of the frame only
-    assert found.input_size[0] * found.input_size[1] < 0.3 * first[0] * first[1]
+    ih, iw = found.input_size
+    assert ih < iw  # the second pass ran on a wide part of the tall frame
     read = engine.read_page(PageImage(1, frame, 3000.0, 4000.0, "px", 1.0))
     assert read.text.splitlines() == [f"{a} {b}" for a, b in rows]
     assert all(1100 <= ln.bbox[0] and ln.bbox[2] <= 1100 + page.shape[1] for ln in read.lines)
