@@ -641,8 +641,9 @@ def _merge_interleaved(regions: list[_Region], page_width: float) -> list[_Regio
     label region and a narrow value region; read region by region, every value
     would come after every label.  Two regions of similar width side by side are
     real columns and stay apart.  Two text or caption regions whose boxes overlap
-    on the same rows (the model boxing one footer line twice, say) hold one flow
-    of lines, read row by row.
+    on the same rows (the model boxing one footer line twice, say, or ending a box
+    with rows the next box's first lines share) hold one flow of lines, read row
+    by row.
     """
     mergeable = _FLOW_TYPES | _CAPTION_TYPES
     flow = [r for r in regions if r.type in mergeable and r.lines]
@@ -656,18 +657,25 @@ def _merge_interleaved(regions: list[_Region], page_width: float) -> list[_Regio
             i = parent[i]
         return i
 
+    def line_height(r: _Region) -> float:
+        return float(np.median([ln.bbox[3] - ln.bbox[1] for ln in r.lines]))
+
     for i, a in enumerate(flow):
         for j in range(i + 1, len(flow)):
             b = flow[j]
             ov = min(a.bbox[3], b.bbox[3]) - max(a.bbox[1], b.bbox[1])
             shorter = min(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1])
-            if shorter <= 0 or ov < 0.3 * shorter:
+            if shorter <= 0 or ov <= 0:
                 continue
             wa, wb = a.bbox[2] - a.bbox[0], b.bbox[2] - b.bbox[0]
             narrow, wide = min(wa, wb), max(wa, wb)
             x_ov = min(a.bbox[2], b.bbox[2]) - max(a.bbox[0], b.bbox[0])
-            overlapping = x_ov > 0.3 * narrow  # the same rows in two overlapping boxes: one flow of lines
-            label_value = a.type in _FLOW_TYPES and b.type in _FLOW_TYPES and (
+            # the same rows in two overlapping boxes: one flow of lines (also where the boxes share
+            # only a few rows, each holding lines of both: a receipt's "Cashier : USER  Time: 12:49")
+            overlapping = x_ov > 0.3 * narrow and (
+                ov >= 0.3 * shorter or ov >= 2 * max(line_height(a), line_height(b))
+            )
+            label_value = ov >= 0.3 * shorter and a.type in _FLOW_TYPES and b.type in _FLOW_TYPES and (
                 narrow < 0.5 * wide or narrow < 0.3 * page_width
             )
             if overlapping or label_value:

@@ -390,3 +390,29 @@ def test_side_by_side_columns_and_captions_beside_text_stay_apart():
     caption = _region("figure_caption", [("Figure 1: a chart", (620, 110, 700, 130))])
     out = _merge_interleaved([col1, col2, caption], page_width=760)
     assert len(out) == 3  # similar widths, no overlap: real columns; a caption merges only when it overlaps
+
+
+def test_regions_that_cross_on_a_few_rows_are_read_row_by_row():
+    """Receipt 048: the layout model's header box ends with "Doc No. : CS00035863" / "Cashier : USER",
+    and the box below starts with "Date: 13/03/2018" / "Time: 12:49:00" on those same rows, to their
+    right.  The boxes share only those rows, but each row holds lines of both: one flow."""
+    from chatocr.structure.parser import _merge_interleaved
+
+    header = _region("text", [("YONG TAT HARDWARE", (380, 290, 680, 315)), ("TAX INVOICE", (460, 460, 600, 480)),
+                              ("Doc No. : CS00035863", (352, 510, 560, 530)), ("Cashier : USER", (352, 535, 520, 555))])
+    below = _region("text", [("Date: 13/03/2018", (560, 508, 740, 528)), ("Time: 12:49:00", (560, 533, 720, 553)),
+                             *[(f"item {i} 1.00 50.00", (356, 600 + 30 * i, 740, 620 + 30 * i)) for i in range(8)]])
+    merged = _merge_interleaved([header, below], page_width=1080)
+    assert len(merged) == 1
+    assert [ln.text for ln in merged[0].lines][:6] == [
+        "YONG TAT HARDWARE", "TAX INVOICE", "Doc No. : CS00035863", "Date: 13/03/2018", "Cashier : USER", "Time: 12:49:00"]
+
+
+def test_stacked_regions_touching_on_one_row_stay_apart():
+    from chatocr.structure.parser import _merge_interleaved
+
+    # a paragraph box whose edge reaches into the next one's first row: not rows shared
+    first = _region("text", [(f"first {i}", (40, 100 + 30 * i, 560, 120 + 30 * i)) for i in range(6)])
+    second = _region("text", [(f"second {i}", (40, 270 + 30 * i, 560, 290 + 30 * i)) for i in range(6)])
+    first.bbox = (40, 100, 560, 285)
+    assert len(_merge_interleaved([first, second], page_width=760)) == 2
