@@ -366,14 +366,13 @@ def test_small_text_on_part_of_a_large_frame_runs_finer_there():
 
 def test_text_region_margin():
     boxes = np.float32([[[100, 100], [300, 100], [300, 120], [100, 120]]])
-    # a tenth of the extent (200 px) is less than 4 text heights (80 px)
+    # the margin: 4 text heights (80 px), more than a tenth of the extent (20 px of 200)
     assert text_region((2000, 2000), boxes, 20.0) == (20, 20, 381, 201)
     # clipped to the image
     assert text_region((2000, 2000), boxes - 90, 20.0)[:2] == (0, 0)
     # over half the image (or the share given): all of it
     assert text_region((300, 400), boxes, 20.0) == (0, 0, 400, 300)
     assert text_region((2000, 2000), boxes, 20.0, share=0.0) == (0, 0, 2000, 2000)
-
 
 
 @pytest.mark.models
