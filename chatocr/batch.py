@@ -1,8 +1,11 @@
-"""``chatocr extract DIR_OR_GLOB -k … --out results.csv|jsonl``: many files, one row each.
+"""Many files in one run: ``chatocr ocr DIR_OR_GLOB`` and ``chatocr extract DIR_OR_GLOB -k …``.
 
-Files run in parallel worker processes (each loads the models once), parsed
-documents come from the on-disk cache when a file was seen before, and a file
-that fails is reported at the end with its reason instead of stopping the run.
+Files run in order, in parallel worker processes when asked (each loads the
+models once and gets its share of the cores), parsed documents come from the
+on-disk cache when a file was seen before, and a file that fails is reported at
+the end with its reason instead of stopping the run. Output files are written
+under a temporary name and renamed when complete, so an interrupted run never
+leaves a truncated result behind.
 """
 
 from __future__ import annotations
@@ -10,17 +13,18 @@ from __future__ import annotations
 import csv
 import glob
 import json
+import os
 import sys
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .errors import InputError
 from .io import detect_format
 
-__all__ = ["find_files", "run_batch"]
+__all__ = ["find_files", "is_batch", "run_batch", "run_ocr_batch", "worker_threads"]
 
-_AGENT = None
+_WORKER: Callable[[str], object] | None = None
 
 
 def find_files(pattern: str) -> list[Path]:
@@ -28,6 +32,8 @@ def find_files(pattern: str) -> list[Path]:
     p = Path(pattern)
     if p.is_dir():
         candidates = [q for q in p.rglob("*") if q.is_file()]
+    elif p.is_file():  # one file, even with glob characters in its name
+        candidates = [p]
     else:
         candidates = [Path(q) for q in glob.glob(pattern, recursive=True) if Path(q).is_file()]
     out = []
@@ -41,84 +47,213 @@ def find_files(pattern: str) -> list[Path]:
     return out
 
 
-def _init(llm: str | None) -> None:
-    global _AGENT
-    from .agent import ChatOCR
-
-    _AGENT = ChatOCR(llm) if llm else ChatOCR()
+def is_batch(file: Path) -> bool:
+    """Whether ``file`` names many documents: a folder, or a glob that is not itself a file's name."""
+    return file.is_dir() or (any(c in str(file) for c in "*?[") and not file.exists())
 
 
-def _one(path: str, keys: list[str]) -> tuple[str, dict | None, str | None]:
+def worker_threads(workers: int) -> int:
+    """Inference threads for each of ``workers`` processes: the cores shared out, at most 4 each."""
+    return max(1, min(4, (os.cpu_count() or 1) // max(1, workers)))
+
+
+def _init(factory: Callable[..., Callable[[str], object]], args: tuple) -> None:
+    global _WORKER
+    _WORKER = factory(*args)
+
+
+def _one(path: str) -> tuple[str, object, str | None]:
     from .errors import ChatOCRError
 
     try:
-        res = _AGENT.extract(path, keys)  # type: ignore[union-attr]
-        return path, res.to_dict()["fields"], None
+        return path, _WORKER(path), None  # type: ignore[misc]
     except ChatOCRError as e:
         return path, None, str(e)
     except Exception as e:  # one bad file must not end the run; its reason is reported
         return path, None, f"{path}: {type(e).__name__}: {e}"
 
 
-def _results(files: list[Path], keys: list[str], llm: str | None, workers: int) -> Iterator[tuple]:
+def _results(files: list[Path], factory: Callable, args: tuple, workers: int) -> Iterator[tuple]:
+    """``(path, result, error)`` for every file, in the order of ``files``."""
+    paths = [str(f) for f in files]
+    global _WORKER
     if workers <= 1:
-        _init(llm)
-        for f in files:
-            yield _one(str(f), keys)
+        _init(factory, args)
+        try:
+            yield from map(_one, paths)
+        finally:
+            _WORKER = None  # the models go when the run ends
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(llm,)) as pool:
-        futures = [pool.submit(_one, str(f), keys) for f in files]
-        for fut in as_completed(futures):
-            yield fut.result()
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(factory, args)) as pool:
+        yield from pool.map(_one, paths)
 
 
-def run_batch(pattern: str, keys: list[str], out: Path | None, *, llm: str | None = None, workers: int = 1) -> int:
-    """Run the batch; returns the exit code (0: all files done, 1: some failed, 2: nothing to do)."""
-    import click
-
-    files = find_files(pattern)
-    if not files:
-        raise InputError(pattern, "no PDF or image files found there")
-    if out is None:
-        raise InputError(pattern, "a folder or glob needs --out results.csv or results.jsonl")
-    if out.suffix.lower() not in (".csv", ".jsonl"):
-        raise InputError(str(out), "--out must end in .csv or .jsonl")
-    out.parent.mkdir(parents=True, exist_ok=True)
+def _drive(files: list[Path], factory: Callable, args: tuple, workers: int, label: str,
+           take: Callable[[str, object, str | None], None]) -> list[tuple[str, str]]:
+    """Run every file, handing each result to ``take`` in order; returns the failures."""
     failures: list[tuple[str, str]] = []
-    rows: dict[str, tuple[dict | None, str | None]] = {}
     show = sys.stderr.isatty()
     if show:
+        from rich.console import Console
         from rich.progress import Progress
 
-        progress = Progress(transient=True)
+        progress = Progress(console=Console(stderr=True), transient=True)
         progress.start()
-        task = progress.add_task("extracting", total=len(files))
+        task = progress.add_task(label, total=len(files))
     try:
-        for path, fields, error in _results(files, keys, llm, workers):
-            rows[path] = (fields, error)
+        for path, result, error in _results(files, factory, args, workers):
             if error:
                 failures.append((path, error))
+            take(path, result, error)
             if show:
                 progress.update(task, advance=1)
     finally:
         if show:
             progress.stop()
+    return failures
+
+
+def _report(files: list[Path], failures: list[tuple[str, str]], where: str) -> int:
+    import click
+
+    click.echo(f"{len(files) - len(failures)} of {len(files)} files done{where}", err=True)
+    for path, error in failures:
+        click.echo(f"failed: {error if path in error else f'{path}: {error}'}", err=True)
+    return 1 if failures else 0
+
+
+def _files(pattern: str) -> list[Path]:
+    files = find_files(pattern)
+    if not files:
+        raise InputError(pattern, "no PDF or image files found there")
+    return files
+
+
+# -- extract ----------------------------------------------------------------------------
+
+
+def _extractor(llm: str | None, keys: list[str], threads: int) -> Callable[[str], dict]:
+    from .agent import AgentOptions, ChatOCR
+    from .options import EngineOptions, OCROptions, ParserOptions
+
+    options = AgentOptions(parser=ParserOptions(ocr=OCROptions(engine=EngineOptions(threads=threads))))
+    agent = ChatOCR(llm, options=options)
+    return lambda path: agent.extract(path, keys).to_dict()["fields"]
+
+
+def run_batch(pattern: str, keys: list[str], out: Path | None, *, llm: str | None = None, workers: int = 1) -> int:
+    """Extract ``keys`` from every file; returns the exit code (0: all files done, 1: some failed).
+
+    A pattern that names no document, or a missing or wrong ``--out``, raises ``InputError``.
+    """
+    files = _files(pattern)
+    if out is None:
+        raise InputError(pattern, "a folder or glob needs --out results.csv or results.jsonl")
+    if out.suffix.lower() not in (".csv", ".jsonl"):
+        raise InputError(str(out), "--out must end in .csv or .jsonl")
+    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")
     with tmp.open("w", encoding="utf-8", newline="") as f:
         if out.suffix.lower() == ".jsonl":
-            for path in map(str, files):
-                fields, error = rows[path]
+            def take(path: str, fields, error: str | None) -> None:
                 f.write(json.dumps({"file": path, "fields": fields, "error": error}, ensure_ascii=False) + "\n")
         else:
             w = csv.writer(f)
             w.writerow(["file", *keys, *(f"{k} page" for k in keys), "error"])
-            for path in map(str, files):
-                fields, error = rows[path]
+
+            def take(path: str, fields, error: str | None) -> None:
                 fields = fields or {}
                 w.writerow([path, *((fields.get(k) or {}).get("value") or "" for k in keys),
                             *((fields.get(k) or {}).get("page") or "" for k in keys), error or ""])
+        failures = _drive(files, _extractor, (llm, keys, worker_threads(workers)), workers, "extracting", take)
     tmp.replace(out)
-    click.echo(f"{len(files) - len(failures)} of {len(files)} files done → {out}", err=True)
-    for path, error in failures:
-        click.echo(f"failed: {error if path in error else f'{path}: {error}'}", err=True)
-    return 1 if failures else 0
+    return _report(files, failures, f" → {out}")
+
+
+# -- ocr --------------------------------------------------------------------------------
+
+
+def _reader(options) -> Callable[[str], list]:
+    from .io import iter_pages
+    from .ocr import OCREngine
+
+    engine = OCREngine(options)
+    return lambda path: [engine.read_page(image) for image in iter_pages(Path(path), options.loader)]
+
+
+def _targets(files: list[Path], root: Path, out: Path, suffix: str) -> dict[str, Path]:
+    """One output file per input under ``out``, mirroring the folders below ``root``.
+
+    ``scan.pdf`` gives ``scan.txt``; where two inputs would share a name (``a.pdf`` and
+    ``a.png``), each keeps its own extension (``a.pdf.txt``, ``a.png.txt``).
+    """
+    rel = {str(f): f.resolve().relative_to(root) for f in files}
+    plain = {k: r.with_suffix(suffix) for k, r in rel.items()}
+    taken: dict[Path, int] = {}
+    for p in plain.values():
+        taken[p] = taken.get(p, 0) + 1
+    return {k: out / (plain[k] if taken[plain[k]] == 1 else r.with_name(r.name + suffix)) for k, r in rel.items()}
+
+
+def _write(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+
+
+def run_ocr_batch(pattern: str, out: Path | None, options, *, as_json: bool = False, words: bool = False,
+                  workers: int = 1) -> int:
+    """Read every file that ``pattern`` (a folder or a glob) names; returns the exit code.
+
+    ``out`` is where the results go: ``None`` prints them (``--json``: one JSON object
+    per file and line; else each file's text under a ``==> FILE <==`` header), a
+    ``.jsonl`` path gets one row per file, and any other path is a folder that gets
+    one ``.txt`` (``--json``: ``.json``) per file, in the input's folder layout.
+    A row is ``{"file": …, "pages": [...], "error": …}`` with the pages of ``chatocr ocr
+    FILE --json``, and a ``.json`` file is what that command prints.
+    """
+    import click
+
+    files = _files(pattern)
+    if out is not None and out.suffix.lower() != ".jsonl" and out.exists() and not out.is_dir():
+        raise InputError(str(out), "--out must be a folder or end in .jsonl")
+    factory_args = (options,)
+
+    def row(path: str, pages, error: str | None) -> str:
+        pages = None if pages is None else [p.to_dict(words=words) for p in pages]
+        return json.dumps({"file": path, "pages": pages, "error": error}, ensure_ascii=False)
+
+    def text(pages) -> str:  # as ``chatocr ocr FILE`` prints it: pages apart by a form feed
+        return "".join(("\f" if i else "") + p.text + "\n" for i, p in enumerate(pages))
+
+    if out is None:
+        first = True
+
+        def take(path: str, pages, error: str | None) -> None:
+            nonlocal first
+            if as_json:
+                click.echo(row(path, pages, error))
+            elif error is None:
+                click.echo(("" if first else "\n") + f"==> {path} <==\n" + text(pages), nl=False)
+                first = False
+        failures = _drive(files, _reader, factory_args, workers, "reading", take)
+        return _report(files, failures, "")
+    if out.suffix.lower() == ".jsonl":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".part")
+        with tmp.open("w", encoding="utf-8") as f:
+            failures = _drive(files, _reader, factory_args, workers, "reading",
+                              lambda path, pages, error: f.write(row(path, pages, error) + "\n"))
+        tmp.replace(out)
+        return _report(files, failures, f" → {out}")
+    p = Path(pattern)
+    root = p.resolve() if p.is_dir() else Path(os.path.commonpath([f.resolve().parent for f in files]))
+    targets = _targets(files, root, out, ".json" if as_json else ".txt")
+
+    def write(path: str, pages, error: str | None) -> None:
+        if error is None:
+            doc = {"pages": [p.to_dict(words=words) for p in pages]}  # as ``chatocr ocr FILE --json``
+            _write(targets[path], json.dumps(doc, ensure_ascii=False) + "\n" if as_json else text(pages))
+    failures = _drive(files, _reader, factory_args, workers, "reading", write)
+    return _report(files, failures, f" → {out}/")

@@ -80,6 +80,10 @@ _PASSWORD_OPTION = click.option("--password", default=None, help="Password of an
 @click.option("--threads", type=click.IntRange(1, 64), default=None, help="Inference threads.")
 @_PAGES_OPTION
 @_CJK_OPTION
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Batch mode: FILE is a folder or glob; write one .txt (--json: .json) per file into this "
+                   "folder, or one row per file to a .jsonl.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, help="Batch mode: parallel processes.")
 def ocr(
     file: Path,
     as_json: bool,
@@ -91,31 +95,48 @@ def ocr(
     threads: int | None,
     pages: tuple[int, ...] | None,
     cjk: str,
+    out: Path | None,
+    workers: int,
 ) -> None:
-    """Read the text of FILE (PDF, PNG, JPEG, TIFF, BMP, WebP, GIF, HEIC, AVIF, JPEG 2000)."""
+    """Read the text of FILE (PDF, PNG, JPEG, TIFF, BMP, WebP, GIF, HEIC, AVIF, JPEG 2000).
+
+    FILE may be a folder or a glob ('scans/*.jpg', quoted): every document in it is read
+    with the models loaded once, and printed (--json: one JSON object per file and line)
+    or written to --out.
+    """
     import itertools
 
+    from .batch import is_batch, run_ocr_batch, worker_threads
     from .io import iter_pages
     from .options import EngineOptions, LoaderOptions, OCROptions, RecognizerOptions
 
+    batch = out is not None or is_batch(file)
+    if batch and (pages is not None or password is not None or visualize):
+        raise click.UsageError("--pages, --password and --visualize apply to one file, not to a batch")
     update: dict = {}
     if model:
         update["model"] = model
     loader = {k: v for k, v in (("dpi", dpi), ("password", password), ("pages", pages)) if v is not None}
     if loader:
         update["loader"] = LoaderOptions(**loader)
-    if threads:
-        update["engine"] = EngineOptions(threads=threads)
+    if threads or (batch and workers > 1):
+        update["engine"] = EngineOptions(threads=threads or worker_threads(workers))
     if cjk != "auto":
         update["rec"] = RecognizerOptions(cjk=cjk)
     options = OCROptions(**update)
+    if batch:
+        if model:
+            from .models import resolve
+
+            resolve(model)  # an unknown model fails once, not once per file
+        sys.exit(run_ocr_batch(str(file), out, options, as_json=as_json, words=words, workers=workers))
     # Read the first page before loading the models: bad input fails at once.
     images = iter_pages(file, options.loader)
     first = next(images, None)
     from .ocr import OCREngine
 
     engine = OCREngine(options)
-    out = []
+    results = []
     for n, image in enumerate(itertools.chain([first] if first is not None else [], images)):
         page = engine.read_page(image)
         if visualize:
@@ -127,13 +148,13 @@ def ocr(
             draw_lines(page, Image.fromarray(image.image[:, :, ::-1]), words=words).save(target)
             click.echo(str(target), err=True)
         if as_json:
-            out.append(page.to_dict(words=words))
+            results.append(page.to_dict(words=words))
         else:
             if n:
                 click.echo("\f", nl=False)
             click.echo(page.text)
     if as_json:
-        click.echo(json.dumps({"pages": out}, ensure_ascii=False))
+        click.echo(json.dumps({"pages": results}, ensure_ascii=False))
 
 
 @cli.command()
@@ -271,7 +292,9 @@ def extract(file: Path, keys: tuple[str, ...], as_json: bool, llm: str | None, v
             highlight: Path | None, out: Path | None, workers: int, pages: tuple[int, ...] | None,
             password: str | None) -> None:
     """Extract the values of KEYs from FILE, each with its page and box."""
-    if out is not None or file.is_dir() or any(c in str(file) for c in "*?["):
+    from .batch import is_batch
+
+    if out is not None or is_batch(file):
         if pages is not None or password is not None:
             raise click.UsageError("--pages and --password apply to one file, not to a batch")
         from .batch import run_batch

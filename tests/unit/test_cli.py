@@ -81,6 +81,16 @@ def inputs(tmp_path_factory, bad_files) -> dict[str, Path]:
     paths["pdf"].write_bytes(make_pdf([PDF_ITEMS], size=PDF_SIZE, fontsize=PDF_FONTSIZE))
     paths["pdf3"] = root / "three.pdf"
     paths["pdf3"].write_bytes(make_pdf([[(15, 60, f"Page {n} of three")] for n in (1, 2, 3)], size=PDF_SIZE))
+    # a folder for batch mode: documents in two levels, one broken file, one that is no document
+    batch = paths["batch"] = root / "batch"
+    (batch / "sub").mkdir(parents=True)
+    for name, src in (("receipt.png", "image"), ("three.pdf", "pdf3"), ("sub/invoice.pdf", "pdf"),
+                      ("sub/invoice.png", "blank")):
+        (batch / name).write_bytes(paths[src].read_bytes())
+    (batch / "broken.pdf").write_bytes(paths["pdf-truncated"].read_bytes())
+    (batch / "notes.txt").write_text("not a document\n")
+    (root / "empty").mkdir()
+    paths["empty"] = root / "empty"
     return paths
 
 
@@ -117,6 +127,14 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
                 ("extract", str(inputs["pdf-encrypted"]), "-k", "title", "--json", "--password", ENCRYPTED_PASSWORD),
                 _env(CHATOCR_CACHE_DIR=str(cwd / "cache")),
             ),
+            "batch-json": (("ocr", str(inputs["batch"]), "--json", *one), env),
+            "batch-text": (("ocr", str(inputs["batch"] / "sub"), *one), env),
+            "batch-folder": (("ocr", str(inputs["batch"] / "**" / "*.p*"), "--out", str(cwd / "texts"),
+                              "--workers", "2"), env),
+            "batch-jsonl": (("ocr", str(inputs["batch"] / "sub"), "--out", str(cwd / "sub.jsonl"), "--words",
+                             *one), env),
+            "batch-empty": (("ocr", str(inputs["empty"])), env),
+            "batch-pages": (("ocr", str(inputs["batch"]), "--pages", "1"), env),
             "ask-unlocked": (
                 ("ask", str(inputs["pdf-encrypted"]), "Is it confidential?", "--password", ENCRYPTED_PASSWORD),
                 _env(CHATOCR_CACHE_DIR=str(cwd / "cache")),
@@ -225,8 +243,6 @@ def test_text_output(runs):
 
 @pytest.mark.models
 @needs_models
-@pytest.mark.models
-@needs_models
 def test_a_page_on_its_side_reads_like_the_upright_one(runs):
     assert runs["turned"].returncode == 0, runs["turned"]
     assert runs["turned"].stdout == runs["text"].stdout
@@ -324,6 +340,112 @@ def test_pages_that_are_not_pages_are_a_usage_error(runs):
     run = runs["pages-bad"]
     assert run.returncode == 2 and run.stdout == "" and "Traceback" not in run.stderr
     assert "--pages" in run.stderr and "2-x" in run.stderr
+
+
+# -- batch: a folder or a glob ------------------------------------------------------------
+
+BATCH_ORDER = ["broken.pdf", "receipt.png", "sub/invoice.pdf", "sub/invoice.png", "three.pdf"]
+
+
+def _batch_failure_report(run: Run) -> None:
+    """Exit 1, no traceback, the summary and the broken file named with its reason on stderr."""
+    assert run.returncode == 1, run
+    assert "Traceback" not in run.stderr, run.stderr
+    assert "4 of 5 files done" in run.stderr, run.stderr
+    (failed,) = [ln for ln in run.stderr.splitlines() if ln.startswith("failed: ")]
+    assert "broken.pdf" in failed and "\n" not in failed
+
+
+@pytest.mark.models
+@needs_models
+def test_a_folder_reads_every_document_in_order_and_reports_the_broken_one(runs, inputs):
+    run = runs["batch-json"]
+    _batch_failure_report(run)
+    rows = [json.loads(ln) for ln in run.stdout.splitlines()]
+    assert [Path(r["file"]).relative_to(inputs["batch"]).as_posix() for r in rows] == BATCH_ORDER  # no notes.txt
+    broken, receipt, invoice, blank, three = rows
+    assert broken["pages"] is None and "broken.pdf" in broken["error"]
+    for row in rows[1:]:
+        assert row["error"] is None
+        _check_contract({"pages": row["pages"]})
+    single = json.loads(runs["json"].stdout)["pages"]
+    assert [ln["text"] for ln in receipt["pages"][0]["lines"]] == [ln["text"] for ln in single[0]["lines"]]
+    for ours, theirs in zip(receipt["pages"][0]["lines"], single[0]["lines"], strict=True):
+        assert ours["bbox"] == pytest.approx(theirs["bbox"], abs=1.0)
+    assert [ln["text"] for ln in invoice["pages"][0]["lines"]] == [t for _, _, t in PDF_ITEMS]
+    assert blank["pages"] == [{"page": 1, "width": 736, "height": 736, "lines": []}]
+    assert [[ln["text"] for ln in p["lines"]] for p in three["pages"]] == [[f"Page {n} of three"] for n in (1, 2, 3)]
+
+
+@pytest.mark.models
+@needs_models
+def test_a_folder_as_text_has_a_header_per_file(runs, inputs):
+    run = runs["batch-text"]
+    assert run.returncode == 0 and "2 of 2 files done" in run.stderr, run
+    sub = inputs["batch"] / "sub"
+    assert run.stdout == (f"==> {sub / 'invoice.pdf'} <==\nInvoice 2024-001\nTOTAL: 99.95\n"
+                          f"\n==> {sub / 'invoice.png'} <==\n\n")
+
+
+@pytest.mark.models
+@needs_models
+def test_a_glob_writes_one_text_file_per_document_in_the_folders_layout(runs, tmp_path_factory):
+    run = runs["batch-folder"]
+    _batch_failure_report(run)
+    out = Path(run.args[run.args.index("--out") + 1])
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    # invoice.pdf and invoice.png would both be invoice.txt: each keeps its extension
+    assert written == ["receipt.txt", "sub/invoice.pdf.txt", "sub/invoice.png.txt", "three.txt"]
+    assert (out / "receipt.txt").read_text() == runs["text"].stdout
+    assert (out / "three.txt").read_text() == "Page 1 of three\n\fPage 2 of three\n\fPage 3 of three\n"
+    assert (out / "sub" / "invoice.png.txt").read_text() == "\n"
+
+
+@pytest.mark.models
+@needs_models
+def test_a_folder_to_jsonl_with_words(runs, inputs):
+    run = runs["batch-jsonl"]
+    assert run.returncode == 0, run
+    out = Path(run.args[run.args.index("--out") + 1])
+    assert not out.with_name(out.name + ".part").exists()
+    rows = [json.loads(ln) for ln in out.read_text().splitlines()]
+    assert [Path(r["file"]).name for r in rows] == ["invoice.pdf", "invoice.png"]
+    (page,) = rows[0]["pages"]
+    assert [w["text"] for w in page["lines"][0]["words"]] == ["Invoice", "2024-001"]
+
+
+def test_a_folder_without_documents_exits_2_with_one_line(runs, inputs):
+    assert_one_line_error(runs["batch-empty"], str(inputs["empty"]))
+    assert "no PDF or image files" in runs["batch-empty"].stderr
+
+
+def test_pages_do_not_apply_to_a_folder(runs):
+    run = runs["batch-pages"]
+    assert run.returncode == 2 and run.stdout == "" and "Traceback" not in run.stderr
+    assert "--pages" in run.stderr and "batch" in run.stderr
+
+
+def test_a_file_with_glob_characters_in_its_name_is_one_file(tmp_path):
+    from chatocr.batch import find_files, is_batch
+
+    odd = tmp_path / "scan[1].png"
+    odd.write_bytes(encode(np.full((8, 8, 3), 255, np.uint8), "PNG"))
+    (tmp_path / "notes.txt").write_text("no document")
+    assert not is_batch(odd) and is_batch(tmp_path) and is_batch(tmp_path / "*.png")
+    assert find_files(str(odd)) == [odd]
+    assert find_files(str(tmp_path / "*")) == [odd]  # by content: the text file is left out
+    assert find_files(str(tmp_path / "missing[0-9].png")) == []
+
+
+def test_batch_output_names_keep_folders_and_never_collide(tmp_path):
+    from chatocr.batch import _targets
+
+    root = tmp_path / "in"
+    files = [root / n for n in ("a.pdf", "a.png", "b.jpg", "x/a.pdf", "x/c.tiff")]
+    got = _targets(files, root, tmp_path / "out", ".txt")
+    assert {Path(k).relative_to(root).as_posix(): v.relative_to(tmp_path / "out").as_posix()
+            for k, v in got.items()} == {
+        "a.pdf": "a.pdf.txt", "a.png": "a.png.txt", "b.jpg": "b.txt", "x/a.pdf": "x/a.txt", "x/c.tiff": "x/c.txt"}
 
 
 def _pdf_words_in_points(pdf: Path) -> dict[str, tuple[float, float, float, float]]:
