@@ -1,4 +1,4 @@
-"""Many files in one run: ``chatocr ocr DIR_OR_GLOB`` and ``chatocr extract DIR_OR_GLOB -k …``.
+"""Many files in one run: ``chatocr ocr|parse|extract DIR_OR_GLOB …``.
 
 Files run in order, in parallel worker processes when asked (each loads the
 models once and gets its share of the cores), parsed documents come from the
@@ -22,7 +22,7 @@ from pathlib import Path
 from .errors import InputError
 from .io import detect_format
 
-__all__ = ["find_files", "is_batch", "run_batch", "run_ocr_batch", "worker_threads"]
+__all__ = ["find_files", "is_batch", "run_batch", "run_ocr_batch", "run_parse_batch", "worker_threads"]
 
 _WORKER: Callable[[str], object] | None = None
 
@@ -187,7 +187,7 @@ def _targets(files: list[Path], root: Path, out: Path, suffix: str) -> dict[str,
     ``scan.pdf`` gives ``scan.txt``; where two inputs would share a name (``a.pdf`` and
     ``a.png``), each keeps its own extension (``a.pdf.txt``, ``a.png.txt``).
     """
-    rel = {str(f): f.resolve().relative_to(root) for f in files}
+    rel = {str(f): Path(os.path.abspath(f)).relative_to(root) for f in files}
     plain = {k: r.with_suffix(suffix) for k, r in rel.items()}
     taken: dict[Path, int] = {}
     for p in plain.values():
@@ -247,13 +247,53 @@ def run_ocr_batch(pattern: str, out: Path | None, options, *, as_json: bool = Fa
                               lambda path, pages, error: f.write(row(path, pages, error) + "\n"))
         tmp.replace(out)
         return _report(files, failures, f" → {out}")
-    p = Path(pattern)
-    root = p.resolve() if p.is_dir() else Path(os.path.commonpath([f.resolve().parent for f in files]))
-    targets = _targets(files, root, out, ".json" if as_json else ".txt")
 
-    def write(path: str, pages, error: str | None) -> None:
+    def render(pages) -> str:
+        if as_json:  # what ``chatocr ocr FILE --json`` prints
+            return json.dumps({"pages": [p.to_dict(words=words) for p in pages]}, ensure_ascii=False) + "\n"
+        return text(pages)
+    return _to_folder(files, pattern, out, ".json" if as_json else ".txt", _reader, factory_args, workers,
+                      "reading", render)
+
+
+def _to_folder(files: list[Path], pattern: str, out: Path, suffix: str, factory: Callable, args: tuple,
+               workers: int, label: str, render: Callable[[object], str]) -> int:
+    """Run the files, writing each one's ``render``ed result into ``out`` in the input's folder layout."""
+    p = Path(pattern)
+    root = Path(os.path.abspath(p if p.is_dir() else os.path.commonpath([os.path.abspath(f.parent) for f in files])))
+    targets = _targets(files, root, out, suffix)
+
+    def write(path: str, result, error: str | None) -> None:
         if error is None:
-            doc = {"pages": [p.to_dict(words=words) for p in pages]}  # as ``chatocr ocr FILE --json``
-            _write(targets[path], json.dumps(doc, ensure_ascii=False) + "\n" if as_json else text(pages))
-    failures = _drive(files, _reader, factory_args, workers, "reading", write)
+            _write(targets[path], render(result))
+    failures = _drive(files, factory, args, workers, label, write)
     return _report(files, failures, f" → {out}/")
+
+
+# -- parse ------------------------------------------------------------------------------
+
+
+def _parser(options, markdown: bool, words: bool, cache: bool) -> Callable[[str], str]:
+    from .structure import DocumentCache, DocumentParser
+
+    parser = DocumentParser(options)
+    store = DocumentCache() if cache else None
+
+    def parse(path: str) -> str:
+        doc = store.parse(parser, Path(path)) if store else parser.parse(Path(path))
+        return doc.to_markdown() if markdown else doc.to_json(indent=None, words=words) + "\n"
+    return parse
+
+
+def run_parse_batch(pattern: str, out: Path | None, options, *, markdown: bool = True, words: bool = False,
+                    cache: bool = True, workers: int = 1) -> int:
+    """Parse every file that ``pattern`` names into ``out``: one ``.md`` (or ``.json``, what
+    ``chatocr parse FILE --format json`` prints) per file, in the input's folder layout;
+    returns the exit code."""
+    files = _files(pattern)
+    if out is None:
+        raise InputError(pattern, "a folder or glob needs --out FOLDER")
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "--out must be a folder")
+    return _to_folder(files, pattern, out, ".md" if markdown else ".json", _parser, (options, markdown, words, cache),
+                      workers, "parsing", str)

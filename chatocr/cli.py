@@ -164,7 +164,8 @@ def ocr(
     help="Output format.",
 )
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Write FILE's stem .md/.json (and page PNGs) into this folder instead of printing.")
+              help="Write FILE's stem .md/.json (and page PNGs) into this folder instead of printing; "
+                   "for a folder or glob, one .md/.json per file, in the input's folder layout.")
 @click.option("--visualize", is_flag=True, help="Write one PNG per page with regions, types and reading order.")
 @click.option("--dpi", type=click.IntRange(36, 1200), default=None, help="Render resolution for scanned PDF pages.")
 @click.option("--password", default=None, help="Password of an encrypted PDF.")
@@ -174,17 +175,29 @@ def ocr(
 @click.option("--words", is_flag=True, help="With --format json: each line's words with their boxes too.")
 @_PAGES_OPTION
 @_CJK_OPTION
+@click.option("--workers", type=click.IntRange(1, 64), default=1, help="Batch mode: parallel processes.")
 def parse(
     file: Path, fmt: str, out: Path | None, visualize: bool, dpi: int | None, password: str | None,
     model: str | None, ocr_only: bool, no_cache: bool, words: bool, pages: tuple[int, ...] | None, cjk: str,
+    workers: int,
 ) -> None:
-    """Parse FILE into regions, tables, reading order and key-value pairs (Markdown or JSON)."""
+    """Parse FILE into regions, tables, reading order and key-value pairs (Markdown or JSON).
+
+    FILE may be a folder or a glob ('reports/*.pdf', quoted): every document in it is
+    parsed into --out, one file each.
+    """
+    from .batch import is_batch, run_parse_batch, worker_threads
     from .io import page_count, read_source, selected_pages
-    from .options import LoaderOptions, OCROptions, ParserOptions, RecognizerOptions
+    from .options import EngineOptions, LoaderOptions, OCROptions, ParserOptions, RecognizerOptions
     from .structure import DocumentCache, DocumentParser
 
-    fmt_in = read_source(file)[2]  # bad input fails here, before any model loads
+    batch = is_batch(file)
+    if batch and (pages is not None or password is not None or visualize):
+        raise click.UsageError("--pages, --password and --visualize apply to one file, not to a batch")
+    fmt_in = None if batch else read_source(file)[2]  # bad input fails here, before any model loads
     ocr_update: dict = {}
+    if batch and workers > 1:
+        ocr_update["engine"] = EngineOptions(threads=worker_threads(workers))
     if model:
         ocr_update["model"] = model
     loader = {k: v for k, v in (("dpi", dpi), ("password", password), ("pages", pages)) if v is not None}
@@ -193,6 +206,13 @@ def parse(
     if cjk != "auto":
         ocr_update["rec"] = RecognizerOptions(cjk=cjk)
     options = ParserOptions(ocr=OCROptions(**ocr_update), use_text_layer=not ocr_only)
+    if batch:
+        if model:
+            from .models import resolve
+
+            resolve(model)  # an unknown model fails once, not once per file
+        sys.exit(run_parse_batch(str(file), out, options, markdown=fmt == "markdown", words=words,
+                                 cache=not no_cache, workers=workers))
     # a page the file does not have fails here too, before any model loads
     total = len(selected_pages(page_count(file, options.ocr.loader), options.ocr.loader, file, fmt_in))
     parser = DocumentParser(options)
@@ -220,11 +240,12 @@ def _progress(total: int, label: str):
 
     if total <= 1 or not sys.stderr.isatty():
         return contextlib.nullcontext(None)
+    from rich.console import Console
     from rich.progress import Progress
 
     @contextlib.contextmanager
     def bar():
-        with Progress(transient=True) as p:
+        with Progress(console=Console(stderr=True), transient=True) as p:
             task = p.add_task(label, total=total)
             yield lambda done, _total: p.update(task, completed=done)
 

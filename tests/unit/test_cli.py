@@ -134,6 +134,11 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "batch-jsonl": (("ocr", str(inputs["batch"] / "sub"), "--out", str(cwd / "sub.jsonl"), "--words",
                              *one), env),
             "batch-empty": (("ocr", str(inputs["empty"])), env),
+            "parse-batch": (("parse", str(inputs["batch"]), "--out", str(cwd / "md"), "--no-cache"), env),
+            "parse-batch-json": (("parse", str(inputs["batch"] / "sub" / "*.pdf"), "--format", "json",
+                                  "--out", str(cwd / "docs"), "--workers", "2"),
+                                 _env(CHATOCR_CACHE_DIR=str(cwd / "batch-cache"))),
+            "parse-batch-no-out": (("parse", str(inputs["batch"])), env),
             "batch-pages": (("ocr", str(inputs["batch"]), "--pages", "1"), env),
             "ask-unlocked": (
                 ("ask", str(inputs["pdf-encrypted"]), "Is it confidential?", "--password", ENCRYPTED_PASSWORD),
@@ -412,6 +417,35 @@ def test_a_folder_to_jsonl_with_words(runs, inputs):
     assert [Path(r["file"]).name for r in rows] == ["invoice.pdf", "invoice.png"]
     (page,) = rows[0]["pages"]
     assert [w["text"] for w in page["lines"][0]["words"]] == ["Invoice", "2024-001"]
+
+
+def test_parse_a_folder_into_one_markdown_file_each(runs, inputs):
+    run = runs["parse-batch"]
+    _batch_failure_report(run)
+    out = Path(run.args[run.args.index("--out") + 1])
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert written == ["receipt.md", "sub/invoice.pdf.md", "sub/invoice.png.md", "three.md"]
+    three = (out / "three.md").read_text()
+    assert [n for n in (1, 2, 3) if f"Page {n} of three" in three] == [1, 2, 3]
+    assert three.index("Page 1 of three") < three.index("Page 2 of three") < three.index("Page 3 of three")
+    assert "TOTAL: 99.95" in (out / "sub" / "invoice.pdf.md").read_text()
+
+
+def test_parse_a_glob_to_json_in_parallel_through_the_cache(runs):
+    from chatocr.document import Document
+
+    run = runs["parse-batch-json"]
+    assert run.returncode == 0 and "1 of 1 files done" in run.stderr, run
+    out = Path(run.args[run.args.index("--out") + 1])
+    assert [p.name for p in out.iterdir()] == ["invoice.json"]
+    doc = Document.from_json((out / "invoice.json").read_text())
+    assert "Invoice 2024-001" in doc.to_markdown()
+    assert any((out.parent / "batch-cache").rglob("*.json"))  # parsed once, kept for the next run
+
+
+def test_parse_a_folder_needs_out(runs, inputs):
+    assert_one_line_error(runs["parse-batch-no-out"], str(inputs["batch"]))
+    assert "--out" in runs["parse-batch-no-out"].stderr
 
 
 def test_a_folder_without_documents_exits_2_with_one_line(runs, inputs):
