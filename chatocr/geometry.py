@@ -109,14 +109,19 @@ _SKEW_ASPECT = 3.0  # a line measured is at least this many times as long as it 
 def skew_angle(quads) -> float:
     """How many degrees the rows of text slope down to the right (clockwise on the image, y down),
     from line quadrilaterals (N x 4 x 2, corners clockwise from top-left) as the detector gives
-    them: the median slope of the lines at least three times as long as they are high.  0 where
-    fewer than three such lines lie within 40 degrees of level, or the slope is under half a degree.
+    them: the median slope of the lines at least three times as long as they are high, or where the
+    rows bow (:func:`row_bow`), their slope at the text's middle column.  0 where fewer than three
+    such lines lie within 40 degrees of level, or the slope is under half a degree.
     """
     import numpy as np
 
     q = np.asarray(quads, np.float64).reshape(-1, 4, 2)
     if len(q) < _SKEW_LINES:
         return 0.0
+    bow = row_bow(q)
+    if bow is not None:  # rows that bow slope every way: their slope at the text's middle column
+        angle = float(np.degrees(np.arctan(bow[0][0])))
+        return angle if abs(angle) >= SKEW_MIN else 0.0
     _, _, slope, keep = _measured_lines(q)
     if keep.sum() < _SKEW_LINES:
         return 0.0
@@ -124,9 +129,9 @@ def skew_angle(quads) -> float:
     return angle if abs(angle) >= SKEW_MIN else 0.0
 
 
-def _measured_lines(q):
+def _measured_lines(q, aspect: float = _SKEW_ASPECT):
     """Of line quads (N x 4 x 2), the middles of their left and right ends, their slopes in
-    degrees, and which are measured: at least three times as long as high, within 40 degrees of level."""
+    degrees, and which are measured: at least ``aspect`` times as long as high, within 40 degrees of level."""
     import numpy as np
 
     left, right = (q[:, 0] + q[:, 3]) / 2, (q[:, 1] + q[:, 2]) / 2
@@ -134,7 +139,7 @@ def _measured_lines(q):
     length = np.hypot(along[:, 0], along[:, 1])
     across = (np.hypot(*(q[:, 3] - q[:, 0]).T) + np.hypot(*(q[:, 2] - q[:, 1]).T)) / 2
     slope = np.degrees(np.arctan2(along[:, 1], along[:, 0]))
-    return left, right, slope, (length >= _SKEW_ASPECT * across) & (np.abs(slope) <= _SKEW_MAX)
+    return left, right, slope, (length >= aspect * across) & (np.abs(slope) <= _SKEW_MAX)
 
 
 def turn_points(points, angle: float, about: tuple[float, float] = (0.0, 0.0)):
@@ -163,7 +168,18 @@ def level_boxes(quads, angle: float, warp=None) -> list[tuple[float, float, floa
     q = warp_points(q, warp) if warp is not None else turn_points(q, angle)
     if not len(q):
         return []
+    bow = row_bow(q)
+    if bow is not None:
+        q = unbowed(q, bow)
     lo, hi = q.min(axis=1), q.max(axis=1)
+    if bow is not None:
+        # a line's box holds its whole arc: as tall as the line and the arc's rise over its length.
+        # Laid straight, that rise is left over on the side the arc bulged to: cut it off there.
+        (_, b, c, _), (_, yc) = bow
+        bend = b + c * ((lo[:, 1] + hi[:, 1]) / 2 - yc)  # the rows' curvature (d2y/dx2) at each line
+        rise = np.minimum(np.abs(bend) * (hi[:, 0] - lo[:, 0]) ** 2 / 8, (hi[:, 1] - lo[:, 1]) / 2)
+        lo[:, 1] += np.where(bend > 0, rise, 0.0)
+        hi[:, 1] -= np.where(bend < 0, rise, 0.0)
     return [(float(a), float(b), float(c), float(d)) for (a, b), (c, d) in zip(lo, hi, strict=True)]
 
 
@@ -197,6 +213,88 @@ def unturn_box(box: BoxLike, angle: float, about: tuple[float, float] = (0.0, 0.
     return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
 
 
+# -- rows that bow (paper curled across the rows) ---------------------------------------------
+
+BOW_MIN = 5.0  # degrees: rows whose slope changes less than this from the text's left to its right are straight
+_BOW_LINES = 8  # lines long enough to measure, at least
+_BOW_ASPECT = 2.0  # a line measured is at least this many times as long as it is high (short amounts count)
+
+
+def row_bow(quads):
+    """How rows of text bow, as on curled paper: the coefficients ``(a, b, c, e)`` of the rows'
+    slope (dy/dx) at a point ``(x, y)`` of the text, ``a + b*u + c*u*v + e*v`` with ``u, v`` the
+    point's offsets from the text's middle, from line quadrilaterals (N x 4 x 2) as read or as laid
+    level by a turn or a homography (:func:`level_boxes`); with the text's middle, ``(coef, (xc, yc))``.
+    ``None`` where the rows are straight: fewer than eight lines measured (at least twice as long as
+    they are high, so that short amounts count, and within 40 degrees of level), their middles
+    spread over less than half the text's width, or the slope changes by less than 5 degrees from
+    the text's left to its right, at its top and at its bottom.  Measured on the quads as read, it
+    also stands in for :func:`skew_angle`'s median slope and :func:`row_warp`'s homography, which
+    rows that bow would mislead.
+
+    A line's chord slope is the rows' slope at its middle (exactly so where the slope changes
+    linearly along the row); the fit is weighted by length and run again without the lines
+    furthest off (a stamp, a signature).
+    """
+    import numpy as np
+
+    q = np.asarray(quads, np.float64).reshape(-1, 4, 2)
+    if len(q) < _BOW_LINES:
+        return None
+    left, right, slope, keep = _measured_lines(q, _BOW_ASPECT)
+    if keep.sum() < _BOW_LINES:
+        return None
+    pts = q[keep].reshape(-1, 2)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    centre = (lo + hi) / 2
+    width, height = float(hi[0] - lo[0]), float(hi[1] - lo[1])
+    if width <= 0 or height <= 0:
+        return None
+    mid = (left[keep] + right[keep]) / 2
+    if np.ptp(mid[:, 0]) < width / 2:
+        return None  # every line in one column: the slope's change across the rows is not seen
+    u, v = mid[:, 0] - centre[0], mid[:, 1] - centre[1]
+    t = np.tan(np.radians(slope[keep]))
+    w = np.hypot(*(right[keep] - left[keep]).T)
+    x = np.stack([np.ones_like(u), u, u * v, v], axis=1)
+    use = np.ones(len(t), bool)
+    for _ in range(3):  # fit, drop the lines furthest off, fit again
+        if use.sum() < _BOW_LINES:
+            return None
+        sw = np.sqrt(w[use])
+        coef, *_ = np.linalg.lstsq(x[use] * sw[:, None], t[use] * sw, rcond=None)
+        off = np.abs(x @ coef - t)
+        cut = max(np.tan(np.radians(0.75)), 3 * float(np.median(off[use])))
+        if np.array_equal(use, off <= cut):
+            break
+        use = off <= cut
+    a, b, c, e = (float(f) for f in coef)
+    # the change of slope from the text's left edge to its right, along its top and its bottom rows
+    change = [np.degrees(abs(np.arctan(a + b * width / 2 + (c * width / 2 + e) * vv)
+                             - np.arctan(a - b * width / 2 + (-c * width / 2 + e) * vv)))
+              for vv in (-height / 2, height / 2)]
+    if max(change) < BOW_MIN:
+        return None
+    return (a, b, c, e), (float(centre[0]), float(centre[1]))
+
+
+def unbowed(points, bow=None):
+    """``points`` (any shape ending in 2; a page's line quadrilaterals when ``bow`` is not given,
+    which :func:`row_bow` then measures) moved up or down so that the rows that bow run straight:
+    each point by the rise of its row from the text's middle column to the point's, the slope
+    ``a + b*u + c*u*v + e*v`` summed along ``u``.  The points as given where the rows are straight."""
+    import numpy as np
+
+    p = np.asarray(points, np.float64)
+    bow = row_bow(p) if bow is None else bow
+    if bow is None:
+        return p
+    (a, b, c, e), (xc, yc) = bow
+    u, v = p[..., 0] - xc, p[..., 1] - yc
+    rise = (a + e * v) * u + (b + c * v) * u * u / 2
+    return np.stack([p[..., 0], p[..., 1] - rise], axis=-1)
+
+
 # -- rows that converge (a page photographed from one side) -----------------------------------
 
 WARP_MIN = 1.5  # degrees: rows whose slope changes less than this over the page are taken as parallel
@@ -215,12 +313,13 @@ def row_warp(quads):
     they are high.  The homography sends that point to infinity, keeping the middle of the text
     where it is and as large, then turns the rows, now parallel, level.  ``None`` where fewer than
     eight lines are measured, the rows' slope changes by less than 1.5 degrees over the text, or
-    they meet nearer than one and a half times the text's size.
+    they meet nearer than one and a half times the text's size; ``None`` too where the rows bow
+    (:func:`row_bow`).
     """
     import numpy as np
 
     q = np.asarray(quads, np.float64).reshape(-1, 4, 2)
-    if len(q) < _WARP_LINES:
+    if len(q) < _WARP_LINES or row_bow(q) is not None:  # rows that bow are laid straight by level_boxes
         return None
     left, right, _, keep = _measured_lines(q)
     if keep.sum() < _WARP_LINES:
