@@ -109,19 +109,18 @@ _SKEW_ASPECT = 3.0  # a line measured is at least this many times as long as it 
 def skew_angle(quads) -> float:
     """How many degrees the rows of text slope down to the right (clockwise on the image, y down),
     from line quadrilaterals (N x 4 x 2, corners clockwise from top-left) as the detector gives
-    them: the median slope of the lines at least three times as long as they are high, or where the
-    rows bow (:func:`row_bow`), their slope at the text's middle column.  0 where fewer than three
-    such lines lie within 40 degrees of level, or the slope is under half a degree.
+    them: the median slope of the lines at least three times as long as they are high.  0 where
+    fewer than three such lines lie within 40 degrees of level, or the slope is under half a
+    degree; 0 too where the rows bow (:func:`row_bow`), whose slope, any part of it,
+    :func:`level_boxes` takes out as it lays them straight.
     """
     import numpy as np
 
     q = np.asarray(quads, np.float64).reshape(-1, 4, 2)
     if len(q) < _SKEW_LINES:
         return 0.0
-    bow = row_bow(q)
-    if bow is not None:  # rows that bow slope every way: their slope at the text's middle column
-        angle = float(np.degrees(np.arctan(bow[0][0])))
-        return angle if abs(angle) >= SKEW_MIN else 0.0
+    if row_bow(q) is not None:  # rows that bow slope every way: laid straight, slope and all, by level_boxes
+        return 0.0
     _, _, slope, keep = _measured_lines(q)
     if keep.sum() < _SKEW_LINES:
         return 0.0
@@ -170,16 +169,8 @@ def level_boxes(quads, angle: float, warp=None) -> list[tuple[float, float, floa
         return []
     bow = row_bow(q)
     if bow is not None:
-        q = unbowed(q, bow)
+        q = straightened(q, bow)
     lo, hi = q.min(axis=1), q.max(axis=1)
-    if bow is not None:
-        # a line's box holds its whole arc: as tall as the line and the arc's rise over its length.
-        # Laid straight, that rise is left over on the side the arc bulged to: cut it off there.
-        (_, b, c, _), (_, yc) = bow
-        bend = b + c * ((lo[:, 1] + hi[:, 1]) / 2 - yc)  # the rows' curvature (d2y/dx2) at each line
-        rise = np.minimum(np.abs(bend) * (hi[:, 0] - lo[:, 0]) ** 2 / 8, (hi[:, 1] - lo[:, 1]) / 2)
-        lo[:, 1] += np.where(bend > 0, rise, 0.0)
-        hi[:, 1] -= np.where(bend < 0, rise, 0.0)
     return [(float(a), float(b), float(c), float(d)) for (a, b), (c, d) in zip(lo, hi, strict=True)]
 
 
@@ -217,6 +208,7 @@ def unturn_box(box: BoxLike, angle: float, about: tuple[float, float] = (0.0, 0.
 
 BOW_MIN = 5.0  # degrees: rows whose slope changes less than this from the text's left to its right are straight
 _BOW_LINES = 8  # lines long enough to measure, at least
+_BOW_CHANGING = 0.7  # a bow that changes down the page must leave at most this share of the slopes' spread
 _BOW_ASPECT = 2.0  # a line measured is at least this many times as long as it is high (short amounts count)
 
 
@@ -268,6 +260,14 @@ def row_bow(quads):
         if np.array_equal(use, off <= cut):
             break
         use = off <= cut
+    # the bow changing down the page (c, e) only where it explains the slopes far better: short
+    # lines' slopes are biased toward level, and the two terms would bend the rows to fit that
+    sw = np.sqrt(w[use])
+    simple, *_ = np.linalg.lstsq(x[use][:, :2] * sw[:, None], t[use] * sw, rcond=None)
+    spread = [float(np.sqrt(np.average((x[use][:, :k] @ f - t[use]) ** 2, weights=w[use])))
+              for k, f in ((2, simple), (4, coef))]
+    if spread[1] > _BOW_CHANGING * spread[0]:
+        coef = np.array([simple[0], simple[1], 0.0, 0.0])
     a, b, c, e = (float(f) for f in coef)
     # the change of slope from the text's left edge to its right, along its top and its bottom rows
     change = [np.degrees(abs(np.arctan(a + b * width / 2 + (c * width / 2 + e) * vv)
@@ -293,6 +293,76 @@ def unbowed(points, bow=None):
     u, v = p[..., 0] - xc, p[..., 1] - yc
     rise = (a + e * v) * u + (b + c * v) * u * u / 2
     return np.stack([p[..., 0], p[..., 1] - rise], axis=-1)
+
+
+def bowed(points, bow):
+    """The inverse of :func:`unbowed` with ``bow``: points on the rows laid straight moved back onto
+    the rows as they bow (found by a few steps of fixed-point iteration, the rise changing slowly
+    down the page)."""
+    import numpy as np
+
+    p = np.asarray(points, np.float64)
+    (a, b, c, e), (xc, yc) = bow
+    u = p[..., 0] - xc
+    y = p[..., 1].copy()
+    for _ in range(4):
+        v = y - yc
+        y = p[..., 1] + (a + e * v) * u + (b + c * v) * u * u / 2
+    return np.stack([p[..., 0], y], axis=-1)
+
+
+def box_edges(box: BoxLike, n: int = 9):
+    """Points along the four edges of an x0, y0, x1, y1 box, ``n`` to an edge."""
+    import numpy as np
+
+    x0, y0, x1, y1 = (float(v) for v in box[:4])
+    t = np.linspace(0.0, 1.0, n)
+    xs, ys = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+    return np.concatenate([np.stack([xs, np.full(n, y0)], 1), np.stack([xs, np.full(n, y1)], 1),
+                           np.stack([np.full(n, x0), ys], 1), np.stack([np.full(n, x1), ys], 1)])
+
+
+def bow_box(box: BoxLike, bow) -> tuple[float, float, float, float]:
+    """The box around ``box`` (on rows laid straight) moved back onto the rows as they bow
+    (:func:`bowed`): around its edges, not only its corners, since straight edges come back curved."""
+    return points_box(bowed(box_edges(box), bow))
+
+
+def unbow_box(box: BoxLike, bow) -> tuple[float, float, float, float]:
+    """The inverse of :func:`bow_box`: the box on the rows laid straight that :func:`bow_box` takes
+    to ``box``.  Its top is ``box``'s top less the least rise along it, its bottom ``box``'s bottom
+    less the most; where that leaves no height, ``box`` moved by the rise at its middle."""
+    import numpy as np
+
+    x0, y0, x1, y1 = (float(v) for v in box[:4])
+    xs = np.linspace(x0, x1, 9)
+    top = unbowed(np.stack([xs, np.full(9, y0)], 1), bow)[:, 1]
+    bottom = unbowed(np.stack([xs, np.full(9, y1)], 1), bow)[:, 1]
+    t, b = float(top.max()), float(bottom.min())
+    if b <= t:
+        ((_, my),) = unbowed([((x0 + x1) / 2, (y0 + y1) / 2)], bow).tolist()
+        return x0, my - (y1 - y0) / 2, x1, my + (y1 - y0) / 2
+    return x0, t, x1, b
+
+
+def straightened(quads, bow):
+    """Line quadrilaterals (N x 4 x 2, corners clockwise from top-left) on rows that bow, laid
+    straight (:func:`unbowed`) and as tall as their text: the detector's box holds a line's whole
+    arc, as tall as the line and the arc's rise over its length, and laid straight, that rise is
+    left over on the side the arc bulged to; it is cut off there."""
+    import numpy as np
+
+    q = unbowed(quads, bow).reshape(-1, 4, 2).copy()
+    if not len(q):
+        return q
+    (_, b, c, _), (_, yc) = bow
+    lo, hi = q.min(axis=1), q.max(axis=1)
+    bend = b + c * ((lo[:, 1] + hi[:, 1]) / 2 - yc)  # the rows' curvature (d2y/dx2) at each line
+    rise = np.minimum(np.abs(bend) * (hi[:, 0] - lo[:, 0]) ** 2 / 8, (hi[:, 1] - lo[:, 1]) / 2)
+    # curving down (bend < 0: the middle of a row lower than its ends) the rise is left below
+    q[:, 2:, 1] -= np.where(bend < 0, rise, 0.0)[:, None]
+    q[:, :2, 1] += np.where(bend > 0, rise, 0.0)[:, None]
+    return q
 
 
 # -- rows that converge (a page photographed from one side) -----------------------------------
