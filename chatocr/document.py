@@ -265,6 +265,14 @@ class Page(_Frozen):
         "homography, row by row, that lays them level; the page was analysed so (rather than by skew) "
         "and its boxes mapped back",
     )
+    bow: tuple[float, ...] | None = Field(
+        None,
+        min_length=6,
+        max_length=6,
+        description="Where rows of text bow once upright and level (paper curled across its rows): "
+        "(a, b, c, e, xc, yc), the rows' slope a + b*u + c*u*v + e*v at (xc + u, yc + v) in the level "
+        "frame (geometry.row_bow); the page was analysed with its rows laid straight and its boxes mapped back",
+    )
     source: Literal["ocr", "text_layer", "mixed", "empty"] = Field(
         "ocr", description="Where the text came from"
     )
@@ -284,39 +292,55 @@ class Page(_Frozen):
         rows level (``skew``, or ``warp`` where they converge), so rows and columns run along x and
         y; ``self`` when it already is.  Where things sit relative to each other (a value right of
         its label) is found here; :meth:`box_on_page` takes a box found here back to the page as stored."""
-        if not self.orientation and not self.skew and self.warp is None:
+        if not self.orientation and not self.skew and self.warp is None and self.bow is None:
             return self
-        from .geometry import turn_points, unturn_box, unwarp_box, upright_box, upright_points, warp_points
+        from .geometry import (
+            turn_points,
+            unbow_box,
+            unbowed,
+            unturn_box,
+            unwarp_box,
+            upright_box,
+            upright_points,
+            warp_points,
+        )
 
         w, h, a, skew, warp = self.width, self.height, self.orientation, self.skew, self.warp
+        bow = _bow(self.bow)
         uw, uh = (h, w) if a in (90, 270) else (w, h)
         centre = (uw / 2, uh / 2)
 
         def fbox(b: BBox) -> BBox:
             # the parser gave each box around its level box moved back: undo that
             if warp is not None:
-                return unwarp_box(upright_box(b, a, w, h), warp)
-            return unturn_box(upright_box(b, a, w, h), -skew, centre)
+                b = unwarp_box(upright_box(b, a, w, h), warp)
+            else:
+                b = unturn_box(upright_box(b, a, w, h), -skew, centre)
+            return unbow_box(b, bow) if bow is not None else b
 
         def fpoly(points: Polygon) -> Polygon:
             up = upright_points(points, a, w, h)
             level = warp_points(up, warp) if warp is not None else turn_points(up, skew, centre)
+            if bow is not None:
+                level = unbowed(level, bow)
             return tuple((float(x), float(y)) for x, y in level.tolist())
 
         return self.map_boxes(fbox, fpoly).model_copy(
-            update={"width": uw, "height": uh, "orientation": 0, "skew": 0.0, "warp": None}
+            update={"width": uw, "height": uh, "orientation": 0, "skew": 0.0, "warp": None, "bow": None}
         )
 
     def box_on_page(self, box: BBox) -> BBox:
         """A box on :meth:`upright` of this page, on the page as stored: the box around it there."""
-        if not self.orientation and not self.skew and self.warp is None:
+        if not self.orientation and not self.skew and self.warp is None and self.bow is None:
             return box
         import numpy as np
 
-        from .geometry import turn_box, upright_box, warp_box
+        from .geometry import bow_box, turn_box, upright_box, warp_box
 
         a = self.orientation
         uw, uh = (self.height, self.width) if a in (90, 270) else (self.width, self.height)
+        if self.bow is not None:
+            box = bow_box(box, _bow(self.bow))
         if self.warp is not None:
             box = warp_box(box, np.linalg.inv(np.asarray(self.warp, np.float64).reshape(3, 3)))
         else:
@@ -480,3 +504,11 @@ class Document(_Frozen):
 
     def __str__(self) -> str:  # pragma: no cover - convenience
         return json.dumps({"id": self.id, "name": self.name, "pages": len(self.pages)})
+
+
+def _bow(values: tuple[float, ...] | None):
+    """``Page.bow`` as ``geometry.row_bow`` gives it: ``((a, b, c, e), (xc, yc))``."""
+    if values is None:
+        return None
+    a, b, c, e, xc, yc = values
+    return (a, b, c, e), (xc, yc)

@@ -160,6 +160,28 @@ def level_warped(image: np.ndarray, warp: np.ndarray) -> tuple[np.ndarray, np.nd
     return cv2.warpPerspective(image, m, (lw, lh), flags=cv2.INTER_LINEAR, borderValue=fill), m
 
 
+def level_bowed(image: np.ndarray, bow) -> tuple[np.ndarray, float] | None:
+    """``image`` with its rows that bow (``geometry.row_bow``) laid straight (``geometry.unbowed``),
+    on a canvas grown to hold all of it, the rest white, and how far down it moved the points
+    (added to ``unbowed``'s y); ``None`` where that canvas would be over 1.5 times the image's height."""
+    from ..geometry import bowed, unbowed
+
+    h, w = image.shape[:2]
+    xs = np.arange(w, dtype=np.float64)
+    # where the image's top and bottom edges go: the canvas spans them
+    top, bottom = (unbowed(np.stack([xs, np.full(w, y)], axis=-1), bow)[:, 1] for y in (0.0, float(h)))
+    lo, hi = float(top.min()), float(bottom.max())
+    height = int(np.ceil(hi - lo))
+    if height <= 0 or height > 1.5 * h:
+        return None
+    grid = np.stack(np.meshgrid(xs, np.arange(height, dtype=np.float64) + lo), axis=-1)
+    src = bowed(grid, bow).astype(np.float32)
+    fill = (255,) * (image.shape[2] if image.ndim == 3 else 1)
+    out = cv2.remap(image, src[..., 0], src[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                    borderValue=fill)
+    return out, -lo
+
+
 def _point_to_original(x: float, y: float, a: int, w: float, h: float) -> tuple[float, float]:
     """A point on the upright image (``w`` x ``h``) on the original image, whose content is turned ``a``."""
     if a == 90:  # original is h wide, w tall; upright (x, y) sits at (h - y, x)

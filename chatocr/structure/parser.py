@@ -26,7 +26,7 @@ from .. import __version__
 from .._memory import release_memory
 from ..document import Block, BlockType, Document, KeyValue, Line, Page, Table, Word
 from ..errors import UnreadableDocument
-from ..geometry import points_box, rows_text, scaled_warp, warp_points
+from ..geometry import box_edges, points_box, rows_text, scaled_warp, warp_points
 from ..io import image_pages, open_pdf, read_source, render_pdf_page, selected_pages
 from ..io.loader import PageImage, _from_array
 from ..io.textlayer import TextLayer, read_text_layer
@@ -316,7 +316,7 @@ class DocumentParser:
             raw = self.ocr.read_image(image)
         h, w = image.shape[:2]
         # a page scanned askew is analysed level (layout, rows, tables), its boxes mapped back after
-        image, raw, unlevel, warp = _levelled(image, raw)
+        image, raw, unlevel, warp, bow = _levelled(image, raw)
         lines = [
             _ocr_line(q, text, score, raw.words(k))
             for k, (q, text, score) in enumerate(zip(raw.quads, raw.texts, raw.scores, strict=True))
@@ -348,15 +348,14 @@ class DocumentParser:
         s = img.scale
 
         def fbox(b: BBox) -> BBox:
-            if unlevel is not None:
-                x0, y0, x1, y1 = b
-                b = points_box(warp_points([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], unlevel))
+            if unlevel is not None:  # the box's edges, not only its corners: rows laid straight bow back
+                b = points_box(unlevel(box_edges(b)))
             x0, y0, x1, y1 = box_to_original(b, angle, (w, h)) if angle else b
             return _clip((x0 * s, y0 * s, x1 * s, y1 * s), width, height)
 
         def fpoly(p):
             if unlevel is not None:
-                p = warp_points(p, unlevel)
+                p = unlevel(p)
             pts = quad_to_original(p, angle, (w, h)) if angle else p
             return tuple((float(x) * s, float(y) * s) for x, y in pts)
 
@@ -364,6 +363,10 @@ class DocumentParser:
         if warp is not None:  # in the page's units, from the working image's pixels
             level = scaled_warp(warp, s)
             page = page.model_copy(update={"warp": tuple(float(f"{v:.10g}") for v in level.ravel())})
+        if bow is not None:  # in the page's units too: u, v are s times as large
+            (a, b, c, e), (xc, yc) = bow
+            values = (a, b / s, c / (s * s), e / s, xc * s, yc * s)
+            page = page.model_copy(update={"bow": tuple(float(f"{v:.10g}") for v in values)})
         log.debug("%s: page %d: %d lines, turned %d (%.2f)", name, img.page, len(lines), angle, turn_score)
         return page
 
@@ -699,27 +702,56 @@ def _merge_interleaved(regions: list[_Region], page_width: float) -> list[_Regio
     return out
 
 
-def _levelled(image: np.ndarray, raw: PageLines) -> tuple[np.ndarray, PageLines, np.ndarray | None, np.ndarray | None]:
+def _levelled(
+    image: np.ndarray, raw: PageLines
+) -> tuple[np.ndarray, PageLines, Callable | None, np.ndarray | None, tuple | None]:
     """``image`` and its lines moved so that their rows lie level: turned where they slope
     ``raw.skew`` degrees (``orientation.level``), warped where they converge (``raw.warp``,
-    ``orientation.level_warped``); the 3 x 3 homography that takes points on it back to ``image``;
-    and the warp that was used (``None`` where the rows were only turned).  As given, and ``None``,
-    where the rows already lie level."""
-    from ..ocr.orientation import level, level_warped
+    ``orientation.level_warped``), and then laid straight where they bow, as on curled paper
+    (``geometry.row_bow``, ``orientation.level_bowed``); the function that takes points on it
+    (any shape ending in 2) back to ``image``; the warp that was used (``None`` where the rows
+    were not warped); and how the rows bow (``geometry.row_bow``, ``None`` where they are straight),
+    in the frame ``Page.upright`` lays the page level in (turned about the image's middle, or
+    warped, without the canvas's shift).  As given, and ``None``, where the rows already lie level
+    and straight."""
+    from ..geometry import bowed, row_bow, straightened, turn_points
+    from ..ocr.orientation import level, level_bowed, level_warped
 
     moved, warp = None, raw.warp
     if warp is not None:
         moved = level_warped(image, warp)
         if moved is None:
             warp = None
-    if moved is None:
-        if not raw.skew:
-            return image, raw, None, None
+    if moved is None and raw.skew:
         levelled, turn = level(image, raw.skew)
         moved = levelled, np.vstack([turn, (0.0, 0.0, 1.0)])
-    levelled, m = moved
-    quads = warp_points(raw.quads, m).astype(np.float32)
-    return levelled, replace(raw, quads=quads), np.linalg.inv(m), warp
+    levelled, m = moved if moved is not None else (image, np.eye(3))
+    quads = warp_points(raw.quads, m)
+    inv = np.linalg.inv(m)
+    bow = row_bow(quads)
+    flat = level_bowed(levelled, bow) if bow is not None else None
+    page_bow = None
+    if flat is not None:
+        levelled, down = flat
+        quads = straightened(quads, bow) + (0.0, down)
+
+        def back(points):
+            p = np.asarray(points, np.float64)
+            return warp_points(bowed(p - (0.0, down), bow), inv)
+
+        # the level frame here is the page's level frame shifted (the canvas grown to hold the page)
+        h, w = image.shape[:2]
+        origin = np.zeros((1, 2))
+        there = warp_points(origin, warp) if warp is not None else turn_points(origin, raw.skew, (w / 2, h / 2))
+        (dx, dy), = (warp_points(origin, m) - there).tolist()
+        coef, (xc, yc) = bow
+        page_bow = coef, (xc - dx, yc - dy)
+    elif moved is None:
+        return image, raw, None, None, None
+    else:
+        def back(points):
+            return warp_points(points, inv)
+    return levelled, replace(raw, quads=quads.astype(np.float32)), back, warp, page_bow
 
 
 def _ocr_line(q: np.ndarray, text: str, score: float, words=(), *, polygon: bool = True) -> Line:

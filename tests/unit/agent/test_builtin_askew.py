@@ -1,5 +1,5 @@
-"""Scans made askew or turned, and photos taken from one side: fields are found as on the upright page,
-their boxes land on the page as stored."""
+"""Scans made askew or turned, photos taken from one side and curled paper: fields are found as on the
+upright page, their boxes land on the page as stored."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from chatocr.document import Block, Line, Page
-from chatocr.geometry import iou, points_box, upright_box, warp_points
+from chatocr.geometry import box_edges, iou, points_box, upright_box, warp_points
 from chatocr.ocr.orientation import level
 
 
@@ -23,18 +23,25 @@ def scanned_invoice():
     return image, truth
 
 
-def _moved(image: np.ndarray, how: str, angle: float) -> tuple[np.ndarray, np.ndarray]:
-    """``image`` turned ``angle`` degrees on a canvas that holds it, or photographed from one side
-    (top row sloping ``angle``, then turned 2 degrees), and the 3 x 3 homography that moved it."""
+def _moved(image: np.ndarray, how: str, angle: float):
+    """``image`` turned ``angle`` degrees on a canvas that holds it, photographed from one side
+    (top row sloping ``angle``, then turned 2 degrees), or on paper curled across its rows (each row
+    sinking ``angle`` percent of the width toward the middle); and the function that moved its points."""
     import cv2
-    from warps import photographed
+    from warps import bow, bowed, photographed
 
+    h, w = image.shape[:2]
+    if how == "curled":
+        sag = angle / 100 * w
+        pad = int(np.ceil(abs(sag))) + 2  # as warps.bowed grows the page
+        return bowed(image, sag), lambda p: bow(p, w, h, sag) + (0.0, pad)
     if how == "turned":
         moved, m = level(image, angle)
-        return moved, np.vstack([m, (0, 0, 1)])
-    h, w = image.shape[:2]
-    m = photographed(w, h, angle, turn=2.0)
-    return cv2.warpPerspective(image, m, (w, h), borderValue=(255, 255, 255)), m
+        m = np.vstack([m, (0, 0, 1)])
+    else:
+        m = photographed(w, h, angle, turn=2.0)
+        moved = cv2.warpPerspective(image, m, (w, h), borderValue=(255, 255, 255))
+    return moved, lambda p: warp_points(p, m)
 
 
 @pytest.mark.models
@@ -43,17 +50,20 @@ def _moved(image: np.ndarray, how: str, angle: float) -> tuple[np.ndarray, np.nd
     ("turned", 90.0),  # on its side
     ("turned", -93.0),  # on its side and askew
     ("photographed", 5.0),  # from one side: rows that converge
+    ("curled", 4.0),  # rows that bow
 ])
 def test_fields_of_a_page_scanned_askew_turned_or_photographed(engine, scanned_invoice, how, angle):
     from chatocr.agent.builtin import BuiltinEngine
     from chatocr.structure import DocumentParser
 
     image, truth = scanned_invoice
-    moved, m = _moved(image, how, angle)
+    moved, to_page = _moved(image, how, angle)
     doc = DocumentParser(ocr=engine).parse(moved)
     page = doc.pages[0]
     if how == "turned":
         assert (page.orientation, page.skew) != (0, 0.0)
+    elif how == "curled":
+        assert page.bow is not None and page.warp is None
     else:
         assert page.warp is not None
     keys = [k for k, f in truth.fields.items() if f.value]
@@ -63,8 +73,7 @@ def test_fields_of_a_page_scanned_askew_turned_or_photographed(engine, scanned_i
     assert {k: got[k].value for k in keys} == {k: truth.fields[k].value for k in keys}
     for k in keys:
         f = truth.fields[k]
-        x0, y0, x1, y1 = (v * 150 / 72 for v in (f.value_bbox or f.bbox))
-        where = points_box(warp_points([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], m))
+        where = points_box(to_page(box_edges([v * 150 / 72 for v in (f.value_bbox or f.bbox)])))
         assert iou(where, got[k].bbox) > 0.6, (k, where, got[k].bbox)  # on the page as stored
     ans = BuiltinEngine().answer(doc, "What is the invoice number?")
     assert ans.text == truth.fields["invoice number"].value
@@ -110,6 +119,31 @@ def test_boxes_come_back_from_the_upright_view_of_a_page_in_perspective(orientat
         assert page.box_on_page(b.lines[0].bbox) == pytest.approx(as_stored, abs=2.0)
     # the level rows do not overlap, as the boxes on the page do
     assert any(a[3] > b[1] for a, b in zip(on_page, on_page[1:], strict=False))
+    boxes = [b.bbox for b in up.blocks]
+    assert all(a[3] <= b[1] + 0.5 for a, b in zip(boxes, boxes[1:], strict=False))
+
+
+@pytest.mark.parametrize("orientation", [0, 90, 270])
+def test_boxes_come_back_from_the_upright_view_of_a_curled_page(orientation):
+    from chatocr.geometry import bow_box
+
+    # rows that sink toward x = 100 by 6.4 at the lines' ends, as the parser found them
+    values = (0.0, -2e-3, 0.0, 0.0, 100.0, 60.0)
+    bow = (values[:4], values[4:])
+    lines = [(20, 30 + 16 * i, 180, 42 + 16 * i) for i in range(4)]
+    on_page = [bow_box(b, bow) for b in lines]  # as the parser maps them back
+    w, h = 200, 120
+    stored = [upright_box(b, (360 - orientation) % 360, *((h, w) if orientation in (90, 270) else (w, h)))
+              for b in on_page]
+    page = Page(page=1, width=w, height=h, orientation=orientation, bow=values, blocks=tuple(
+        Block(id=f"b{i}", type="text", bbox=b, text="x", lines=(Line(text="x", bbox=b),)) for i, b in enumerate(stored)))
+    up = page.upright()
+    assert up.bow is None and up.orientation == 0
+    for b, flat, as_stored in zip(up.blocks, lines, stored, strict=True):
+        assert b.lines[0].bbox == pytest.approx(flat, abs=0.5)  # straight again, its height kept
+        assert page.box_on_page(b.lines[0].bbox) == pytest.approx(as_stored, abs=0.5)
+    # on the page the rows' boxes overlap; upright they do not
+    assert all(a[3] > b[1] for a, b in zip(on_page, on_page[1:], strict=False))
     boxes = [b.bbox for b in up.blocks]
     assert all(a[3] <= b[1] + 0.5 for a, b in zip(boxes, boxes[1:], strict=False))
 
