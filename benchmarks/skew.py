@@ -6,6 +6,7 @@
     PYTHONPATH=/path/to/older/checkout python benchmarks/skew.py --no-refs  # the same, for older code
     python benchmarks/skew.py --converging ...     # photographed from one side rather than turned
     python benchmarks/skew.py --on-table ...       # then photographed on a table (a large, grainy frame)
+    python benchmarks/skew.py --curled --angles 0 2 4 6   # on curled paper: rows sag 2, 4, 6% of the width
 
 Each receipt is turned counter-clockwise by the angle (negative: clockwise) on a white canvas that
 holds all of it.  Per angle:
@@ -66,6 +67,19 @@ def converging(image: np.ndarray, angle: float) -> np.ndarray:
     return cv2.warpPerspective(image, cv2.getPerspectiveTransform(src, dst), (w, h), borderValue=(255, 255, 255))
 
 
+def curled(image: np.ndarray, sag: float) -> np.ndarray:
+    """``image`` as on paper curled across its rows: each row sinks toward the middle of the page
+    by ``sag`` percent of the page's width (negative: rises), on a white page taller by the sag."""
+    if not sag:
+        return image
+    h, w = image.shape[:2]
+    s = sag / 100 * w
+    pad = int(np.ceil(abs(s))) + 2
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h + 2 * pad, dtype=np.float32))
+    src = (ys - pad - s * (1 - (2 * xs / w - 1) ** 2)).astype(np.float32)
+    return cv2.remap(image, xs, src, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
+
+
 def on_table(image: np.ndarray, paper: np.ndarray, seed: int) -> np.ndarray:
     """``image`` as a phone photo of a receipt on a table: enlarged 1.5 times, in the middle of a
     3000 x 4000 frame (larger if need be) of grey-blue grain (a table), which shows wherever ``paper`` (a
@@ -88,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--angles", type=float, nargs="+", default=[0.0, 3.0, -3.0, 6.0])
     ap.add_argument("--converging", action="store_true",
                     help="photographed from one side rather than turned: the angle is the slope of the top row")
+    ap.add_argument("--curled", action="store_true",
+                    help="on curled paper rather than turned: the angle is the rows' sag, in percent of the width")
     ap.add_argument("--on-table", action="store_true",
                     help="each receipt then photographed on a table (see on_table)")
     ap.add_argument("--no-refs", action="store_true", help="only chatocr (no RapidOCR columns)")
@@ -134,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         truth = load_truth(args.data, rid)
         keys = json.loads((args.data / "key" / f"{rid}.json").read_text(encoding="utf-8"))
         for a in args.angles:
-            move = (lambda im, a=a: converging(im, a)) if args.converging else (lambda im, a=a: turned(im, a))
+            move = ((lambda im, a=a: converging(im, a)) if args.converging else
+                    (lambda im, a=a: curled(im, a)) if args.curled else (lambda im, a=a: turned(im, a)))
             im = move(image)
             if args.on_table:  # the receipt is where a black page, moved alike, stays dark
                 im = on_table(im, move(np.zeros_like(image)).max(axis=2) < 128, n)
@@ -173,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         c, t = r["chatocr"], r["rapidocr"]
-        print(f"| {r['angle']:+.0f}° | {r['skew_median']:+.1f}° | {c['cer_own_order']:.2%} | {t['cer_own_order']:.2%} "
+        print(f"| {r['angle']:+.0f}{'%' if args.curled else '°'} | {r['skew_median']:+.1f}° | {c['cer_own_order']:.2%} | {t['cer_own_order']:.2%} "
               f"| {c['line_f1']:.3f} | {t['line_f1']:.3f} | {r['fields']:.3f} | {c['median_s']:.2f} "
               f"| {t['median_s']:.2f} |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
