@@ -111,16 +111,19 @@ def skew_angle(quads) -> float:
     from line quadrilaterals (N x 4 x 2, corners clockwise from top-left) as the detector gives
     them: the median slope of the lines at least three times as long as they are high.  0 where
     fewer than three such lines lie within 40 degrees of level, or the slope is under half a
-    degree; 0 too where the rows bow (:func:`row_bow`), whose slope, any part of it,
-    :func:`level_boxes` takes out as it lays them straight.
+    degree.  Where the rows bow (:func:`row_bow`), their slope at the text's middle column (the
+    parser turns such a page by it before it lays the rows straight: its layout model reads a
+    turned page better than one sheared as far).
     """
     import numpy as np
 
     q = np.asarray(quads, np.float64).reshape(-1, 4, 2)
     if len(q) < _SKEW_LINES:
         return 0.0
-    if row_bow(q) is not None:  # rows that bow slope every way: laid straight, slope and all, by level_boxes
-        return 0.0
+    bow = row_bow(q)
+    if bow is not None:  # rows that bow slope every way: their slope at the text's middle column
+        angle = float(np.degrees(np.arctan(bow[0][0])))
+        return angle if abs(angle) >= SKEW_MIN else 0.0
     _, _, slope, keep = _measured_lines(q)
     if keep.sum() < _SKEW_LINES:
         return 0.0
@@ -226,7 +229,10 @@ def row_bow(quads):
 
     A line's chord slope is the rows' slope at its middle (exactly so where the slope changes
     linearly along the row); the fit is weighted by length and run again without the lines
-    furthest off (a stamp, a signature).
+    furthest off (a stamp, a signature).  Short lines' boxes slope less than their rows, so the
+    fit is made again from the rows it finds: from the chords between the middles of the lines of
+    one row (an amount and its label, far apart, give their row's slope exactly), with the lines at
+    least three times as long as high.
     """
     import numpy as np
 
@@ -245,12 +251,33 @@ def row_bow(quads):
     mid = (left[keep] + right[keep]) / 2
     if np.ptp(mid[:, 0]) < width / 2:
         return None  # every line in one column: the slope's change across the rows is not seen
-    u, v = mid[:, 0] - centre[0], mid[:, 1] - centre[1]
-    t = np.tan(np.radians(slope[keep]))
-    w = np.hypot(*(right[keep] - left[keep]).T)
+    coef = _bow_fit(mid - centre, np.tan(np.radians(slope[keep])), np.hypot(*(right[keep] - left[keep]).T))
+    if coef is None or _bow_change(coef, width, height) < BOW_MIN:
+        return None
+    bow = (tuple(float(f) for f in coef), (float(centre[0]), float(centre[1])))
+    chords = _row_chords(q, bow)
+    if chords is not None:
+        long = _measured_lines(q)[3]
+        cm, ct, cw = chords
+        refit = _bow_fit(np.concatenate([(left[long] + right[long]) / 2 - centre, cm - centre]),
+                         np.concatenate([np.tan(np.radians(slope[long])), ct]),
+                         np.concatenate([np.hypot(*(right[long] - left[long]).T), cw]))
+        if refit is not None:
+            if _bow_change(refit, width, height) < BOW_MIN:
+                return None
+            bow = (tuple(float(f) for f in refit), bow[1])
+    return bow
+
+
+def _bow_fit(uv, t, w):
+    """The coefficients ``a, b, c, e`` of slopes ``t`` at offsets ``uv`` from the text's middle,
+    weighted by ``w`` (see :func:`row_bow`); ``None`` where too few samples stay in the fit."""
+    import numpy as np
+
+    u, v = uv[:, 0], uv[:, 1]
     x = np.stack([np.ones_like(u), u, u * v, v], axis=1)
     use = np.ones(len(t), bool)
-    for _ in range(3):  # fit, drop the lines furthest off, fit again
+    for _ in range(3):  # fit, drop the samples furthest off, fit again
         if use.sum() < _BOW_LINES:
             return None
         sw = np.sqrt(w[use])
@@ -260,22 +287,54 @@ def row_bow(quads):
         if np.array_equal(use, off <= cut):
             break
         use = off <= cut
-    # the bow changing down the page (c, e) only where it explains the slopes far better: short
-    # lines' slopes are biased toward level, and the two terms would bend the rows to fit that
+    # the bow changing down the page (c, e) only where it explains the slopes far better
     sw = np.sqrt(w[use])
     simple, *_ = np.linalg.lstsq(x[use][:, :2] * sw[:, None], t[use] * sw, rcond=None)
     spread = [float(np.sqrt(np.average((x[use][:, :k] @ f - t[use]) ** 2, weights=w[use])))
               for k, f in ((2, simple), (4, coef))]
     if spread[1] > _BOW_CHANGING * spread[0]:
         coef = np.array([simple[0], simple[1], 0.0, 0.0])
-    a, b, c, e = (float(f) for f in coef)
-    # the change of slope from the text's left edge to its right, along its top and its bottom rows
-    change = [np.degrees(abs(np.arctan(a + b * width / 2 + (c * width / 2 + e) * vv)
-                             - np.arctan(a - b * width / 2 + (-c * width / 2 + e) * vv)))
-              for vv in (-height / 2, height / 2)]
-    if max(change) < BOW_MIN:
+    return coef
+
+
+def _bow_change(coef, width: float, height: float) -> float:
+    """Degrees the rows' slope changes from the text's left edge to its right, along its top row or
+    its bottom one, whichever changes more."""
+    import numpy as np
+
+    a, b, c, e = coef
+    return max(float(np.degrees(abs(np.arctan(a + b * width / 2 + (c * width / 2 + e) * vv)
+                                    - np.arctan(a - b * width / 2 + (-c * width / 2 + e) * vv))))
+               for vv in (-height / 2, height / 2))
+
+
+def _row_chords(q, bow):
+    """Slopes of the rows that ``bow`` finds, from the chords between the middles of neighbouring
+    lines of one row at least two line heights apart: their middles, slopes and lengths, or
+    ``None`` where there are fewer than eight such chords.  A line's middle is its box's, moved by
+    half the rise of its arc toward the side the arc bulges to (see :func:`straightened`)."""
+    import numpy as np
+
+    flat = straightened(q, bow)
+    boxes = [points_box(f) for f in flat]
+    (_, b, c, _), (_, yc) = bow
+    centre = q.mean(axis=1)
+    lo, hi = q.min(axis=1), q.max(axis=1)
+    bend = b + c * (centre[:, 1] - yc)
+    rise = np.minimum(np.abs(bend) * (hi[:, 0] - lo[:, 0]) ** 2 / 8, (hi[:, 1] - lo[:, 1]) / 2)
+    centre[:, 1] -= np.sign(bend) * rise / 2
+    mids, slopes, lengths = [], [], []
+    for row in group_rows(boxes):
+        tall = float(np.median([boxes[i][3] - boxes[i][1] for i in row]))
+        for i, j in zip(row, row[1:], strict=False):
+            dx = centre[j, 0] - centre[i, 0]
+            if dx >= 2 * tall:
+                mids.append((centre[i] + centre[j]) / 2)
+                slopes.append((centre[j, 1] - centre[i, 1]) / dx)
+                lengths.append(dx)
+    if len(mids) < _BOW_LINES:
         return None
-    return (a, b, c, e), (float(centre[0]), float(centre[1]))
+    return np.array(mids), np.array(slopes), np.array(lengths)
 
 
 def unbowed(points, bow=None):

@@ -101,7 +101,8 @@ def test_a_stamp_across_the_rows_does_not_move_the_bow():
     with_stamp = np.concatenate([quads, stamp])
     (a, b, c, e), _ = row_bow(with_stamp)
     (a0, b0, c0, e0), _ = row_bow(quads)
-    assert (a, b, c, e) == pytest.approx((a0, b0, c0, e0), abs=1e-4)
+    assert (a, c, e) == pytest.approx((a0, c0, e0), abs=5e-4)  # under 0.03 degrees
+    assert b == pytest.approx(b0, rel=0.01)
 
 
 # -- the OCR core ------------------------------------------------------------------------------------
