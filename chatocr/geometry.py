@@ -232,7 +232,9 @@ def row_bow(quads):
     furthest off (a stamp, a signature).  Short lines' boxes slope less than their rows, so the
     fit is made again from the rows it finds: from the chords between the middles of the lines of
     one row (an amount and its label, far apart, give their row's slope exactly), with the lines at
-    least three times as long as high.
+    least three times as long as high.  The terms of a bow that changes down the page (``c``,
+    ``e``) are kept only where they leave at most 0.7 of the spread of the slopes that a bow the
+    same all down the page leaves (else they bend the rows to fit the short lines' bias).
     """
     import numpy as np
 
