@@ -319,11 +319,8 @@ def _row_chords(q, bow):
 
     flat = straightened(q, bow)
     boxes = [points_box(f) for f in flat]
-    (_, b, c, _), (_, yc) = bow
-    centre = q.mean(axis=1)
-    lo, hi = q.min(axis=1), q.max(axis=1)
-    bend = b + c * (centre[:, 1] - yc)
-    rise = np.minimum(np.abs(bend) * (hi[:, 0] - lo[:, 0]) ** 2 / 8, (hi[:, 1] - lo[:, 1]) / 2)
+    centre = (q.min(axis=1) + q.max(axis=1)) / 2
+    bend, rise = _arc_rise(q, bow)
     centre[:, 1] -= np.sign(bend) * rise / 2
     mids, slopes, lengths = [], [], []
     for row in group_rows(boxes):
@@ -406,6 +403,17 @@ def unbow_box(box: BoxLike, bow) -> tuple[float, float, float, float]:
     return x0, t, x1, b
 
 
+def _arc_rise(q, bow):
+    """For line quads (N x 4 x 2) on rows that ``bow``: the rows' curvature (d2y/dx2) at each line,
+    and how far its arc rises over its length (at most half its box's height)."""
+    import numpy as np
+
+    (_, b, c, _), (_, yc) = bow
+    lo, hi = q.min(axis=1), q.max(axis=1)
+    bend = b + c * ((lo[:, 1] + hi[:, 1]) / 2 - yc)
+    return bend, np.minimum(np.abs(bend) * (hi[:, 0] - lo[:, 0]) ** 2 / 8, (hi[:, 1] - lo[:, 1]) / 2)
+
+
 def straightened(quads, bow):
     """Line quadrilaterals (N x 4 x 2, corners clockwise from top-left) on rows that bow, laid
     straight (:func:`unbowed`) and as tall as their text: the detector's box holds a line's whole
@@ -416,10 +424,7 @@ def straightened(quads, bow):
     q = unbowed(quads, bow).reshape(-1, 4, 2).copy()
     if not len(q):
         return q
-    (_, b, c, _), (_, yc) = bow
-    lo, hi = q.min(axis=1), q.max(axis=1)
-    bend = b + c * ((lo[:, 1] + hi[:, 1]) / 2 - yc)  # the rows' curvature (d2y/dx2) at each line
-    rise = np.minimum(np.abs(bend) * (hi[:, 0] - lo[:, 0]) ** 2 / 8, (hi[:, 1] - lo[:, 1]) / 2)
+    bend, rise = _arc_rise(q, bow)
     # curving down (bend < 0: the middle of a row lower than its ends) the rise is left below
     q[:, 2:, 1] -= np.where(bend < 0, rise, 0.0)[:, None]
     q[:, :2, 1] += np.where(bend > 0, rise, 0.0)[:, None]
