@@ -174,12 +174,19 @@ def level_bowed(image: np.ndarray, bow) -> tuple[np.ndarray, float] | None:
     height = int(np.ceil(hi - lo))
     if height <= 0 or height > 1.5 * h:
         return None
-    grid = np.stack(np.meshgrid(xs, np.arange(height, dtype=np.float64) + lo), axis=-1)
-    src = bowed(grid, bow).astype(np.float32)
+    # where each pixel of the canvas comes from, a band of rows at a time (the whole grid in float64
+    # would take 32 bytes a pixel)
+    src = np.empty((height, w, 2), np.float32)
+    for y0 in range(0, height, _BAND):
+        ys = np.arange(y0, min(y0 + _BAND, height), dtype=np.float64) + lo
+        src[y0 : y0 + len(ys)] = bowed(np.stack(np.meshgrid(xs, ys), axis=-1), bow)
     fill = (255,) * (image.shape[2] if image.ndim == 3 else 1)
     out = cv2.remap(image, src[..., 0], src[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                     borderValue=fill)
     return out, -lo
+
+
+_BAND = 128  # rows of the canvas mapped at a time by ``level_bowed``
 
 
 def _point_to_original(x: float, y: float, a: int, w: float, h: float) -> tuple[float, float]:
