@@ -189,6 +189,23 @@ def level_bowed(image: np.ndarray, bow) -> tuple[np.ndarray, float] | None:
 _BAND = 128  # rows of the canvas mapped at a time by ``level_bowed``
 
 
+def quads_to_bowed(quads: np.ndarray, bow, down: float) -> np.ndarray:
+    """Quadrilaterals (N x 4 x 2) found on :func:`level_bowed`'s image (which moved points ``down``)
+    where they lie on the image as it bows, each again clockwise from its top-left corner: the
+    smallest rectangle around its edges moved back, since a straight line there is an arc here."""
+    from ..geometry import bowed
+    from .det import order_quad
+
+    q = np.asarray(quads, np.float64).reshape(-1, 4, 2)
+    if not len(q):
+        return q.astype(np.float32)
+    t = np.linspace(0.0, 1.0, 9)[None, :, None]
+    edges = np.concatenate([q[:, k : k + 1] + (q[:, (k + 1) % 4 : (k + 1) % 4 + 1] - q[:, k : k + 1]) * t
+                            for k in range(4)], axis=1)  # N x 36 x 2
+    back = bowed(edges - (0.0, down), bow).astype(np.float32)
+    return np.stack([order_quad(cv2.boxPoints(cv2.minAreaRect(pts))) for pts in back]).astype(np.float32)
+
+
 def _point_to_original(x: float, y: float, a: int, w: float, h: float) -> tuple[float, float]:
     """A point on the upright image (``w`` x ``h``) on the original image, whose content is turned ``a``."""
     if a == 90:  # original is h wide, w tall; upright (x, y) sits at (h - y, x)

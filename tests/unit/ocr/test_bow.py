@@ -129,3 +129,58 @@ def test_the_ocr_core_reads_a_curled_page_row_by_row(engine, render, monkeypatch
     assert lines == [t for r in ITEMS for t in r]
     monkeypatch.setattr(geometry, "row_bow", lambda quads: None)  # rows taken as straight: they mix
     assert read()[0] != rows
+
+
+NOTES = ["Thank you for shopping with us today", "Goods sold are not returnable",
+         "Please keep this receipt for warranty"]
+
+
+@pytest.mark.models
+@pytest.mark.parametrize(("sag", "turned"), [(45.0, False), (75.0, False), (45.0, True)])
+def test_lines_bent_across_a_curled_page_are_read_on_the_page_laid_straight(engine, render, sag, turned):
+    from chatocr.io import PageImage
+
+    items = [(x, 40 + 52 * i, t) for i, row in enumerate(ITEMS) for x, t in zip((30, 330, 560), row, strict=True)]
+    items += [(30, 40 + 52 * (len(ITEMS) + j), t) for j, t in enumerate(NOTES)]
+    size = (700, 40 + 52 * (len(ITEMS) + len(NOTES)) + 30)
+    flat, inked = render.page(items, size=size, font_size=28)
+    image = bowed(flat, sag, 0.3)  # 6 and 11% of the width; cropped straight, the notes were misread or lost
+    if turned:
+        image = np.ascontiguousarray(image[::-1, ::-1])
+    page = engine.read_page(PageImage(1, image, float(image.shape[1]), float(image.shape[0]), "px", 1.0))
+    assert page.text.splitlines() == [" ".join(r) for r in ITEMS] + NOTES
+    assert page.orientation == (180 if turned else 0)
+    if turned:
+        return
+    # each note's box on the page as given holds its whole arc
+    pad = int(np.ceil(sag * 1.3)) + 2  # warps.bowed's margin
+    for line, (x0, y0, x1, y1) in zip(page.lines[-len(NOTES):], inked[-len(NOTES):], strict=True):
+        t = np.linspace(0.0, 1.0, 9)
+        ink = bow(np.concatenate([np.stack([x0 + (x1 - x0) * t, np.full(9, y)], 1) for y in (y0, y1)]),
+                  *size, sag, 0.3) + (0.0, pad)
+        bx0, by0, bx1, by1 = line.bbox
+        assert line.text in NOTES
+        assert (ink[:, 0] >= bx0 - 4).all() and (ink[:, 0] <= bx1 + 4).all()
+        assert (ink[:, 1] >= by0 - 4).all() and (ink[:, 1] <= by1 + 4).all()
+
+
+def test_boxes_found_on_the_page_laid_straight_go_back_around_their_arcs():
+    from chatocr.ocr.orientation import level_bowed, quads_to_bowed
+
+    quads = _detected(_page_lines(), 40.0, 0.5)
+    bow = row_bow(quads)
+    image = np.full((PAGE[1] + 120, PAGE[0], 3), 255, np.uint8)
+    _, down = level_bowed(image, bow)
+    flat = geometry.straightened(quads, bow) + (0.0, down)
+    back = quads_to_bowed(flat, bow, down)
+    assert back.shape == flat.shape and back.dtype == np.float32
+    for q, f in zip(back, flat, strict=True):
+        # the edges of the straight box, moved back, lie inside the box given for them
+        t = np.linspace(0.0, 1.0, 9)[:, None]
+        arc = geometry.bowed(np.concatenate([f[k] + (f[(k + 1) % 4] - f[k]) * t for k in range(4)]) - (0.0, down), bow)
+        assert min(cv2.pointPolygonTest(q.reshape(-1, 1, 2), (float(x), float(y)), True) for x, y in arc) >= -0.5
+        assert q[0, 0] < q[1, 0] and q[0, 1] < q[3, 1]  # clockwise from the top-left
+    # and each is about the box the detector gave for the line on the curled page (within half a
+    # line's height: the bow is fitted)
+    assert np.abs(np.array([points_box(q) for q in back]) - [points_box(q) for q in quads]).max() < 11
+    assert quads_to_bowed(np.zeros((0, 4, 2)), bow, down).shape == (0, 4, 2)
