@@ -6,7 +6,7 @@
     PYTHONPATH=/path/to/older/checkout python benchmarks/skew.py --no-refs  # the same, for older code
     python benchmarks/skew.py --converging ...     # photographed from one side rather than turned
     python benchmarks/skew.py --on-table ...       # then photographed on a table (a large, grainy frame)
-    python benchmarks/skew.py --curled --angles 0 2 4 6   # on curled paper: rows sag 2, 4, 6% of the width
+    python benchmarks/skew.py --curled --angles 0 2 4 6 8   # on curled paper: rows sag 2-8% of the width
 
 Each receipt is turned counter-clockwise by the angle (negative: clockwise) on a white canvas that
 holds all of it.  Per angle:
