@@ -5,7 +5,8 @@ models once and gets its share of the cores), parsed documents come from the
 on-disk cache when a file was seen before, and a file that fails is reported at
 the end with its reason instead of stopping the run. Output files are written
 under a temporary name and renamed when complete, so an interrupted run never
-leaves a truncated result behind.
+leaves a truncated result behind; with ``resume`` a run keeps the results an
+earlier (or interrupted) run left in the output and reads only the other files.
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ def _one(path: str) -> tuple[str, object, str | None]:
 def _results(files: list[Path], factory: Callable, args: tuple, workers: int) -> Iterator[tuple]:
     """``(path, result, error)`` for every file, in the order of ``files``."""
     paths = [str(f) for f in files]
+    if not paths:  # nothing left to run: no models loaded
+        return
     global _WORKER
     if workers <= 1:
         _init(factory, args)
@@ -113,10 +116,11 @@ def _drive(files: list[Path], factory: Callable, args: tuple, workers: int, labe
     return failures
 
 
-def _report(files: list[Path], failures: list[tuple[str, str]], where: str) -> int:
+def _report(files: list[Path], failures: list[tuple[str, str]], where: str, kept: int = 0) -> int:
     import click
 
-    click.echo(f"{len(files) - len(failures)} of {len(files)} files done{where}", err=True)
+    earlier = f" ({kept} kept from an earlier run)" if kept else ""
+    click.echo(f"{len(files) - len(failures)} of {len(files)} files done{where}{earlier}", err=True)
     for path, error in failures:
         click.echo(f"failed: {error if path in error else f'{path}: {error}'}", err=True)
     return 1 if failures else 0
@@ -127,6 +131,62 @@ def _files(pattern: str) -> list[Path]:
     if not files:
         raise InputError(pattern, "no PDF or image files found there")
     return files
+
+
+def _earlier_rows(out: Path, files: list[Path], header: list[str] | None = None) -> dict[str, object]:
+    """The rows of an earlier run to keep, by file: those of ``out`` and of the ``.part`` file an
+    interrupted run left beside it for a file of ``files`` read without error (the newer where
+    both hold one).  JSON lines come as their text; CSV rows (``header`` given: the columns, the
+    file first and the error last; a file with other columns gives none) as their cells."""
+    names = {str(f) for f in files}
+    kept: dict[str, object] = {}
+    for source in (out, out.with_name(out.name + ".part")):
+        try:
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if header is None:
+            rows = [(_json_done(line), line) for line in text.splitlines(keepends=True)
+                    if line.endswith("\n")]  # not the last line of a run cut short
+        else:
+            cells = list(csv.reader(text.splitlines(keepends=True)))
+            if not text.endswith("\n") and cells:
+                cells.pop()  # a run cut short
+            if not cells or cells[0] != header:
+                continue
+            rows = [(row[0] if len(row) == len(header) and not row[-1] else None, row) for row in cells[1:]]
+        kept.update((name, row) for name, row in rows if name in names)
+    return kept
+
+
+def _json_done(line: str) -> str | None:
+    try:
+        row = json.loads(line)
+    except ValueError:
+        return None
+    ok = isinstance(row, dict) and row.get("error") is None and isinstance(row.get("file"), str)
+    return row["file"] if ok else None
+
+
+def _in_order(files: list[Path], kept: dict[str, object], write: Callable[[object], object],
+              take: Callable[[str, object, str | None], None]):
+    """``take`` wrapped so that the kept rows of the files before each file read are written first,
+    keeping the order of ``files``; and the function that writes the kept rows left at the end."""
+    names = [str(f) for f in files]
+    at = 0
+
+    def upto(path: str | None) -> None:
+        nonlocal at
+        while at < len(names) and names[at] != path:
+            if names[at] in kept:
+                write(kept[names[at]])
+            at += 1
+        at += 1
+
+    def wrapped(path: str, result, error: str | None) -> None:
+        upto(path)
+        take(path, result, error)
+    return wrapped, lambda: upto(None)
 
 
 # -- extract ----------------------------------------------------------------------------
@@ -141,8 +201,11 @@ def _extractor(llm: str | None, keys: list[str], threads: int) -> Callable[[str]
     return lambda path: agent.extract(path, keys).to_dict()["fields"]
 
 
-def run_batch(pattern: str, keys: list[str], out: Path | None, *, llm: str | None = None, workers: int = 1) -> int:
+def run_batch(pattern: str, keys: list[str], out: Path | None, *, llm: str | None = None, workers: int = 1,
+              resume: bool = False) -> int:
     """Extract ``keys`` from every file; returns the exit code (0: all files done, 1: some failed).
+    ``resume`` keeps the rows without error that ``out`` (or the ``.part`` file of a run cut
+    short) holds for these files and these keys, and reads only the others.
 
     A pattern that names no document, or a missing or wrong ``--out``, raises ``InputError``.
     """
@@ -151,23 +214,36 @@ def run_batch(pattern: str, keys: list[str], out: Path | None, *, llm: str | Non
         raise InputError(pattern, "a folder or glob needs --out results.csv or results.jsonl")
     if out.suffix.lower() not in (".csv", ".jsonl"):
         raise InputError(str(out), "--out must end in .csv or .jsonl")
+    jsonl = out.suffix.lower() == ".jsonl"
+    header = ["file", *keys, *(f"{k} page" for k in keys), "error"]
+    kept = _earlier_rows(out, files, None if jsonl else header) if resume else {}
+    if jsonl and kept:  # rows for other keys are read again
+        kept = {k: line for k, line in kept.items() if set(json.loads(line)["fields"] or {}) == set(keys)}
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")
     with tmp.open("w", encoding="utf-8", newline="") as f:
-        if out.suffix.lower() == ".jsonl":
+        if jsonl:
+            write: Callable[[object], object] = f.write
+
             def take(path: str, fields, error: str | None) -> None:
                 f.write(json.dumps({"file": path, "fields": fields, "error": error}, ensure_ascii=False) + "\n")
+                f.flush()  # a run cut short leaves every row done in the .part file
         else:
             w = csv.writer(f)
-            w.writerow(["file", *keys, *(f"{k} page" for k in keys), "error"])
+            w.writerow(header)
+            write = w.writerow
 
             def take(path: str, fields, error: str | None) -> None:
                 fields = fields or {}
                 w.writerow([path, *((fields.get(k) or {}).get("value") or "" for k in keys),
                             *((fields.get(k) or {}).get("page") or "" for k in keys), error or ""])
-        failures = _drive(files, _extractor, (llm, keys, worker_threads(workers)), workers, "extracting", take)
+                f.flush()
+        pending = [x for x in files if str(x) not in kept]
+        take, rest = _in_order(files, kept, write, take)
+        failures = _drive(pending, _extractor, (llm, keys, worker_threads(workers)), workers, "extracting", take)
+        rest()
     tmp.replace(out)
-    return _report(files, failures, f" → {out}")
+    return _report(files, failures, f" → {out}", len(kept))
 
 
 # -- ocr --------------------------------------------------------------------------------
@@ -203,7 +279,7 @@ def _write(target: Path, text: str) -> None:
 
 
 def run_ocr_batch(pattern: str, out: Path | None, options, *, as_json: bool = False, words: bool = False,
-                  workers: int = 1) -> int:
+                  workers: int = 1, resume: bool = False) -> int:
     """Read every file that ``pattern`` (a folder or a glob) names; returns the exit code.
 
     ``out`` is where the results go: ``None`` prints them (``--json``: one JSON object
@@ -211,7 +287,9 @@ def run_ocr_batch(pattern: str, out: Path | None, options, *, as_json: bool = Fa
     ``.jsonl`` path gets one row per file, and any other path is a folder that gets
     one ``.txt`` (``--json``: ``.json``) per file, in the input's folder layout.
     A row is ``{"file": …, "pages": [...], "error": …}`` with the pages of ``chatocr ocr
-    FILE --json``, and a ``.json`` file is what that command prints.
+    FILE --json``, and a ``.json`` file is what that command prints.  ``resume`` keeps what
+    ``out`` holds already: a file's output written after the file last changed, or its row
+    without error (in the ``.jsonl``, or the ``.part`` file of a run cut short).
     """
     import click
 
@@ -240,34 +318,49 @@ def run_ocr_batch(pattern: str, out: Path | None, options, *, as_json: bool = Fa
         failures = _drive(files, _reader, factory_args, workers, "reading", take)
         return _report(files, failures, "")
     if out.suffix.lower() == ".jsonl":
+        kept = _earlier_rows(out, files) if resume else {}
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(out.name + ".part")
         with tmp.open("w", encoding="utf-8") as f:
-            failures = _drive(files, _reader, factory_args, workers, "reading",
-                              lambda path, pages, error: f.write(row(path, pages, error) + "\n"))
+            def write_row(path: str, pages, error: str | None) -> None:
+                f.write(row(path, pages, error) + "\n")
+                f.flush()  # a run cut short leaves every row done in the .part file
+            take, rest = _in_order(files, kept, f.write, write_row)
+            failures = _drive([x for x in files if str(x) not in kept], _reader, factory_args, workers, "reading",
+                              take)
+            rest()
         tmp.replace(out)
-        return _report(files, failures, f" → {out}")
+        return _report(files, failures, f" → {out}", len(kept))
 
     def render(pages) -> str:
         if as_json:  # what ``chatocr ocr FILE --json`` prints
             return json.dumps({"pages": [p.to_dict(words=words) for p in pages]}, ensure_ascii=False) + "\n"
         return text(pages)
     return _to_folder(files, pattern, out, ".json" if as_json else ".txt", _reader, factory_args, workers,
-                      "reading", render)
+                      "reading", render, resume)
 
 
 def _to_folder(files: list[Path], pattern: str, out: Path, suffix: str, factory: Callable, args: tuple,
-               workers: int, label: str, render: Callable[[object], str]) -> int:
-    """Run the files, writing each one's ``render``ed result into ``out`` in the input's folder layout."""
+               workers: int, label: str, render: Callable[[object], str], resume: bool = False) -> int:
+    """Run the files, writing each one's ``render``ed result into ``out`` in the input's folder layout;
+    ``resume``: not those whose output is there already, written after the file last changed."""
     p = Path(pattern)
     root = Path(os.path.abspath(p if p.is_dir() else os.path.commonpath([os.path.abspath(f.parent) for f in files])))
     targets = _targets(files, root, out, suffix)
+    done = {str(f) for f in files if resume and _newer(targets[str(f)], f)}
 
     def write(path: str, result, error: str | None) -> None:
         if error is None:
             _write(targets[path], render(result))
-    failures = _drive(files, factory, args, workers, label, write)
-    return _report(files, failures, f" → {out}/")
+    failures = _drive([f for f in files if str(f) not in done], factory, args, workers, label, write)
+    return _report(files, failures, f" → {out}/", len(done))
+
+
+def _newer(target: Path, source: Path) -> bool:
+    try:
+        return target.stat().st_mtime >= source.stat().st_mtime
+    except OSError:
+        return False
 
 
 # -- parse ------------------------------------------------------------------------------
@@ -286,14 +379,15 @@ def _parser(options, markdown: bool, words: bool, cache: bool) -> Callable[[str]
 
 
 def run_parse_batch(pattern: str, out: Path | None, options, *, markdown: bool = True, words: bool = False,
-                    cache: bool = True, workers: int = 1) -> int:
+                    cache: bool = True, workers: int = 1, resume: bool = False) -> int:
     """Parse every file that ``pattern`` names into ``out``: one ``.md`` (or ``.json``, what
     ``chatocr parse FILE --format json`` prints) per file, in the input's folder layout;
-    returns the exit code."""
+    returns the exit code.  ``resume``: not the files whose output was written after they last
+    changed."""
     files = _files(pattern)
     if out is None:
         raise InputError(pattern, "a folder or glob needs --out FOLDER")
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "--out must be a folder")
     return _to_folder(files, pattern, out, ".md" if markdown else ".json", _parser, (options, markdown, words, cache),
-                      workers, "parsing", str)
+                      workers, "parsing", str, resume)

@@ -64,6 +64,11 @@ _PAGES_OPTION = click.option(
     "--pages", default=None, callback=_pages, help="Pages to read, e.g. 1-3,5 (default: every page)."
 )
 _PASSWORD_OPTION = click.option("--password", default=None, help="Password of an encrypted PDF.")
+_RESUME_OPTION = click.option(
+    "--resume", is_flag=True,
+    help="Batch mode: keep the results --out holds from an earlier or interrupted run (an output file "
+         "newer than its input, a row without error) and read only the other files.",
+)
 
 
 @cli.command()
@@ -84,6 +89,7 @@ _PASSWORD_OPTION = click.option("--password", default=None, help="Password of an
               help="Batch mode: FILE is a folder or glob; write one .txt (--json: .json) per file into this "
                    "folder, or one row per file to a .jsonl.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, help="Batch mode: parallel processes.")
+@_RESUME_OPTION
 def ocr(
     file: Path,
     as_json: bool,
@@ -97,6 +103,7 @@ def ocr(
     cjk: str,
     out: Path | None,
     workers: int,
+    resume: bool,
 ) -> None:
     """Read the text of FILE (PDF, PNG, JPEG, TIFF, BMP, WebP, GIF, HEIC, AVIF, JPEG 2000).
 
@@ -113,6 +120,8 @@ def ocr(
     batch = out is not None or is_batch(file)
     if batch and (pages is not None or password is not None or visualize):
         raise click.UsageError("--pages, --password and --visualize apply to one file, not to a batch")
+    if resume and out is None:
+        raise click.UsageError("--resume keeps the results in --out: give --out")
     update: dict = {}
     if model:
         update["model"] = model
@@ -129,7 +138,7 @@ def ocr(
             from .models import resolve
 
             resolve(model)  # an unknown model fails once, not once per file
-        sys.exit(run_ocr_batch(str(file), out, options, as_json=as_json, words=words, workers=workers))
+        sys.exit(run_ocr_batch(str(file), out, options, as_json=as_json, words=words, workers=workers, resume=resume))
     # Read the first page before loading the models: bad input fails at once.
     images = iter_pages(file, options.loader)
     first = next(images, None)
@@ -176,10 +185,11 @@ def ocr(
 @_PAGES_OPTION
 @_CJK_OPTION
 @click.option("--workers", type=click.IntRange(1, 64), default=1, help="Batch mode: parallel processes.")
+@_RESUME_OPTION
 def parse(
     file: Path, fmt: str, out: Path | None, visualize: bool, dpi: int | None, password: str | None,
     model: str | None, ocr_only: bool, no_cache: bool, words: bool, pages: tuple[int, ...] | None, cjk: str,
-    workers: int,
+    workers: int, resume: bool,
 ) -> None:
     """Parse FILE into regions, tables, reading order and key-value pairs (Markdown or JSON).
 
@@ -194,6 +204,8 @@ def parse(
     batch = is_batch(file)
     if batch and (pages is not None or password is not None or visualize):
         raise click.UsageError("--pages, --password and --visualize apply to one file, not to a batch")
+    if resume and not batch:
+        raise click.UsageError("--resume applies to a folder or glob, not to one file")
     fmt_in = None if batch else read_source(file)[2]  # bad input fails here, before any model loads
     ocr_update: dict = {}
     if batch and workers > 1:
@@ -212,7 +224,7 @@ def parse(
 
             resolve(model)  # an unknown model fails once, not once per file
         sys.exit(run_parse_batch(str(file), out, options, markdown=fmt == "markdown", words=words,
-                                 cache=not no_cache, workers=workers))
+                                 cache=not no_cache, workers=workers, resume=resume))
     # a page the file does not have fails here too, before any model loads
     total = len(selected_pages(page_count(file, options.ocr.loader), options.ocr.loader, file, fmt_in))
     parser = DocumentParser(options)
@@ -307,10 +319,11 @@ _LLM_HELP = "Backend: builtin (default, offline), openai:MODEL, ernie:MODEL, oll
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Batch mode: FILE is a folder or glob; write one row per file to a .csv or .jsonl.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, help="Batch mode: parallel processes.")
+@_RESUME_OPTION
 @_PAGES_OPTION
 @_PASSWORD_OPTION
 def extract(file: Path, keys: tuple[str, ...], as_json: bool, llm: str | None, vlm: str | None,
-            highlight: Path | None, out: Path | None, workers: int, pages: tuple[int, ...] | None,
+            highlight: Path | None, out: Path | None, workers: int, resume: bool, pages: tuple[int, ...] | None,
             password: str | None) -> None:
     """Extract the values of KEYs from FILE, each with its page and box."""
     from .batch import is_batch
@@ -320,7 +333,9 @@ def extract(file: Path, keys: tuple[str, ...], as_json: bool, llm: str | None, v
             raise click.UsageError("--pages and --password apply to one file, not to a batch")
         from .batch import run_batch
 
-        sys.exit(run_batch(str(file), list(keys), out, llm=llm, workers=workers))
+        sys.exit(run_batch(str(file), list(keys), out, llm=llm, workers=workers, resume=resume))
+    if resume:
+        raise click.UsageError("--resume applies to a folder or glob, not to one file")
     loader = _loader(pages, password)
     _check_input(file, loader)
     agent = _agent(llm, vlm, loader=loader)
