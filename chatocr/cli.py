@@ -90,6 +90,8 @@ _RESUME_OPTION = click.option(
                    "folder, or one row per file to a .jsonl.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, help="Batch mode: parallel processes.")
 @_RESUME_OPTION
+@click.option("--pdf", "pdf_out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write a searchable PDF: the pages with the text read on them laid over, invisible.")
 def ocr(
     file: Path,
     as_json: bool,
@@ -104,6 +106,7 @@ def ocr(
     out: Path | None,
     workers: int,
     resume: bool,
+    pdf_out: Path | None,
 ) -> None:
     """Read the text of FILE (PDF, PNG, JPEG, TIFF, BMP, WebP, GIF, HEIC, AVIF, JPEG 2000).
 
@@ -118,8 +121,8 @@ def ocr(
     from .options import EngineOptions, LoaderOptions, OCROptions, RecognizerOptions
 
     batch = out is not None or is_batch(file)
-    if batch and (pages is not None or password is not None or visualize):
-        raise click.UsageError("--pages, --password and --visualize apply to one file, not to a batch")
+    if batch and (pages is not None or password is not None or visualize or pdf_out is not None):
+        raise click.UsageError("--pages, --password, --visualize and --pdf apply to one file, not to a batch")
     if resume and out is None:
         raise click.UsageError("--resume keeps the results in --out: give --out")
     update: dict = {}
@@ -144,10 +147,17 @@ def ocr(
     first = next(images, None)
     from .ocr import OCREngine
 
+    searchable = None
+    if pdf_out is not None:
+        from .io.searchable import SearchablePDF
+
+        searchable = SearchablePDF(file, options.loader)
     engine = OCREngine(options)
     results = []
     for n, image in enumerate(itertools.chain([first] if first is not None else [], images)):
         page = engine.read_page(image)
+        if searchable is not None:
+            searchable.add(image, page)
         if visualize:
             from PIL import Image
 
@@ -164,6 +174,10 @@ def ocr(
             click.echo(page.text)
     if as_json:
         click.echo(json.dumps({"pages": results}, ensure_ascii=False))
+    if searchable is not None:
+        kept = f" (pages {', '.join(map(str, searchable.kept))} had text and were left as they were)" \
+            if searchable.kept else ""
+        click.echo(f"{searchable.save(pdf_out)}{kept}", err=True)
 
 
 @cli.command()

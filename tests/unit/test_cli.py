@@ -116,6 +116,10 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "pdf-300": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "300", *one), env),
             "pages": (("ocr", str(inputs["pdf3"]), "--json", "--pages", "3,1", *one), env),
             "visualize": (("ocr", str(inputs["pdf3"]), "--visualize", "--pages", "2", "--dpi", "100", *one), env),
+            "searchable": (("ocr", str(inputs["image"]), "--pdf", str(cwd / "pdf" / "image.pdf"), *one), env),
+            "searchable-digital": (("ocr", str(inputs["pdf3"]), "--pages", "2", "--pdf", str(cwd / "three.pdf"), *one),
+                                   env),
+            "searchable-batch": (("ocr", str(inputs["batch"]), "--pdf", str(cwd / "batch.pdf")), env),
             "pages-missing": (("ocr", str(inputs["pdf3"]), "--pages", "2,9"), env),
             "pages-bad": (("ocr", str(inputs["pdf3"]), "--pages", "2-x"), env),
             "parse-pages": (("parse", str(inputs["pdf3"]), "--pages", "2", "--format", "json", "--no-cache"), env),
@@ -315,6 +319,32 @@ def test_visualize_writes_a_picture_of_each_page_read(runs):
     assert path.name == "three-page-2.png" and path.is_file()
     with Image.open(path) as im:  # the page as read, at 100 dpi
         assert im.size == (round(PDF_SIZE[0] * 100 / 72), round(PDF_SIZE[1] * 100 / 72))
+
+
+def test_searchable_pdf_holds_the_text_printed(runs):
+    import pymupdf
+
+    run = runs["searchable"]
+    assert run.returncode == 0, run
+    (path,) = [Path(p) for p in run.stderr.splitlines()]
+    assert path.name == "image.pdf"
+    with pymupdf.open(path) as doc:
+        assert doc.page_count == 1 and len(doc[0].get_images()) == 1
+        assert doc[0].get_text().split() == run.stdout.split()
+
+
+def test_searchable_pdf_leaves_pages_with_text_alone(runs, inputs):
+    import pymupdf
+
+    run = runs["searchable-digital"]
+    assert run.returncode == 0, run
+    assert "Page 2 of three" in run.stdout
+    assert "pages 2 had text and were left as they were" in run.stderr
+    path = Path(run.stderr.split(" (")[0])
+    with pymupdf.open(path) as doc, pymupdf.open(inputs["pdf3"]) as before:
+        assert [p.get_text() for p in doc] == [p.get_text() for p in before]
+    run = runs["searchable-batch"]
+    assert run.returncode == 2 and "--pdf" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_parse_pages(runs):

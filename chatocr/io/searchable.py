@@ -1,0 +1,185 @@
+"""Searchable PDFs: the pages of a scan with the text read on them laid over, invisible.
+
+``chatocr ocr scan.jpg --pdf scan.pdf`` writes a PDF that looks like the scan and whose text
+can be searched, selected and copied, as OCRmyPDF does: each word (or each line, where the
+recogniser gave no word boxes) is written in invisible ink (PDF text render mode 3) over its
+box, its font size from the box's height, stretched to the box's length and turned with it
+(a page scanned askew, on its side or upside down keeps its words on their ink).
+
+A PDF keeps its own pages (and its encryption): text goes onto the pages that were read and
+have no text yet; a page with a text layer is left as it is.  An image becomes one page per
+frame, as large as the image at its resolution (200 dpi where the file gives none, or an
+implausible one), the image itself inside: a JPEG or PNG as its own bytes where the loader
+did not turn it, otherwise the page as decoded, PNG for a lossless source and JPEG for a photo.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..options import LoaderOptions
+from ..types import OCRPage
+from .loader import PageImage, Source, open_pdf, read_source
+
+__all__ = ["SearchablePDF"]
+
+_DEFAULT_DPI = 200.0  # an image's resolution where its file gives none (or one outside 50-1200)
+_DESCENT = 0.2  # share of a box's height below the baseline (Helvetica's descender is 0.207 em)
+_LOSSLESS = {"png", "tiff", "bmp", "gif"}
+
+
+class SearchablePDF:
+    """Collects read pages (:meth:`add`, one page image in memory at a time) and writes the PDF
+    (:meth:`save`).
+
+    >>> pdf = SearchablePDF("scan.jpg")
+    >>> for image in iter_pages("scan.jpg"):
+    ...     pdf.add(image, engine.read_page(image))
+    >>> pdf.save("scan.pdf")
+    """
+
+    def __init__(self, source: Source, options: LoaderOptions | None = None) -> None:
+        import pymupdf
+
+        self.options = options = options or LoaderOptions()
+        if isinstance(source, np.ndarray):
+            data, self.name, self.format = b"", "<array>", "array"
+        else:
+            data, self.name, self.format = read_source(source)
+        self._data = data
+        self._doc = open_pdf(data, self.name, options) if self.format == "pdf" else pymupdf.open()
+        self._encrypted = bool(self._doc.metadata and self._doc.metadata.get("encryption"))
+        self.kept: list[int] = []  # pages of a PDF left as they were: they had text already
+        self._fonts: dict[str, pymupdf.Font] = {}  # for their glyph lists
+
+    def add(self, image: PageImage, page: OCRPage) -> None:
+        """Lay ``page``'s text over its page: the PDF's page ``page.page``, or a new page holding
+        ``image`` (an image's page as the loader gave it)."""
+        if self.format == "pdf":
+            target = self._doc[page.page - 1]
+            if target.get_text("text").strip():
+                self.kept.append(page.page)
+                return
+            scale = 1.0  # the OCR core's coordinates are PDF points already
+        else:
+            target, scale = self._image_page(image)
+        derotate = target.derotation_matrix
+        for line in page.lines:
+            parts = [(w.polygon, w.text.strip()) for w in line.words if w.text.strip()]
+            for k, (quad, text) in enumerate(parts or [(line.polygon, line.text.strip())]):
+                if text:
+                    self._write(target, [(x * scale, y * scale) for x, y in quad], text, derotate,
+                                space=k < len(parts) - 1)
+
+    def save(self, out: str | Path) -> Path:
+        """Write the PDF to ``out`` (under a temporary name, renamed when complete)."""
+        import pymupdf
+
+        out = Path(out)
+        if out.is_dir():
+            raise InputError(str(out), "is a folder: give the PDF's file name")
+        if self._doc.page_count == 0:
+            raise InputError(self.name, "no page was read: nothing to write")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".part")
+        # an encrypted PDF stays encrypted, with its own passwords
+        encryption = pymupdf.PDF_ENCRYPT_KEEP if self._encrypted else pymupdf.PDF_ENCRYPT_NONE
+        try:
+            self._doc.save(tmp, garbage=1, deflate=True, encryption=encryption)
+        except Exception:
+            tmp.unlink(missing_ok=True)
+            raise
+        tmp.replace(out)
+        self._doc.close()
+        return out
+
+    # -- pages of an image --------------------------------------------------------------
+    def _image_page(self, image: PageImage):
+        """A new page for ``image`` and the points per output unit (pixel) on it."""
+        dpi = self._dpi()
+        scale = 72.0 / dpi
+        target = self._doc.new_page(width=image.width * scale, height=image.height * scale)
+        rect = target.rect
+        own = self._own_bytes(image)
+        if own is not None:
+            target.insert_image(rect, stream=own)
+        else:
+            target.insert_image(rect, stream=_encode(image.image, lossless=self.format in _LOSSLESS))
+        return target, scale
+
+    def _dpi(self) -> float:
+        if not self._data:
+            return _DEFAULT_DPI
+        import io
+
+        from PIL import Image
+
+        try:
+            with Image.open(io.BytesIO(self._data)) as im:
+                dpi = im.info.get("dpi")
+        except Exception:  # the loader read it; a format Pillow cannot open here has no resolution to give
+            return _DEFAULT_DPI
+        x = float(dpi[0]) if dpi else 0.0
+        return x if 50.0 <= x <= 1200.0 else _DEFAULT_DPI
+
+    def _own_bytes(self, image: PageImage) -> bytes | None:
+        """The file's own bytes, where they are one JPEG or PNG image that the loader did not turn."""
+        if self.format not in ("jpeg", "png"):
+            return None
+        import io
+
+        from PIL import Image
+
+        with Image.open(io.BytesIO(self._data)) as im:
+            if im.getexif().get(0x0112, 1) != 1 or getattr(im, "n_frames", 1) != 1:
+                return None
+            if im.mode not in ("L", "RGB", "CMYK", "P", "RGBA", "LA", "1"):
+                return None
+        return self._data
+
+    # -- text -----------------------------------------------------------------------------
+    def _fontname(self, text: str) -> str:
+        """Helvetica (a standard font: nothing embedded) where it has every character, else
+        MuPDF's CJK font (Droid Sans Fallback, which also has Cyrillic and Greek)."""
+        import pymupdf
+
+        helv = self._fonts.get("helv") or self._fonts.setdefault("helv", pymupdf.Font("helv"))
+        return "helv" if all(helv.has_glyph(ord(c)) for c in text) else "china-s"
+
+    def _write(self, target, quad, text: str, derotate, *, space: bool) -> None:
+        """``text`` in invisible ink over ``quad`` (tl, tr, br, bl in the page's visible
+        coordinates), and a space after it where ``space`` (so that the words of a line are
+        extracted apart)."""
+        import pymupdf
+
+        tl, tr, br, bl = (pymupdf.Point(x, y) * derotate for x, y in quad)
+        along = (tr - tl + br - bl) * 0.5
+        up = (tl - bl + tr - br) * 0.5
+        length, height = abs(along), abs(up)
+        if length < 0.5 or height < 0.5:
+            return
+        fontname = self._fontname(text)
+        size = height * (1.0 - _DESCENT)
+        natural = pymupdf.get_text_length(text, fontname=fontname, fontsize=size)
+        if natural <= 0:
+            return
+        origin = bl + up * _DESCENT  # the baseline, a descender's depth above the box's bottom
+        angle = math.degrees(math.atan2(along.y, along.x))
+        # stretched to the box's length, then turned with the box, about the baseline's start
+        morph = (origin, pymupdf.Matrix(length / natural, 0, 0, 1, 0, 0) * pymupdf.Matrix(-angle))
+        target.insert_text(origin, text + (" " if space else ""), fontsize=size, fontname=fontname, render_mode=3,
+                           morph=morph)
+
+
+def _encode(image: np.ndarray, *, lossless: bool) -> bytes:
+    import cv2
+
+    ok, buf = cv2.imencode(".png" if lossless else ".jpg", image,
+                           [] if lossless else [cv2.IMWRITE_JPEG_QUALITY, 92])
+    if not ok:  # pragma: no cover - OpenCV encodes any 8-bit BGR image
+        raise ValueError("could not encode the page image")
+    return buf.tobytes()
