@@ -249,12 +249,25 @@ def run_batch(pattern: str, keys: list[str], out: Path | None, *, llm: str | Non
 # -- ocr --------------------------------------------------------------------------------
 
 
-def _reader(options) -> Callable[[str], list]:
+def _reader(options, pdf_targets: dict[str, Path] | None = None) -> Callable[[str], list]:
+    """Reads a file's pages; with ``pdf_targets``, also writes its searchable PDF there."""
     from .io import iter_pages
     from .ocr import OCREngine
 
     engine = OCREngine(options)
-    return lambda path: [engine.read_page(image) for image in iter_pages(Path(path), options.loader)]
+
+    def read(path: str) -> list:
+        if not pdf_targets:
+            return [engine.read_page(image) for image in iter_pages(Path(path), options.loader)]
+        from .io.searchable import SearchablePDF
+
+        pdf, pages = SearchablePDF(Path(path), options.loader), []
+        for image in iter_pages(Path(path), options.loader):
+            pages.append(engine.read_page(image))
+            pdf.add(image, pages[-1])
+        pdf.save(pdf_targets[path])
+        return pages
+    return read
 
 
 def _targets(files: list[Path], root: Path, out: Path, suffix: str) -> dict[str, Path]:
@@ -279,7 +292,7 @@ def _write(target: Path, text: str) -> None:
 
 
 def run_ocr_batch(pattern: str, out: Path | None, options, *, as_json: bool = False, words: bool = False,
-                  workers: int = 1, resume: bool = False) -> int:
+                  workers: int = 1, resume: bool = False, pdf: Path | None = None) -> int:
     """Read every file that ``pattern`` (a folder or a glob) names; returns the exit code.
 
     ``out`` is where the results go: ``None`` prints them (``--json``: one JSON object
@@ -289,14 +302,23 @@ def run_ocr_batch(pattern: str, out: Path | None, options, *, as_json: bool = Fa
     A row is ``{"file": …, "pages": [...], "error": …}`` with the pages of ``chatocr ocr
     FILE --json``, and a ``.json`` file is what that command prints.  ``resume`` keeps what
     ``out`` holds already: a file's output written after the file last changed, or its row
-    without error (in the ``.jsonl``, or the ``.part`` file of a run cut short).
+    without error (in the ``.jsonl``, or the ``.part`` file of a run cut short).  ``pdf`` is a
+    folder that gets each file's searchable PDF (``io.searchable``), in the input's folder
+    layout; resumed, a file is read again where its PDF is missing or older than it.
     """
     import click
 
     files = _files(pattern)
     if out is not None and out.suffix.lower() != ".jsonl" and out.exists() and not out.is_dir():
         raise InputError(str(out), "--out must be a folder or end in .jsonl")
-    factory_args = (options,)
+    if pdf is not None and pdf.exists() and not pdf.is_dir():
+        raise InputError(str(pdf), "--pdf must be a folder for a folder or glob")
+    pdf_targets = None if pdf is None else _targets(files, _root(pattern, files), pdf, ".pdf")
+    factory_args = (options, pdf_targets)
+    if resume and pdf_targets:  # a file without its PDF is read again, whatever the text output holds
+        stale = {str(f) for f in files if not _newer(pdf_targets[str(f)], f)}
+    else:
+        stale = set()
 
     def row(path: str, pages, error: str | None) -> str:
         pages = None if pages is None else [p.to_dict(words=words) for p in pages]
@@ -307,6 +329,11 @@ def run_ocr_batch(pattern: str, out: Path | None, options, *, as_json: bool = Fa
 
     if out is None:
         first = True
+        if resume:  # only the PDFs are kept
+            files_read = [f for f in files if str(f) in stale]
+            skipped = len(files) - len(files_read)
+        else:
+            files_read, skipped = files, 0
 
         def take(path: str, pages, error: str | None) -> None:
             nonlocal first
@@ -315,10 +342,11 @@ def run_ocr_batch(pattern: str, out: Path | None, options, *, as_json: bool = Fa
             elif error is None:
                 click.echo(("" if first else "\n") + f"==> {path} <==\n" + text(pages), nl=False)
                 first = False
-        failures = _drive(files, _reader, factory_args, workers, "reading", take)
-        return _report(files, failures, "")
+        failures = _drive(files_read, _reader, factory_args, workers, "reading", take)
+        return _report(files, failures, "" if pdf is None else f" → {pdf}/", skipped)
     if out.suffix.lower() == ".jsonl":
         kept = _earlier_rows(out, files) if resume else {}
+        kept = {k: v for k, v in kept.items() if k not in stale}
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(out.name + ".part")
         with tmp.open("w", encoding="utf-8") as f:
@@ -337,23 +365,29 @@ def run_ocr_batch(pattern: str, out: Path | None, options, *, as_json: bool = Fa
             return json.dumps({"pages": [p.to_dict(words=words) for p in pages]}, ensure_ascii=False) + "\n"
         return text(pages)
     return _to_folder(files, pattern, out, ".json" if as_json else ".txt", _reader, factory_args, workers,
-                      "reading", render, resume)
+                      "reading", render, resume, stale)
 
 
 def _to_folder(files: list[Path], pattern: str, out: Path, suffix: str, factory: Callable, args: tuple,
-               workers: int, label: str, render: Callable[[object], str], resume: bool = False) -> int:
+               workers: int, label: str, render: Callable[[object], str], resume: bool = False,
+               stale: frozenset[str] | set[str] = frozenset()) -> int:
     """Run the files, writing each one's ``render``ed result into ``out`` in the input's folder layout;
-    ``resume``: not those whose output is there already, written after the file last changed."""
-    p = Path(pattern)
-    root = Path(os.path.abspath(p if p.is_dir() else os.path.commonpath([os.path.abspath(f.parent) for f in files])))
-    targets = _targets(files, root, out, suffix)
-    done = {str(f) for f in files if resume and _newer(targets[str(f)], f)}
+    ``resume``: not those whose output is there already, written after the file last changed
+    (unless ``stale``)."""
+    targets = _targets(files, _root(pattern, files), out, suffix)
+    done = {str(f) for f in files if resume and str(f) not in stale and _newer(targets[str(f)], f)}
 
     def write(path: str, result, error: str | None) -> None:
         if error is None:
             _write(targets[path], render(result))
     failures = _drive([f for f in files if str(f) not in done], factory, args, workers, label, write)
     return _report(files, failures, f" → {out}/", len(done))
+
+
+def _root(pattern: str, files: list[Path]) -> Path:
+    """The folder the outputs' layout starts from: the folder named, or the one the glob's files share."""
+    p = Path(pattern)
+    return Path(os.path.abspath(p if p.is_dir() else os.path.commonpath([os.path.abspath(f.parent) for f in files])))
 
 
 def _newer(target: Path, source: Path) -> bool:

@@ -90,8 +90,9 @@ _RESUME_OPTION = click.option(
                    "folder, or one row per file to a .jsonl.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, help="Batch mode: parallel processes.")
 @_RESUME_OPTION
-@click.option("--pdf", "pdf_out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Also write a searchable PDF: the pages with the text read on them laid over, invisible.")
+@click.option("--pdf", "pdf_out", type=click.Path(path_type=Path), default=None,
+              help="Also write a searchable PDF (the pages with the text read laid over them, invisible) to this "
+                   "file; in batch mode, one per file into this folder.")
 def ocr(
     file: Path,
     as_json: bool,
@@ -121,10 +122,14 @@ def ocr(
     from .options import EngineOptions, LoaderOptions, OCROptions, RecognizerOptions
 
     batch = out is not None or is_batch(file)
-    if batch and (pages is not None or password is not None or visualize or pdf_out is not None):
-        raise click.UsageError("--pages, --password, --visualize and --pdf apply to one file, not to a batch")
-    if resume and out is None:
-        raise click.UsageError("--resume keeps the results in --out: give --out")
+    if batch and (pages is not None or password is not None or visualize):
+        raise click.UsageError("--pages, --password and --visualize apply to one file, not to a batch")
+    if resume and out is None and pdf_out is None:
+        raise click.UsageError("--resume keeps the results in --out or --pdf: give one")
+    if not batch and pdf_out is not None and pdf_out.is_dir():
+        from .errors import InputError
+
+        raise InputError(str(pdf_out), "--pdf is a folder: give the PDF's file name")
     update: dict = {}
     if model:
         update["model"] = model
@@ -141,7 +146,8 @@ def ocr(
             from .models import resolve
 
             resolve(model)  # an unknown model fails once, not once per file
-        sys.exit(run_ocr_batch(str(file), out, options, as_json=as_json, words=words, workers=workers, resume=resume))
+        sys.exit(run_ocr_batch(str(file), out, options, as_json=as_json, words=words, workers=workers, resume=resume,
+                               pdf=pdf_out))
     # Read the first page before loading the models: bad input fails at once.
     images = iter_pages(file, options.loader)
     first = next(images, None)

@@ -30,11 +30,14 @@ def reads(monkeypatch) -> list[str]:
     a file named in ``failing`` fails)."""
     seen: list[str] = []
 
-    def reader(options):
+    def reader(options, pdf_targets=None):
         def read(path: str):
             seen.append(Path(path).name)
             if Path(path).name in reads_failing:
                 raise UnreadableDocument(path, "broken")
+            if pdf_targets:
+                pdf_targets[path].parent.mkdir(parents=True, exist_ok=True)
+                pdf_targets[path].write_bytes(b"%PDF-1.7 stand-in")
             line = TextLine(text=f"text of {Path(path).stem}", score=0.9, bbox=(0, 0, 5, 5),
                             polygon=((0, 0), (5, 0), (5, 5), (0, 5)))
             return [OCRPage(page=1, width=10, height=10, lines=(line,))]
@@ -104,6 +107,19 @@ def test_a_folder_run_resumed_reads_the_files_changed_since_or_without_output(sc
     assert batch.run_ocr_batch(str(scans), out, None, resume=True) == 0
     assert reads == ["a.png", "c.png"]
     assert (out / "c.txt").read_text(encoding="utf-8") == "text of c\n"
+
+
+def test_a_run_resumed_reads_again_the_files_whose_pdf_is_missing(scans, reads, tmp_path):
+    out, pdfs = tmp_path / "out.jsonl", tmp_path / "pdfs"
+    assert batch.run_ocr_batch(str(scans), out, None, pdf=pdfs) == 0
+    assert sorted(p.name for p in pdfs.iterdir()) == ["a.pdf", "b.pdf", "c.pdf"]
+    (pdfs / "b.pdf").unlink()
+    reads.clear()
+    assert batch.run_ocr_batch(str(scans), out, None, pdf=pdfs, resume=True) == 0
+    assert reads == ["b.png"] and (pdfs / "b.pdf").exists()
+    reads.clear()
+    assert batch.run_ocr_batch(str(scans), None, None, pdf=pdfs, resume=True) == 0  # PDFs only
+    assert reads == []
 
 
 def test_an_extract_run_resumed_keeps_its_rows_for_the_same_keys(scans, tmp_path, monkeypatch):

@@ -119,7 +119,8 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "searchable": (("ocr", str(inputs["image"]), "--pdf", str(cwd / "pdf" / "image.pdf"), *one), env),
             "searchable-digital": (("ocr", str(inputs["pdf3"]), "--pages", "2", "--pdf", str(cwd / "three.pdf"), *one),
                                    env),
-            "searchable-batch": (("ocr", str(inputs["batch"]), "--pdf", str(cwd / "batch.pdf")), env),
+            "searchable-batch": (("ocr", str(inputs["batch"] / "sub"), "--pdf", str(cwd / "pdfs"), *one), env),
+            "searchable-folder": (("ocr", str(inputs["image"]), "--pdf", str(inputs["batch"])), env),
             "pages-missing": (("ocr", str(inputs["pdf3"]), "--pages", "2,9"), env),
             "pages-bad": (("ocr", str(inputs["pdf3"]), "--pages", "2-x"), env),
             "parse-pages": (("parse", str(inputs["pdf3"]), "--pages", "2", "--format", "json", "--no-cache"), env),
@@ -343,8 +344,20 @@ def test_searchable_pdf_leaves_pages_with_text_alone(runs, inputs):
     path = Path(run.stderr.split(" (")[0])
     with pymupdf.open(path) as doc, pymupdf.open(inputs["pdf3"]) as before:
         assert [p.get_text() for p in doc] == [p.get_text() for p in before]
+    assert_one_line_error(runs["searchable-folder"], "batch")  # --pdf names a folder: one file needs a file
+
+
+def test_searchable_pdfs_for_a_folder(runs, inputs):
+    import pymupdf
+
     run = runs["searchable-batch"]
-    assert run.returncode == 2 and "--pdf" in run.stderr and "Traceback" not in run.stderr
+    assert run.returncode == 0, run
+    out = Path(run.stderr.split(" → ")[1].split()[0].rstrip("/"))
+    assert sorted(p.name for p in out.iterdir()) == ["invoice.pdf.pdf", "invoice.png.pdf"]  # no collision
+    with pymupdf.open(out / "invoice.png.pdf") as blank, pymupdf.open(out / "invoice.pdf.pdf") as digital:
+        assert blank.page_count == 1 and blank[0].get_text() == "" and len(blank[0].get_images()) == 1
+        with pymupdf.open(inputs["pdf"]) as before:
+            assert digital[0].get_text() == before[0].get_text()  # it had text: left alone
 
 
 def test_parse_pages(runs):
