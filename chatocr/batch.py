@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import io
 import json
 import os
 import sys
@@ -149,7 +150,7 @@ def _earlier_rows(out: Path, files: list[Path], header: list[str] | None = None)
             rows = [(_json_done(line), line) for line in text.splitlines(keepends=True)
                     if line.endswith("\n")]  # not the last line of a run cut short
         else:
-            cells = list(csv.reader(text.splitlines(keepends=True)))
+            cells = list(csv.reader(io.StringIO(text, newline="")))  # a value may hold a line break
             if not text.endswith("\n") and cells:
                 cells.pop()  # a run cut short
             if not cells or cells[0] != header:

@@ -128,7 +128,8 @@ def test_an_extract_run_resumed_keeps_its_rows_for_the_same_keys(scans, tmp_path
     def extractor(llm, keys, threads):
         def run(path: str) -> dict:
             seen.append(Path(path).name)
-            return {k: {"value": f"{k} of {Path(path).stem}", "page": 1} for k in keys}
+            stem = Path(path).stem  # b's values run over two lines
+            return {k: {"value": f"{k} of {stem}" + ("\nsecond line" if stem == "b" else ""), "page": 1} for k in keys}
         return run
     monkeypatch.setattr(batch, "_extractor", extractor)
     for suffix in (".csv", ".jsonl"):
@@ -143,7 +144,7 @@ def test_an_extract_run_resumed_keeps_its_rows_for_the_same_keys(scans, tmp_path
     with (tmp_path / "fields.csv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
     assert rows[0] == ["file", "total", "date", "total page", "date page", "error"]
-    assert rows[2][1:3] == ["total of b", "date of b"]
+    assert rows[2][1:3] == ["total of b\nsecond line", "date of b\nsecond line"]
 
 
 def test_resume_needs_a_batch_with_out(scans):
