@@ -56,9 +56,9 @@ class SearchablePDF:
         self.kept: list[int] = []  # pages of a PDF left as they were: they had text already
         self._fonts: dict[str, pymupdf.Font] = {}  # for their glyph lists
 
-    def add(self, image: PageImage, page: OCRPage) -> None:
+    def add(self, image: PageImage | None, page: OCRPage) -> None:
         """Lay ``page``'s text over its page: the PDF's page ``page.page``, or a new page holding
-        ``image`` (an image's page as the loader gave it)."""
+        ``image`` (an image's page as the loader gave it; not used for a PDF)."""
         if self.format == "pdf":
             target = self._doc[page.page - 1]
             if target.get_text("text").strip():
@@ -66,6 +66,8 @@ class SearchablePDF:
                 return
             scale = 1.0  # the OCR core's coordinates are PDF points already
         else:
+            if image is None:
+                raise ValueError(f"{self.name}: a page of an image is written from its PageImage")
             target, scale = self._image_page(image)
         derotate = target.derotation_matrix
         for line in page.lines:
