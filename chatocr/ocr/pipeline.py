@@ -151,9 +151,7 @@ class OCREngine:
         """Detect, orient and recognise the lines of one BGR image."""
         t0 = time.perf_counter()
         det = self.detector(image)
-        raw = self._read_bowed(image, det.boxes, time.perf_counter() - t0)
-        if raw is None:
-            raw = self._read_detected(image, det, time.perf_counter() - t0)
+        raw = self._read_detected(image, det, time.perf_counter() - t0)
         assert raw is not None  # without turned_over, always read
         return raw
 
@@ -170,13 +168,22 @@ class OCREngine:
         straight, down = flat
         t0 = time.perf_counter()
         det = self.detector(straight)
-        raw = self._read_detected(straight, det, det_seconds + time.perf_counter() - t0)
+        raw = self._read_lines(straight, det, det_seconds + time.perf_counter() - t0)
         assert raw is not None  # without turned_over, always read
         quads = quads_to_bowed(raw.quads, bow, down)
         log.debug("rows bow (%s): %d lines read on the page laid straight", bow[0], len(quads))
         return replace(raw, quads=quads, skew=skew_angle(quads) if len(quads) else 0.0, warp=None)
 
     def _read_detected(
+        self, image: np.ndarray, det, det_seconds: float, *, turned_over: Callable[[np.ndarray], bool] | None = None
+    ) -> PageLines | None:
+        """The lines of ``det`` read on ``image`` (:meth:`_read_lines`), or, where its rows bow,
+        read on the page laid straight (:meth:`_read_bowed`; ``turned_over`` is not asked then: a
+        page upside down is found from its lines read turned)."""
+        bowed = self._read_bowed(image, det.boxes, det_seconds)
+        return bowed if bowed is not None else self._read_lines(image, det, det_seconds, turned_over=turned_over)
+
+    def _read_lines(
         self, image: np.ndarray, det, det_seconds: float, *, turned_over: Callable[[np.ndarray], bool] | None = None
     ) -> PageLines | None:
         """The lines of ``det`` read on ``image``.  ``turned_over`` (given the line classifier's
@@ -322,28 +329,24 @@ class OCREngine:
         det = self.detector(image)
         turned = turn_from_lines(det.boxes, np.zeros(0, bool), lambda: classify(image), min_lines=min_lines)
         if not turned.angle:
-            # rows that bow, as on curled paper: read on the page laid straight (a page upside down
-            # is then found from its lines read turned, and read again upright)
-            raw = self._read_bowed(image, det.boxes, time.perf_counter() - t0)
+            # the line classifier flags most of the page's flat lines: upside down, read it
+            # upright now rather than read every flagged line again turned first
+            flags: list[Orientation] = []
+
+            def turned_over(flagged: np.ndarray) -> bool:
+                flags.append(turn_from_lines(det.boxes, flagged, lambda: Orientation(0, 0.0), min_lines=min_lines))
+                return flags[-1].angle == 180
+
+            raw = self._read_detected(image, det, time.perf_counter() - t0, turned_over=turned_over)
             if raw is None:
-                # the line classifier flags most of the page's flat lines: upside down, read it
-                # upright now rather than read every flagged line again turned first
-                flags: list[Orientation] = []
-
-                def turned_over(flagged: np.ndarray) -> bool:
-                    flags.append(turn_from_lines(det.boxes, flagged, lambda: Orientation(0, 0.0), min_lines=min_lines))
-                    return flags[-1].angle == 180
-
-                raw = self._read_detected(image, det, time.perf_counter() - t0, turned_over=turned_over)
-                if raw is None:
-                    up, again = self._read_turned_det(image, det, 180)
-                    if turn_from_lines(again.quads, again.flipped, lambda: Orientation(0, 0.0), min_lines=min_lines).angle:
-                        # upright it reads turned over: the flags were wrong, the page stands as it is
-                        raw = self._read_detected(image, det, time.perf_counter() - t0)
-                        assert raw is not None
-                        return image, raw, Orientation(0, 1.0 - flags[-1].score)
-                    log.debug("page turned 180 degrees (%.2f of its lines flagged): read upright", flags[-1].score)
-                    return up, again, flags[-1]
+                up, again = self._read_turned_det(image, det, 180)
+                if turn_from_lines(again.quads, again.flipped, lambda: Orientation(0, 0.0), min_lines=min_lines).angle:
+                    # upright it reads turned over: the flags were wrong, the page stands as it is
+                    raw = self._read_detected(image, det, time.perf_counter() - t0)
+                    assert raw is not None
+                    return image, raw, Orientation(0, 1.0 - flags[-1].score)
+                log.debug("page turned 180 degrees (%.2f of its lines flagged): read upright", flags[-1].score)
+                return up, again, flags[-1]
             turned = turn_from_lines(raw.quads, raw.flipped, lambda: classify(image), min_lines=min_lines)
             if not turned.angle:
                 return image, raw, turned
@@ -359,8 +362,7 @@ class OCREngine:
         if angle != 180:
             return up, self.read_image(up)
         h, w = image.shape[:2]
-        det = replace(det, boxes=quads_to_upright(det.boxes, angle, (w, h)))
-        lines = self._read_bowed(up, det.boxes, 0.0) or self._read_detected(up, det, 0.0)
+        lines = self._read_detected(up, replace(det, boxes=quads_to_upright(det.boxes, angle, (w, h))), 0.0)
         assert lines is not None  # without turned_over, always read
         return up, lines
 
