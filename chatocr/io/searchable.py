@@ -54,7 +54,7 @@ class SearchablePDF:
         self._doc = open_pdf(data, self.name, options) if self.format == "pdf" else pymupdf.open()
         self._encrypted = bool(self._doc.metadata and self._doc.metadata.get("encryption"))
         self.kept: list[int] = []  # pages of a PDF left as they were: they had text already
-        self._fonts: dict[str, pymupdf.Font] = {}  # for their glyph lists
+        self._helv: pymupdf.Font | None = None  # for its glyph list
 
     def add(self, image: PageImage | None, page: OCRPage) -> None:
         """Lay ``page``'s text over its page: the PDF's page ``page.page``, or a new page holding
@@ -149,8 +149,9 @@ class SearchablePDF:
         MuPDF's CJK font (Droid Sans Fallback, which also has Cyrillic and Greek)."""
         import pymupdf
 
-        helv = self._fonts.get("helv") or self._fonts.setdefault("helv", pymupdf.Font("helv"))
-        return "helv" if all(helv.has_glyph(ord(c)) for c in text) else "china-s"
+        if self._helv is None:
+            self._helv = pymupdf.Font("helv")
+        return "helv" if all(self._helv.has_glyph(ord(c)) for c in text) else "china-s"
 
     def _write(self, target, quad, text: str, derotate, *, space: bool) -> None:
         """``text`` in invisible ink over ``quad`` (tl, tr, br, bl in the page's visible
