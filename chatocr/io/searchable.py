@@ -54,7 +54,6 @@ class SearchablePDF:
         self._doc = open_pdf(data, self.name, options) if self.format == "pdf" else pymupdf.open()
         self._encrypted = bool(self._doc.metadata and self._doc.metadata.get("encryption"))
         self.kept: list[int] = []  # pages of a PDF left as they were: they had text already
-        self._helv: pymupdf.Font | None = None  # for its glyph list
 
     def add(self, image: PageImage | None, page: OCRPage) -> None:
         """Lay ``page``'s text over its page: the PDF's page ``page.page``, or a new page holding
@@ -144,14 +143,16 @@ class SearchablePDF:
         return self._data
 
     # -- text -----------------------------------------------------------------------------
-    def _fontname(self, text: str) -> str:
-        """Helvetica (a standard font: nothing embedded) where it has every character, else
-        MuPDF's CJK font (Droid Sans Fallback, which also has Cyrillic and Greek)."""
-        import pymupdf
-
-        if self._helv is None:
-            self._helv = pymupdf.Font("helv")
-        return "helv" if all(self._helv.has_glyph(ord(c)) for c in text) else "china-s"
+    @staticmethod
+    def _fontname(text: str) -> str:
+        """Helvetica where its encoding (WinAnsi, Windows-1252) holds every character, else the
+        standard Simplified Chinese font (``china-s``, whose encoding also holds Greek and
+        Cyrillic): standard fonts, which PDF viewers supply, so nothing is embedded."""
+        try:
+            text.encode("cp1252")
+        except UnicodeEncodeError:
+            return "china-s"
+        return "helv"
 
     def _write(self, target, quad, text: str, derotate, *, space: bool) -> None:
         """``text`` in invisible ink over ``quad`` (tl, tr, br, bl in the page's visible

@@ -86,6 +86,14 @@ def test_words_are_laid_along_their_boxes_however_the_text_is_turned(tmp_path, t
         assert _iou(got, want) > 0.6, (text, got, want)
 
 
+def test_text_beyond_latin_is_written_in_a_font_that_holds_it(tmp_path):
+    blank = PageImage(1, np.full((200, 400, 3), 255, np.uint8), 400.0, 200.0, "px", 1.0)
+    line = _line([("发票", _quad(10, 10, 90, 40)), ("Счёт", _quad(100, 10, 190, 40)), ("café", _quad(200, 10, 290, 40))])
+    pdf = SearchablePDF(blank.image)
+    pdf.add(blank, OCRPage(page=1, width=400, height=200, lines=(line,)))
+    assert [t for t, _ in _words(pdf.save(tmp_path / "scripts.pdf"))] == ["发票", "Счёт", "café"]
+
+
 def test_a_pdf_keeps_its_pages_and_gets_text_where_it_had_none(tmp_path, render):
     # page 1: a scan on a page turned a quarter (shown 300 x 200); page 2: born digital
     doc = pymupdf.open()
