@@ -15,7 +15,9 @@ did not turn it, otherwise the page as decoded, PNG for a lossless source and JP
 
 from __future__ import annotations
 
+import io
 import math
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -101,22 +103,18 @@ class SearchablePDF:
     # -- pages of an image --------------------------------------------------------------
     def _image_page(self, image: PageImage):
         """A new page for ``image`` and the points per output unit (pixel) on it."""
-        dpi = self._dpi()
-        scale = 72.0 / dpi
+        scale = 72.0 / self._dpi
         target = self._doc.new_page(width=image.width * scale, height=image.height * scale)
-        rect = target.rect
-        own = self._own_bytes(image)
-        if own is not None:
-            target.insert_image(rect, stream=own)
-        else:
-            target.insert_image(rect, stream=_encode(image.image, lossless=self.format in _LOSSLESS))
+        own = self._own_bytes
+        target.insert_image(target.rect, stream=own if own is not None else
+                            _encode(image.image, lossless=self.format in _LOSSLESS))
         return target, scale
 
+    @cached_property
     def _dpi(self) -> float:
+        """The image file's resolution (read once for all its pages)."""
         if not self._data:
             return _DEFAULT_DPI
-        import io
-
         from PIL import Image
 
         try:
@@ -127,12 +125,11 @@ class SearchablePDF:
         x = float(dpi[0]) if dpi else 0.0
         return x if 50.0 <= x <= 1200.0 else _DEFAULT_DPI
 
-    def _own_bytes(self, image: PageImage) -> bytes | None:
+    @cached_property
+    def _own_bytes(self) -> bytes | None:
         """The file's own bytes, where they are one JPEG or PNG image that the loader did not turn."""
         if self.format not in ("jpeg", "png"):
             return None
-        import io
-
         from PIL import Image
 
         with Image.open(io.BytesIO(self._data)) as im:
