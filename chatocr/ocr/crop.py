@@ -7,6 +7,11 @@ import math
 import cv2
 import numpy as np
 
+# a crop this many times as tall as wide is turned (PP-OCR's rule)
+_TALL = 1.5
+# below this many times, a tall crop may as well be one narrow glyph lying: read both ways
+SHORT_TALL = 3.0
+
 
 def crop_quad(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     """Perspective-correct crop of ``quad`` (tl, tr, br, bl) as an upright rectangle.
@@ -24,6 +29,26 @@ def crop_quad(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(out)
 
 
+def short_and_tall(quad: np.ndarray, most: float = SHORT_TALL) -> bool:
+    """Whether :func:`crop_quad` turns this quad's crop although it is less than ``most`` times as
+    tall as wide: room for a glyph or two standing, or for a narrow glyph lying (``1``, ``:``).
+    Such a box is ambiguous; the pipeline reads it both ways."""
+    w, h = _size(*np.asarray(quad, np.float64).ravel().tolist())
+    return _TALL * w <= h < most * w
+
+
+def widened(quad: np.ndarray) -> np.ndarray:
+    """``quad`` (tl, tr, br, bl) widened about its middle along its top edge, just enough that
+    :func:`crop_quad` reads it unturned: a lone narrow glyph with a little of the page beside it."""
+    q = np.asarray(quad, np.float64)
+    tl, tr, br, bl = q
+    w, h = _size(*q.ravel().tolist())
+    grow = max(0.0, (h / (_TALL - 0.1) + 1.0 - w) / 2)  # + 1: _size rounds
+    top = tr - tl
+    u = top / max(float(np.hypot(*top)), 1e-6)
+    return np.stack([tl - grow * u, tr + grow * u, br + grow * u, bl - grow * u]).astype(np.float32)
+
+
 def is_vertical(quad: np.ndarray) -> bool:
     """Whether :func:`crop_quad` turns this quad's crop: read from its top edge to its bottom."""
     return _vertical(*np.asarray(quad, np.float64).ravel().tolist())
@@ -31,7 +56,7 @@ def is_vertical(quad: np.ndarray) -> bool:
 
 def _vertical(x0: float, y0: float, x1: float, y1: float, x2: float, y2: float, x3: float, y3: float) -> bool:
     w, h = _size(x0, y0, x1, y1, x2, y2, x3, y3)
-    return h >= 1.5 * w
+    return h >= _TALL * w
 
 
 def _size(x0: float, y0: float, x1: float, y1: float, x2: float, y2: float, x3: float, y3: float) -> tuple[int, int]:

@@ -18,7 +18,7 @@ from ..options import DetectorOptions, OCROptions, PageOrientationOptions
 from ..types import OCRPage, OCRResult, TextLine, Word
 from .cls import TextlineOrientationClassifier
 from .columns import Quad, split_columns, word_quads
-from .crop import crop_quad
+from .crop import crop_quad, short_and_tall, widened
 from .det import TextDetector
 from .orientation import (
     Orientation,
@@ -192,6 +192,7 @@ class OCREngine:
         t1 = time.perf_counter()
         crops = [crop_quad(image, q) for q in det.boxes]
         rec = self.recognizer(crops)
+        boxes, crops, rec = self._narrow_glyphs(image, det.boxes, crops, rec)
         t2 = time.perf_counter()
         flipped = np.zeros(len(crops), dtype=bool)
         if self.classifier is not None and crops:
@@ -209,8 +210,8 @@ class OCREngine:
         for i in keep:
             text, pos = _stripped(rec.texts[i], rec.char_positions[i], flipped[i])
             # a turned line's positions are mirrored: it stays whole
-            pieces = [(det.boxes[i], text, pos)] if flipped[i] else split_columns(
-                det.boxes[i], text, pos, self.options.rec.column_gap
+            pieces = [(boxes[i], text, pos)] if flipped[i] else split_columns(
+                boxes[i], text, pos, self.options.rec.column_gap
             )
             for quad, piece, centres in pieces:
                 quads.append(quad)
@@ -235,6 +236,37 @@ class OCREngine:
             skew,
             warp,
         )
+
+    def _narrow_glyphs(
+        self, image: np.ndarray, boxes: np.ndarray, crops: list[np.ndarray], rec: RecResult
+    ) -> tuple[np.ndarray, list[np.ndarray], RecResult]:
+        """Boxes, crops and readings, where a box a little taller than wide (``crop.short_and_tall``)
+        is read better unturned.  Such a box is turned before it is read, as vertical text (PP-OCR's
+        rule), but on most pages it holds one narrow glyph: a quantity's ``1`` or ``3``, a colon, a
+        ``%``, which read turned come out as ``"m"``, ``"pe"`` or nothing.  Each is read again from
+        the box widened until it is not turned (``crop.widened``); the reading the recogniser is
+        surer of stays, with its box."""
+        tall = [i for i, q in enumerate(boxes) if short_and_tall(q)]
+        if not tall:
+            return boxes, crops, rec
+        wide = [widened(boxes[i]) for i in tall]
+        wide_crops = [crop_quad(image, q) for q in wide]
+        again = self.recognizer(wide_crops)
+        better = [j for j, i in enumerate(tall) if again.texts[j].strip() and again.scores[j] > rec.scores[i]]
+        if not better:
+            return boxes, crops, rec
+        boxes, crops = boxes.copy(), list(crops)
+        texts, scores, positions = list(rec.texts), rec.scores.copy(), list(rec.char_positions)
+        without_cjk = dict(rec.without_cjk)
+        for j in better:
+            i = tall[j]
+            boxes[i], crops[i] = wide[j], wide_crops[j]
+            texts[i], scores[i], positions[i] = again.texts[j], again.scores[j], again.char_positions[j]
+            without_cjk.pop(i, None)
+            if j in again.without_cjk:
+                without_cjk[i] = again.without_cjk[j]
+        log.debug("%d of %d tall boxes read unturned", len(better), len(tall))
+        return boxes, crops, RecResult(texts, scores, positions, without_cjk)
 
     def _upside_down(self, crops: list[np.ndarray], scores: np.ndarray) -> np.ndarray:
         """Indices of the lines the classifier flags as upside down.
