@@ -151,9 +151,22 @@ class TextRecognizer:
         if batch:
             yield batch
 
-    def __call__(self, crops: list[np.ndarray]) -> RecResult:
-        """Read each crop.  A line read with CJK characters is also decoded without them
-        (see :class:`CTCDecoder`), from the same output."""
+    def _widths(self, crops: list[np.ndarray]) -> list[int]:
+        o = self.options
+        h = o.image_height
+        return [min(o.max_width, max(8, int(math.ceil(h * c.shape[1] / max(c.shape[0], 1))))) for c in crops]
+
+    def batches(self, crops: list[np.ndarray]) -> list[list[int]]:
+        """The batches :meth:`__call__` reads ``crops`` in: line indices, narrowest first.  A line's
+        reading depends on its batch (the padding to the batch's widest is part of the input), so
+        reading some of these batches, then the others, gives what reading all at once does."""
+        widths = self._widths(crops)
+        return list(self._batches(np.argsort(widths, kind="stable"), widths))
+
+    def __call__(self, crops: list[np.ndarray], batches: list[list[int]] | None = None) -> RecResult:
+        """Read each crop (``batches``: only the lines of these batches of :meth:`batches`; the
+        others come back empty, with score 0).  A line read with CJK characters is also decoded
+        without them (see :class:`CTCDecoder`), from the same output."""
         o = self.options
         n = len(crops)
         texts: list[str] = [""] * n
@@ -163,11 +176,10 @@ class TextRecognizer:
         if n == 0:
             return RecResult(texts, scores, positions)
         h = o.image_height
-        widths = [
-            min(o.max_width, max(8, int(math.ceil(h * c.shape[1] / max(c.shape[0], 1))))) for c in crops
-        ]
-        order = np.argsort(widths, kind="stable")
-        for idx in self._batches(order, widths):
+        widths = self._widths(crops)
+        if batches is None:
+            batches = list(self._batches(np.argsort(widths, kind="stable"), widths))
+        for idx in batches:
             batch_w = max(o.min_width, max(widths[i] for i in idx))
             batch = np.zeros((len(idx), 3, h, batch_w), dtype=np.float32)
             for j, i in enumerate(idx):

@@ -275,19 +275,73 @@ def test_an_upright_or_upside_down_page_is_detected_once(engine, lines_page, mon
     assert detector.shapes == [image.shape[1::-1], image.shape[:2]]  # and detected again upright
 
 
+class _Lines:
+    """Stands in for the recogniser: notes how many lines each call reads, and passes it on."""
+
+    def __init__(self, inner):
+        self.inner, self.read = inner, []
+
+    def __call__(self, crops, batches=None):
+        self.read.append(len(crops) if batches is None else sum(len(b) for b in batches))
+        return self.inner(crops, batches)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@pytest.fixture(scope="module")
+def long_page(render):
+    """A page of 16 lines of 1 to 7 words."""
+    texts = [" ".join(WORDS[(3 * i) % len(WORDS) :][: 1 + i % 7]) for i in range(16)]
+    image, _ = render.page([(40, 30 + 44 * i, t) for i, t in enumerate(texts)], size=(900, 30 + 44 * 16 + 20), font_size=26)
+    return image, texts
+
+
 @pytest.mark.models
-def test_an_upside_down_page_is_recognised_twice_not_three_times(engine, lines_page, monkeypatch):
-    recognizer = _Count(engine.recognizer)
+def test_an_upright_page_reads_each_line_once_as_in_one_call(engine, long_page, monkeypatch):
+    import chatocr.ocr.pipeline as pipeline
+
+    image, texts = long_page
+    recognizer = _Lines(engine.recognizer)
     monkeypatch.setattr(engine, "recognizer", recognizer)
-    image = lines_page[0]
-    assert _read(engine, image).orientation == 0
-    assert len(recognizer.shapes) == 1
-    recognizer.shapes.clear()
+    page = _read(engine, image)
+    assert page.orientation == 0 and [ln.text for ln in page.lines] == texts
+    # the lines read first, to see whether the page is turned over, are not read again
+    assert len(recognizer.read) == 2 and sum(recognizer.read) == len(texts)
+    monkeypatch.setattr(pipeline, "_TURN_SAMPLE", 0)
+    recognizer.read.clear()
+    whole = _read(engine, image)  # all lines in one call: the same batches, the same readings
+    assert recognizer.read == [0, len(texts)]
+    assert [(ln.text, ln.score) for ln in whole.lines] == [(ln.text, ln.score) for ln in page.lines]
+
+
+@pytest.mark.models
+def test_an_upside_down_page_is_known_from_a_few_of_its_lines(engine, long_page, monkeypatch):
+    import chatocr.ocr.pipeline as pipeline
+
+    image, texts = long_page
+    recognizer = _Lines(engine.recognizer)
+    monkeypatch.setattr(engine, "recognizer", recognizer)
     page = _read(engine, turn(image, 180))
-    # read as it lies, its lines flagged turned over: read upright at once, the flagged lines
-    # not read again turned first
+    assert page.orientation == 180 and [ln.text for ln in page.lines] == texts
+    # a few lines read as it lies, flagged turned over: then all read upright, once
+    first, *upright = recognizer.read
+    assert pipeline._TURN_SAMPLE <= first < pipeline._TURN_SAMPLE + engine.recognizer.options.batch_size < len(texts)
+    assert sum(upright) == len(texts)
+
+
+@pytest.mark.models
+def test_an_upside_down_page_the_first_lines_miss_is_recognised_twice(engine, lines_page, monkeypatch):
+    import chatocr.ocr.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "_TURN_SAMPLE", 0)  # no line read before the others
+    recognizer = _Lines(engine.recognizer)
+    monkeypatch.setattr(engine, "recognizer", recognizer)
+    page = _read(engine, turn(lines_page[0], 180))
+    # read as it lies, its lines flagged turned over: read upright then, the flagged lines not
+    # read again turned first
     assert page.orientation == 180 and [ln.text for ln in page.lines] == LINES
-    assert len(recognizer.shapes) == 2
+    assert sum(recognizer.read) == 2 * len(LINES)
 
 
 @pytest.mark.models
