@@ -118,7 +118,8 @@ def _middle_batches(plan: list[list[int]], lines: int) -> list[list[int]]:
 def _combined(lines: np.ndarray, read: RecResult, others: RecResult) -> RecResult:
     """The readings of ``read`` for ``lines`` and of ``others`` for the rest (each holds every line)."""
     texts, scores, positions = list(others.texts), others.scores.copy(), list(others.char_positions)
-    without_cjk = {i: v for i, v in others.without_cjk.items() if i not in set(lines.tolist())}
+    first = set(lines.tolist())
+    without_cjk = {i: v for i, v in others.without_cjk.items() if i not in first}
     for i in lines.tolist():
         texts[i], scores[i], positions[i] = read.texts[i], read.scores[i], read.char_positions[i]
         if i in read.without_cjk:
@@ -248,7 +249,9 @@ class OCREngine:
             rec = _combined(first, read_first, rest)
         else:
             rec = self.recognizer(crops)
+        read = crops
         boxes, crops, rec = self._narrow_glyphs(image, det.boxes, crops, rec)
+        known = {i: f for i, f in known.items() if crops[i] is read[i]}  # flags of the crops as read
         t2 = time.perf_counter()
         flipped = np.zeros(len(crops), dtype=bool)
         if self.classifier is not None and crops:
