@@ -6,6 +6,9 @@ recogniser gave no word boxes) is written in invisible ink (PDF text render mode
 box, its font size from the box's height, stretched to the box's length and turned with it
 (a page scanned askew, on its side or upside down keeps its words on their ink).
 
+A parsed document (``chatocr.document.Page``) is written the same way: each line on its
+polygon, each word on the part of the line its box covers.
+
 A PDF keeps its own pages (and its encryption): text goes onto the pages that were read and
 have no text yet; a page with a text layer is left as it is.  An image becomes one page per
 frame, as large as the image at its resolution (200 dpi where the file gives none, or an
@@ -22,12 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..document import Page
 from ..errors import InputError
 from ..options import LoaderOptions
-from ..types import OCRPage
+from ..types import OCRPage, Polygon, TextLine
+from ..types import Word as OCRWord
 from .loader import PageImage, Source, open_pdf, read_source
 
-__all__ = ["SearchablePDF"]
+__all__ = ["SearchablePDF", "ocr_page"]
 
 _DEFAULT_DPI = 200.0  # an image's resolution where its file gives none (or one outside 50-1200)
 _DESCENT = 0.2  # share of a box's height below the baseline (Helvetica's descender is 0.207 em)
@@ -57,9 +62,12 @@ class SearchablePDF:
         self._encrypted = bool(self._doc.metadata and self._doc.metadata.get("encryption"))
         self.kept: list[int] = []  # pages of a PDF left as they were: they had text already
 
-    def add(self, image: PageImage | None, page: OCRPage) -> None:
+    def add(self, image: PageImage | None, page: OCRPage | Page) -> None:
         """Lay ``page``'s text over its page: the PDF's page ``page.page``, or a new page holding
-        ``image`` (an image's page as the loader gave it; not used for a PDF)."""
+        ``image`` (an image's page as the loader gave it; not used for a PDF).  ``page`` is a page
+        as read (``OCRPage``) or as parsed (``Page``, see :func:`ocr_page`)."""
+        if isinstance(page, Page):
+            page = ocr_page(page)
         if self.format == "pdf":
             target = self._doc[page.page - 1]
             if target.get_text("text").strip():
@@ -174,6 +182,48 @@ class SearchablePDF:
         morph = (origin, pymupdf.Matrix(length / natural, 0, 0, 1, 0, 0) * pymupdf.Matrix(-angle))
         target.insert_text(origin, text + (" " if space else ""), fontsize=size, fontname=fontname, render_mode=3,
                            morph=morph)
+
+
+def ocr_page(page: Page) -> OCRPage:
+    """A parsed page's lines as the OCR core gives them: each line on its polygon (its box where it
+    has none), each word on the stretch of that polygon its box covers along the line, so that a
+    line on a page turned or askew keeps its words on their ink.  Lines from a PDF's text layer are
+    left out: they are searchable already."""
+    lines = []
+    for line in page.lines():
+        if line.source != "ocr" or not line.text.strip():
+            continue
+        quad = np.array(line.polygon or _rect(line.bbox), dtype=np.float64)
+        words = tuple(
+            OCRWord.model_construct(text=w.text, bbox=w.bbox, polygon=_stretch(quad, w.bbox)) for w in line.words
+        )
+        lines.append(TextLine.model_construct(text=line.text, score=line.score, bbox=line.bbox,
+                                              polygon=_points(quad), words=words))
+    return OCRPage.model_construct(page=page.page, width=page.width, height=page.height, unit=page.unit,
+                                   orientation=page.orientation, skew=page.skew, lines=tuple(lines))
+
+
+def _rect(box) -> Polygon:
+    x0, y0, x1, y1 = box
+    return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+
+
+def _points(quad: np.ndarray) -> Polygon:
+    return tuple((float(x), float(y)) for x, y in quad)  # type: ignore[return-value]
+
+
+def _stretch(quad: np.ndarray, box) -> Polygon:
+    """The part of ``quad`` (tl, tr, br, bl along its text) between where ``box``'s corners fall
+    along the line."""
+    tl, tr, br, bl = quad
+    along = (tr - tl + br - bl) / 2
+    length = float(along @ along)
+    if length <= 0:
+        return _points(quad)
+    corners = np.array(_rect(box), dtype=np.float64)
+    t = (corners - tl) @ along / length
+    a, b = float(np.clip(t.min(), 0.0, 1.0)), float(np.clip(t.max(), 0.0, 1.0))
+    return _points(np.array([tl + a * (tr - tl), tl + b * (tr - tl), bl + b * (br - bl), bl + a * (br - bl)]))
 
 
 def _encode(image: np.ndarray, *, lossless: bool) -> bytes:

@@ -86,6 +86,39 @@ def test_words_are_laid_along_their_boxes_however_the_text_is_turned(tmp_path, t
         assert _iou(got, want) > 0.6, (text, got, want)
 
 
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_a_parsed_page_is_written_with_each_word_on_its_stretch_of_the_line(tmp_path, turn):
+    """A parsed page keeps word boxes only (upright on the page): each word goes on the part of its
+    line's polygon that the box covers, turned with the line; a text layer's line is not written again."""
+    from chatocr.document import Block, Line, Page
+    from chatocr.document import Word as DocWord
+
+    boxes = {"north": (100, 50, 260, 90), "south": (300, 50, 460, 90)} if turn in (0, 180) else \
+        {"north": (100, 50, 140, 210), "south": (100, 250, 140, 410)}
+    order = list(boxes) if turn in (0, 90) else list(boxes)[::-1]  # the text's own order
+    x0, y0 = min(b[0] for b in boxes.values()), min(b[1] for b in boxes.values())
+    x1, y1 = max(b[2] for b in boxes.values()), max(b[3] for b in boxes.values())
+    line = Line(text=" ".join(order), bbox=(x0, y0, x1, y1), polygon=_quad(x0, y0, x1, y1, turn), score=0.9,
+                words=tuple(DocWord(text=t, bbox=boxes[t]) for t in order))
+    layer = Line(text="printed", bbox=(300, 400, 400, 430), source="text_layer")
+    page = Page(page=1, width=600, height=500, orientation=turn,
+                blocks=(Block(id="p1-b0", type="text", bbox=(x0, y0, x1, y1), lines=(line, layer)),))
+    blank = PageImage(1, np.full((500, 600, 3), 255, np.uint8), 600.0, 500.0, "px", 1.0)
+    pdf = SearchablePDF(blank.image)
+    pdf.add(blank, page)
+    out = pdf.save(tmp_path / "parsed.pdf")
+    words = _words(out)
+    assert sorted(t for t, _ in words) == ["north", "south"]
+    for text, got in words:
+        want = [v * 72 / 200 for v in boxes[text]]
+        assert _iou(got, want) > 0.6, (text, got, want)
+    # written along the line, the way its text runs on the page
+    with pymupdf.open(out) as doc:
+        runs = [ln["dir"] for b in doc[0].get_text("dict")["blocks"] for ln in b.get("lines", ())]
+    way = {0: (1, 0), 90: (0, 1), 180: (-1, 0), 270: (0, -1)}[turn]
+    assert runs and all(np.allclose(d, way, atol=1e-3) for d in runs), runs
+
+
 def test_text_beyond_latin_is_written_in_a_font_that_holds_it(tmp_path):
     blank = PageImage(1, np.full((200, 400, 3), 255, np.uint8), 400.0, 200.0, "px", 1.0)
     line = _line([("发票", _quad(10, 10, 90, 40)), ("Счёт", _quad(100, 10, 190, 40)), ("café", _quad(200, 10, 290, 40))])
