@@ -234,6 +234,16 @@ def create_app(options: ServerOptions | None = None, *, service: DocumentService
         path = service.page_png(doc_id, page, overlay=overlay)
         return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
+    @api.get("/documents/{doc_id}/searchable.pdf", tags=["documents"], response_class=FileResponse,
+             responses={200: {"content": {"application/pdf": {}}}})
+    def searchable_pdf(doc_id: str = DocId):
+        """The document as a searchable PDF: its pages with the text read laid over them in invisible ink
+        (``chatocr ocr FILE --pdf OUT``); pages of a PDF that had text already are left as they were."""
+        path = service.searchable_pdf(doc_id)
+        name = Path(service.get(doc_id).name).stem or doc_id
+        return FileResponse(path, media_type="application/pdf", filename=f"{name}-searchable.pdf",
+                            headers={"Cache-Control": "private, max-age=3600"})
+
     @api.post("/documents/{doc_id}/extract", tags=["questions"], responses={200: {"model": ExtractResponse}})
     def extract(body: ExtractRequest, doc_id: str = DocId) -> JSONResponse:
         """Values of the keys, each with page, box, confidence and source line (``chatocr extract --json``)."""

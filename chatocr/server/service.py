@@ -516,6 +516,37 @@ class DocumentService:
             raise
         return path
 
+    # -- searchable PDF ----------------------------------------------------------------------
+    def searchable_pdf(self, doc_id: str) -> Path:
+        """The document as a searchable PDF (its pages with the text read laid over them, invisible;
+        see ``chatocr.io.searchable``), made from the parsed document once and kept on disk."""
+        doc = self.document(doc_id)
+        rec = self.get(doc_id)
+        path = self.folder(doc_id) / "searchable.pdf"
+        if path.is_file():
+            return path
+        from ..io import iter_pages
+        from ..io.searchable import SearchablePDF
+
+        upload = self.upload_path(rec)
+        options = self.agent.options.parser.ocr.loader  # the pages as they were parsed
+        with self._pdf_lock:
+            if path.is_file():
+                return path
+            pdf = SearchablePDF(upload, options)
+            if rec.format == "pdf":
+                for page in doc.pages:
+                    pdf.add(None, page)
+            else:
+                from ..document import Page
+
+                pages = {p.page: p for p in doc.pages}
+                for image in iter_pages(upload, options):  # a page the parse left out stays, without text
+                    pdf.add(image, pages.get(image.page) or Page(page=image.page, width=image.width,
+                                                                 height=image.height, unit=image.unit))
+            pdf.save(path)
+        return path
+
     def _render(self, rec: DocumentRecord, page: int):
         from PIL import Image
 

@@ -112,6 +112,9 @@ def test_upload_ask_and_see_the_evidence_box(server, browser, tmp_path):
                              * _scale(d, page)) < 12)
     _assert_box_drawn(browser, page, ev_box)
 
+    browser.find_element(By.ID, "pdf-btn").click()  # the searchable PDF, fetched with the page's token
+    wait.until(lambda d: "searchable PDF saved" in d.find_element(By.ID, "status").text)
+
 
 def server_document(server, browser) -> dict:
     doc_id = browser.execute_script("return state.doc.id")

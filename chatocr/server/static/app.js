@@ -235,6 +235,29 @@ async function refreshLibrary() {
   } catch (e) { /* the token form says what to do */ }
 }
 
+// -- searchable PDF: fetched with the token, handed to the browser as a download ------------------
+async function downloadPdf() {
+  const doc = state.doc;
+  const btn = $("#pdf-btn");
+  btn.disabled = true;
+  setStatus(doc.name + ": making the searchable PDF …");
+  try {
+    const blob = await (await api("/v1/documents/" + doc.id + "/searchable.pdf")).blob();
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = doc.name.replace(/\.[^.]*$/, "") + "-searchable.pdf";
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+    setStatus(doc.name + ": searchable PDF saved (" + Math.max(1, Math.round(blob.size / 1024)) + " KB).");
+  } catch (e) {
+    setStatus(e.message, true);
+  } finally {
+    btn.disabled = false;
+  }
+}
+
 // -- wiring --------------------------------------------------------------------------------------
 $("#file").addEventListener("change", (e) => upload(e.target.files[0]));
 const drop = $("#drop");
@@ -251,6 +274,7 @@ $("#extract-form").addEventListener("submit", (e) => {
   const keys = $("#keys").value.split(",").map((k) => k.trim()).filter(Boolean);
   if (keys.length && state.doc) extract(keys);
 });
+$("#pdf-btn").addEventListener("click", () => { if (state.doc) downloadPdf(); });
 $("#regions").addEventListener("change", (e) => { state.regions = e.target.checked; if (state.doc) reloadImages(); });
 $("#token-form").addEventListener("submit", (e) => {
   e.preventDefault();

@@ -130,6 +130,7 @@ def test_page_images_with_and_without_regions(client, ready_invoice):
     "/v1/documents/..%2F..%2Fetc%2Fpasswd",
     "/v1/documents/%2E%2E/pages/1.png",
     "/v1/documents/0123456789abcdef/pages/1.png",
+    "/v1/documents/0123456789abcdef/searchable.pdf",
 ])
 def test_unknown_or_invalid_ids_are_404(client, path):
     r = client.get(path)
@@ -213,6 +214,8 @@ def test_not_ready_is_409(client):
         assert r.status_code == 409 and r.json()["error"]["type"] == "DocumentNotReady"
         assert "queued" in r.json()["error"]["message"]
         assert client.get("/v1/documents/feedfacefeedface").json()["document"] is None
+        pdf = client.get("/v1/documents/feedfacefeedface/searchable.pdf")
+        assert pdf.status_code == 409 and pdf.json()["error"]["type"] == "DocumentNotReady"
     finally:
         service.store.delete("feedfacefeedface")
 
@@ -325,6 +328,51 @@ def test_an_image_upload_is_read_with_ocr(client, render):
     assert ans["answer"] == "56.78" and ans["evidence"][0]["bbox"][1] > 50  # the second line's box, in pixels
     img = Image.open(io.BytesIO(client.get(f"/v1/documents/{st['id']}/pages/1.png", params={"overlay": 1}).content))
     assert img.size == (420, 130)
+
+
+@pytest.mark.models
+def test_a_scan_comes_back_as_a_searchable_pdf_with_words_on_their_ink(client, render):
+    """A page scanned on its side: the PDF shows it as uploaded, each word written over its ink,
+    running the way the text runs; made once, then served from disk."""
+    import cv2
+    import pymupdf
+
+    items = [(30, 30 + 60 * k, t) for k, t in enumerate(
+        ["Invoice No: A-1234", "Date: 12/03/2024", "Widget x2 20.00", "Service 36.78", "Total: 56.78"])]
+    upright, inked = render.page(items, size=(460, 330), font_size=26)
+    scan = cv2.rotate(upright, cv2.ROTATE_90_CLOCKWISE)  # 330 x 460, the text running down
+    height = upright.shape[0]
+    r = _upload(client, render.encode(scan, "PNG"), "side scan.png")
+    st = wait_ready(client, r.json()["id"], timeout=180)
+    assert st["status"] == "ready", st
+    got = client.get(f"/v1/documents/{st['id']}/searchable.pdf")
+    assert got.status_code == 200 and got.headers["content-type"] == "application/pdf"
+    assert got.headers["content-disposition"] == "attachment; filename*=utf-8''side%20scan-searchable.pdf"
+    to_pt = 72 / 200  # a PNG without a resolution is laid out at 200 dpi
+    with pymupdf.open(stream=got.content, filetype="pdf") as doc:
+        assert doc.page_count == 1 and doc[0].get_images()[0][2:4] == (330, 460)
+        words = {w[4]: w[:4] for w in doc[0].get_text("words")}
+        runs = [ln["dir"] for b in doc[0].get_text("dict")["blocks"] for ln in b.get("lines", ())]
+    assert {"A-1234", "12/03/2024", "56.78"} <= set(words), sorted(words)
+    assert runs and all(abs(dx) < 0.01 and dy > 0.99 for dx, dy in runs), runs  # downward, as the ink
+    for (_, _, text), (x0, y0, x1, y1) in zip(items, inked, strict=True):
+        turned = (height - y1, x0, height - y0, x1)  # the line's ink on the page as uploaded
+        last = [v / to_pt for v in words[text.split()[-1]]]
+        assert turned[0] - 6 <= last[0] and last[2] <= turned[2] + 6, (text, last, turned)
+        assert turned[1] + (turned[3] - turned[1]) / 3 < (last[1] + last[3]) / 2 <= turned[3] + 6, (text, last, turned)
+    path = client.app.state.service.folder(st["id"]) / "searchable.pdf"
+    stamp = path.stat().st_mtime_ns
+    assert client.get(f"/v1/documents/{st['id']}/searchable.pdf").content == got.content
+    assert path.stat().st_mtime_ns == stamp
+
+
+def test_a_born_digital_pdf_comes_back_as_it_was(client, invoice, ready_invoice):
+    import pymupdf
+
+    got = client.get(f"/v1/documents/{ready_invoice['id']}/searchable.pdf")
+    assert got.status_code == 200
+    with pymupdf.open(stream=got.content, filetype="pdf") as new, pymupdf.open(stream=invoice[0], filetype="pdf") as old:
+        assert [p.get_text() for p in new] == [p.get_text() for p in old]
 
 
 @pytest.mark.models
