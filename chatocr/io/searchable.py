@@ -37,6 +37,7 @@ __all__ = ["SearchablePDF", "ocr_page"]
 _DEFAULT_DPI = 200.0  # an image's resolution where its file gives none (or one outside 50-1200)
 _DESCENT = 0.2  # share of a box's height below the baseline (Helvetica's descender is 0.207 em)
 _LOSSLESS = {"png", "tiff", "bmp", "gif"}
+_SANS = "ChatocrSans"  # the resource name of the embedded Helvetica
 
 
 class SearchablePDF:
@@ -61,6 +62,7 @@ class SearchablePDF:
         self._doc = open_pdf(data, self.name, options) if self.format == "pdf" else pymupdf.open()
         self._encrypted = bool(self._doc.metadata and self._doc.metadata.get("encryption"))
         self.kept: list[int] = []  # pages of a PDF left as they were: they had text already
+        self._sans_on: set[int] = set()  # pages whose resources name the embedded Helvetica
 
     def add(self, image: PageImage | None, page: OCRPage | Page) -> None:
         """Lay ``page``'s text over its page: the PDF's page ``page.page``, or a new page holding
@@ -148,16 +150,35 @@ class SearchablePDF:
         return self._data
 
     # -- text -----------------------------------------------------------------------------
-    @staticmethod
-    def _fontname(text: str) -> str:
-        """Helvetica where its encoding (WinAnsi, Windows-1252) holds every character, else the
-        standard Simplified Chinese font (``china-s``, whose encoding also holds Greek and
-        Cyrillic): standard fonts, which PDF viewers supply, so nothing is embedded."""
+    @cached_property
+    def _sans(self):
+        """Helvetica as a font file (MuPDF's Nimbus Sans: Latin with its accents, Greek, Cyrillic,
+        typographic quotes and dashes, the euro), embedded once where a word needs more than the
+        standard Helvetica's Latin-1."""
+        import pymupdf
+
+        return pymupdf.Font("helv")
+
+    def _font(self, target, text: str) -> tuple[str, float]:
+        """The font to write ``text`` in on ``target`` and the text's length at size 1.  The standard
+        Helvetica (which PDF viewers supply, nothing embedded) where Latin-1 holds every character;
+        else Helvetica embedded (``_sans``), with Unicode kept; else (Chinese, Japanese, Korean) the
+        standard Simplified Chinese font ``china-s``, which viewers supply too."""
+        import pymupdf
+
         try:
-            text.encode("cp1252")
+            text.encode("latin-1")
         except UnicodeEncodeError:
-            return "china-s"
-        return "helv"
+            pass
+        else:
+            return "helv", pymupdf.get_text_length(text, fontname="helv", fontsize=1.0)
+        sans = self._sans
+        if all(sans.has_glyph(ord(c)) for c in text if not c.isspace()):
+            if target.number not in self._sans_on:
+                target.insert_font(fontname=_SANS, fontbuffer=sans.buffer)
+                self._sans_on.add(target.number)
+            return _SANS, sans.text_length(text, fontsize=1.0)
+        return "china-s", pymupdf.get_text_length(text, fontname="china-s", fontsize=1.0)
 
     def _write(self, target, quad, text: str, derotate, *, space: bool) -> None:
         """``text`` in invisible ink over ``quad`` (tl, tr, br, bl in the page's visible
@@ -171,9 +192,9 @@ class SearchablePDF:
         length, height = abs(along), abs(up)
         if length < 0.5 or height < 0.5:
             return
-        fontname = self._fontname(text)
+        fontname, unit = self._font(target, text)
         size = height * (1.0 - _DESCENT)
-        natural = pymupdf.get_text_length(text, fontname=fontname, fontsize=size)
+        natural = unit * size
         if natural <= 0:
             return
         origin = bl + up * _DESCENT  # the baseline, a descender's depth above the box's bottom

@@ -127,6 +127,35 @@ def test_text_beyond_latin_is_written_in_a_font_that_holds_it(tmp_path):
     assert [t for t, _ in _words(pdf.save(tmp_path / "scripts.pdf"))] == ["发票", "Счёт", "café"]
 
 
+def test_every_character_of_an_invoice_in_europe_comes_back(tmp_path):
+    """The euro, typographic quotes and dashes (Windows-1252 but not Latin-1) and the letters of Polish,
+    Czech or Turkish come back as written, each word on its box; the font for them is embedded once."""
+    words = ["€12,50", "“Płatność”", "2024–03–01", "—", "Straße", "Dvořák", "Kılıç", "Ωμέγα", "…"]
+    pages = [PageImage(k, np.full((200, 1000, 3), 255, np.uint8), 1000.0, 200.0, "px", 1.0) for k in (1, 2)]
+    pdf = SearchablePDF(pages[0].image)
+    for page in pages:
+        line = _line([(w, _quad(10 + 110 * k, 60, 110 + 110 * k, 90)) for k, w in enumerate(words)])
+        pdf.add(page, OCRPage(page=page.page, width=1000, height=200, lines=(line,)))
+    out = pdf.save(tmp_path / "europe.pdf")
+    with pymupdf.open(out) as doc:
+        for page in doc:
+            got = [(w[4], w[:4]) for w in page.get_text("words")]
+            assert [t for t, _ in got] == words
+            for k, (_, box) in enumerate(got):
+                assert _iou(box, [v * 72 / 200 for v in (10 + 110 * k, 60, 110 + 110 * k, 90)]) > 0.5, got[k]
+        fonts = {f[0] for page in doc for f in page.get_fonts() if f[2] == "Type0"}
+    assert len(fonts) == 1  # one embedded font, shared by the pages
+
+
+def test_latin_1_text_embeds_no_font(tmp_path):
+    blank = PageImage(1, np.full((200, 400, 3), 255, np.uint8), 400.0, 200.0, "px", 1.0)
+    pdf = SearchablePDF(blank.image)
+    pdf.add(blank, OCRPage(page=1, width=400, height=200, lines=(_line([("Total:", _quad(10, 10, 90, 40)),
+                                                                         ("12,50", _quad(100, 10, 190, 40))]),)))
+    with pymupdf.open(pdf.save(tmp_path / "latin.pdf")) as doc:
+        assert [f[2] for f in doc[0].get_fonts()] == ["Type1"]
+
+
 def test_a_pdf_keeps_its_pages_and_gets_text_where_it_had_none(tmp_path, render):
     # page 1: a scan on a page turned a quarter (shown 300 x 200); page 2: born digital
     doc = pymupdf.open()
