@@ -366,6 +366,40 @@ def test_a_scan_comes_back_as_a_searchable_pdf_with_words_on_their_ink(client, r
     assert path.stat().st_mtime_ns == stamp
 
 
+@pytest.mark.models
+def test_a_scanned_pdf_gets_its_words_where_the_original_had_them(client):
+    """A PDF of page images: the PDF comes back with the words read laid over them, in PDF points,
+    each where the born-digital original (the truth) has it."""
+    import pymupdf
+    from docgen import invoice_pdf
+
+    digital, _ = invoice_pdf(7)
+    with pymupdf.open(stream=digital, filetype="pdf") as src, pymupdf.open() as scan:
+        for sp in src:  # each page as a JPEG at 150 dpi: a scan, under the test server's upload limit
+            scan.new_page(width=sp.rect.width, height=sp.rect.height).insert_image(
+                sp.rect, stream=sp.get_pixmap(dpi=150).tobytes("jpg", jpg_quality=80))
+        data = scan.tobytes()
+    r = _upload(client, data, "scanned.pdf")
+    st = wait_ready(client, r.json()["id"], timeout=180)
+    assert st["status"] == "ready", st
+    got = client.get(f"/v1/documents/{st['id']}/searchable.pdf")
+    assert got.status_code == 200
+    with pymupdf.open(stream=got.content, filetype="pdf") as new, pymupdf.open(stream=digital, filetype="pdf") as old:
+        assert new.page_count == old.page_count == 1 and new[0].rect == old[0].rect
+        truth = [(w[4], w[:4]) for w in old[0].get_text("words")]
+        read = {}
+        for w in new[0].get_text("words"):
+            read.setdefault(w[4], []).append(w[:4])
+    placed = [any(_overlap(box, b) > 0.5 for b in read.get(text, ())) for text, box in truth]
+    assert sum(placed) >= 0.9 * len(truth), [t for (t, _), ok in zip(truth, placed, strict=True) if not ok]
+
+
+def _overlap(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return ix * iy / max(1e-9, (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy)
+
+
 def test_a_born_digital_pdf_comes_back_as_it_was(client, invoice, ready_invoice):
     import pymupdf
 
