@@ -401,7 +401,9 @@ def _newer(target: Path, source: Path) -> bool:
 # -- parse ------------------------------------------------------------------------------
 
 
-def _parser(options, markdown: bool, words: bool, cache: bool) -> Callable[[str], str]:
+def _parser(options, markdown: bool, words: bool, cache: bool,
+            pdf_targets: dict[str, Path] | None = None) -> Callable[[str], str]:
+    """Parses a file; with ``pdf_targets``, also writes its searchable PDF there (from the parse)."""
     from .structure import DocumentCache, DocumentParser
 
     parser = DocumentParser(options)
@@ -409,20 +411,29 @@ def _parser(options, markdown: bool, words: bool, cache: bool) -> Callable[[str]
 
     def parse(path: str) -> str:
         doc = store.parse(parser, Path(path)) if store else parser.parse(Path(path))
+        if pdf_targets:
+            from .io.searchable import SearchablePDF
+
+            SearchablePDF.of_document(Path(path), doc.pages, options.ocr.loader).save(pdf_targets[path])
         return doc.to_markdown() if markdown else doc.to_json(indent=None, words=words) + "\n"
     return parse
 
 
 def run_parse_batch(pattern: str, out: Path | None, options, *, markdown: bool = True, words: bool = False,
-                    cache: bool = True, workers: int = 1, resume: bool = False) -> int:
+                    cache: bool = True, workers: int = 1, resume: bool = False, pdf: Path | None = None) -> int:
     """Parse every file that ``pattern`` names into ``out``: one ``.md`` (or ``.json``, what
     ``chatocr parse FILE --format json`` prints) per file, in the input's folder layout;
     returns the exit code.  ``resume``: not the files whose output was written after they last
-    changed."""
+    changed.  ``pdf`` is a folder that gets each file's searchable PDF, made from its parse, in the
+    input's folder layout; resumed, a file is parsed again where its PDF is missing or older than it."""
     files = _files(pattern)
     if out is None:
         raise InputError(pattern, "a folder or glob needs --out FOLDER")
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "--out must be a folder")
-    return _to_folder(files, pattern, out, ".md" if markdown else ".json", _parser, (options, markdown, words, cache),
-                      workers, "parsing", str, resume)
+    if pdf is not None and pdf.exists() and not pdf.is_dir():
+        raise InputError(str(pdf), "--pdf must be a folder for a folder or glob")
+    pdf_targets = None if pdf is None else _targets(files, _root(pattern, files), pdf, ".pdf")
+    stale = {str(f) for f in files if not _newer(pdf_targets[str(f)], f)} if resume and pdf_targets else set()
+    return _to_folder(files, pattern, out, ".md" if markdown else ".json", _parser,
+                      (options, markdown, words, cache, pdf_targets), workers, "parsing", str, resume, stale)

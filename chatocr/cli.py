@@ -206,10 +206,13 @@ def ocr(
 @_CJK_OPTION
 @click.option("--workers", type=click.IntRange(1, 64), default=1, help="Batch mode: parallel processes.")
 @_RESUME_OPTION
+@click.option("--pdf", "pdf_out", type=click.Path(path_type=Path), default=None,
+              help="Also write a searchable PDF, made from the parse (the pages with the text read laid over them, "
+                   "invisible), to this file; in batch mode, one per file into this folder.")
 def parse(
     file: Path, fmt: str, out: Path | None, visualize: bool, dpi: int | None, password: str | None,
     model: str | None, ocr_only: bool, no_cache: bool, words: bool, pages: tuple[int, ...] | None, cjk: str,
-    workers: int, resume: bool,
+    workers: int, resume: bool, pdf_out: Path | None,
 ) -> None:
     """Parse FILE into regions, tables, reading order and key-value pairs (Markdown or JSON).
 
@@ -244,7 +247,7 @@ def parse(
 
             resolve(model)  # an unknown model fails once, not once per file
         sys.exit(run_parse_batch(str(file), out, options, markdown=fmt == "markdown", words=words,
-                                 cache=not no_cache, workers=workers, resume=resume))
+                                 cache=not no_cache, workers=workers, resume=resume, pdf=pdf_out))
     # a page the file does not have fails here too, before any model loads
     total = len(selected_pages(page_count(file, options.ocr.loader), options.ocr.loader, file, fmt_in))
     parser = DocumentParser(options)
@@ -264,6 +267,13 @@ def parse(
     if visualize:
         for path in _visualize(doc, file, out or Path.cwd(), options.ocr.loader):
             click.echo(str(path), err=True)
+    if pdf_out is not None:
+        from .io.searchable import SearchablePDF
+
+        searchable = SearchablePDF.of_document(file, doc.pages, options.ocr.loader)
+        kept = f" (pages {', '.join(map(str, searchable.kept))} had text and were left as they were)" \
+            if searchable.kept else ""
+        click.echo(f"{searchable.save(pdf_out)}{kept}", err=True)
 
 
 def _progress(total: int, label: str):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -63,6 +64,24 @@ class SearchablePDF:
         self._encrypted = bool(self._doc.metadata and self._doc.metadata.get("encryption"))
         self.kept: list[int] = []  # pages of a PDF left as they were: they had text already
         self._sans_on: set[int] = set()  # pages whose resources name the embedded Helvetica
+
+    @classmethod
+    def of_document(cls, source: Source, pages: Sequence[Page], options: LoaderOptions | None = None) -> SearchablePDF:
+        """The searchable PDF of ``source`` from its parsed ``pages`` (a ``Document``'s), without
+        reading them again; ``options``: the loader's, as the document was parsed with (an image's
+        pages are loaded again to be shown).  Call :meth:`save` on it."""
+        pdf = cls(source, options)
+        if pdf.format == "pdf":
+            for page in pages:
+                pdf.add(None, page)
+            return pdf
+        from .loader import iter_pages
+
+        parsed = {p.page: p for p in pages}
+        for image in iter_pages(source, pdf.options):  # a page the parse left out stays, without text
+            pdf.add(image, parsed.get(image.page) or Page(page=image.page, width=image.width, height=image.height,
+                                                         unit=image.unit))
+        return pdf
 
     def add(self, image: PageImage | None, page: OCRPage | Page) -> None:
         """Lay ``page``'s text over its page: the PDF's page ``page.page``, or a new page holding

@@ -525,26 +525,12 @@ class DocumentService:
         path = self.folder(doc_id) / "searchable.pdf"
         if path.is_file():
             return path
-        from ..io import iter_pages
         from ..io.searchable import SearchablePDF
 
-        upload = self.upload_path(rec)
-        options = self.agent.options.parser.ocr.loader  # the pages as they were parsed
         with self._pdf_lock:
-            if path.is_file():
-                return path
-            pdf = SearchablePDF(upload, options)
-            if rec.format == "pdf":
-                for page in doc.pages:
-                    pdf.add(None, page)
-            else:
-                from ..document import Page
-
-                pages = {p.page: p for p in doc.pages}
-                for image in iter_pages(upload, options):  # a page the parse left out stays, without text
-                    pdf.add(image, pages.get(image.page) or Page(page=image.page, width=image.width,
-                                                                 height=image.height, unit=image.unit))
-            pdf.save(path)
+            if not path.is_file():
+                # the pages as they were parsed
+                SearchablePDF.of_document(self.upload_path(rec), doc.pages, self.agent.options.parser.ocr.loader).save(path)
         return path
 
     def _render(self, rec: DocumentRecord, page: int):

@@ -125,6 +125,10 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "pages-bad": (("ocr", str(inputs["pdf3"]), "--pages", "2-x"), env),
             "parse-pages": (("parse", str(inputs["pdf3"]), "--pages", "2", "--format", "json", "--no-cache"), env),
             "parse-pages-missing": (("parse", str(inputs["pdf3"]), "--pages", "4"), env),
+            "parse-searchable": (("parse", str(inputs["turned"]), "--format", "json", "--no-cache", "--words",
+                                  "--pdf", str(cwd / "parsed" / "turned.pdf")), env),
+            "parse-searchable-batch": (("parse", str(inputs["batch"] / "sub"), "--out", str(cwd / "md-sub"),
+                                        "--no-cache", "--pdf", str(cwd / "parsed-pdfs")), env),
             "extract-pages-missing": (("extract", str(inputs["pdf3"]), "-k", "total", "--pages", "5"), env),
             "ask-pages-missing": (("ask", str(inputs["pdf3"]), "What page?", "--pages", "5"), env),
             "extract-locked": (("extract", str(inputs["pdf-encrypted"]), "-k", "title"), env),
@@ -354,6 +358,39 @@ def test_searchable_pdfs_for_a_folder(runs, inputs):
     assert run.returncode == 0, run
     out = Path(run.stderr.split(" → ")[1].split()[0].rstrip("/"))
     assert sorted(p.name for p in out.iterdir()) == ["invoice.pdf.pdf", "invoice.png.pdf"]  # no collision
+    with pymupdf.open(out / "invoice.png.pdf") as blank, pymupdf.open(out / "invoice.pdf.pdf") as digital:
+        assert blank.page_count == 1 and blank[0].get_text() == "" and len(blank[0].get_images()) == 1
+        with pymupdf.open(inputs["pdf"]) as before:
+            assert digital[0].get_text() == before[0].get_text()  # it had text: left alone
+
+
+def test_parse_writes_a_searchable_pdf_from_the_parse(runs, inputs):
+    """A page on its side, parsed: the PDF shows it as given, with the parse's words laid over it,
+    running down the page as its text does."""
+    import pymupdf
+
+    run = runs["parse-searchable"]
+    assert run.returncode == 0, run
+    doc = json.loads(run.stdout)
+    assert doc["pages"][0]["orientation"] == 90
+    parsed = [w["text"] for b in doc["pages"][0]["blocks"] for ln in b["lines"] for w in ln["words"]]
+    (path,) = [Path(p) for p in run.stderr.splitlines()]
+    assert path.name == "turned.pdf"
+    with pymupdf.open(path) as pdf:
+        assert pdf.page_count == 1 and pdf[0].get_images()[0][2:4] == (IMAGE_SIZE[1], IMAGE_SIZE[0])
+        assert sorted(w[4] for w in pdf[0].get_text("words")) == sorted(parsed)
+        runs_ = [ln["dir"] for b in pdf[0].get_text("dict")["blocks"] for ln in b.get("lines", ())]
+    assert {"10452", "12.50"} <= set(parsed)
+    assert runs_ and all(abs(dx) < 0.01 and dy > 0.99 for dx, dy in runs_), runs_
+
+
+def test_parse_writes_searchable_pdfs_for_a_folder(runs, inputs):
+    import pymupdf
+
+    run = runs["parse-searchable-batch"]
+    assert run.returncode == 0, run
+    out = Path(run.args[run.args.index("--pdf") + 1])
+    assert sorted(p.name for p in out.iterdir()) == ["invoice.pdf.pdf", "invoice.png.pdf"]
     with pymupdf.open(out / "invoice.png.pdf") as blank, pymupdf.open(out / "invoice.pdf.pdf") as digital:
         assert blank.page_count == 1 and blank[0].get_text() == "" and len(blank[0].get_images()) == 1
         with pymupdf.open(inputs["pdf"]) as before:
