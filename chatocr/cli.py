@@ -229,6 +229,10 @@ def parse(
         raise click.UsageError("--pages, --password and --visualize apply to one file, not to a batch")
     if resume and not batch:
         raise click.UsageError("--resume applies to a folder or glob, not to one file")
+    if not batch and pdf_out is not None and pdf_out.is_dir():
+        from .errors import InputError
+
+        raise InputError(str(pdf_out), "--pdf is a folder: give the PDF's file name")
     fmt_in = None if batch else read_source(file)[2]  # bad input fails here, before any model loads
     ocr_update: dict = {}
     if batch and workers > 1:

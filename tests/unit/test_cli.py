@@ -127,6 +127,7 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "parse-pages-missing": (("parse", str(inputs["pdf3"]), "--pages", "4"), env),
             "parse-searchable": (("parse", str(inputs["turned"]), "--format", "json", "--no-cache", "--words",
                                   "--pdf", str(cwd / "parsed" / "turned.pdf")), env),
+            "parse-searchable-folder": (("parse", str(inputs["image"]), "--pdf", str(inputs["batch"])), env),
             "parse-searchable-batch": (("parse", str(inputs["batch"] / "sub"), "--out", str(cwd / "md-sub"),
                                         "--no-cache", "--pdf", str(cwd / "parsed-pdfs")), env),
             "extract-pages-missing": (("extract", str(inputs["pdf3"]), "-k", "total", "--pages", "5"), env),
@@ -382,6 +383,10 @@ def test_parse_writes_a_searchable_pdf_from_the_parse(runs, inputs):
         runs_ = [ln["dir"] for b in pdf[0].get_text("dict")["blocks"] for ln in b.get("lines", ())]
     assert {"10452", "12.50"} <= set(parsed)
     assert runs_ and all(abs(dx) < 0.01 and dy > 0.99 for dx, dy in runs_), runs_
+
+
+def test_parse_pdf_naming_a_folder_fails_before_parsing(runs):
+    assert_one_line_error(runs["parse-searchable-folder"], "batch")
 
 
 def test_parse_writes_searchable_pdfs_for_a_folder(runs, inputs):
