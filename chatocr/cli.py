@@ -126,10 +126,7 @@ def ocr(
         raise click.UsageError("--pages, --password and --visualize apply to one file, not to a batch")
     if resume and out is None and pdf_out is None:
         raise click.UsageError("--resume keeps the results in --out or --pdf: give one")
-    if not batch and pdf_out is not None and pdf_out.is_dir():
-        from .errors import InputError
-
-        raise InputError(str(pdf_out), "--pdf is a folder: give the PDF's file name")
+    _check_pdf_target(pdf_out, batch)
     update: dict = {}
     if model:
         update["model"] = model
@@ -229,10 +226,7 @@ def parse(
         raise click.UsageError("--pages, --password and --visualize apply to one file, not to a batch")
     if resume and not batch:
         raise click.UsageError("--resume applies to a folder or glob, not to one file")
-    if not batch and pdf_out is not None and pdf_out.is_dir():
-        from .errors import InputError
-
-        raise InputError(str(pdf_out), "--pdf is a folder: give the PDF's file name")
+    _check_pdf_target(pdf_out, batch)
     fmt_in = None if batch else read_source(file)[2]  # bad input fails here, before any model loads
     ocr_update: dict = {}
     if batch and workers > 1:
@@ -278,6 +272,14 @@ def parse(
         kept = f" (pages {', '.join(map(str, searchable.kept))} had text and were left as they were)" \
             if searchable.kept else ""
         click.echo(f"{searchable.save(pdf_out)}{kept}", err=True)
+
+
+def _check_pdf_target(pdf_out: Path | None, batch: bool) -> None:
+    """``--pdf`` for one file names the PDF to write, not a folder: fail before anything is read."""
+    if not batch and pdf_out is not None and pdf_out.is_dir():
+        from .errors import InputError
+
+        raise InputError(str(pdf_out), "--pdf is a folder: give the PDF's file name")
 
 
 def _progress(total: int, label: str):
