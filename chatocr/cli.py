@@ -178,9 +178,7 @@ def ocr(
     if as_json:
         click.echo(json.dumps({"pages": results}, ensure_ascii=False))
     if searchable is not None:
-        kept = f" (pages {', '.join(map(str, searchable.kept))} had text and were left as they were)" \
-            if searchable.kept else ""
-        click.echo(f"{searchable.save(pdf_out)}{kept}", err=True)
+        _save_pdf(searchable, pdf_out)
 
 
 @cli.command()
@@ -269,9 +267,14 @@ def parse(
         from .io.searchable import SearchablePDF
 
         searchable = SearchablePDF.of_document(file, doc.pages, options.ocr.loader)
-        kept = f" (pages {', '.join(map(str, searchable.kept))} had text and were left as they were)" \
-            if searchable.kept else ""
-        click.echo(f"{searchable.save(pdf_out)}{kept}", err=True)
+        _save_pdf(searchable, pdf_out)
+
+
+def _save_pdf(searchable, pdf_out: Path) -> None:
+    """Write the searchable PDF and name it on stderr, with the pages of a PDF left as they were."""
+    kept = f" (pages {', '.join(map(str, searchable.kept))} had text and were left as they were)" \
+        if searchable.kept else ""
+    click.echo(f"{searchable.save(pdf_out)}{kept}", err=True)
 
 
 def _check_pdf_target(pdf_out: Path | None, batch: bool) -> None:
