@@ -194,6 +194,14 @@ class LoaderOptions(_Options):
             "in the original pixels.  None reads every image at full size."
         ),
     )
+    min_side: int | None = Field(
+        1000,
+        ge=64,
+        description=(
+            "The reduction for max_side never takes the short side below this: a long receipt strip "
+            "(80 mm wide, a metre long at 300 dpi) keeps its print readable.  None: no floor"
+        ),
+    )
     password: str | None = Field(None, repr=False, description="Password of an encrypted PDF")
     pages: tuple[Annotated[int, Field(ge=1)], ...] | None = Field(
         None,

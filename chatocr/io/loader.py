@@ -193,7 +193,7 @@ def _from_array(arr: np.ndarray, options: LoaderOptions) -> PageImage:
     else:
         img = np.ascontiguousarray(arr)
     h, w = img.shape[:2]
-    img = _limit_side(img, options.max_side)
+    img = _limit_side(img, options)
     return PageImage(1, img, float(w), float(h), "px", w / img.shape[1])
 
 
@@ -300,10 +300,10 @@ def image_pages(data: bytes, name: str, fmt: str, options: LoaderOptions) -> Ite
                             name, f"page {i + 1} is {w}x{h} = {w * h:,} pixels, over the limit of {options.max_pixels:,}"
                         )
                     drafted = False
-                    if n == 1 and fmt == "jpeg" and options.max_side and max(w, h) > options.max_side:
+                    k = _reduction(w, h, options)
+                    if n == 1 and fmt == "jpeg" and k < 1.0:
                         # JPEG can decode straight to 1/2, 1/4, 1/8 scale: draft
-                        # picks the smallest that is still at least max_side.
-                        k = options.max_side / max(w, h)
+                        # picks the smallest that is still at least the size asked.
                         im.draft(im.mode, (int(w * k) + 1, int(h * k) + 1))
                         drafted = im.size != (w, h)
                     frame = ImageOps.exif_transpose(im)
@@ -313,7 +313,7 @@ def image_pages(data: bytes, name: str, fmt: str, options: LoaderOptions) -> Ite
                 if frame is not im:
                     frame.close()
                 if not drafted:
-                    arr = _limit_side(arr, options.max_side)
+                    arr = _limit_side(arr, options)
             except DocumentTooLarge:
                 raise  # an InputError, hence a ValueError: not "corrupt"
             except (OSError, SyntaxError, ValueError, EOFError) as e:
@@ -328,13 +328,25 @@ def _oriented_size(im, w: int, h: int) -> tuple[int, int]:
     return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
 
 
-def _limit_side(arr: np.ndarray, max_side: int | None) -> np.ndarray:
+def _reduction(w: int, h: int, options: LoaderOptions) -> float:
+    """The scale an image of ``w`` x ``h`` pixels is read at (1.0: full size): its long side brought
+    down to ``options.max_side``, but its short side kept at ``options.min_side`` at least, so that
+    a long narrow receipt is not shrunk to a sliver of unreadable print."""
+    if not options.max_side or max(w, h) <= options.max_side:
+        return 1.0
+    k = options.max_side / max(w, h)
+    if options.min_side:
+        k = max(k, options.min_side / min(w, h))
+    return min(1.0, k)
+
+
+def _limit_side(arr: np.ndarray, options: LoaderOptions) -> np.ndarray:
     import cv2
 
     h, w = arr.shape[:2]
-    if not max_side or max(h, w) <= max_side:
+    k = _reduction(w, h, options)
+    if k >= 1.0:
         return arr
-    k = max_side / max(h, w)
     return cv2.resize(arr, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
 
 

@@ -540,7 +540,10 @@ class DocumentService:
         from ..options import LoaderOptions
 
         data = self.upload_path(rec).read_bytes()
-        options = LoaderOptions(dpi=self.options.page_dpi, max_pages=self.options.max_pages, max_side=2000)
+        # a preview: shown at 2,000 pixels at most, so read no larger
+        options = LoaderOptions(
+            dpi=self.options.page_dpi, max_pages=self.options.max_pages, max_side=2000, min_side=None
+        )
         try:
             if rec.format == "pdf":
                 with open_pdf(data, rec.name, options) as pdf:

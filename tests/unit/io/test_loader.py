@@ -252,6 +252,42 @@ def test_multipage_tiff_yields_every_page(render):
     assert page_count(tiff) == 3
 
 
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+@pytest.mark.parametrize(
+    ("size", "options", "read"),
+    [
+        ((4000, 6000), {}, (2000, 3000)),  # a big scan: the long side brought to max_side
+        ((900, 9000), {}, (900, 9000)),  # a long receipt strip: its short side is under min_side already
+        ((1500, 6000), {}, (1000, 4000)),  # reduced only as far as the short side allows
+        ((1500, 6000), {"min_side": None}, (750, 3000)),
+        ((900, 9000), {"max_side": None}, (900, 9000)),
+        ((2000, 2500), {}, (2000, 2500)),  # within max_side
+    ],
+)
+def test_large_images_are_read_reduced_but_never_narrower_than_min_side(render, fmt, size, options, read):
+    w, h = size
+    img = np.full((h, w, 3), 255, np.uint8)
+    img[h // 2 :, : w // 2] = 0  # a dark quarter, to find again in the reduced image
+    (page,) = load(render.encode(img, fmt, **({"quality": 90} if fmt == "JPEG" else {})), **options)
+    got_h, got_w = page.image.shape[:2]
+    if fmt == "JPEG" and read != size:
+        # decoded straight at 1/2, 1/4 or 1/8 scale: the smallest still at least the size asked
+        assert read[0] <= got_w < 2 * read[0] and read[1] <= got_h < 2 * read[1]
+    else:
+        assert (got_w, got_h) == read
+    assert (page.width, page.height) == (float(w), float(h))  # coordinates stay in the original pixels
+    assert page.scale == pytest.approx(w / got_w)
+    assert page.image[int(got_h * 0.75), int(got_w * 0.25)].max() < 40
+    assert page.image[int(got_h * 0.25), int(got_w * 0.75)].min() > 215
+
+
+
+def test_arrays_are_reduced_as_images_are():
+    strip = np.full((9000, 900, 3), 255, np.uint8)
+    assert load(strip)[0].image.shape == (9000, 900, 3)
+    (page,) = load(np.full((6000, 1500), 255, np.uint8))
+    assert page.image.shape == (4000, 1000, 3) and page.scale == pytest.approx(1.5)
+
 def test_pages_are_yielded_lazily(render):
     frames = [Image.new("L", (10, 10), 255) for _ in range(3)]
     tiff = render.encode(frames[0], "TIFF", save_all=True, append_images=frames[1:])
