@@ -68,7 +68,14 @@ class DetectorOptions(_Options):
     limit_type: Literal["min", "max"] = Field(
         "min", description="'min': the short side is raised to limit_side_len; 'max': the long side is capped"
     )
-    max_side_len: int = Field(4000, ge=64, description="Cap on the long side of the detector input")
+    max_side_len: int = Field(
+        32000,
+        ge=64,
+        description=(
+            "Cap on the long side of the detector input (time and memory are bounded by the area caps and "
+            "the strips; this one bit only on long receipt strips, which it shrank to slivers)"
+        ),
+    )
     max_pixels: int = Field(
         1_000_000,
         ge=4096,

@@ -22,6 +22,13 @@ from .tensor import planar
 
 log = logging.getLogger(__name__)
 
+# Boxes measure about this many detector pixels at least, however small the print (the map's
+# smallest kernel, grown by the unclip): below it, the print's height is measured in the image
+_SATURATED = 24.0
+# a line box's short side per height of its print, where the print is large enough to measure
+# (21 px boxes around 15 px of 20 px sans-serif)
+_BOX_PER_INK = 1.4
+
 # ImageNet statistics applied to BGR/255 input, as PP-OCR's detectors were trained.
 _MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32) * 255.0
 _STD = np.array([0.229, 0.224, 0.225], dtype=np.float32) * 255.0
@@ -73,7 +80,7 @@ class TextDetector:
         h, w = image.shape[:2]
         size = self.target_size(h, w)
         boxes, scores = self.postprocess(self.probability_map(self.preprocess(image, size)), (h, w))
-        again = self.second_pass((h, w), size, boxes)
+        again = self.second_pass((h, w), size, boxes, image)
         if again is not None:
             (x0, y0, x1, y1), size = again
             log.debug("detecting %d,%d-%d,%d again at %dx%d", x0, y0, x1, y1, size[1], size[0])
@@ -85,7 +92,11 @@ class TextDetector:
         return DetResult(boxes, scores, size)
 
     def second_pass(
-        self, image_size: tuple[int, int], input_size: tuple[int, int], boxes: np.ndarray
+        self,
+        image_size: tuple[int, int],
+        input_size: tuple[int, int],
+        boxes: np.ndarray,
+        image: np.ndarray | None = None,
     ) -> tuple[tuple[int, int, int, int], tuple[int, int]] | None:
         """Where and at what input size to detect a page again: ``((x0, y0, x1, y1), (h, w))``, else
         None.
@@ -101,7 +112,10 @@ class TextDetector:
         - Fine print.  6 pt lines on an A4 page are 10 pixels high at a megapixel, where neighbouring
           lines start to merge.  When the median box's short side is below ``fine_text_height``, the
           text's part (the whole page, when the text fills it) runs again at the scale that makes it
-          half as tall again, within ``fine_max_pixels``.
+          half as tall again, within ``fine_max_pixels``.  Boxes do not shrink with the print below
+          about 10 detector pixels (the probability map's smallest kernel, grown by the unclip): where
+          they measure under ``_SATURATED`` and ``image`` is given, the print's own height is measured
+          in ``image``, inside the boxes (a long receipt strip, capped to a sliver).
         """
         o = self.options
         if len(boxes) == 0:
@@ -113,6 +127,10 @@ class TextDetector:
         )
         median = float(np.median(sides))  # image pixels
         text_h = median * rh / h  # detector pixels
+        if o.fine_text_height and text_h < _SATURATED and image is not None:
+            ink = _ink_height(image, boxes, sides)
+            if ink is not None:
+                text_h = min(text_h, _BOX_PER_INK * ink * rh / h)
         small = bool(o.fine_text_height) and text_h < o.fine_text_height
         x0, y0, x1, y1 = text_region(image_size, boxes, median, o.region_share)
         ch, cw = y1 - y0, x1 - x0
@@ -272,18 +290,42 @@ def _unclip(quad: np.ndarray, ratio: float) -> np.ndarray | None:
 
 # -- line splitting ------------------------------------------------------------------
 
-def _ink_profile(image: np.ndarray, x0: int, x1: int, y0: int, y1: int) -> np.ndarray:
-    """Per-column 'has ink' flags of an axis-aligned crop (Otsu on its gray levels)."""
+def _ink(image: np.ndarray, x0: int, x1: int, y0: int, y1: int) -> np.ndarray | None:
+    """The ink (1) of an axis-aligned crop, by Otsu on its gray levels; None for a crop without
+    contrast."""
     crop = image[y0:y1, x0:x1]
     gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
     if gray.size == 0 or int(gray.max()) - int(gray.min()) < 24:
-        return np.zeros(gray.shape[1] if gray.ndim == 2 else 0, dtype=bool)
+        return None
     _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     # Dark text on light paper is the common case; flip when most of it is "ink".
-    if ink.mean() > 0.5:
-        ink = 1 - ink
+    return 1 - ink if ink.mean() > 0.5 else ink
+
+
+def _ink_profile(image: np.ndarray, x0: int, x1: int, y0: int, y1: int) -> np.ndarray:
+    """Per-column 'has ink' flags of an axis-aligned crop (Otsu on its gray levels)."""
+    ink = _ink(image, x0, x1, y0, y1)
+    if ink is None:
+        return np.zeros(max(0, min(x1, image.shape[1]) - max(x0, 0)), dtype=bool)
     counts = ink.sum(axis=0)
     return counts >= max(1, int(0.04 * ink.shape[0]))
+
+
+def _ink_height(image: np.ndarray, boxes: np.ndarray, sides: np.ndarray, n: int = 9) -> float | None:
+    """The median height (image pixels) of the print inside the ``n`` boxes whose short sides are
+    nearest their median: the rows of each box's axis-aligned crop that hold ink, first to last."""
+    h, w = image.shape[:2]
+    heights = []
+    for i in np.argsort(np.abs(sides - np.median(sides)), kind="stable")[:n]:
+        (x0, y0), (x1, y1) = boxes[i].min(axis=0), boxes[i].max(axis=0)
+        x0, y0, x1, y1 = max(0, int(x0)), max(0, int(y0)), min(w, int(math.ceil(x1))), min(h, int(math.ceil(y1)))
+        ink = _ink(image, x0, x1, y0, y1)
+        if ink is None:
+            continue
+        rows = np.flatnonzero(ink.sum(axis=1) >= max(1, int(0.02 * ink.shape[1])))
+        if len(rows):
+            heights.append(rows[-1] - rows[0] + 1)
+    return float(np.median(heights)) if heights else None
 
 
 def split_at_gaps(

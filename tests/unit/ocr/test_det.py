@@ -213,7 +213,7 @@ def test_postprocess_drops_low_scores():
         (dict(limit_type="max", limit_side_len=960), (2000, 1000), (960, 480)),
         (dict(limit_type="max", limit_side_len=960), (100, 50), (96, 64)),
         (dict(limit_type="min", limit_side_len=736, max_side_len=2400), (500, 5000), (256, 2400)),
-        (dict(limit_type="min", limit_side_len=736), (5, 3000), (32, 4000)),
+        (dict(limit_type="min", limit_side_len=736, max_side_len=4000), (5, 3000), (32, 4000)),
         # the area cap bounds memory on big scans
         (dict(limit_type="min", limit_side_len=736, max_pixels=2_000_000), (2000, 3000), (1152, 1728)),
         # the default cap: a receipt scan's detector input stays near a megapixel
@@ -331,6 +331,29 @@ def test_a_second_pass_only_for_small_text_on_a_capped_page_or_text_on_part_of_i
     # switched off
     off = TextDetector(DetectorOptions(max_pixels=1_000_000, fine_text_height=0), session=_NoSession())
     assert off.second_pass(hw, capped, _rows(16, 48)) is None
+
+
+def test_small_print_in_boxes_that_cannot_shrink_is_measured_in_the_image():
+    """A two-metre receipt strip at a megapixel: 192 px wide to the detector, its 15 px print 3 px
+    tall, and the boxes around it no smaller than 17 px (the map's smallest kernel, unclipped)."""
+    det = TextDetector(DetectorOptions(), session=_NoSession())
+    hw = (22460, 945)
+    size = det.target_size(*hw)
+    assert size[1] <= 200
+    tops = 20 + 112 * np.arange(200, dtype=np.float32)  # 78 px tall, 112 apart
+    boxes = np.stack([np.stack([[30, t], [420, t], [420, t + 78], [30, t + 78]]) for t in tops]).astype(np.float32)
+    assert np.median(boxes[:, 2, 1] - boxes[:, 0, 1]) * size[0] / hw[0] > 16
+
+    def page(ink: int) -> np.ndarray:
+        image = np.full((*hw, 3), 255, np.uint8)
+        for top in boxes[:, 0, 1].astype(int):
+            image[top + 39 - ink // 2 : top + 39 + ink - ink // 2, 60:380] = 0
+        return image
+
+    assert det.second_pass(hw, size, boxes) is None  # the boxes alone say the print is large enough
+    region, finer = det.second_pass(hw, size, boxes, page(15))
+    assert region == (0, 0, 945, 22460) and finer[0] > 2 * size[0]
+    assert det.second_pass(hw, size, boxes, page(60)) is None  # print as tall as the boxes say
 
 
 def test_text_on_part_of_a_page_is_detected_again_there():
