@@ -22,8 +22,8 @@ from .tensor import planar
 
 log = logging.getLogger(__name__)
 
-# Boxes measure about this many detector pixels at least, however small the print (the map's
-# smallest kernel, grown by the unclip): below it, the print's height is measured in the image
+# Boxes measure 10-17 detector pixels at least, however small the print (the map's smallest
+# kernel, grown by the unclip): under this, with a margin, the print's height is measured in the image
 _SATURATED = 24.0
 # a line box's short side per height of its print, where the print is large enough to measure
 # (21 px boxes around 15 px of 20 px sans-serif)
@@ -113,7 +113,7 @@ class TextDetector:
           lines start to merge.  When the median box's short side is below ``fine_text_height``, the
           text's part (the whole page, when the text fills it) runs again at the scale that makes it
           half as tall again, within ``fine_max_pixels``.  Boxes do not shrink with the print below
-          about 10 detector pixels (the probability map's smallest kernel, grown by the unclip): where
+          10-17 detector pixels (the probability map's smallest kernel, grown by the unclip): where
           they measure under ``_SATURATED`` and ``image`` is given, the print's own height is measured
           in ``image``, inside the boxes (a long receipt strip, capped to a sliver).
         """
@@ -306,7 +306,7 @@ def _ink_profile(image: np.ndarray, x0: int, x1: int, y0: int, y1: int) -> np.nd
     """Per-column 'has ink' flags of an axis-aligned crop (Otsu on its gray levels)."""
     ink = _ink(image, x0, x1, y0, y1)
     if ink is None:
-        return np.zeros(max(0, min(x1, image.shape[1]) - max(x0, 0)), dtype=bool)
+        return np.zeros(image[y0:y1, x0:x1].shape[1], dtype=bool)
     counts = ink.sum(axis=0)
     return counts >= max(1, int(0.04 * ink.shape[0]))
 
