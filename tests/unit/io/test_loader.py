@@ -281,7 +281,6 @@ def test_large_images_are_read_reduced_but_never_narrower_than_min_side(render, 
     assert page.image[int(got_h * 0.25), int(got_w * 0.75)].min() > 215
 
 
-
 def test_arrays_are_reduced_as_images_are():
     strip = np.full((9000, 900, 3), 255, np.uint8)
     assert load(strip)[0].image.shape == (9000, 900, 3)
