@@ -1,6 +1,7 @@
 """Reading documents: bytes, paths or arrays in, page images out."""
 
 from .loader import (
+    NamedBytes,
     PageImage,
     Source,
     detect_format,
@@ -14,6 +15,7 @@ from .loader import (
 )
 
 __all__ = [
+    "NamedBytes",
     "PageImage",
     "Source",
     "detect_format",

@@ -32,6 +32,19 @@ from ..options import LoaderOptions
 log = logging.getLogger(__name__)
 
 Source = str | PathLike | bytes | np.ndarray
+
+
+class NamedBytes(bytes):
+    """The bytes of a file that has no path of its own (standard input, an upload), with the name
+    messages and documents give it: ``NamedBytes(sys.stdin.buffer.read(), "<stdin>")``.  Plain
+    ``bytes`` are named ``<bytes>``."""
+
+    name: str
+
+    def __new__(cls, data: bytes, name: str) -> NamedBytes:
+        obj = super().__new__(cls, data)
+        obj.name = name
+        return obj
 Format = Literal["pdf", "png", "jpeg", "tiff", "bmp", "webp", "gif", "heif", "avif", "jpeg2000", "array"]
 
 _MAGIC: tuple[tuple[bytes, int, Format], ...] = (
@@ -97,7 +110,7 @@ def _isobmff_format(head: bytes) -> Format | None:
 
 def _read_bytes(source: Source) -> tuple[bytes, str]:
     if isinstance(source, bytes):
-        return source, "<bytes>"
+        return source, getattr(source, "name", "<bytes>")
     path = Path(source)  # type: ignore[arg-type]
     name = str(source)
     if not path.exists():

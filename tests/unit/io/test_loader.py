@@ -52,6 +52,16 @@ def test_bad_bytes_raise_the_same_errors(case, bad_files):
     assert_one_line_naming(info.value, "<bytes>")
 
 
+@pytest.mark.parametrize("case", ["empty", "png-truncated", "pdf-encrypted"])
+def test_named_bytes_are_named_in_errors(case, bad_files):
+    from chatocr.io import NamedBytes
+
+    with pytest.raises(getattr(errors, BAD_INPUTS[case][2])) as info:
+        load(NamedBytes(bad_files[case].read_bytes(), "<stdin>"))
+    assert_one_line_naming(info.value, "<stdin>")
+    assert info.value.source == "<stdin>"
+
+
 def test_error_messages_say_what_is_wrong(bad_files):
     def message(case: str) -> str:
         with pytest.raises(errors.InputError) as info:
