@@ -151,7 +151,7 @@ class ChatOCR:
                 doc = self._cache().parse(self.parser, source, progress=progress)
             else:
                 doc = self.parser.parse(source, progress=progress)
-        if isinstance(source, (str, os.PathLike)):
+        if isinstance(source, (str, os.PathLike, bytes)):  # the VLM's page images are rendered from it
             self._sources[doc.id] = source
         return doc
 
@@ -159,7 +159,7 @@ class ChatOCR:
         return doc_or_source if isinstance(doc_or_source, Document) else self.parse(doc_or_source)
 
     def forget(self, doc_id: str) -> None:
-        """Drop what this agent keeps in memory for a document (its index, its source path)."""
+        """Drop what this agent keeps in memory for a document (its index, its source: path or bytes)."""
         self._indexes.pop(doc_id, None)
         self._sources.pop(doc_id, None)
 

@@ -10,6 +10,7 @@ from docgen import invoice_pdf, report_pdf
 
 from chatocr import ChatOCR
 from chatocr.agent import locate
+from chatocr.errors import InputError
 from chatocr.llm import FakeLLM
 
 
@@ -196,6 +197,28 @@ def test_the_vlm_sees_the_pages_of_a_locked_pdf_that_hold_the_answer(tmp_path):
         png = base64.b64decode(part["image_url"]["url"].split(",", 1)[1])
         sizes.append(cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR).shape[:2])
     assert sizes == [(200, 300), (200, 300)]
+
+
+def test_the_vlm_sees_the_pages_of_a_document_parsed_from_bytes(tmp_path):
+    """Bytes (a file piped in, an upload) are kept like a path, for the VLM's page images."""
+    from chatocr_testkit import make_pdf
+
+    from chatocr.agent import AgentOptions
+    from chatocr.io import NamedBytes
+
+    data = NamedBytes(make_pdf([[(20, 60, "Invoice No: INV-0042")]], size=(300, 200)), "<stdin>")
+    agent = ChatOCR(options=AgentOptions(llm="builtin", vlm="vlm:fake", mode="vlm_only", vlm_dpi=72,
+                                         cache_dir=str(tmp_path / "cache")))
+    vlm = FakeLLM(json.dumps({"Invoice number": "INV-0042"}), vision=True)
+    agent._vlm = vlm
+    doc = agent.parse(data)
+    assert agent.extract(doc, ["Invoice number"])["Invoice number"].value == "INV-0042"
+    images = [p for m in vlm.last_messages if isinstance(m.get("content"), list) for p in m["content"]
+              if p.get("type") == "image_url"]
+    assert len(images) == 1
+    agent.forget(doc.id)
+    with pytest.raises(InputError, match="the VLM needs the page images"):
+        agent.extract(doc, ["Invoice number"])
 
 
 @pytest.mark.models
