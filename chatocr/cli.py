@@ -109,7 +109,8 @@ def ocr(
     resume: bool,
     pdf_out: Path | None,
 ) -> None:
-    """Read the text of FILE (PDF, PNG, JPEG, TIFF, BMP, WebP, GIF, HEIC, AVIF, JPEG 2000).
+    """Read the text of FILE (PDF, PNG, JPEG, TIFF, BMP, WebP, GIF, HEIC, AVIF, JPEG 2000;
+    '-' reads the file piped to standard input).
 
     FILE may be a folder or a glob ('scans/*.jpg', quoted): every document in it is read
     with the models loaded once, and printed (--json: one JSON object per file and line)
@@ -121,6 +122,8 @@ def ocr(
     from .io import iter_pages
     from .options import EngineOptions, LoaderOptions, OCROptions, RecognizerOptions
 
+    if out is not None or resume:
+        _not_stdin(file, "--out and --resume apply")
     batch = out is not None or is_batch(file)
     if batch and (pages is not None or password is not None or visualize):
         raise click.UsageError("--pages, --password and --visualize apply to one file, not to a batch")
@@ -146,7 +149,8 @@ def ocr(
         sys.exit(run_ocr_batch(str(file), out, options, as_json=as_json, words=words, workers=workers, resume=resume,
                                pdf=pdf_out))
     # Read the first page before loading the models: bad input fails at once.
-    images = iter_pages(file, options.loader)
+    source = _source(file)
+    images = iter_pages(source, options.loader)
     first = next(images, None)
     from .ocr import OCREngine
 
@@ -154,7 +158,7 @@ def ocr(
     if pdf_out is not None:
         from .io.searchable import SearchablePDF
 
-        searchable = SearchablePDF(file, options.loader)
+        searchable = SearchablePDF(source, options.loader)
     engine = OCREngine(options)
     results = []
     for n, image in enumerate(itertools.chain([first] if first is not None else [], images)):
@@ -166,7 +170,7 @@ def ocr(
 
             from .ocr.visualize import draw_lines
 
-            target = Path.cwd() / f"{file.stem}-page-{page.page}.png"
+            target = Path.cwd() / f"{_stem(file)}-page-{page.page}.png"
             draw_lines(page, Image.fromarray(image.image[:, :, ::-1]), words=words).save(target)
             click.echo(str(target), err=True)
         if as_json:
@@ -209,7 +213,8 @@ def parse(
     model: str | None, ocr_only: bool, no_cache: bool, words: bool, pages: tuple[int, ...] | None, cjk: str,
     workers: int, resume: bool, pdf_out: Path | None,
 ) -> None:
-    """Parse FILE into regions, tables, reading order and key-value pairs (Markdown or JSON).
+    """Parse FILE into regions, tables, reading order and key-value pairs (Markdown or JSON);
+    '-' reads the file piped to standard input.
 
     FILE may be a folder or a glob ('reports/*.pdf', quoted): every document in it is
     parsed into --out, one file each.
@@ -225,7 +230,9 @@ def parse(
     if resume and not batch:
         raise click.UsageError("--resume applies to a folder or glob, not to one file")
     _check_pdf_target(pdf_out, batch)
-    fmt_in = None if batch else read_source(file)[2]  # bad input fails here, before any model loads
+    source = None if batch else _source(file)
+    # bad input fails here, before any model loads
+    name, fmt_in = (None, None) if source is None else read_source(source)[1:]
     ocr_update: dict = {}
     if batch and workers > 1:
         ocr_update["engine"] = EngineOptions(threads=worker_threads(workers))
@@ -245,28 +252,28 @@ def parse(
         sys.exit(run_parse_batch(str(file), out, options, markdown=fmt == "markdown", words=words,
                                  cache=not no_cache, workers=workers, resume=resume, pdf=pdf_out))
     # a page the file does not have fails here too, before any model loads
-    total = len(selected_pages(page_count(file, options.ocr.loader), options.ocr.loader, file, fmt_in))
+    total = len(selected_pages(page_count(source, options.ocr.loader), options.ocr.loader, name, fmt_in))
     parser = DocumentParser(options)
-    with _progress(total, f"parsing {file.name}") as progress:
+    with _progress(total, f"parsing {Path(name).name}") as progress:
         if no_cache:
-            doc = parser.parse(file, progress=progress)
+            doc = parser.parse(source, progress=progress)
         else:
-            doc = DocumentCache().parse(parser, file, progress=progress)
+            doc = DocumentCache().parse(parser, source, progress=progress)
     text = doc.to_markdown() if fmt == "markdown" else doc.to_json(indent=None, words=words) + "\n"
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        target = out / (file.stem + (".md" if fmt == "markdown" else ".json"))
+        target = out / (_stem(file) + (".md" if fmt == "markdown" else ".json"))
         target.write_text(text, encoding="utf-8")
         click.echo(str(target), err=True)
     else:
         click.echo(text, nl=False)
     if visualize:
-        for path in _visualize(doc, file, out or Path.cwd(), options.ocr.loader):
+        for path in _visualize(doc, source, _stem(file), out or Path.cwd(), options.ocr.loader):
             click.echo(str(path), err=True)
     if pdf_out is not None:
         from .io.searchable import SearchablePDF
 
-        searchable = SearchablePDF.of_document(file, doc.pages, options.ocr.loader)
+        searchable = SearchablePDF.of_document(source, doc.pages, options.ocr.loader)
         _save_pdf(searchable, pdf_out)
 
 
@@ -303,7 +310,7 @@ def _progress(total: int, label: str):
     return bar()
 
 
-def _visualize(doc, file: Path, folder: Path, loader) -> list[Path]:
+def _visualize(doc, source, stem: str, folder: Path, loader) -> list[Path]:
     from PIL import Image
 
     from .io import iter_pages
@@ -312,12 +319,35 @@ def _visualize(doc, file: Path, folder: Path, loader) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     view = loader.model_copy(update={"dpi": min(loader.dpi, 150)})
-    for page, img in zip(doc.pages, iter_pages(file, view), strict=False):
+    for page, img in zip(doc.pages, iter_pages(source, view), strict=False):
         rgb = Image.fromarray(img.image[:, :, ::-1])
-        path = folder / f"{file.stem}-page-{page.page}.png"
+        path = folder / f"{stem}-page-{page.page}.png"
         draw_page(page, rgb).save(path)
         paths.append(path)
     return paths
+
+
+def _source(file: Path):
+    """What to read for FILE: the path, or for ``-`` the bytes piped to standard input (named
+    ``<stdin>`` in messages, ``stdin`` in the names of files written)."""
+    if str(file) != "-":
+        return file
+    from .errors import UnreadableDocument
+    from .io import NamedBytes
+
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UnreadableDocument("<stdin>", "nothing is piped in: give FILE, or pipe a file to '-'")
+    return NamedBytes(sys.stdin.buffer.read(), "<stdin>")
+
+
+def _stem(file: Path) -> str:
+    return "stdin" if str(file) == "-" else file.stem
+
+
+def _not_stdin(file: Path, options: str) -> None:
+    """``options`` (e.g. "--out applies") are batch options: a usage error for FILE ``-``."""
+    if str(file) == "-":
+        raise click.UsageError(f"{options} to a folder or glob, not to standard input ('-')")
 
 
 def _loader(pages: tuple[int, ...] | None = None, password: str | None = None, **kw):
@@ -336,12 +366,12 @@ def _agent(llm: str | None, vlm: str | None = None, *, loader=None, **kw):
     return ChatOCR(**updates, **kw)
 
 
-def _check_input(file: Path, loader) -> None:
+def _check_input(source, loader) -> None:
     """Fail on unreadable input, a wrong password or a page FILE does not have, before any model loads."""
     from .io import page_count, read_source, selected_pages
 
-    fmt = read_source(file)[2]
-    selected_pages(page_count(file, loader), loader, file, fmt)
+    _, name, fmt = read_source(source)
+    selected_pages(page_count(source, loader), loader, name, fmt)
 
 
 _LLM_HELP = "Backend: builtin (default, offline), openai:MODEL, ernie:MODEL, ollama:MODEL, MODEL@URL forms."
@@ -364,9 +394,11 @@ _LLM_HELP = "Backend: builtin (default, offline), openai:MODEL, ernie:MODEL, oll
 def extract(file: Path, keys: tuple[str, ...], as_json: bool, llm: str | None, vlm: str | None,
             highlight: Path | None, out: Path | None, workers: int, resume: bool, pages: tuple[int, ...] | None,
             password: str | None) -> None:
-    """Extract the values of KEYs from FILE, each with its page and box."""
+    """Extract the values of KEYs from FILE ('-': standard input), each with its page and box."""
     from .batch import is_batch
 
+    if out is not None:
+        _not_stdin(file, "--out applies")
     if out is not None or is_batch(file):
         if pages is not None or password is not None:
             raise click.UsageError("--pages and --password apply to one file, not to a batch")
@@ -376,9 +408,10 @@ def extract(file: Path, keys: tuple[str, ...], as_json: bool, llm: str | None, v
     if resume:
         raise click.UsageError("--resume applies to a folder or glob, not to one file")
     loader = _loader(pages, password)
-    _check_input(file, loader)
+    source = _source(file)
+    _check_input(source, loader)
     agent = _agent(llm, vlm, loader=loader)
-    doc = agent.parse(file)
+    doc = agent.parse(source)
     res = agent.extract(doc, list(keys))
     if as_json:
         click.echo(json.dumps(res.to_dict(), ensure_ascii=False))
@@ -388,7 +421,7 @@ def extract(file: Path, keys: tuple[str, ...], as_json: bool, llm: str | None, v
             click.echo(f"{key}: {f.value if f.value is not None else '-'}{where}")
     if highlight is not None:
         boxes = [(f.page, f.bbox, k) for k, f in res.fields.items() if f.value is not None and f.bbox]
-        for path in _highlight(doc, file, boxes, highlight, password):
+        for path in _highlight(doc, source, boxes, highlight, password):
             click.echo(str(path), err=True)
 
 
@@ -401,11 +434,12 @@ def extract(file: Path, keys: tuple[str, ...], as_json: bool, llm: str | None, v
 @_PASSWORD_OPTION
 def ask(file: Path, question: str, as_json: bool, llm: str | None, pages: tuple[int, ...] | None,
         password: str | None) -> None:
-    """Answer QUESTION from FILE, with the evidence (page, box, text)."""
+    """Answer QUESTION from FILE ('-': standard input), with the evidence (page, box, text)."""
     loader = _loader(pages, password)
-    _check_input(file, loader)
+    source = _source(file)
+    _check_input(source, loader)
     agent = _agent(llm, loader=loader)
-    ans = agent.ask(agent.parse(file), question)
+    ans = agent.ask(agent.parse(source), question)
     if as_json:
         click.echo(json.dumps(ans.to_dict(), ensure_ascii=False))
     else:
@@ -421,6 +455,8 @@ def ask(file: Path, question: str, as_json: bool, llm: str | None, pages: tuple[
 @_PASSWORD_OPTION
 def chat(file: Path, llm: str | None, pages: tuple[int, ...] | None, password: str | None) -> None:
     """Talk about FILE in the terminal (empty line or Ctrl-D to quit)."""
+    if str(file) == "-":
+        raise click.UsageError("chat reads its questions from standard input: FILE cannot be '-'")
     loader = _loader(pages, password)
     _check_input(file, loader)
     agent = _agent(llm, loader=loader)
@@ -439,14 +475,14 @@ def chat(file: Path, llm: str | None, pages: tuple[int, ...] | None, password: s
             click.echo(f"  [page {e.page}, box {[round(v) for v in e.bbox]}] {e.text}")
 
 
-def _highlight(doc, file: Path, boxes, target: Path, password: str | None = None) -> list[Path]:
+def _highlight(doc, source, boxes, target: Path, password: str | None = None) -> list[Path]:
     from PIL import Image, ImageDraw
 
     from .io import iter_pages
 
     pages = sorted({p for p, _, _ in boxes}) or [doc.pages[0].page]
     written = []
-    for img in iter_pages(file, _loader(tuple(pages), password, dpi=150)):
+    for img in iter_pages(source, _loader(tuple(pages), password, dpi=150)):
         page = doc.page(img.page)
         im = Image.fromarray(img.image[:, :, ::-1].copy())
         sx, sy = im.width / page.width, im.height / page.height

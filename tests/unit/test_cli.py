@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,10 +61,15 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _run(args: tuple[str, ...], cwd: Path, env: dict[str, str], module: str = "chatocr.cli") -> Run:
-    proc = subprocess.run(
-        [sys.executable, "-m", module, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
-    )
+def _run(
+    args: tuple[str, ...], cwd: Path, env: dict[str, str], module: str = "chatocr.cli", stdin: Path | int | None = None
+) -> Run:
+    """``stdin``: a file piped in, or a descriptor (a terminal's); otherwise nothing (``/dev/null``)."""
+    with open(stdin, "rb") if isinstance(stdin, Path) else nullcontext(subprocess.DEVNULL if stdin is None else stdin) as f:
+        proc = subprocess.run(
+            [sys.executable, "-m", module, *args], cwd=cwd, env=env, stdin=f, capture_output=True, text=True,
+            timeout=300,
+        )
     return Run(args, proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -156,10 +163,28 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             ),
         }
     )
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(_run, args, cwd, e) for name, (args, e) in jobs.items()}
-        futures["python-m-chatocr"] = pool.submit(_run, ("ocr", str(inputs["missing"])), cwd, env, "chatocr")
-        return {name: f.result() for name, f in futures.items()}
+    # '-': the file piped to standard input
+    piped = {
+        "stdin-text": (("ocr", "-", *one), inputs["image"]),
+        "stdin-parse": (("parse", "-", "--format", "json", "--no-cache", "--out", str(cwd / "piped"), "--visualize"),
+                        inputs["pdf"]),
+        "stdin-ask": (("ask", "-", "What is the total?"), inputs["pdf"]),
+        "stdin-empty": (("ocr", "-"), None),
+        "stdin-not-a-document": (("extract", "-", "-k", "total"), inputs["batch"] / "notes.txt"),
+        "stdin-batch-options": (("ocr", "-", "--out", str(cwd / "nowhere")), inputs["image"]),
+        "stdin-chat": (("chat", "-"), inputs["image"]),
+    }
+    terminal, tty = pty.openpty()
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {name: pool.submit(_run, args, cwd, e) for name, (args, e) in jobs.items()}
+            futures["python-m-chatocr"] = pool.submit(_run, ("ocr", str(inputs["missing"])), cwd, env, "chatocr")
+            futures.update({name: pool.submit(_run, args, cwd, env, stdin=src) for name, (args, src) in piped.items()})
+            futures["stdin-terminal"] = pool.submit(_run, ("ocr", "-"), cwd, env, stdin=tty)
+            return {name: f.result() for name, f in futures.items()}
+    finally:
+        os.close(terminal)
+        os.close(tty)
 
 
 def assert_one_line_error(run: Run, name: str) -> None:
@@ -430,6 +455,53 @@ def test_pages_that_are_not_pages_are_a_usage_error(runs):
     run = runs["pages-bad"]
     assert run.returncode == 2 and run.stdout == "" and "Traceback" not in run.stderr
     assert "--pages" in run.stderr and "2-x" in run.stderr
+
+
+# -- '-': standard input ------------------------------------------------------------------
+
+
+@pytest.mark.models
+@needs_models
+def test_a_file_piped_to_standard_input_reads_like_the_file(runs):
+    run = runs["stdin-text"]
+    assert run.returncode == 0, run
+    assert run.stdout == runs["text"].stdout
+
+
+@pytest.mark.models
+@needs_models
+def test_parse_and_ask_read_standard_input_and_name_what_they_write_stdin(runs):
+    run = runs["stdin-parse"]
+    assert run.returncode == 0, run
+    out = Path(run.stderr.splitlines()[0]).parent
+    assert sorted(p.name for p in out.iterdir()) == ["stdin-page-1.png", "stdin.json"]
+    doc = json.loads((out / "stdin.json").read_text())
+    assert doc["name"] == ""  # no file name to give
+    assert "Invoice 2024-001" in json.dumps(doc)
+    run = runs["stdin-ask"]
+    assert run.returncode == 0, run
+    assert run.stdout.strip() == "99.95"
+
+
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("stdin-empty", "file is empty (0 bytes)"),
+        ("stdin-not-a-document", "not a PDF or an image"),
+        ("stdin-terminal", "nothing is piped in"),
+    ],
+)
+def test_nothing_or_no_document_on_standard_input_exits_2_with_one_line(runs, case, reason):
+    assert_one_line_error(runs[case], "<stdin>")
+    assert reason in runs[case].stderr
+
+
+@pytest.mark.parametrize(("case", "message"), [("stdin-batch-options", "--out and --resume apply to a folder"),
+                                               ("stdin-chat", "chat reads its questions from standard input")])
+def test_options_that_cannot_take_standard_input_are_usage_errors(runs, case, message):
+    run = runs[case]
+    assert run.returncode == 2 and run.stdout == "" and "Traceback" not in run.stderr, run
+    assert message in run.stderr
 
 
 # -- batch: a folder or a glob ------------------------------------------------------------
