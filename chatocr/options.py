@@ -64,6 +64,14 @@ class EngineOptions(_Options):
 
 
 class DetectorOptions(_Options):
+    enabled: bool = Field(
+        True,
+        description=(
+            "Detect the lines of each page; False: each page is one line of text cut out already (a field, a "
+            "crop from another detector), recognised whole, as PP-OCR's text recognition module and RapidOCR's "
+            "use_det=False do"
+        ),
+    )
     limit_side_len: int = Field(736, ge=32, description="Target length of the side chosen by limit_type")
     limit_type: Literal["min", "max"] = Field(
         "min", description="'min': the short side is raised to limit_side_len; 'max': the long side is capped"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from os import PathLike
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from ..options import DetectorOptions, OCROptions, PageOrientationOptions
 from ..types import OCRPage, OCRResult, TextLine, Word
 from .cls import TextlineOrientationClassifier
 from .columns import Quad, split_columns, word_quads
-from .crop import crop_quad, short_and_tall, widened
+from .crop import crop_quad, is_vertical, short_and_tall, widened
 from .det import TextDetector
 from .orientation import (
     Orientation,
@@ -89,6 +90,25 @@ def _stripped(text: str, positions: np.ndarray, flipped: bool) -> tuple[str, np.
     if flipped:
         lead = len(text) - lead - len(kept)
     return kept, positions[lead : lead + len(kept)]
+
+
+def _rect(image: np.ndarray) -> np.ndarray:
+    """The whole of ``image`` as a quad (tl, tr, br, bl)."""
+    h, w = image.shape[:2]
+    return np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+
+
+def _text_lines(raw: PageLines, scale: float) -> list[TextLine]:
+    """The lines of ``raw`` with their words, in its pixels times ``scale``."""
+    lines = []
+    for k, (quad, text, score) in enumerate(zip(raw.quads, raw.texts, raw.scores, strict=True)):
+        # built from values made here, so not validated again (a receipt has hundreds)
+        words = tuple(Word.model_construct(text=w, bbox=points_box(wq), polygon=wq) for wq, w in raw.words(k, scale))
+        poly = tuple((x, y) for x, y in (quad * scale).tolist())
+        lines.append(
+            TextLine(text=text, score=min(1.0, max(0.0, float(score))), bbox=points_box(poly), polygon=poly, words=words)
+        )
+    return lines
 
 
 def _mirrored(positions: np.ndarray) -> np.ndarray:
@@ -396,6 +416,77 @@ class OCREngine:
             texts[i], positions[i] = text, pos
         return RecResult(texts, rec.scores, positions)
 
+    def read_whole(self, images: Sequence[np.ndarray]) -> list[PageLines]:
+        """Each BGR image read as one line of text, cut out already (no detection): a
+        :class:`PageLines` per image, with the line's quad the whole image, or no line where
+        nothing was read.  As on a page, an image 1.5 times as tall as wide or more is vertical
+        text and read turned (below 3 times, also unturned: it may be one narrow glyph lying;
+        the surer reading stays), lines read with doubt are checked for being upside down, and
+        CJK characters are dropped unless the images hold CJK text (``RecognizerOptions.cjk``;
+        the images of one call count as one page).  No line is dropped for its score: the image
+        was given as text."""
+        if not images:
+            return []
+        t0 = time.perf_counter()
+        rects = [_rect(im) for im in images]
+        crops = [np.ascontiguousarray(np.rot90(im)) if is_vertical(r) else im for im, r in zip(images, rects, strict=True)]
+        rec = self.recognizer(crops)
+        tall = [i for i, r in enumerate(rects) if short_and_tall(r)]
+        if tall:
+            again = self.recognizer([images[i] for i in tall])
+            texts, scores, positions = list(rec.texts), rec.scores.copy(), list(rec.char_positions)
+            without_cjk = dict(rec.without_cjk)
+            for j, i in enumerate(tall):
+                if again.texts[j].strip() and again.scores[j] > scores[i]:
+                    crops[i] = images[i]
+                    texts[i], scores[i], positions[i] = again.texts[j], again.scores[j], again.char_positions[j]
+                    without_cjk.pop(i, None)
+                    if j in again.without_cjk:
+                        without_cjk[i] = again.without_cjk[j]
+            rec = RecResult(texts, scores, positions, without_cjk)
+        t1 = time.perf_counter()
+        flipped = np.zeros(len(crops), dtype=bool)
+        if self.classifier is not None:
+            suspects = self._upside_down(crops, rec.scores)
+            if len(suspects):
+                rec, flipped = self._settle_orientation(crops, rec, suspects)
+        if self.options.rec.cjk != "allow":
+            rec = self._without_stray_cjk(rec)
+        timings = {"det": 0.0, "rec": t1 - t0, "cls": time.perf_counter() - t1}
+        out = []
+        for i, rect in enumerate(rects):
+            text, pos = _stripped(rec.texts[i], rec.char_positions[i], bool(flipped[i]))
+            if not text:
+                out.append(PageLines(np.zeros((0, 4, 2), np.float32), [], np.zeros(0, np.float32), [], timings))
+                continue
+            out.append(
+                PageLines(rect[None], [text], rec.scores[i : i + 1].copy(), [pos], timings, flipped[i : i + 1].copy())
+            )
+        return out
+
+    def recognize(self, images: Source | Sequence[Source]) -> list[TextLine]:
+        """Read each image as one line of text, cut out already: no detection (PP-OCR's text
+        recognition module; RapidOCR's ``use_det=False``).  ``images``: one or a list of BGR
+        or grayscale arrays, paths or file bytes (each page of a file is one line).  One
+        :class:`TextLine` per image, in order, in its pixels (a PDF page's: points), its box the
+        whole image, its words placed in it; where nothing could be read, the text is ``""``
+        with score 0.  See :meth:`read_whole`.
+
+        >>> [line.text for line in OCREngine().recognize([total_crop, date_crop])]
+        ['TOTAL 12.50', '2024-03-05']
+        """
+        single = isinstance(images, (np.ndarray, str, bytes, PathLike))
+        pages = [page for source in ([images] if single else images) for page in iter_pages(source, self.options.loader)]
+        out = []
+        for page, raw in zip(pages, self.read_whole([p.image for p in pages]), strict=True):
+            lines = _text_lines(raw, page.scale)
+            if lines:
+                out.append(lines[0])
+            else:
+                poly = tuple((x * page.scale, y * page.scale) for x, y in _rect(page.image).tolist())
+                out.append(TextLine(text="", score=0.0, bbox=points_box(poly), polygon=poly))
+        return out
+
     def read_upright(self, image: np.ndarray) -> tuple[PageLines, int]:
         """:meth:`read_image` for a page whose text may be turned, and how far it was turned
         (clockwise degrees; see :meth:`read_turned`): the lines come in the upright page's reading
@@ -477,21 +568,12 @@ class OCREngine:
 
     def read_page(self, page: PageImage) -> OCRPage:
         """OCR one loaded page, read upright (see :meth:`read_upright`); coordinates in the page's
-        own units."""
-        raw, angle = self.read_upright(page.image)
-        lines = []
-        for k, (quad, text, score) in enumerate(zip(raw.quads, raw.texts, raw.scores, strict=True)):
-            q = quad * page.scale
-            # built from values made here, so not validated again (a receipt has hundreds)
-            words = tuple(
-                Word.model_construct(text=w, bbox=points_box(wq), polygon=wq) for wq, w in raw.words(k, page.scale)
-            )
-            poly = tuple((x, y) for x, y in q.tolist())
-            lines.append(
-                TextLine(
-                    text=text, score=min(1.0, max(0.0, float(score))), bbox=points_box(poly), polygon=poly, words=words
-                )
-            )
+        own units.  With detection off (``DetectorOptions.enabled``), the page is one line
+        (:meth:`read_whole`)."""
+        if self.options.det.enabled:
+            raw, angle = self.read_upright(page.image)
+        else:
+            raw, angle = self.read_whole([page.image])[0], 0
         return OCRPage(
             page=page.page,
             width=page.width,
@@ -499,7 +581,7 @@ class OCREngine:
             unit=page.unit,
             orientation=angle,
             skew=round(raw.skew, 2),
-            lines=tuple(lines),
+            lines=tuple(_text_lines(raw, page.scale)),
         )
 
     # -- documents -----------------------------------------------------------------------

@@ -100,3 +100,26 @@ def test_a_blurred_receipt_on_a_blank_page_is_still_read(engine, sroie):
     predicted = page_string([(line.bbox, line.text) for line in page.lines])
     cer = levenshtein(predicted, truth) / len(truth)
     assert cer <= 0.14 + MARGIN, f"CER {cer:.4f}\n{predicted}\n{truth}"
+
+
+# receipt id -> CER of its ground-truth line boxes cut out and read by ``OCREngine.recognize``
+LINES_MEASURED = {"321": 0.0279, "019": 0.0166, "002": 0.0050}
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("receipt", list(LINES_MEASURED))
+def test_truth_line_crops_read_without_detection(engine, sroie, receipt):
+    """Each line of the ground truth cut out of the scan and read as one line, no detection: the
+    recogniser alone, as a user with their own boxes calls it (CER over all the lines' text)."""
+    import cv2
+
+    image = cv2.imread(str(sroie / "img" / f"{receipt}.jpg"))
+    items = read_truth(sroie / "box" / f"{receipt}.csv")
+    crops = [image[int(y0) : int(y1) + 1, int(x0) : int(x1) + 1] for (x0, y0, x1, y1), _ in items]
+    lines = engine.recognize(crops)
+    assert len(lines) == len(items)
+    norm = lambda s: "".join(s.split()).upper()  # noqa: E731
+    errors = sum(levenshtein(norm(line.text), norm(text)) for line, (_, text) in zip(lines, items, strict=True))
+    cer = errors / sum(len(norm(text)) for _, text in items)
+    bound = LINES_MEASURED[receipt] + MARGIN
+    assert cer <= bound, f"receipt {receipt}: line CER {cer:.4f} over the bound {bound:.4f}"
