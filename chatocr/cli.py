@@ -79,6 +79,8 @@ _RESUME_OPTION = click.option(
 @click.option("--words", is_flag=True, help="With --json or --visualize: each line's words with their boxes too.")
 @click.option("--visualize", is_flag=True,
               help="Write one PNG per page with the lines drawn (coloured by confidence, numbered in reading order).")
+@click.option("--no-det", "no_det", is_flag=True,
+              help="FILE is one line of text cut out already (each page one line): recognise it whole, no detection.")
 @click.option("--model", default=None, help="Model name (see `chatocr models list`) or path:DIR.")
 @click.option("--dpi", type=click.IntRange(36, 1200), default=None, help="Render resolution for PDFs (default 200).")
 @click.option("--password", default=None, help="Password of an encrypted PDF.")
@@ -98,6 +100,7 @@ def ocr(
     as_json: bool,
     words: bool,
     visualize: bool,
+    no_det: bool,
     model: str | None,
     dpi: int | None,
     password: str | None,
@@ -120,7 +123,7 @@ def ocr(
 
     from .batch import is_batch, run_ocr_batch, worker_threads
     from .io import iter_pages
-    from .options import EngineOptions, LoaderOptions, OCROptions, RecognizerOptions
+    from .options import DetectorOptions, EngineOptions, LoaderOptions, OCROptions, RecognizerOptions
 
     if out is not None or resume:
         _not_stdin(file, "--out and --resume apply")
@@ -140,6 +143,8 @@ def ocr(
         update["engine"] = EngineOptions(threads=threads or worker_threads(workers))
     if cjk != "auto":
         update["rec"] = RecognizerOptions(cjk=cjk)
+    if no_det:
+        update["det"] = DetectorOptions(enabled=False)
     options = OCROptions(**update)
     if batch:
         if model:

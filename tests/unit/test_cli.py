@@ -18,7 +18,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from chatocr_testkit import BAD_INPUTS, DATA_DIR, ENCRYPTED_PASSWORD, REPO, encode, make_pdf, render_page
+from chatocr_testkit import (
+    BAD_INPUTS,
+    DATA_DIR,
+    ENCRYPTED_PASSWORD,
+    REPO,
+    encode,
+    make_pdf,
+    render_line,
+    render_page,
+)
 
 from chatocr.geometry import iou
 
@@ -82,6 +91,11 @@ def inputs(tmp_path_factory, bad_files) -> dict[str, Path]:
     paths["image"].write_bytes(encode(image, "PNG"))
     paths["turned"] = root / "turned.png"
     paths["turned"].write_bytes(encode(np.ascontiguousarray(np.rot90(image, -1)), "PNG"))  # 90 clockwise
+    # text lines cut out tight, for --no-det (detected, the first comes apart at its word spaces)
+    crops = paths["crops"] = root / "crops"
+    crops.mkdir()
+    for name, text in (("a.png", "Total GST: 12.50"), ("b.png", "Thank you")):
+        (crops / name).write_bytes(encode(render_line(text, size=30, pad=0), "PNG"))
     paths["blank"] = root / "blank.png"
     paths["blank"].write_bytes(encode(np.full((736, 736, 3), 255, np.uint8), "PNG"))
     paths["pdf"] = root / "invoice.pdf"
@@ -119,6 +133,8 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "heic": (("ocr", str(DATA_DIR / "slip-turned.heic"), "--json", *one), env),
             "cjk-unknown": (("ocr", str(inputs["image"]), "--cjk", "chinese"), env),
             "blank-json": (("ocr", str(inputs["blank"]), "--json", *one), env),
+            "no-det": (("ocr", str(inputs["crops"] / "a.png"), "--no-det", "--json", *one), env),
+            "no-det-batch": (("ocr", str(inputs["crops"]), "--no-det", "--out", str(cwd / "crops.jsonl"), *one), env),
             "pdf-100": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "100", *one), env),
             "pdf-300": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "300", *one), env),
             "pages": (("ocr", str(inputs["pdf3"]), "--json", "--pages", "3,1", *one), env),
@@ -574,6 +590,22 @@ def test_a_folder_to_jsonl_with_words(runs, inputs):
     assert [Path(r["file"]).name for r in rows] == ["invoice.pdf", "invoice.png"]
     (page,) = rows[0]["pages"]
     assert [w["text"] for w in page["lines"][0]["words"]] == ["Invoice", "2024-001"]
+
+
+@pytest.mark.models
+@needs_models
+def test_no_det_reads_each_file_as_one_line(runs, inputs):
+    run = runs["no-det"]
+    assert run.returncode == 0, run
+    (page,) = json.loads(run.stdout)["pages"]
+    (line,) = page["lines"]
+    assert line["text"] == "Total GST: 12.50"
+    assert line["bbox"] == [0, 0, page["width"], page["height"]]
+    run = runs["no-det-batch"]
+    assert run.returncode == 0, run
+    out = Path(run.args[run.args.index("--out") + 1])
+    rows = [json.loads(ln) for ln in out.read_text().splitlines()]
+    assert [[ln["text"] for p in r["pages"] for ln in p["lines"]] for r in rows] == [["Total GST: 12.50"], ["Thank you"]]
 
 
 def test_parse_a_folder_into_one_markdown_file_each(runs, inputs):
