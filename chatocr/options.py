@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "EngineOptions",
@@ -150,6 +150,13 @@ class ClassifierOptions(_Options):
 
 
 class RecognizerOptions(_Options):
+    enabled: bool = Field(
+        True,
+        description=(
+            "Read the lines found; False: only find them (PP-OCR's text detection module, RapidOCR's "
+            "use_rec=False): lines in reading order with empty text, scored by the detector"
+        ),
+    )
     image_height: int = Field(48, ge=8, description="Recogniser input height")
     min_width: int = Field(
         96, ge=8, description="Narrowest batch width; PP-OCR pads to 320, which costs time and reads no better"
@@ -270,6 +277,12 @@ class OCROptions(_Options):
             "its own use_orientation). Upright pages cost nothing more"
         ),
     )
+
+    @model_validator(mode="after")
+    def _does_something(self) -> OCROptions:
+        if not self.det.enabled and not self.rec.enabled:
+            raise ValueError("det.enabled and rec.enabled are both False: there would be nothing to do")
+        return self
 
 
 class TableOptions(_Options):

@@ -35,7 +35,9 @@ class TextLine(_Frozen):
     """One recognised line of text."""
 
     text: str
-    score: Annotated[float, Field(ge=0.0, le=1.0, description="Recognition confidence")]
+    score: Annotated[
+        float, Field(ge=0.0, le=1.0, description="Recognition confidence (the detector's, for lines found but not read)")
+    ]
     bbox: Annotated[BBox, Field(description="x0, y0, x1, y1 of the polygon")]
     polygon: Annotated[Polygon, Field(description="Corners clockwise from top-left")]
     words: tuple[Word, ...] = Field((), description="The line's words, each with its box, in reading order")
@@ -69,6 +71,13 @@ class OCRPage(_Frozen):
         # rows grouped level, as the OCR core ordered them (the warp is found again from the lines)
         quads = upright_points([ln.polygon for ln in self.lines], self.orientation, self.width, self.height)
         return rows_text([ln.text for ln in self.lines], level_boxes(quads, self.skew, row_warp(quads)))
+
+    @property
+    def boxes_text(self) -> str:
+        """Each line's corners, one line each in reading order: ``x1,y1,x2,y2,x3,y3,x4,y4``
+        clockwise from top-left, in whole units (as ICDAR and SROIE write boxes; ``chatocr ocr
+        --no-rec`` prints this)."""
+        return "\n".join(",".join(str(round(v)) for xy in ln.polygon for v in xy) for ln in self.lines)
 
     def to_dict(self, *, words: bool = False) -> dict:
         """The CLI's JSON for this page; ``words`` adds each line's words with their boxes."""

@@ -487,6 +487,35 @@ class OCREngine:
                 out.append(TextLine(text="", score=0.0, bbox=points_box(poly), polygon=poly))
         return out
 
+    def read_boxes(self, image: np.ndarray) -> tuple[PageLines, int]:
+        """The lines of ``image`` found by the detector, nothing read (``RecognizerOptions.enabled``
+        off): their quads in reading order, scored by the detector, with empty texts; and how far
+        the page was turned.  A page on its side (``OCROptions.page_orientation``) is detected again
+        standing upright, as :meth:`read_upright` does, and its quads brought back onto ``image``;
+        a page upside down cannot be told from its boxes and is ordered as it lies."""
+        t0 = time.perf_counter()
+        det = self.detector(image)
+        angle, up = 0, image
+        if self.options.page_orientation:
+            min_lines = PageOrientationOptions().min_lines
+            turned = turn_from_lines(det.boxes, np.zeros(0, bool), lambda: self.page_classifier(image),
+                                     min_lines=min_lines)
+            if turned.angle in (90, 270):
+                angle, up = int(turned.angle), upright(image, turned.angle)
+                det = self.detector(up)
+        quads = list(det.boxes)
+        skew = skew_angle(quads) if quads else 0.0
+        warp = row_warp(quads) if quads else None
+        order = reading_order(level_boxes(quads, skew, warp))
+        found = np.array([quads[i] for i in order], np.float32).reshape(-1, 4, 2)
+        if angle:
+            size = (up.shape[1], up.shape[0])
+            found = np.array([quad_to_original(q, angle, size) for q in found], np.float32).reshape(-1, 4, 2)
+        n = len(order)
+        timings = {"det": time.perf_counter() - t0, "rec": 0.0, "cls": 0.0}
+        return PageLines(found, [""] * n, det.scores[order].astype(np.float32),
+                         [np.zeros(0, np.float32)] * n, timings, np.zeros(n, bool), skew, warp), angle
+
     def read_upright(self, image: np.ndarray) -> tuple[PageLines, int]:
         """:meth:`read_image` for a page whose text may be turned, and how far it was turned
         (clockwise degrees; see :meth:`read_turned`): the lines come in the upright page's reading
@@ -569,8 +598,10 @@ class OCREngine:
     def read_page(self, page: PageImage) -> OCRPage:
         """OCR one loaded page, read upright (see :meth:`read_upright`); coordinates in the page's
         own units.  With detection off (``DetectorOptions.enabled``), the page is one line
-        (:meth:`read_whole`)."""
-        if self.options.det.enabled:
+        (:meth:`read_whole`); with recognition off, its lines are found, not read (:meth:`read_boxes`)."""
+        if not self.options.rec.enabled:
+            raw, angle = self.read_boxes(page.image)
+        elif self.options.det.enabled:
             raw, angle = self.read_upright(page.image)
         else:
             raw, angle = self.read_whole([page.image])[0], 0
