@@ -292,6 +292,11 @@ def _write(target: Path, text: str) -> None:
     tmp.replace(target)
 
 
+def page_text(page, options) -> str:
+    """What ``chatocr ocr`` prints for a page: its text, or with recognition off its boxes."""
+    return page.text if options.rec.enabled else page.boxes_text
+
+
 def run_ocr_batch(pattern: str, out: Path | None, options, *, as_json: bool = False, words: bool = False,
                   workers: int = 1, resume: bool = False, pdf: Path | None = None) -> int:
     """Read every file that ``pattern`` (a folder or a glob) names; returns the exit code.
@@ -326,7 +331,7 @@ def run_ocr_batch(pattern: str, out: Path | None, options, *, as_json: bool = Fa
         return json.dumps({"file": path, "pages": pages, "error": error}, ensure_ascii=False)
 
     def text(pages) -> str:  # as ``chatocr ocr FILE`` prints it: pages apart by a form feed
-        return "".join(("\f" if i else "") + p.text + "\n" for i, p in enumerate(pages))
+        return "".join(("\f" if i else "") + page_text(p, options) + "\n" for i, p in enumerate(pages))
 
     if out is None:
         first = True

@@ -81,6 +81,9 @@ _RESUME_OPTION = click.option(
               help="Write one PNG per page with the lines drawn (coloured by confidence, numbered in reading order).")
 @click.option("--no-det", "no_det", is_flag=True,
               help="FILE is one line of text cut out already (each page one line): recognise it whole, no detection.")
+@click.option("--no-rec", "no_rec", is_flag=True,
+              help="Only find the lines: print each one's corners, x1,y1,...,x4,y4 clockwise from top-left "
+                   "(--json: lines with empty text, scored by the detector).")
 @click.option("--model", default=None, help="Model name (see `chatocr models list`) or path:DIR.")
 @click.option("--dpi", type=click.IntRange(36, 1200), default=None, help="Render resolution for PDFs (default 200).")
 @click.option("--password", default=None, help="Password of an encrypted PDF.")
@@ -101,6 +104,7 @@ def ocr(
     words: bool,
     visualize: bool,
     no_det: bool,
+    no_rec: bool,
     model: str | None,
     dpi: int | None,
     password: str | None,
@@ -121,10 +125,14 @@ def ocr(
     """
     import itertools
 
-    from .batch import is_batch, run_ocr_batch, worker_threads
+    from .batch import is_batch, page_text, run_ocr_batch, worker_threads
     from .io import iter_pages
     from .options import DetectorOptions, EngineOptions, LoaderOptions, OCROptions, RecognizerOptions
 
+    if no_det and no_rec:
+        raise click.UsageError("--no-det and --no-rec together leave nothing to do")
+    if no_rec and pdf_out is not None:
+        raise click.UsageError("a searchable PDF needs the text: --pdf cannot go with --no-rec")
     if out is not None or resume:
         _not_stdin(file, "--out and --resume apply")
     batch = out is not None or is_batch(file)
@@ -141,8 +149,10 @@ def ocr(
         update["loader"] = LoaderOptions(**loader)
     if threads or (batch and workers > 1):
         update["engine"] = EngineOptions(threads=threads or worker_threads(workers))
-    if cjk != "auto":
-        update["rec"] = RecognizerOptions(cjk=cjk)
+    rec = {k: v for k, v in (("cjk", cjk if cjk != "auto" else None), ("enabled", False if no_rec else None))
+           if v is not None}
+    if rec:
+        update["rec"] = RecognizerOptions(**rec)
     if no_det:
         update["det"] = DetectorOptions(enabled=False)
     options = OCROptions(**update)
@@ -183,7 +193,7 @@ def ocr(
         else:
             if n:
                 click.echo("\f", nl=False)
-            click.echo(page.text)
+            click.echo(page_text(page, options))
     if as_json:
         click.echo(json.dumps({"pages": results}, ensure_ascii=False))
     if searchable is not None:

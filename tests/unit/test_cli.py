@@ -134,6 +134,8 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "cjk-unknown": (("ocr", str(inputs["image"]), "--cjk", "chinese"), env),
             "blank-json": (("ocr", str(inputs["blank"]), "--json", *one), env),
             "no-det": (("ocr", str(inputs["crops"] / "a.png"), "--no-det", "--json", *one), env),
+            "no-rec": (("ocr", str(inputs["image"]), "--no-rec", *one), env),
+            "no-det-no-rec": (("ocr", str(inputs["image"]), "--no-rec", "--no-det"), env),
             "no-det-batch": (("ocr", str(inputs["crops"]), "--no-det", "--out", str(cwd / "crops.jsonl"), *one), env),
             "pdf-100": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "100", *one), env),
             "pdf-300": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "300", *one), env),
@@ -606,6 +608,21 @@ def test_no_det_reads_each_file_as_one_line(runs, inputs):
     out = Path(run.args[run.args.index("--out") + 1])
     rows = [json.loads(ln) for ln in out.read_text().splitlines()]
     assert [[ln["text"] for p in r["pages"] for ln in p["lines"]] for r in rows] == [["Total GST: 12.50"], ["Thank you"]]
+
+
+@pytest.mark.models
+@needs_models
+def test_no_rec_prints_the_corners_of_each_line_found(runs):
+    run = runs["no-rec"]
+    assert run.returncode == 0, run
+    rows = run.stdout.splitlines()
+    assert len(rows) == len(IMAGE_ITEMS)
+    for row, (x, y, _) in zip(rows, IMAGE_ITEMS, strict=True):
+        corners = [int(v) for v in row.split(",")]
+        assert len(corners) == 8
+        assert min(corners[0::2]) <= x + 10 and min(corners[1::2]) <= y + 10  # around the text drawn at x, y
+    run = runs["no-det-no-rec"]
+    assert run.returncode == 2 and run.stdout == "" and "nothing to do" in run.stderr, run
 
 
 def test_parse_a_folder_into_one_markdown_file_each(runs, inputs):
