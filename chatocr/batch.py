@@ -292,9 +292,10 @@ def _write(target: Path, text: str) -> None:
     tmp.replace(target)
 
 
-def page_text(page, options) -> str:
-    """What ``chatocr ocr`` prints for a page: its text, or with recognition off its boxes."""
-    return page.text if options.rec.enabled else page.boxes_text
+def page_text(page, options=None) -> str:
+    """What ``chatocr ocr`` prints for a page: its text, or with recognition off (``options``,
+    ``OCROptions``) its boxes."""
+    return page.boxes_text if options is not None and not options.rec.enabled else page.text
 
 
 def run_ocr_batch(pattern: str, out: Path | None, options, *, as_json: bool = False, words: bool = False,
