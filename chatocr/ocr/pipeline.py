@@ -485,6 +485,7 @@ class OCREngine:
             else:
                 poly = tuple((x * page.scale, y * page.scale) for x, y in _rect(page.image).tolist())
                 out.append(TextLine(text="", score=0.0, bbox=points_box(poly), polygon=poly))
+        release_memory()  # as between the pages of a document
         return out
 
     def read_boxes(self, image: np.ndarray) -> tuple[PageLines, int]:
