@@ -32,6 +32,7 @@ from ..options import LoaderOptions
 log = logging.getLogger(__name__)
 
 Source = str | PathLike | bytes | np.ndarray
+Format = Literal["pdf", "png", "jpeg", "tiff", "bmp", "webp", "gif", "heif", "avif", "jpeg2000", "array"]
 
 
 class NamedBytes(bytes):
@@ -45,7 +46,7 @@ class NamedBytes(bytes):
         obj = super().__new__(cls, data)
         obj.name = name
         return obj
-Format = Literal["pdf", "png", "jpeg", "tiff", "bmp", "webp", "gif", "heif", "avif", "jpeg2000", "array"]
+
 
 _MAGIC: tuple[tuple[bytes, int, Format], ...] = (
     (b"%PDF-", 0, "pdf"),
