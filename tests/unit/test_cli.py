@@ -491,7 +491,7 @@ def test_a_file_piped_to_standard_input_reads_like_the_file(runs):
 def test_parse_and_ask_read_standard_input_and_name_what_they_write_stdin(runs):
     run = runs["stdin-parse"]
     assert run.returncode == 0, run
-    out = Path(run.stderr.splitlines()[0]).parent
+    out = Path(run.args[run.args.index("--out") + 1])
     assert sorted(p.name for p in out.iterdir()) == ["stdin-page-1.png", "stdin.json"]
     doc = json.loads((out / "stdin.json").read_text())
     assert doc["name"] == ""  # no file name to give
