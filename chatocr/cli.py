@@ -84,6 +84,8 @@ _RESUME_OPTION = click.option(
 @click.option("--no-rec", "no_rec", is_flag=True,
               help="Only find the lines: print each one's corners, x1,y1,...,x4,y4 clockwise from top-left "
                    "(--json: lines with empty text, scored by the detector).")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=None,
+              help="Drop lines read with less confidence than this (default 0.5; 0 keeps every line read).")
 @click.option("--model", default=None, help="Model name (see `chatocr models list`) or path:DIR.")
 @click.option("--dpi", type=click.IntRange(36, 1200), default=None, help="Render resolution for PDFs (default 200).")
 @click.option("--password", default=None, help="Password of an encrypted PDF.")
@@ -105,6 +107,7 @@ def ocr(
     visualize: bool,
     no_det: bool,
     no_rec: bool,
+    min_score: float | None,
     model: str | None,
     dpi: int | None,
     password: str | None,
@@ -149,8 +152,8 @@ def ocr(
         update["loader"] = LoaderOptions(**loader)
     if threads or (batch and workers > 1):
         update["engine"] = EngineOptions(threads=threads or worker_threads(workers))
-    rec = {k: v for k, v in (("cjk", cjk if cjk != "auto" else None), ("enabled", False if no_rec else None))
-           if v is not None}
+    rec = {k: v for k, v in (("cjk", cjk if cjk != "auto" else None), ("enabled", False if no_rec else None),
+                             ("drop_score", min_score)) if v is not None}
     if rec:
         update["rec"] = RecognizerOptions(**rec)
     if no_det:

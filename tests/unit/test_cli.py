@@ -23,6 +23,7 @@ from chatocr_testkit import (
     DATA_DIR,
     ENCRYPTED_PASSWORD,
     REPO,
+    SROIE_DIR,
     encode,
     make_pdf,
     render_line,
@@ -135,6 +136,9 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "blank-json": (("ocr", str(inputs["blank"]), "--json", *one), env),
             "no-det": (("ocr", str(inputs["crops"] / "a.png"), "--no-det", "--json", *one), env),
             "no-rec": (("ocr", str(inputs["image"]), "--no-rec", *one), env),
+            # a real scan, whose lines read with confidence from 0.7 up
+            "receipt": (("ocr", str(SROIE_DIR / "img" / "002.jpg"), "--json", *one), env),
+            "min-score": (("ocr", str(SROIE_DIR / "img" / "002.jpg"), "--json", "--min-score", "0.95", *one), env),
             "no-det-no-rec": (("ocr", str(inputs["image"]), "--no-rec", "--no-det"), env),
             "no-det-batch": (("ocr", str(inputs["crops"]), "--no-det", "--out", str(cwd / "crops.jsonl"), *one), env),
             "pdf-100": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "100", *one), env),
@@ -608,6 +612,15 @@ def test_no_det_reads_each_file_as_one_line(runs, inputs):
     out = Path(run.args[run.args.index("--out") + 1])
     rows = [json.loads(ln) for ln in out.read_text().splitlines()]
     assert [[ln["text"] for p in r["pages"] for ln in p["lines"]] for r in rows] == [["Total GST: 12.50"], ["Thank you"]]
+
+
+@pytest.mark.models
+@needs_models
+@pytest.mark.skipif(not (SROIE_DIR / "img" / "002.jpg").is_file(), reason="sroie-dev data not found")
+def test_min_score_drops_the_lines_read_with_less_confidence(runs):
+    lines = {k: json.loads(runs[k].stdout)["pages"][0]["lines"] for k in ("receipt", "min-score")}
+    assert min(ln["score"] for ln in lines["receipt"]) < 0.95  # the default keeps lines from 0.5
+    assert lines["min-score"] == [ln for ln in lines["receipt"] if ln["score"] >= 0.95]
 
 
 @pytest.mark.models
