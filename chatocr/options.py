@@ -169,7 +169,14 @@ class RecognizerOptions(_Options):
         description="Most input columns per batch (lines x widest line): long lines run in smaller batches, "
         "which bounds the output's memory (lines x steps x dictionary size) and wastes less padding",
     )
-    drop_score: float = Field(0.5, ge=0, le=1, description="Lines below this confidence are dropped")
+    drop_score: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description=(
+            "Lines below this confidence are dropped (with detection off, a page's line only when this is set)"
+        ),
+    )
     weak_space: float = Field(
         0.15,
         gt=0,

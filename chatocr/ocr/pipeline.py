@@ -606,6 +606,11 @@ class OCREngine:
             raw, angle = self.read_upright(page.image)
         else:
             raw, angle = self.read_whole([page.image])[0], 0
+            rec = self.options.rec
+            # the page was given as a line: kept whatever its score, unless a threshold was asked for
+            if "drop_score" in rec.model_fields_set and len(raw.scores) and raw.scores[0] < rec.drop_score:
+                raw = replace(raw, quads=raw.quads[:0], texts=[], scores=raw.scores[:0], char_positions=[],
+                              flipped=raw.flipped[:0])
         return OCRPage(
             page=page.page,
             width=page.width,

@@ -9,7 +9,7 @@ import pytest
 
 from chatocr.errors import UnreadableDocument
 from chatocr.ocr import OCREngine
-from chatocr.options import DetectorOptions, OCROptions
+from chatocr.options import DetectorOptions, OCROptions, RecognizerOptions
 
 pytestmark = pytest.mark.models
 
@@ -96,6 +96,19 @@ def test_with_detection_off_every_page_is_one_line(whole, engine, render):
     assert blank.lines == ()  # a page: nothing read is no line, as on a blank page
     # the same reading as recognize gives
     assert page.lines[0] == engine.recognize(crop)[0]
+
+
+def test_with_detection_off_a_threshold_asked_for_drops_the_line(engine, render):
+    """By default a page's one line stays whatever its score (the page was given as text); a
+    ``drop_score`` set explicitly (``chatocr ocr --no-det --min-score``) applies to it."""
+    crop = render.line("Invoice No: INV-0042", size=30)
+    (line,) = engine.recognize(crop)
+    assert line.score < 1.0
+    options = engine.options.model_copy(update={"det": DetectorOptions(enabled=False)})
+    strict = OCREngine(options.model_copy(update={"rec": RecognizerOptions(drop_score=1.0)}))
+    assert strict(crop).pages[0].lines == ()
+    lenient = OCREngine(options.model_copy(update={"rec": RecognizerOptions(drop_score=round(line.score, 3) - 0.01)}))
+    assert [ln.text for ln in lenient(crop).pages[0].lines] == ["Invoice No: INV-0042"]
 
 
 def test_with_detection_off_a_page_of_many_lines_is_not_split(whole, render):
