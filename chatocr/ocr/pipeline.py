@@ -92,6 +92,11 @@ def _stripped(text: str, positions: np.ndarray, flipped: bool) -> tuple[str, np.
     return kept, positions[lead : lead + len(kept)]
 
 
+def _no_lines(timings: dict[str, float]) -> PageLines:
+    """A page on which no line was read."""
+    return PageLines(np.zeros((0, 4, 2), np.float32), [], np.zeros(0, np.float32), [], timings)
+
+
 def _rect(image: np.ndarray) -> np.ndarray:
     """The whole of ``image`` as a quad (tl, tr, br, bl)."""
     h, w = image.shape[:2]
@@ -145,6 +150,23 @@ def _combined(lines: np.ndarray, read: RecResult, others: RecResult) -> RecResul
         if i in read.without_cjk:
             without_cjk[i] = read.without_cjk[i]
     return RecResult(texts, scores, positions, without_cjk)
+
+
+def _surer(rec: RecResult, lines: list[int], again: RecResult) -> tuple[RecResult, list[int]]:
+    """``rec`` with line ``lines[j]`` read as ``again``'s ``j`` wherever that reading has text and the
+    recogniser is surer of it; and those ``j``."""
+    better = [j for j, i in enumerate(lines) if again.texts[j].strip() and again.scores[j] > rec.scores[i]]
+    if not better:
+        return rec, better
+    texts, scores, positions = list(rec.texts), rec.scores.copy(), list(rec.char_positions)
+    without_cjk = dict(rec.without_cjk)
+    for j in better:
+        i = lines[j]
+        texts[i], scores[i], positions[i] = again.texts[j], again.scores[j], again.char_positions[j]
+        without_cjk.pop(i, None)
+        if j in again.without_cjk:
+            without_cjk[i] = again.without_cjk[j]
+    return RecResult(texts, scores, positions, without_cjk), better
 
 
 def has_cjk_text(texts: list[str]) -> bool:
@@ -332,22 +354,14 @@ class OCREngine:
             return boxes, crops, rec
         wide = [widened(boxes[i]) for i in tall]
         wide_crops = [crop_quad(image, q) for q in wide]
-        again = self.recognizer(wide_crops)
-        better = [j for j, i in enumerate(tall) if again.texts[j].strip() and again.scores[j] > rec.scores[i]]
+        rec, better = _surer(rec, tall, self.recognizer(wide_crops))
         if not better:
             return boxes, crops, rec
         boxes, crops = boxes.copy(), list(crops)
-        texts, scores, positions = list(rec.texts), rec.scores.copy(), list(rec.char_positions)
-        without_cjk = dict(rec.without_cjk)
         for j in better:
-            i = tall[j]
-            boxes[i], crops[i] = wide[j], wide_crops[j]
-            texts[i], scores[i], positions[i] = again.texts[j], again.scores[j], again.char_positions[j]
-            without_cjk.pop(i, None)
-            if j in again.without_cjk:
-                without_cjk[i] = again.without_cjk[j]
+            boxes[tall[j]], crops[tall[j]] = wide[j], wide_crops[j]
         log.debug("%d of %d tall boxes read unturned", len(better), len(tall))
-        return boxes, crops, RecResult(texts, scores, positions, without_cjk)
+        return boxes, crops, rec
 
     def _upside_down(self, crops: list[np.ndarray], scores: np.ndarray, known: dict[int, bool] | None = None) -> np.ndarray:
         """Indices of the lines the classifier flags as upside down (``known``: lines already
@@ -433,17 +447,9 @@ class OCREngine:
         rec = self.recognizer(crops)
         tall = [i for i, r in enumerate(rects) if short_and_tall(r)]
         if tall:
-            again = self.recognizer([images[i] for i in tall])
-            texts, scores, positions = list(rec.texts), rec.scores.copy(), list(rec.char_positions)
-            without_cjk = dict(rec.without_cjk)
-            for j, i in enumerate(tall):
-                if again.texts[j].strip() and again.scores[j] > scores[i]:
-                    crops[i] = images[i]
-                    texts[i], scores[i], positions[i] = again.texts[j], again.scores[j], again.char_positions[j]
-                    without_cjk.pop(i, None)
-                    if j in again.without_cjk:
-                        without_cjk[i] = again.without_cjk[j]
-            rec = RecResult(texts, scores, positions, without_cjk)
+            rec, better = _surer(rec, tall, self.recognizer([images[i] for i in tall]))
+            for j in better:
+                crops[tall[j]] = images[tall[j]]
         t1 = time.perf_counter()
         flipped = np.zeros(len(crops), dtype=bool)
         if self.classifier is not None:
@@ -457,7 +463,7 @@ class OCREngine:
         for i, rect in enumerate(rects):
             text, pos = _stripped(rec.texts[i], rec.char_positions[i], bool(flipped[i]))
             if not text:
-                out.append(PageLines(np.zeros((0, 4, 2), np.float32), [], np.zeros(0, np.float32), [], timings))
+                out.append(_no_lines(timings))
                 continue
             out.append(
                 PageLines(rect[None], [text], rec.scores[i : i + 1].copy(), [pos], timings, flipped[i : i + 1].copy())
@@ -609,8 +615,7 @@ class OCREngine:
             rec = self.options.rec
             # the page was given as a line: kept whatever its score, unless a threshold was asked for
             if "drop_score" in rec.model_fields_set and len(raw.scores) and raw.scores[0] < rec.drop_score:
-                raw = replace(raw, quads=raw.quads[:0], texts=[], scores=raw.scores[:0], char_positions=[],
-                              flipped=raw.flipped[:0])
+                raw = _no_lines(raw.timings)
         return OCRPage(
             page=page.page,
             width=page.width,
