@@ -154,7 +154,7 @@ class Embedder(Protocol):
 
 
 def _default_onnx_dir() -> Path:
-    from ..structure.cache import default_cache_dir
+    from .._cache import default_cache_dir
 
     return default_cache_dir() / "embeddings"
 

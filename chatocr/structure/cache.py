@@ -16,21 +16,12 @@ import os
 import tempfile
 from pathlib import Path
 
+from .._cache import default_cache_dir
 from ..document import SCHEMA_VERSION, Document
 
 log = logging.getLogger(__name__)
 
 __all__ = ["DocumentCache", "default_cache_dir"]
-
-
-def default_cache_dir() -> Path:
-    """``$CHATOCR_CACHE_DIR``, else ``$XDG_CACHE_HOME/chatocr``, else ``~/.cache/chatocr``."""
-    env = os.environ.get("CHATOCR_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "chatocr"
 
 
 class DocumentCache:
