@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from .._cache import default_cache_dir
 from ..errors import InferenceError, ModelNotFound
 from ..options import EngineOptions
 
@@ -103,10 +107,60 @@ def hard_swish_fused(path: Path) -> tuple[bytes | None, int]:
     return model.SerializeToString(), len(replace)
 
 
+# the version of what ``hard_swish_fused`` writes: a change to it must not load files fused before
+_FUSION = 1
+
+
+def _fused_cache(path: Path) -> tuple[Path, Path]:
+    """Where the fused form of the model at ``path`` is kept, and the mark that it has nothing to
+    fuse: in the cache folder, named by the model's content, so an updated model is fused anew."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:32]
+    base = default_cache_dir() / "models" / f"{path.stem}-{digest}-hswish{_FUSION}"
+    return base.parent / (base.name + ".onnx"), base.parent / (base.name + ".none")
+
+
+def _keep(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` atomically; a cache that cannot be written is only slower."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError as e:
+        log.debug("cannot keep %s (%s): the model is fused again next time", target, e)
+
+
+def hard_swish_fused_source(path: Path, *, fresh: bool = False) -> str | bytes:
+    """What to load for the model at ``path`` with its hard-swishes fused (``hard_swish_fused``):
+    the file fused on an earlier run, kept in the cache folder (``$CHATOCR_CACHE_DIR/models``), else
+    the model fused now, and kept for the next run; the file itself where there is nothing to fuse.
+    Fusing needs the ``onnx`` package, whose import alone takes longer than loading every model
+    of the OCR pipeline.  ``fresh``: fuse again, whatever the cache holds (it did not load)."""
+    fused, nothing = _fused_cache(path)
+    if not fresh:
+        if fused.is_file():
+            return str(fused)
+        if nothing.is_file():
+            return str(path)
+    data, n = hard_swish_fused(path)
+    log.debug("%s: %d hard-swish activations fused", path.name, n)
+    if data is None:
+        _keep(nothing, b"")
+        return str(path)
+    _keep(fused, data)
+    return data
+
+
 class OnnxSession:
     """One ``InferenceSession``, created once and reused for every call.
 
-    ``fuse_hard_swish`` rewrites the model's four-node hard-swishes first (see ``hard_swish_fused``).
+    ``fuse_hard_swish`` loads the model with its four-node hard-swishes fused (see
+    ``hard_swish_fused``), from the cache folder after the first time (``hard_swish_fused_source``).
     """
 
     def __init__(self, path: Path, options: EngineOptions, *, fuse_hard_swish: bool = False) -> None:
@@ -130,12 +184,16 @@ class OnnxSession:
         so.add_session_config_entry("session.intra_op.allow_spinning", "1" if options.spin else "0")
         so.log_severity_level = 3
         try:
-            source: str | bytes = str(path)
-            if fuse_hard_swish:
-                fused, n = hard_swish_fused(path)
-                log.debug("%s: %d hard-swish activations fused", path.name, n)
-                source = fused if fused is not None else source
-            self._session = ort.InferenceSession(source, sess_options=so, providers=list(options.providers))
+            source = hard_swish_fused_source(path) if fuse_hard_swish else str(path)
+            try:
+                self._session = ort.InferenceSession(source, sess_options=so, providers=list(options.providers))
+            except Exception:
+                if not isinstance(source, str) or source == str(path):
+                    raise
+                # a fused file in the cache that does not load (cut short, altered): fuse again
+                log.warning("%s: the fused model kept in %s does not load; fusing it again", path.name, source)
+                source = hard_swish_fused_source(path, fresh=True)
+                self._session = ort.InferenceSession(source, sess_options=so, providers=list(options.providers))
         except Exception as e:  # onnxruntime and onnx raise their own untyped errors
             raise ModelNotFound(f"{path}: cannot load ONNX model ({e})") from e
         self.path = path
