@@ -209,24 +209,48 @@ class OCREngine:
         files: ModelFiles | None = None if injected else resolve(options.model)
         eng = options.engine
         det_opts = options.det if files is None else _merge_defaults(options.det, files.det_defaults)
-        det_session = det_session or create_session(files.det, eng)  # type: ignore[union-attr]
-        rec_session = rec_session or create_session(files.rec, eng)  # type: ignore[union-attr]
+
+        def detector() -> TextDetector:
+            return TextDetector(det_opts, session=det_session or create_session(files.det, eng))  # type: ignore[union-attr]
+
+        def recognizer() -> TextRecognizer:
+            session = rec_session or create_session(files.rec, eng)  # type: ignore[union-attr]
+            chars = characters
+            if chars is None:
+                chars = load_dictionary(files, getattr(session, "metadata", None))  # type: ignore[arg-type]
+            return TextRecognizer(
+                options.rec, session=session, decoder=CTCDecoder(chars, weak_space=options.rec.weak_space)
+            )
+
+        # a stage the options turn off is loaded only if it is asked for after all (a page
+        # orientation check reads lines; ``recognize`` reads without detecting)
+        self._make_detector, self._make_recognizer = detector, recognizer
+        self._detector = detector() if options.det.enabled else None
+        self._recognizer = recognizer() if options.rec.enabled else None
         if cls_session is None and options.cls.enabled and files is not None and files.cls is not None:
             # PP-LCNet classifiers spell hard-swish out in four nodes: fused, a batch runs 20% faster
             cls_session = create_session(files.cls, eng, fuse_hard_swish=True)
-        if characters is None:
-            characters = load_dictionary(files, getattr(rec_session, "metadata", None))  # type: ignore[arg-type]
         self.model_name = files.name if files is not None else "custom"
-        self.detector = TextDetector(det_opts, session=det_session)
         self.classifier = (
             TextlineOrientationClassifier(options.cls, session=cls_session)
             if cls_session is not None and options.cls.enabled
             else None
         )
-        self.recognizer = TextRecognizer(
-            options.rec, session=rec_session, decoder=CTCDecoder(characters, weak_space=options.rec.weak_space)
-        )
         self._page_classifier: PageOrientationClassifier | None = None
+
+    @property
+    def detector(self) -> TextDetector:
+        """The text detector (made on first use if ``DetectorOptions.enabled`` is off)."""
+        if self._detector is None:
+            self._detector = self._make_detector()
+        return self._detector
+
+    @property
+    def recognizer(self) -> TextRecognizer:
+        """The text recogniser (made on first use if ``RecognizerOptions.enabled`` is off)."""
+        if self._recognizer is None:
+            self._recognizer = self._make_recognizer()
+        return self._recognizer
 
     # -- images -----------------------------------------------------------------------
     def read_image(self, image: np.ndarray) -> PageLines:
