@@ -203,40 +203,77 @@ class OCREngine:
         rec_session: InferSession | None = None,
         cls_session: InferSession | None = None,
         characters: list[str] | None = None,
+        _shared: OCREngine | None = None,
     ) -> None:
         self.options = options = options or OCROptions()
         injected = det_session is not None and rec_session is not None and characters is not None
-        files: ModelFiles | None = None if injected else resolve(options.model)
+        files: ModelFiles | None
+        if _shared is not None:
+            files = _shared._files
+        else:
+            files = None if injected else resolve(options.model)
+        self._files, self._shared = files, _shared
         eng = options.engine
         det_opts = options.det if files is None else _merge_defaults(options.det, files.det_defaults)
 
         def detector() -> TextDetector:
+            if _shared is not None:
+                return TextDetector(det_opts, session=_shared.detector.session)
             return TextDetector(det_opts, session=det_session or create_session(files.det, eng))  # type: ignore[union-attr]
 
         def recognizer() -> TextRecognizer:
+            if _shared is not None:
+                base = _shared.recognizer
+                decoder = base.decoder
+                if decoder.weak_space != options.rec.weak_space:
+                    decoder = CTCDecoder(_shared._characters, weak_space=options.rec.weak_space)
+                self._characters = _shared._characters
+                return TextRecognizer(options.rec, session=base.session, decoder=decoder)
             session = rec_session or create_session(files.rec, eng)  # type: ignore[union-attr]
             chars = characters
             if chars is None:
                 chars = load_dictionary(files, getattr(session, "metadata", None))  # type: ignore[arg-type]
+            self._characters = chars
             return TextRecognizer(
                 options.rec, session=session, decoder=CTCDecoder(chars, weak_space=options.rec.weak_space)
             )
 
         # a stage the options turn off is loaded only if it is asked for after all (a page
         # orientation check reads lines; ``recognize`` reads without detecting)
+        self._characters: list[str] = []
         self._make_detector, self._make_recognizer = detector, recognizer
         self._detector = detector() if options.det.enabled else None
         self._recognizer = recognizer() if options.rec.enabled else None
-        if cls_session is None and options.cls.enabled and files is not None and files.cls is not None:
-            # PP-LCNet classifiers spell hard-swish out in four nodes: fused, a batch runs 20% faster
-            cls_session = create_session(files.cls, eng, fuse_hard_swish=True)
-        self.model_name = files.name if files is not None else "custom"
+        if cls_session is None and options.cls.enabled:
+            if _shared is not None and _shared.classifier is not None:
+                cls_session = _shared.classifier.session
+            elif files is not None and files.cls is not None:
+                # PP-LCNet classifiers spell hard-swish out in four nodes: fused, a batch runs 20% faster
+                cls_session = create_session(files.cls, eng, fuse_hard_swish=True)
+        self.model_name = _shared.model_name if _shared is not None else files.name if files is not None else "custom"
         self.classifier = (
             TextlineOrientationClassifier(options.cls, session=cls_session)
             if cls_session is not None and options.cls.enabled
             else None
         )
         self._page_classifier: PageOrientationClassifier | None = None
+
+    def with_options(self, options: OCROptions) -> OCREngine:
+        """An engine with other options that shares this one's loaded models, as PaddleOCR's and
+        RapidOCR's per-call settings do: detection or recognition off, thresholds, resize limits,
+        the line classifier, CJK.  Nothing is loaded again: a stage this engine has not loaded
+        yet is loaded into it on first use (but the line classifier, if this engine has it off,
+        into the new one).  ``options`` must name this engine's model and engine settings: other
+        weights or threads need an engine of their own.
+
+        >>> boxes_only = ocr.with_options(ocr.options.model_copy(update={"rec": RecognizerOptions(enabled=False)}))
+        """
+        if options.model != self.options.model or options.engine != self.options.engine:
+            raise ValueError(
+                "with_options keeps the engine's model and engine settings "
+                f"({self.options.model!r}, {self.options.engine!r}); load another OCREngine for others"
+            )
+        return OCREngine(options, _shared=self._shared or self)
 
     @property
     def detector(self) -> TextDetector:
@@ -245,12 +282,20 @@ class OCREngine:
             self._detector = self._make_detector()
         return self._detector
 
+    @detector.setter
+    def detector(self, detector: TextDetector) -> None:
+        self._detector = detector
+
     @property
     def recognizer(self) -> TextRecognizer:
         """The text recogniser (made on first use if ``RecognizerOptions.enabled`` is off)."""
         if self._recognizer is None:
             self._recognizer = self._make_recognizer()
         return self._recognizer
+
+    @recognizer.setter
+    def recognizer(self, recognizer: TextRecognizer) -> None:
+        self._recognizer = recognizer
 
     # -- images -----------------------------------------------------------------------
     def read_image(self, image: np.ndarray) -> PageLines:
@@ -622,6 +667,8 @@ class OCREngine:
     @property
     def page_classifier(self) -> PageOrientationClassifier:
         """The page orientation classifier, made on first use (only a page on its side needs it)."""
+        if self._shared is not None:
+            return self._shared.page_classifier
         if self._page_classifier is None:
             self._page_classifier = PageOrientationClassifier(engine=self.options.engine, ocr=self)
         return self._page_classifier
