@@ -7,12 +7,13 @@ threads, parsing in worker processes: the event loop only moves bytes.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import re
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
@@ -34,6 +35,7 @@ from ..errors import (
     LLMUnavailable,
     UnsupportedFormat,
 )
+from ..options import parse_pages
 from .schemas import (
     AskRequest,
     AskResponse,
@@ -44,6 +46,7 @@ from .schemas import (
     ErrorResponse,
     ExtractRequest,
     ExtractResponse,
+    OCRResponse,
 )
 from .service import BadRequest, DocumentService, ServiceError, Upload
 from .settings import ServerOptions
@@ -196,24 +199,46 @@ def create_app(options: ServerOptions | None = None, *, service: DocumentService
 
         Parsing runs in the background: poll ``GET /v1/documents/{id}`` until ``status`` is ``ready``."""
         up: Upload = await run_in_threadpool(service.begin_upload, name)
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > opts.max_upload_bytes + 64 * 1024:
-            up.refuse()  # 413 at the first byte of the file, without reading the rest
         try:
-            ctype = request.headers.get("content-type", "")
-            if ctype.lower().startswith("multipart/form-data"):
-                await _receive_multipart(request, ctype, up, keep_name=bool(name))
-            elif ctype.split(";")[0].strip().lower() in ("", "application/octet-stream", "application/pdf") or \
-                    ctype.lower().startswith("image/"):
-                async for chunk in request.stream():
-                    up.write(chunk)
-            else:
-                raise UnsupportedFormat(up.name, f"cannot read a {ctype.split(';')[0]} body: send multipart/form-data "
-                                                 "with a 'file' field, or the file itself as the body")
+            await _receive(request, up, keep_name=bool(name))
             rec, created = await run_in_threadpool(service.add, up)
         finally:
             up.discard()
         return JSONResponse(rec.to_dict() | {"document": None}, status_code=202 if created else 200)
+
+    @api.post("/ocr", tags=["ocr"], response_model=OCRResponse)
+    async def ocr(
+        request: Request,
+        name: str | None = Query(None, max_length=255, description="File name, for a raw (non-multipart) body"),
+        det: bool = Query(True, description="false: the file is one line cut out already; each page is read whole"),
+        rec: bool = Query(True, description="false: only find the lines (empty texts, scored by the detector)"),
+        min_score: float | None = Query(None, ge=0, le=1, description=(
+            "Drop lines read with less confidence (default 0.5; 0 keeps every line read)")),
+        pages: str | None = Query(None, max_length=200, description="Pages to read, e.g. 1-3,5 (default: every page)"),
+        cjk: Literal["auto", "allow", "never"] = Query("auto", description=(
+            "CJK characters: 'auto' reads them only on pages with CJK text")),
+        words: bool = Query(False, description="Each line's words with their boxes too"),
+    ) -> JSONResponse:
+        """Read the text of a PDF or image, sent as for ``POST /v1/documents``, and answer at once with every
+        line's text, confidence and box, in reading order (``chatocr ocr FILE --json``).  Nothing is kept:
+        use ``/v1/documents`` to parse a document (regions, tables, reading order) and question it."""
+        if not det and not rec:
+            raise BadRequest("det=false and rec=false: there would be nothing to do")
+        numbers = None
+        if pages is not None:
+            try:
+                numbers = list(parse_pages(pages))
+            except ValueError as e:
+                raise BadRequest(f"pages: {e}") from None
+        request_options = {"det": det, "rec": rec, "min_score": min_score, "pages": numbers,
+                           "cjk": None if cjk == "auto" else cjk}
+        up: Upload = await run_in_threadpool(service.begin_upload, name)
+        try:
+            await _receive(request, up, keep_name=bool(name))
+            out = await run_in_threadpool(functools.partial(service.ocr, up, request_options, words=words))
+        finally:
+            up.discard()
+        return JSONResponse(out)
 
     @api.get("/documents/{doc_id}", tags=["documents"], response_model=DocumentStatus)
     def get_document(doc_id: str = DocId, content: bool = Query(True, description=(
@@ -273,6 +298,24 @@ def create_app(options: ServerOptions | None = None, *, service: DocumentService
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+async def _receive(request: Request, up: Upload, *, keep_name: bool) -> None:
+    """Stream the request's file into ``up``: the ``file`` field of a ``multipart/form-data`` body, or the
+    body itself; a declared length over the limit is refused at the first byte of the file."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > up.limit + 64 * 1024:
+        up.refuse()  # 413 at the first byte of the file, without reading the rest
+    ctype = request.headers.get("content-type", "")
+    if ctype.lower().startswith("multipart/form-data"):
+        await _receive_multipart(request, ctype, up, keep_name=keep_name)
+    elif ctype.split(";")[0].strip().lower() in ("", "application/octet-stream", "application/pdf") or \
+            ctype.lower().startswith("image/"):
+        async for chunk in request.stream():
+            up.write(chunk)
+    else:
+        raise UnsupportedFormat(up.name, f"cannot read a {ctype.split(';')[0]} body: send multipart/form-data "
+                                         "with a 'file' field, or the file itself as the body")
 
 
 async def _receive_multipart(request: Request, ctype: str, up: Upload, *, keep_name: bool) -> None:

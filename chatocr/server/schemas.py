@@ -82,6 +82,32 @@ class ChatResponse(AskResponse):
     session: str = Field(..., description="Send it back with the next message")
 
 
+class OCRWord(BaseModel):
+    text: str
+    bbox: list[float] = Field(..., description="x0, y0, x1, y1 in page units (PDF points or pixels), top-left origin")
+    polygon: list[list[float]] = Field(..., description="The four corners, clockwise from top-left")
+
+
+class OCRLine(OCRWord):
+    score: float = Field(..., description="Recognition confidence (with rec=false: the detector's)")
+    words: list[OCRWord] | None = Field(None, description="With words=true")
+
+
+class OCRPageOut(BaseModel):
+    page: int
+    width: float
+    height: float
+    lines: list[OCRLine] = Field(..., description="In reading order")
+
+
+class OCRResponse(BaseModel):
+    """``chatocr ocr FILE --json``, with the file's name and the model that read it."""
+
+    name: str
+    model: str
+    pages: list[OCRPageOut]
+
+
 class ErrorBody(BaseModel):
     type: str = Field(..., description="UnsupportedFormat, DocumentTooLarge, DocumentNotFound, …")
     message: str = Field(..., description="One line: what is wrong and what to do")

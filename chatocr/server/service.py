@@ -1,4 +1,4 @@
-"""``DocumentService``: uploads, background parsing, page images, questions and chat sessions.
+"""``DocumentService``: uploads, background parsing, page images, questions and chat sessions, plain OCR.
 
 Everything the HTTP layer needs, without HTTP: the FastAPI app (``app.py``)
 only translates requests and errors.  Parsing runs in worker processes
@@ -26,7 +26,15 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ChatOCRError, DocumentTooLarge, InputError, UnreadableDocument, UnsupportedFormat
+from ..errors import (
+    ChatOCRError,
+    DocumentTooLarge,
+    EncryptedDocument,
+    InputError,
+    PageOutOfRange,
+    UnreadableDocument,
+    UnsupportedFormat,
+)
 from .settings import ServerOptions
 from .store import DocumentRecord, MetadataStore, valid_id
 
@@ -44,6 +52,7 @@ __all__ = [
     "SessionNotFound",
     "ServiceBusy",
     "BadRequest",
+    "OCRFailed",
     "Upload",
 ]
 
@@ -82,6 +91,12 @@ class DocumentNotReady(ServiceError):
 
 class ServiceBusy(ServiceError):
     status = 503
+
+
+class OCRFailed(ServiceError):
+    """The OCR of an upload failed for a reason other than the file (a model, the process)."""
+
+    status = 500
 
 
 # -- uploads -------------------------------------------------------------------------------------
@@ -148,6 +163,13 @@ class Upload:
     def discard(self) -> None:
         self.close()
         self.path.unlink(missing_ok=True)
+
+
+# the input errors an OCR job reports by name, raised again in the server with the client's file name
+_INPUT_ERRORS: dict[str, type[InputError]] = {
+    c.__name__: c for c in (InputError, UnreadableDocument, UnsupportedFormat, EncryptedDocument, DocumentTooLarge,
+                            PageOutOfRange)
+}
 
 
 def _mb(n: int) -> str:
@@ -274,7 +296,8 @@ class DocumentService:
         finally:
             upload.discard()
 
-    def _add(self, upload: Upload) -> tuple[DocumentRecord, bool]:
+    def _check(self, upload: Upload) -> str:
+        """The format of a received upload; a typed error if it is empty or not accepted."""
         from ..io import detect_format
 
         name = upload.name
@@ -287,6 +310,11 @@ class DocumentService:
                                           f"{_describe(upload.head)}")
         if fmt not in self.options.formats:
             raise UnsupportedFormat(name, f"{fmt.upper()} is not accepted here; send one of {accepted}")
+        return fmt
+
+    def _add(self, upload: Upload) -> tuple[DocumentRecord, bool]:
+        name = upload.name
+        fmt = self._check(upload)
         sha = upload.sha256
         doc_id = sha[:16]
         existing = self.store.get(doc_id)
@@ -341,6 +369,39 @@ class DocumentService:
 
         shutil.rmtree(self.folder(rec.id), ignore_errors=True)
         shutil.rmtree(DocumentCache(self.cache_root).folder(rec.sha256), ignore_errors=True)
+
+    # -- plain OCR ---------------------------------------------------------------------------
+    def ocr(self, upload: Upload, request: dict | None = None, *, words: bool = False) -> dict:
+        """The text of a received upload with its boxes, read now and not kept (``POST /v1/ocr``):
+        ``{"name", "model", "pages"}``, the pages as ``chatocr ocr --json`` prints them.  ``request``:
+        ``det``/``rec`` (False turns the stage off), ``min_score``, ``pages`` (numbers), ``cjk``.
+        It runs in a parser process, after the parses queued before it; the upload is removed."""
+        upload.close()
+        try:
+            name = upload.name
+            self._check(upload)
+            self._count_pages(upload.path, name)
+            if self._closed:
+                raise ServiceBusy("the service is stopping")
+            from .worker import ocr_job
+
+            try:
+                res = self._executor().submit(ocr_job, str(upload.path), name, dict(request or {}), words).result()
+            except BrokenProcessPool:
+                with self._pool_lock:
+                    if self._pool is not None and getattr(self._pool, "_broken", False):
+                        self._pool = None
+                raise OCRFailed(f"{name}: the OCR process stopped unexpectedly or could not start (out of memory? a "
+                                "script that starts the service needs the `if __name__ == '__main__':` guard); "
+                                "see the server log") from None
+        finally:
+            upload.discard()
+        if "error" in res:
+            kind = _INPUT_ERRORS.get(res["error"])
+            if kind is not None:
+                raise kind(name, res["reason"])
+            raise OCRFailed(f"{name}: {res['reason']}")
+        return {"name": name, **res}
 
     # -- parsing -----------------------------------------------------------------------------
     def _executor(self) -> ProcessPoolExecutor:

@@ -1,4 +1,4 @@
-"""Parsing in worker processes: the OCR models live there, the server's event loop and GIL stay free.
+"""Parsing and OCR in worker processes: the OCR models live there, the server's event loop and GIL stay free.
 
 A job marks its document ``parsing`` (counting the attempt), reports page
 progress straight into SQLite, and leaves the parsed document in the
@@ -14,7 +14,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-__all__ = ["init_worker", "parse_job"]
+__all__ = ["init_worker", "ocr_job", "parse_job"]
 
 _PARSER = None
 _STORES: dict[str, object] = {}
@@ -72,3 +72,36 @@ def parse_job(db: str, cache_root: str, doc_id: str, upload: str) -> dict:
     except Exception as e:  # reported as the document's error; the traceback goes to the server's log
         log.exception("parsing %s failed", doc_id)
         return {"error": "InternalError", "reason": f"the parser failed ({type(e).__name__})", "attempt": attempt}
+
+
+def ocr_job(upload: str, name: str, request: dict, words: bool = False) -> dict:
+    """Read one uploaded file (``POST /v1/ocr``) with the parser's OCR models and ``request``'s
+    settings: ``det``/``rec`` (False turns the stage off), ``min_score``, ``pages``, ``cjk``.
+    ``{"model": …, "pages": [...]}``, the pages as ``chatocr ocr --json`` prints them, or
+    ``{"error": …, "reason": …}`` (never raises, as ``parse_job``)."""
+    from ..errors import ChatOCRError, InputError
+
+    try:
+        if _PARSER is None:  # pragma: no cover - the pool always runs init_worker
+            raise RuntimeError("worker not initialised")
+        base = _PARSER.ocr
+        o = base.options
+        rec = {k: v for k, v in (("enabled", False if request.get("rec") is False else None),
+                                 ("drop_score", request.get("min_score")), ("cjk", request.get("cjk"))) if v is not None}
+        update: dict = {}
+        if request.get("det") is False:
+            update["det"] = o.det.model_copy(update={"enabled": False})
+        if rec:
+            update["rec"] = o.rec.model_copy(update=rec)
+        if request.get("pages"):
+            update["loader"] = o.loader.model_copy(update={"pages": tuple(request["pages"])})
+        engine = base.with_options(o.model_copy(update=update)) if update else base
+        pages = [page.to_dict(words=words) for page in engine.iter_pages(upload)]
+        return {"model": engine.model_name, "pages": pages}
+    except InputError as e:
+        return {"error": type(e).__name__, "reason": e.reason}
+    except ChatOCRError as e:
+        return {"error": type(e).__name__, "reason": str(e).replace(upload, name)}
+    except Exception as e:
+        log.exception("reading %s failed", name)
+        return {"error": "InternalError", "reason": f"the OCR failed ({type(e).__name__})"}
