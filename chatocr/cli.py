@@ -64,6 +64,26 @@ _PAGES_OPTION = click.option(
     "--pages", default=None, callback=_pages, help="Pages to read, e.g. 1-3,5 (default: every page)."
 )
 _PASSWORD_OPTION = click.option("--password", default=None, help="Password of an encrypted PDF.")
+
+
+def _set_option(example: str, listing: str):
+    return click.option(
+        "--set", "settings", multiple=True, metavar="KEY=VALUE",
+        help=f"Any option by its dotted name, over what the other flags set (repeatable), e.g. {example}; "
+             f"`chatocr options {listing}` lists them.",
+    )
+
+
+def _with_settings(options, settings: tuple[str, ...]):
+    """``options`` with ``--set KEY=VALUE`` applied; a bad key or value is a usage error (exit 2)."""
+    if not settings:
+        return options
+    from .options import with_settings
+
+    try:
+        return with_settings(options, settings)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--set") from None
 _RESUME_OPTION = click.option(
     "--resume", is_flag=True,
     help="Batch mode: keep the results --out holds from an earlier or interrupted run (an output file "
@@ -97,6 +117,7 @@ _RESUME_OPTION = click.option(
                    "folder, or one row per file to a .jsonl.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, help="Batch mode: parallel processes.")
 @_RESUME_OPTION
+@_set_option("det.box_thresh=0.6 or det.limit_side_len=960", "ocr")
 @click.option("--pdf", "pdf_out", type=click.Path(path_type=Path), default=None,
               help="Also write a searchable PDF (the pages with the text read laid over them, invisible) to this "
                    "file; in batch mode, one per file into this folder.")
@@ -117,6 +138,7 @@ def ocr(
     out: Path | None,
     workers: int,
     resume: bool,
+    settings: tuple[str, ...],
     pdf_out: Path | None,
 ) -> None:
     """Read the text of FILE (PDF, PNG, JPEG, TIFF, BMP, WebP, GIF, HEIC, AVIF, JPEG 2000;
@@ -134,8 +156,6 @@ def ocr(
 
     if no_det and no_rec:
         raise click.UsageError("--no-det and --no-rec together leave nothing to do")
-    if no_rec and pdf_out is not None:
-        raise click.UsageError("a searchable PDF needs the text: --pdf cannot go with --no-rec")
     if out is not None or resume:
         _not_stdin(file, "--out and --resume apply")
     batch = out is not None or is_batch(file)
@@ -158,12 +178,14 @@ def ocr(
         update["rec"] = RecognizerOptions(**rec)
     if no_det:
         update["det"] = DetectorOptions(enabled=False)
-    options = OCROptions(**update)
+    options = _with_settings(OCROptions(**update), settings)
+    if not options.rec.enabled and pdf_out is not None:
+        raise click.UsageError("a searchable PDF needs the text: --pdf cannot go with --no-rec")
     if batch:
-        if model:
+        if options.model != OCROptions().model:
             from .models import resolve
 
-            resolve(model)  # an unknown model fails once, not once per file
+            resolve(options.model)  # an unknown model fails once, not once per file
         sys.exit(run_ocr_batch(str(file), out, options, as_json=as_json, words=words, workers=workers, resume=resume,
                                pdf=pdf_out))
     # Read the first page before loading the models: bad input fails at once.
@@ -223,13 +245,14 @@ def ocr(
 @_CJK_OPTION
 @click.option("--workers", type=click.IntRange(1, 64), default=1, help="Batch mode: parallel processes.")
 @_RESUME_OPTION
+@_set_option("table.method=ruled or ocr.det.box_thresh=0.6", "parse")
 @click.option("--pdf", "pdf_out", type=click.Path(path_type=Path), default=None,
               help="Also write a searchable PDF, made from the parse (the pages with the text read laid over them, "
                    "invisible), to this file; in batch mode, one per file into this folder.")
 def parse(
     file: Path, fmt: str, out: Path | None, visualize: bool, dpi: int | None, password: str | None,
     model: str | None, ocr_only: bool, no_cache: bool, words: bool, pages: tuple[int, ...] | None, cjk: str,
-    workers: int, resume: bool, pdf_out: Path | None,
+    workers: int, resume: bool, settings: tuple[str, ...], pdf_out: Path | None,
 ) -> None:
     """Parse FILE into regions, tables, reading order and key-value pairs (Markdown or JSON);
     '-' reads the file piped to standard input.
@@ -261,12 +284,12 @@ def parse(
         ocr_update["loader"] = LoaderOptions(**loader)
     if cjk != "auto":
         ocr_update["rec"] = RecognizerOptions(cjk=cjk)
-    options = ParserOptions(ocr=OCROptions(**ocr_update), use_text_layer=not ocr_only)
+    options = _with_settings(ParserOptions(ocr=OCROptions(**ocr_update), use_text_layer=not ocr_only), settings)
     if batch:
-        if model:
+        if options.ocr.model != OCROptions().model:
             from .models import resolve
 
-            resolve(model)  # an unknown model fails once, not once per file
+            resolve(options.ocr.model)  # an unknown model fails once, not once per file
         sys.exit(run_parse_batch(str(file), out, options, markdown=fmt == "markdown", words=words,
                                  cache=not no_cache, workers=workers, resume=resume, pdf=pdf_out))
     # a page the file does not have fails here too, before any model loads
@@ -513,6 +536,19 @@ def _highlight(doc, source, boxes, target: Path, password: str | None = None) ->
         im.save(path)
         written.append(path)
     return written
+
+
+@cli.command("options")
+@click.argument("command", type=click.Choice(["ocr", "parse"]), default="ocr")
+def options_command(command: str) -> None:
+    """List the options `chatocr COMMAND --set KEY=VALUE` takes: name, default, what it does."""
+    from .options import OCROptions, ParserOptions, option_fields
+
+    rows = option_fields(OCROptions if command == "ocr" else ParserOptions)
+    width = max(len(name) for name, _, _ in rows)
+    for name, default, description in rows:
+        value = json.dumps(list(default) if isinstance(default, tuple) else default, ensure_ascii=False)
+        click.echo(f"{name:<{width}}  {value:<18}  {description}".rstrip())
 
 
 @cli.group()

@@ -145,7 +145,7 @@ class ClassifierOptions(_Options):
             "when most of those are upside down, the page's other lines are classified too"
         ),
     )
-    batch_size: int = Field(16, ge=1)
+    batch_size: int = Field(16, ge=1, description="Lines per classifier batch")
     image_shape: tuple[int, int] = Field((48, 192), description="Classifier input height, width")
 
 
@@ -402,3 +402,102 @@ class ParserOptions(_Options):
 
 
 __all__ += ["ParserOptions"]
+
+
+# -- options by their dotted names (``chatocr ocr --set det.box_thresh=0.6``) -------------------
+
+
+def _field_path(cls: type[BaseModel], key: str):
+    """The pydantic field at dotted ``key`` under ``cls``; ValueError naming the key if there is none."""
+    model, field = cls, None
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        if model is None or part not in model.model_fields:
+            where = ".".join(parts[:i])
+            raise ValueError(f"no option {key!r} ({where} has no {part!r})" if i else
+                             f"no option {key!r} (they start with {', '.join(cls.model_fields)})")
+        field = model.model_fields[part]
+        sub = field.annotation
+        model = sub if isinstance(sub, type) and issubclass(sub, BaseModel) else None
+    if model is not None:
+        raise ValueError(f"{key!r} is a group of options: set one of its fields ({key}.{next(iter(model.model_fields))}=…)")
+    return field
+
+
+def _takes_text(annotation) -> bool:
+    """Whether a field of this type takes a string as it is (then ``--set`` never decodes it as JSON)."""
+    import typing
+
+    if annotation is str:
+        return True
+    import types
+
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Literal:
+        return all(isinstance(a, str) for a in args)
+    return origin in (typing.Union, types.UnionType) and any(_takes_text(a) for a in args)
+
+
+def _allows_none(annotation) -> bool:
+    import typing
+
+    return annotation is None or type(None) in typing.get_args(annotation)
+
+
+def with_settings(options: _Options, settings: list[str] | tuple[str, ...]) -> _Options:
+    """``options`` with ``KEY=VALUE`` settings applied, each KEY an option's dotted name
+    (``det.box_thresh=0.6``; for ``ParserOptions``, ``ocr.det.box_thresh=0.6``).  A VALUE is read
+    as JSON (``0.6``, ``true``, ``[48, 192]``, ``null``) unless the option takes text (then
+    ``null`` still means none, where the option allows none).  The
+    settings count as set explicitly (they win over a model's own constants), as do the fields
+    ``options`` had set.  ValueError with a one-line message for an unknown key or a bad value."""
+    import json
+
+    from pydantic import ValidationError
+
+    if not settings:
+        return options
+    cls = type(options)
+    data = options.model_dump(exclude_unset=True)
+    for item in settings:
+        key, eq, raw = item.partition("=")
+        key = key.strip()
+        if not eq or not key:
+            raise ValueError(f"{item!r}: not KEY=VALUE (e.g. det.box_thresh=0.6)")
+        field = _field_path(cls, key)
+        value: object = raw
+        if raw == "null" and not field.is_required() and _allows_none(field.annotation):
+            value = None
+        elif not _takes_text(field.annotation):
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                value = raw
+        node = data
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    try:
+        return cls.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        raise ValueError(f"{where}: {msg}" if where else msg) from None
+
+
+def option_fields(cls: type[BaseModel], prefix: str = "") -> list[tuple[str, object, str]]:
+    """Every option under ``cls`` by its dotted name: (name, default, description), in field order."""
+    out: list[tuple[str, object, str]] = []
+    for name, field in cls.model_fields.items():
+        sub = field.annotation
+        if isinstance(sub, type) and issubclass(sub, BaseModel):
+            out += option_fields(sub, f"{prefix}{name}.")
+        else:
+            default = field.get_default(call_default_factory=True)
+            out.append((prefix + name, default, " ".join((field.description or "").split())))
+    return out
+
+
+__all__ += ["option_fields", "with_settings"]

@@ -140,6 +140,18 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "receipt": (("ocr", str(SROIE_DIR / "img" / "002.jpg"), "--json", *one), env),
             "min-score": (("ocr", str(SROIE_DIR / "img" / "002.jpg"), "--json", "--min-score", "0.95", *one), env),
             "no-det-no-rec": (("ocr", str(inputs["image"]), "--no-rec", "--no-det"), env),
+            # --set: any option by its dotted name, validated as the options are
+            "set-min-score": (("ocr", str(SROIE_DIR / "img" / "002.jpg"), "--json", "--set", "rec.drop_score=0.95",
+                               *one), env),
+            "set-bad-value": (("ocr", str(inputs["image"]), "--set", "det.box_thresh=2"), env),
+            "set-unknown": (("ocr", str(inputs["image"]), "--set", "det.box_threshold=0.6"), env),
+            "set-not-key-value": (("ocr", str(inputs["image"]), "--set", "det.box_thresh"), env),
+            "set-no-rec-pdf": (("ocr", str(inputs["image"]), "--set", "rec.enabled=false", "--pdf",
+                                str(cwd / "never.pdf")), env),
+            "parse-set": (("parse", str(inputs["pdf3"]), "--pages", "2", "--format", "json", "--no-cache",
+                           "--set", "use_text_layer=false", "--set", "ocr.rec.cjk=never"), env),
+            "options-ocr": (("options",), env),
+            "options-parse": (("options", "parse"), env),
             "no-det-batch": (("ocr", str(inputs["crops"]), "--no-det", "--out", str(cwd / "crops.jsonl"), *one), env),
             "pdf-100": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "100", *one), env),
             "pdf-300": (("ocr", str(inputs["pdf"]), "--json", "--dpi", "300", *one), env),
@@ -621,6 +633,50 @@ def test_min_score_drops_the_lines_read_with_less_confidence(runs):
     lines = {k: json.loads(runs[k].stdout)["pages"][0]["lines"] for k in ("receipt", "min-score")}
     assert min(ln["score"] for ln in lines["receipt"]) < 0.95  # the default keeps lines from 0.5
     assert lines["min-score"] == [ln for ln in lines["receipt"] if ln["score"] >= 0.95]
+
+
+@pytest.mark.models
+@needs_models
+@pytest.mark.skipif(not (SROIE_DIR / "img" / "002.jpg").is_file(), reason="sroie-dev data not found")
+def test_set_reaches_the_options_as_the_flags_do(runs):
+    """``--set rec.drop_score=0.95`` is ``--min-score 0.95``: the same lines, fewer than by default."""
+    assert runs["set-min-score"].returncode == 0, runs["set-min-score"]
+    assert json.loads(runs["set-min-score"].stdout) == json.loads(runs["min-score"].stdout)
+    assert runs["set-min-score"].stdout != runs["receipt"].stdout
+
+
+@pytest.mark.parametrize(("case", "message"), [
+    ("set-bad-value", "det.box_thresh: Input should be less than 1"),
+    ("set-unknown", "no option 'det.box_threshold' (det has no 'box_threshold')"),
+    ("set-not-key-value", "not KEY=VALUE"),
+    ("set-no-rec-pdf", "--pdf cannot go with --no-rec"),
+])
+def test_a_bad_setting_is_a_usage_error_before_anything_is_read(runs, case, message):
+    run = runs[case]
+    assert run.returncode == 2 and run.stdout == "" and message in run.stderr, run
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.models
+@needs_models
+def test_parse_takes_settings_too(runs):
+    run = runs["parse-set"]
+    assert run.returncode == 0, run
+    (page,) = json.loads(run.stdout)["pages"]
+    assert page["page"] == 2 and page["source"] == "ocr"  # use_text_layer=false: the text layer is not read
+
+
+def test_options_lists_every_setting_with_its_default(runs):
+    from chatocr.options import OCROptions, ParserOptions, option_fields
+
+    for case, cls in (("options-ocr", OCROptions), ("options-parse", ParserOptions)):
+        run = runs[case]
+        assert run.returncode == 0, run
+        rows = run.stdout.splitlines()
+        assert [r.split()[0] for r in rows] == [name for name, _, _ in option_fields(cls)]
+    box = next(r for r in runs["options-ocr"].stdout.splitlines() if r.startswith("det.box_thresh "))
+    assert box.split()[1] == "0.45" and "probability" in box
+    assert any(r.startswith("ocr.det.box_thresh ") for r in runs["options-parse"].stdout.splitlines())
 
 
 @pytest.mark.models
