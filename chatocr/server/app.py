@@ -218,6 +218,9 @@ def create_app(options: ServerOptions | None = None, *, service: DocumentService
         cjk: Literal["auto", "allow", "never"] = Query("auto", description=(
             "CJK characters: 'auto' reads them only on pages with CJK text")),
         words: bool = Query(False, description="Each line's words with their boxes too"),
+        set_: Annotated[list[str] | None, Query(alias="set", description=(
+            "Any OCR option by its dotted name, KEY=VALUE, as `chatocr ocr --set` (repeatable): e.g. "
+            "det.box_thresh=0.6; not the model or the engine"))] = None,
     ) -> JSONResponse:
         """Read the text of a PDF or image, sent as for ``POST /v1/documents``, and answer at once with every
         line's text, confidence and box, in reading order (``chatocr ocr FILE --json``).  Nothing is kept:
@@ -230,8 +233,12 @@ def create_app(options: ServerOptions | None = None, *, service: DocumentService
                 numbers = list(parse_pages(pages))
             except ValueError as e:
                 raise BadRequest(f"pages: {e}") from None
+        if set_:
+            if len(set_) > 50:
+                raise BadRequest(f"set: {len(set_)} settings, more than 50")
+            await run_in_threadpool(service.check_ocr_settings, set_)
         request_options = {"det": det, "rec": rec, "min_score": min_score, "pages": numbers,
-                           "cjk": None if cjk == "auto" else cjk}
+                           "cjk": None if cjk == "auto" else cjk, "set": list(set_ or ())}
         up: Upload = await run_in_threadpool(service.begin_upload, name)
         try:
             await _receive(request, up, keep_name=bool(name))

@@ -374,7 +374,8 @@ class DocumentService:
     def ocr(self, upload: Upload, request: dict | None = None, *, words: bool = False) -> dict:
         """The text of a received upload with its boxes, read now and not kept (``POST /v1/ocr``):
         ``{"name", "model", "pages"}``, the pages as ``chatocr ocr --json`` prints them.  ``request``:
-        ``det``/``rec`` (False turns the stage off), ``min_score``, ``pages`` (numbers), ``cjk``.
+        ``det``/``rec`` (False turns the stage off), ``min_score``, ``pages`` (numbers), ``cjk``,
+        ``set`` (``KEY=VALUE`` strings, see :meth:`check_ocr_settings`).
         It runs in a parser process, after the parses queued before it; the upload is removed."""
         upload.close()
         try:
@@ -400,8 +401,24 @@ class DocumentService:
             kind = _INPUT_ERRORS.get(res["error"])
             if kind is not None:
                 raise kind(name, res["reason"])
+            if res["error"] == "BadRequest":
+                raise BadRequest(f"set: {res['reason']}")
             raise OCRFailed(f"{name}: {res['reason']}")
         return {"name": name, **res}
+
+    def check_ocr_settings(self, settings: builtins.list[str]) -> None:
+        """``BadRequest`` for ``POST /v1/ocr``'s ``set`` values the OCR options refuse, or that would
+        change the model or the engine (the workers keep theirs loaded), before anything is read."""
+        from ..options import with_settings
+
+        base = self.agent.options.parser.ocr
+        try:
+            changed = with_settings(base, settings)
+        except ValueError as e:
+            raise BadRequest(f"set: {e}") from None
+        if changed.model != base.model or changed.engine != base.engine:
+            raise BadRequest("set: the model and the engine settings are the server's (chatocr serve); "
+                             "set detection, recognition and loading options")
 
     # -- parsing -----------------------------------------------------------------------------
     def _executor(self) -> ProcessPoolExecutor:

@@ -76,7 +76,8 @@ def parse_job(db: str, cache_root: str, doc_id: str, upload: str) -> dict:
 
 def ocr_job(upload: str, name: str, request: dict, words: bool = False) -> dict:
     """Read one uploaded file (``POST /v1/ocr``) with the parser's OCR models and ``request``'s
-    settings: ``det``/``rec`` (False turns the stage off), ``min_score``, ``pages``, ``cjk``.
+    settings: ``det``/``rec`` (False turns the stage off), ``min_score``, ``pages``, ``cjk``, and
+    ``set`` (``KEY=VALUE`` strings, ``chatocr ocr --set``; checked by the server before).
     ``{"model": …, "pages": [...]}``, the pages as ``chatocr ocr --json`` prints them, or
     ``{"error": …, "reason": …}`` (never raises, as ``parse_job``)."""
     from ..errors import ChatOCRError, InputError
@@ -95,13 +96,20 @@ def ocr_job(upload: str, name: str, request: dict, words: bool = False) -> dict:
             update["rec"] = o.rec.model_copy(update=rec)
         if request.get("pages"):
             update["loader"] = o.loader.model_copy(update={"pages": tuple(request["pages"])})
-        engine = base.with_options(o.model_copy(update=update)) if update else base
+        options = o.model_copy(update=update) if update else o
+        if request.get("set"):
+            from ..options import with_settings
+
+            options = with_settings(options, request["set"])
+        engine = base.with_options(options) if options is not o else base
         pages = [page.to_dict(words=words) for page in engine.iter_pages(upload)]
         return {"model": engine.model_name, "pages": pages}
     except InputError as e:
         return {"error": type(e).__name__, "reason": e.reason}
     except ChatOCRError as e:
         return {"error": type(e).__name__, "reason": str(e).replace(upload, name)}
+    except ValueError as e:  # a setting the worker's options refuse (the server checked them on its own)
+        return {"error": "BadRequest", "reason": str(e)}
     except Exception as e:
         log.exception("reading %s failed", name)
         return {"error": "InternalError", "reason": f"the OCR failed ({type(e).__name__})"}

@@ -112,9 +112,29 @@ def test_bad_files_get_a_typed_4xx_naming_the_clients_file(client, data_dir, cas
     assert not list((data_dir / "tmp").iterdir())
 
 
+def test_settings_reach_the_ocr_as_the_clis_set(client, scan, tmp_path, monkeypatch):
+    path = tmp_path / "scan.png"
+    path.write_bytes(scan)
+    scores = sorted(ln["score"] for ln in _ocr(client, scan).json()["pages"][0]["lines"])
+    cut = f"rec.drop_score={round(scores[1] + 1e-4, 4)}"
+    cut_only = _ocr(client, scan, set=cut).json()["pages"]
+    assert len(cut_only[0]["lines"]) == len(scores) - 2
+    r = client.post("/v1/ocr", params=[("set", cut), ("set", "det.unclip_ratio=1.6")],
+                    files={"file": ("scan.png", scan, "application/octet-stream")})
+    assert r.status_code == 200, r.text
+    assert r.json()["pages"] != cut_only  # the boxes grew
+    _same_pages(r.json()["pages"], _cli([str(path), "--set", cut, "--set", "det.unclip_ratio=1.6"], tmp_path,
+                                        monkeypatch)["pages"])
+
+
 @pytest.mark.parametrize(("params", "words"), [
     ({"det": "false", "rec": "false"}, "nothing to do"),
     ({"pages": "two"}, "pages: not a page"),
+    ({"set": "det.box_thresh=2"}, "set: det.box_thresh: Input should be less than 1"),
+    ({"set": "det.nothing=1"}, "set: no option 'det.nothing'"),
+    ({"set": "model=pp-ocrv5-mobile"}, "the model and the engine settings are the server's"),
+    ({"set": "engine.threads=3"}, "the model and the engine settings are the server's"),
+    ({"set": "rec.enabled=false", "det": "false"}, "nothing to do"),
 ])
 def test_bad_settings_are_400_before_the_file_is_read(client, data_dir, scan, params, words):
     r = _ocr(client, scan, **params)
@@ -135,5 +155,5 @@ def test_limits_are_those_of_uploads(client, data_dir):
 def test_the_endpoint_is_in_the_openapi_document(client):
     spec = client.get("/openapi.json").json()
     op = spec["paths"]["/v1/ocr"]["post"]
-    assert {p["name"] for p in op["parameters"]} >= {"det", "rec", "min_score", "pages", "cjk", "words", "name"}
+    assert {p["name"] for p in op["parameters"]} >= {"det", "rec", "min_score", "pages", "cjk", "words", "name", "set"}
     assert "OCRResponse" in json.dumps(op["responses"]["200"])
