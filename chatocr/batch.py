@@ -24,7 +24,7 @@ from pathlib import Path
 from .errors import InputError
 from .io import detect_format
 
-__all__ = ["find_files", "is_batch", "run_batch", "run_ocr_batch", "run_parse_batch", "worker_threads"]
+__all__ = ["find_files", "is_batch", "read_pages", "run_batch", "run_ocr_batch", "run_parse_batch", "worker_threads"]
 
 _WORKER: Callable[[str], object] | None = None
 
@@ -269,6 +269,57 @@ def _reader(options, pdf_targets: dict[str, Path] | None = None) -> Callable[[st
         pdf.save(pdf_targets[path])
         return pages
     return read
+
+
+def _page_reader(options) -> Callable[[tuple[str, tuple[int, ...]]], object]:
+    """Reads some pages of a file: ``(path, page numbers)`` → their ``OCRPage``s, or the error
+    as ``(type name, reason)`` (chatocr's exceptions do not survive pickling)."""
+    from .errors import ChatOCRError, InputError
+    from .io import iter_pages
+    from .ocr import OCREngine
+
+    engine = OCREngine(options)
+
+    def read(task: tuple[str, tuple[int, ...]]):
+        path, numbers = task
+        try:
+            loader = options.loader.model_copy(update={"pages": numbers})
+            return [engine.read_page(image) for image in iter_pages(Path(path), loader)]
+        except InputError as e:
+            return type(e).__name__, e.reason
+        except ChatOCRError as e:
+            return type(e).__name__, str(e)
+    return read
+
+
+def _page_task(task: tuple[str, tuple[int, ...]]):
+    return _WORKER(task)  # type: ignore[misc]
+
+
+def read_pages(path: Path, numbers: list[int], options, workers: int) -> Iterator:
+    """The ``OCRPage``s of pages ``numbers`` (1-based, in this order) of the file at ``path``,
+    read by ``workers`` processes side by side, each with the models loaded once and
+    ``options.engine.threads`` threads; they come in order, each as soon as it and those
+    before it are read.  A page that cannot be read raises its error here, typed."""
+    from . import errors
+
+    # runs of pages, several per worker: each opens the file once per run, and no worker
+    # waits long for the others at the end
+    size = max(1, min(8, len(numbers) // (4 * workers)))
+    runs = [tuple(numbers[i:i + size]) for i in range(0, len(numbers), size)]
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(_page_reader, (options,))) as pool:
+        for result in pool.map(_page_task, [(str(path), run) for run in runs]):
+            if isinstance(result, tuple):
+                kind, reason = result
+                cls = getattr(errors, kind, None)
+                if isinstance(cls, type) and issubclass(cls, InputError):
+                    raise cls(str(path), reason)
+                try:
+                    error = cls(reason) if isinstance(cls, type) and issubclass(cls, errors.ChatOCRError) else None
+                except TypeError:  # a constructor of other arguments
+                    error = None
+                raise error or errors.ChatOCRError(reason)
+            yield from result
 
 
 def _targets(files: list[Path], root: Path, out: Path, suffix: str) -> dict[str, Path]:

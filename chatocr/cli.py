@@ -115,7 +115,8 @@ _RESUME_OPTION = click.option(
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Batch mode: FILE is a folder or glob; write one .txt (--json: .json) per file into this "
                    "folder, or one row per file to a .jsonl.")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, help="Batch mode: parallel processes.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1,
+              help="Parallel processes: for a folder or glob, files side by side; for one file, its pages.")
 @_RESUME_OPTION
 @_set_option("det.box_thresh=0.6 or det.limit_side_len=960", "ocr")
 @click.option("--pdf", "pdf_out", type=click.Path(path_type=Path), default=None,
@@ -170,7 +171,10 @@ def ocr(
     loader = {k: v for k, v in (("dpi", dpi), ("password", password), ("pages", pages)) if v is not None}
     if loader:
         update["loader"] = LoaderOptions(**loader)
-    if threads or (batch and workers > 1):
+    if workers > 1 and str(file) == "-":
+        raise click.UsageError("--workers reads files or the pages of a file side by side: give a file, "
+                               "not standard input ('-')")
+    if threads or workers > 1:
         update["engine"] = EngineOptions(threads=threads or worker_threads(workers))
     rec = {k: v for k, v in (("cjk", cjk if cjk != "auto" else None), ("enabled", False if no_rec else None),
                              ("drop_score", min_score)) if v is not None}
@@ -199,10 +203,19 @@ def ocr(
         from .io.searchable import SearchablePDF
 
         searchable = SearchablePDF(source, options.loader)
-    engine = OCREngine(options)
+    numbers = _page_numbers(source, options.loader) if workers > 1 else []
+    if len(numbers) > 1:  # the pages read side by side; their images again here only to draw or lay text on
+        from .batch import read_pages
+
+        images.close()
+        first = None
+        shown = iter_pages(source, options.loader) if searchable is not None or visualize else itertools.repeat(None)
+        read = zip(read_pages(file, numbers, options, workers), shown, strict=False)
+    else:
+        engine = OCREngine(options)
+        read = ((engine.read_page(im), im) for im in itertools.chain([first] if first is not None else [], images))
     results = []
-    for n, image in enumerate(itertools.chain([first] if first is not None else [], images)):
-        page = engine.read_page(image)
+    for n, (page, image) in enumerate(read):
         if searchable is not None:
             searchable.add(image, page)
         if visualize:
@@ -379,6 +392,14 @@ def _source(file: Path):
     if sys.stdin is None or sys.stdin.isatty():
         raise UnreadableDocument("<stdin>", "nothing is piped in: give FILE, or pipe a file to '-'")
     return NamedBytes(sys.stdin.buffer.read(), "<stdin>")
+
+
+def _page_numbers(source, loader) -> list[int]:
+    """The 1-based numbers of the pages of ``source`` to read, in the order asked for."""
+    from .io import page_count, read_source, selected_pages
+
+    _, name, fmt = read_source(source)
+    return [i + 1 for i in selected_pages(page_count(source, loader), loader, name, fmt)]
 
 
 def _stem(file: Path) -> str:

@@ -103,6 +103,13 @@ def inputs(tmp_path_factory, bad_files) -> dict[str, Path]:
     paths["pdf"].write_bytes(make_pdf([PDF_ITEMS], size=PDF_SIZE, fontsize=PDF_FONTSIZE))
     paths["pdf3"] = root / "three.pdf"
     paths["pdf3"].write_bytes(make_pdf([[(15, 60, f"Page {n} of three")] for n in (1, 2, 3)], size=PDF_SIZE))
+    # a scan of three pages (no text layer), for --workers on one file
+    from PIL import Image
+
+    frames = [Image.fromarray(render_page([(30, 30, f"Scan page {n}"), (30, 90, f"Total {n}.50")], size=(420, 160),
+                                          font_size=26)[0][:, :, ::-1]) for n in (1, 2, 3)]
+    paths["tiff3"] = root / "scan3.tiff"
+    frames[0].save(paths["tiff3"], save_all=True, append_images=frames[1:], compression="tiff_lzw", dpi=(200, 200))
     # a folder for batch mode: documents in two levels, one broken file, one that is no document
     batch = paths["batch"] = root / "batch"
     (batch / "sub").mkdir(parents=True)
@@ -141,6 +148,13 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
             "min-score": (("ocr", str(SROIE_DIR / "img" / "002.jpg"), "--json", "--min-score", "0.95", *one), env),
             "no-det-no-rec": (("ocr", str(inputs["image"]), "--no-rec", "--no-det"), env),
             # --set: any option by its dotted name, validated as the options are
+            # --workers on one file: its pages side by side, the output as read in one process
+            "tiff3-seq": (("ocr", str(inputs["tiff3"]), "--json", *one), env),
+            "tiff3-par": (("ocr", str(inputs["tiff3"]), "--json", "--workers", "2", *one), env),
+            "tiff3-seq-pdf": (("ocr", str(inputs["tiff3"]), "--pdf", str(cwd / "seq" / "scan3.pdf"), *one), env),
+            "tiff3-par-pdf": (("ocr", str(inputs["tiff3"]), "--workers", "2", "--visualize", "--pages", "2-3",
+                               "--pdf", str(cwd / "par" / "scan3.pdf"), *one), env),
+            "pdf3-par-pages": (("ocr", str(inputs["pdf3"]), "--json", "--pages", "3,1", "--workers", "2", *one), env),
             "set-min-score": (("ocr", str(SROIE_DIR / "img" / "002.jpg"), "--json", "--set", "rec.drop_score=0.95",
                                *one), env),
             "set-bad-value": (("ocr", str(inputs["image"]), "--set", "det.box_thresh=2"), env),
@@ -207,6 +221,7 @@ def runs(inputs, tmp_path_factory) -> dict[str, Run]:
         "stdin-not-a-document": (("extract", "-", "-k", "total"), inputs["batch"] / "notes.txt"),
         "stdin-batch-options": (("ocr", "-", "--out", str(cwd / "nowhere")), inputs["image"]),
         "stdin-chat": (("chat", "-"), inputs["image"]),
+        "stdin-workers": (("ocr", "-", "--workers", "2"), inputs["image"]),
     }
     terminal, tty = pty.openpty()
     try:
@@ -531,7 +546,8 @@ def test_nothing_or_no_document_on_standard_input_exits_2_with_one_line(runs, ca
 
 
 @pytest.mark.parametrize(("case", "message"), [("stdin-batch-options", "--out and --resume apply to a folder"),
-                                               ("stdin-chat", "chat reads its questions from standard input")])
+                                               ("stdin-chat", "chat reads its questions from standard input"),
+                                               ("stdin-workers", "give a file, not standard input")])
 def test_options_that_cannot_take_standard_input_are_usage_errors(runs, case, message):
     run = runs[case]
     assert run.returncode == 2 and run.stdout == "" and "Traceback" not in run.stderr, run
@@ -633,6 +649,33 @@ def test_min_score_drops_the_lines_read_with_less_confidence(runs):
     lines = {k: json.loads(runs[k].stdout)["pages"][0]["lines"] for k in ("receipt", "min-score")}
     assert min(ln["score"] for ln in lines["receipt"]) < 0.95  # the default keeps lines from 0.5
     assert lines["min-score"] == [ln for ln in lines["receipt"] if ln["score"] >= 0.95]
+
+
+@pytest.mark.models
+@needs_models
+def test_workers_read_the_pages_of_one_file_side_by_side_as_one_process_does(runs):
+    for case in ("tiff3-seq", "tiff3-par", "pdf3-par-pages"):
+        assert runs[case].returncode == 0, runs[case]
+    seq = json.loads(runs["tiff3-seq"].stdout)
+    assert [[ln["text"] for ln in p["lines"]] for p in seq["pages"]] == [
+        [f"Scan page {n}", f"Total {n}.50"] for n in (1, 2, 3)]
+    assert json.loads(runs["tiff3-par"].stdout) == seq
+    assert json.loads(runs["pdf3-par-pages"].stdout) == json.loads(runs["pages"].stdout)
+
+
+@pytest.mark.models
+@needs_models
+def test_workers_on_one_file_draw_the_pages_and_write_the_searchable_pdf(runs):
+    import pymupdf
+
+    seq, par = runs["tiff3-seq-pdf"], runs["tiff3-par-pdf"]
+    assert seq.returncode == 0 and par.returncode == 0, (seq, par)
+    assert par.stdout.split("\f") == seq.stdout.split("\f")[1:]  # pages 2 and 3
+    written = [Path(p) for p in par.stderr.splitlines()]
+    assert [p.name for p in written] == ["scan3-page-2.png", "scan3-page-3.png", "scan3.pdf"]
+    with pymupdf.open(written[-1]) as got, pymupdf.open(Path(seq.stderr.strip())) as want:
+        assert [p.get_text().split() for p in got] == [p.get_text().split() for p in want][1:]
+        assert [len(p.get_images()) for p in got] == [1, 1]
 
 
 @pytest.mark.models
