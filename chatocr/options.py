@@ -34,9 +34,7 @@ class _Options(BaseModel):
 
 
 class EngineOptions(_Options):
-    threads: Annotated[int, Field(ge=1, default_factory=_default_threads, description=(
-        "Intra-op threads per session (the recogniser, with parallel_batches, runs this many batches at once "
-        "on one thread each instead)"))]
+    threads: Annotated[int, Field(ge=1, default_factory=_default_threads, description="Intra-op threads per session")]
     providers: tuple[str, ...] = Field(
         ("CPUExecutionProvider",), description="ONNX Runtime execution providers, in order of preference"
     )
@@ -55,15 +53,6 @@ class EngineOptions(_Options):
             "Let ONNX Runtime's intra-op threads spin while they wait for work (its default). Measured on 2 cores "
             "without spinning: the OCR core reads receipts in the same time with 9% less CPU, the full parse runs "
             "about 4% longer with 7% less CPU; turn it off where other work shares the cores"
-        ),
-    )
-
-    parallel_batches: bool = Field(
-        True,
-        description=(
-            "Run the text recogniser's batches side by side, `threads` at once on one thread each, rather than "
-            "one after another on `threads` threads (ONNX Runtime models; a Paddle predictor runs one at a time). "
-            "Measured on 2 cores: a receipt's lines read in 0.55-0.57 s instead of 0.62-0.69 s, the text the same"
         ),
     )
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..options import EngineOptions
 
-__all__ = ["InferSession", "create_session", "runs_concurrently"]
+__all__ = ["InferSession", "create_session"]
 
 
 @runtime_checkable
@@ -39,11 +39,3 @@ def create_session(path: Path, options: EngineOptions, *, fuse_hard_swish: bool 
     from .onnx import OnnxSession
 
     return OnnxSession(path, options, fuse_hard_swish=fuse_hard_swish)
-
-
-def runs_concurrently(path: Path) -> bool:
-    """Whether one session of the model at ``path`` may run on several threads at once (ONNX
-    Runtime's may; a Paddle predictor may not)."""
-    from .paddle import is_paddle_model
-
-    return not is_paddle_model(path)

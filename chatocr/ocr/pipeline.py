@@ -11,7 +11,7 @@ from os import PathLike
 import numpy as np
 
 from .._memory import release_memory
-from ..engine import InferSession, create_session, runs_concurrently
+from ..engine import InferSession, create_session
 from ..geometry import level_boxes, points_box, reading_order, row_bow, row_warp, skew_angle
 from ..io import PageImage, Source, iter_pages
 from ..models import ModelFiles, load_dictionary, resolve
@@ -228,21 +228,14 @@ class OCREngine:
                 if decoder.weak_space != options.rec.weak_space:
                     decoder = CTCDecoder(_shared._characters, weak_space=options.rec.weak_space)
                 self._characters = _shared._characters
-                return TextRecognizer(options.rec, session=base.session, decoder=decoder, workers=base.workers)
-            workers, session = 1, rec_session
-            if session is None:
-                # batches side by side, one thread each (ONNX Runtime sessions run concurrently)
-                side_by_side = eng.parallel_batches and eng.threads > 1 and runs_concurrently(files.rec)  # type: ignore[union-attr]
-                workers = eng.threads if side_by_side else 1
-                one = eng.model_copy(update={"threads": 1}) if workers > 1 else eng
-                session = create_session(files.rec, one)  # type: ignore[union-attr]
+                return TextRecognizer(options.rec, session=base.session, decoder=decoder)
+            session = rec_session or create_session(files.rec, eng)  # type: ignore[union-attr]
             chars = characters
             if chars is None:
                 chars = load_dictionary(files, getattr(session, "metadata", None))  # type: ignore[arg-type]
             self._characters = chars
             return TextRecognizer(
-                options.rec, session=session, decoder=CTCDecoder(chars, weak_space=options.rec.weak_space),
-                workers=workers,
+                options.rec, session=session, decoder=CTCDecoder(chars, weak_space=options.rec.weak_space)
             )
 
         # a stage the options turn off is loaded only if it is asked for after all (a page

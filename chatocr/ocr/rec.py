@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import math
-import os
 import re
-import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
@@ -126,43 +123,13 @@ def _joined(left: str, right: str) -> bool:
     return (left.isalpha() and right.isalpha()) or ord(left[0]) >= 0x2E80 or ord(right[0]) >= 0x2E80
 
 
-_POOLS: dict[int, ThreadPoolExecutor] = {}
-_POOLS_LOCK = threading.Lock()
-
-
-def _batch_threads(workers: int) -> ThreadPoolExecutor:
-    """The process's pool of ``workers`` threads for recogniser batches, made on first use."""
-    with _POOLS_LOCK:
-        pool = _POOLS.get(workers)
-        if pool is None:
-            pool = _POOLS[workers] = ThreadPoolExecutor(workers, thread_name_prefix="chatocr-rec")
-        return pool
-
-
-def _forget_pools() -> None:
-    """In a child made by ``fork``: the parent's pools have no threads here and would never run."""
-    global _POOLS_LOCK
-    _POOLS_LOCK = threading.Lock()
-    _POOLS.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pools)
-
-
 class TextRecognizer:
     """Recognises line crops in batches sorted by width, padded to the batch's widest."""
 
-    def __init__(
-        self, options: RecognizerOptions, *, session: InferSession, decoder: CTCDecoder, workers: int = 1
-    ) -> None:
+    def __init__(self, options: RecognizerOptions, *, session: InferSession, decoder: CTCDecoder) -> None:
         self.options = options
         self.session = session
         self.decoder = decoder
-        # batches read side by side, each on one thread: on 2 cores, two one-thread runs took
-        # 0.50-0.53 s of a receipt's lines where one two-thread run after another took 0.64 s
-        # (the session must allow concurrent runs, as ONNX Runtime's does)
-        self.workers = workers
 
     def _resize(self, crop: np.ndarray, width: int) -> np.ndarray:
         h = self.options.image_height
@@ -196,33 +163,11 @@ class TextRecognizer:
         widths = self._widths(crops)
         return list(self._batches(np.argsort(widths, kind="stable"), widths))
 
-    def _read_batch(self, crops: list[np.ndarray], widths: list[int], idx: list[int]):
-        """One batch: texts, scores, positions, and the CJK-free readings of its lines read with CJK."""
-        o = self.options
-        batch_w = max(o.min_width, max(widths[i] for i in idx))
-        batch = np.zeros((len(idx), 3, o.image_height, batch_w), dtype=np.float32)
-        for j, i in enumerate(idx):
-            batch[j, :, :, : widths[i]] = self._resize(crops[i], widths[i])
-        probs = self.session(batch)
-        # time steps that cover each image (the rest is padding)
-        steps = probs.shape[1]
-        valid = np.array([max(1, int(math.ceil(steps * widths[i] / batch_w))) for i in idx])
-        t, s, p = self.decoder(probs, valid)
-        plain: dict[int, tuple[str, np.ndarray]] = {}
-        rows = [j for j, text in enumerate(t) if has_cjk(text)]
-        if rows:
-            t2, _, p2 = self.decoder(probs[rows], valid[rows], cjk=False)
-            plain = {j: (text, pos) for j, text, pos in zip(rows, t2, p2, strict=True)}
-        return t, s, p, plain
-
-    def _pool(self) -> ThreadPoolExecutor | None:
-        """Threads that run batches side by side (``workers`` > 1), shared in the process."""
-        return _batch_threads(self.workers) if self.workers > 1 else None
-
     def __call__(self, crops: list[np.ndarray], batches: list[list[int]] | None = None) -> RecResult:
         """Read each crop (``batches``: only the lines of these batches of :meth:`batches`; the
         others come back empty, with score 0).  A line read with CJK characters is also decoded
         without them (see :class:`CTCDecoder`), from the same output."""
+        o = self.options
         n = len(crops)
         texts: list[str] = [""] * n
         scores = np.zeros(n, np.float32)
@@ -230,14 +175,25 @@ class TextRecognizer:
         without_cjk: dict[int, tuple[str, np.ndarray]] = {}
         if n == 0:
             return RecResult(texts, scores, positions)
+        h = o.image_height
         widths = self._widths(crops)
         if batches is None:
             batches = list(self._batches(np.argsort(widths, kind="stable"), widths))
-        pool = self._pool() if len(batches) > 1 else None
-        read = (pool.map if pool is not None else map)(lambda idx: self._read_batch(crops, widths, idx), batches)
-        for idx, (t, s, p, plain) in zip(batches, read, strict=True):
+        for idx in batches:
+            batch_w = max(o.min_width, max(widths[i] for i in idx))
+            batch = np.zeros((len(idx), 3, h, batch_w), dtype=np.float32)
+            for j, i in enumerate(idx):
+                batch[j, :, :, : widths[i]] = self._resize(crops[i], widths[i])
+            probs = self.session(batch)
+            # time steps that cover each image (the rest is padding)
+            steps = probs.shape[1]
+            valid = np.array([max(1, int(math.ceil(steps * widths[i] / batch_w))) for i in idx])
+            t, s, p = self.decoder(probs, valid)
             for j, i in enumerate(idx):
                 texts[i], scores[i], positions[i] = t[j], s[j], p[j]
-            for j, reading in plain.items():
-                without_cjk[idx[j]] = reading
+            rows = [j for j, text in enumerate(t) if has_cjk(text)]
+            if rows:
+                t, _, p = self.decoder(probs[rows], valid[rows], cjk=False)
+                for j, text, pos in zip(rows, t, p, strict=True):
+                    without_cjk[idx[j]] = (text, pos)
         return RecResult(texts, scores, positions, without_cjk)
