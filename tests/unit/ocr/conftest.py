@@ -14,3 +14,19 @@ def ledger(render):
     items = [(x, 50 + 46 * i, t) for i, (a, b) in enumerate(LEDGER_ROWS) for x, t in ((40, a), (560, b))]
     image, _ = render.page(items, size=(760, 50 + 46 * len(LEDGER_ROWS) + 30), font_size=28)
     return image, LEDGER_ROWS
+
+
+@pytest.fixture
+def loads(monkeypatch) -> list:
+    """The model files the OCR pipeline creates sessions for from now on, in order."""
+    import chatocr.ocr.pipeline as pipeline
+
+    seen: list = []
+    real = pipeline.create_session
+
+    def create(path, *args, **kwargs):
+        seen.append(path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "create_session", create)
+    return seen

@@ -72,25 +72,17 @@ def test_turning_off_both_detection_and_recognition_is_refused():
         OCROptions(det=DetectorOptions(enabled=False), rec=RecognizerOptions(enabled=False))
 
 
-def test_the_recogniser_is_loaded_only_if_asked_for(engine, page, monkeypatch):
+def test_the_recogniser_is_loaded_only_if_asked_for(engine, page, loads):
     """With recognition off, its model (and dictionary) stay unloaded until something reads after all."""
-    import chatocr.ocr.pipeline as pipeline
+    from chatocr.models import resolve
 
-    loaded = []
-    real = pipeline.create_session
-
-    def create(path, *args, **kwargs):
-        loaded.append(path)
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "create_session", create)
-    files = pipeline.resolve(engine.options.model)
+    files = resolve(engine.options.model)
     lazy = OCREngine(engine.options.model_copy(update={"rec": RecognizerOptions(enabled=False)}))
     image, _ = page
     assert len(lazy(image).pages[0].lines) == len(ITEMS)
-    assert files.rec not in loaded and files.det in loaded
+    assert files.rec not in loads and files.det in loads
     assert [ln.text for ln in lazy.recognize(render_crop(image, page[1][0]))] == [ITEMS[0][2]]
-    assert loaded.count(files.rec) == 1
+    assert loads.count(files.rec) == 1
 
 
 def render_crop(image: np.ndarray, box) -> np.ndarray:

@@ -120,21 +120,13 @@ def test_with_detection_off_a_page_of_many_lines_is_not_split(whole, render):
     assert OCROptions(det=DetectorOptions(enabled=False)).det.enabled is False
 
 
-def test_with_detection_off_the_detector_is_loaded_only_if_asked_for(engine, render, monkeypatch):
-    import chatocr.ocr.pipeline as pipeline
+def test_with_detection_off_the_detector_is_loaded_only_if_asked_for(engine, render, loads):
+    from chatocr.models import resolve
 
-    loaded = []
-    real = pipeline.create_session
-
-    def create(path, *args, **kwargs):
-        loaded.append(path)
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "create_session", create)
-    files = pipeline.resolve(engine.options.model)
+    files = resolve(engine.options.model)
     lazy = OCREngine(engine.options.model_copy(update={"det": DetectorOptions(enabled=False)}))
     crop = render.line("Invoice No: INV-0042", size=30)
     assert [ln.text for ln in lazy(crop).pages[0].lines] == ["Invoice No: INV-0042"]
-    assert files.det not in loaded and files.rec in loaded
+    assert files.det not in loads and files.rec in loads
     assert len(lazy.detector(crop).boxes) >= 1  # asked for after all: loaded then, once
-    assert loaded.count(files.det) == 1
+    assert loads.count(files.det) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import chatocr.ocr.pipeline as pipeline
+from chatocr.models import resolve
 from chatocr.ocr import OCREngine
 from chatocr.options import DetectorOptions, EngineOptions, OCROptions, RecognizerOptions
 
@@ -19,20 +19,6 @@ ITEMS = [(40, 30, "Receipt 10452"), (40, 110, "Date: 2024-03-05"), (40, 190, "TO
 def page(render):
     image, _ = render.page(ITEMS, size=(736, 300), font_size=28)
     return image
-
-
-@pytest.fixture
-def loads(monkeypatch):
-    """The model files sessions are created for from now on."""
-    seen = []
-    real = pipeline.create_session
-
-    def create(path, *args, **kwargs):
-        seen.append(path)
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "create_session", create)
-    return seen
 
 
 @pytest.mark.parametrize("update", [
@@ -66,7 +52,7 @@ def test_thresholds_of_a_view_change_its_reading_not_the_engines(engine, page):
 
 def test_a_stage_the_engine_has_off_is_loaded_once_into_it(engine, page, loads):
     boxes_only = OCREngine(engine.options.model_copy(update={"rec": RecognizerOptions(enabled=False)}))
-    files = pipeline.resolve(engine.options.model)
+    files = resolve(engine.options.model)
     assert files.rec not in loads
     full = boxes_only.with_options(engine.options)
     assert [ln.text for ln in full(page).pages[0].lines] == [t for _, _, t in ITEMS]
