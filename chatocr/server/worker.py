@@ -94,22 +94,23 @@ def ocr_job(upload: str, name: str, request: dict, words: bool = False) -> dict:
             update["det"] = o.det.model_copy(update={"enabled": False})
         if rec:
             update["rec"] = o.rec.model_copy(update=rec)
-        if request.get("pages"):
-            update["loader"] = o.loader.model_copy(update={"pages": tuple(request["pages"])})
+        if request.get("pages"):  # in page order, once each, as LoaderOptions keeps them
+            update["loader"] = o.loader.model_copy(update={"pages": tuple(sorted(set(request["pages"])))})
         options = o.model_copy(update=update) if update else o
-        if request.get("set"):
-            from ..options import with_settings
+        try:
+            if request.get("set"):
+                from ..options import with_settings
 
-            options = with_settings(options, request["set"])
-        engine = base.with_options(options) if options is not o else base
+                options = with_settings(options, request["set"])
+            engine = base.with_options(options) if options is not o else base
+        except ValueError as e:  # settings the worker's options refuse (the server checked them on its own)
+            return {"error": "BadRequest", "reason": str(e)}
         pages = [page.to_dict(words=words) for page in engine.iter_pages(upload)]
         return {"model": engine.model_name, "pages": pages}
     except InputError as e:
         return {"error": type(e).__name__, "reason": e.reason}
     except ChatOCRError as e:
         return {"error": type(e).__name__, "reason": str(e).replace(upload, name)}
-    except ValueError as e:  # a setting the worker's options refuse (the server checked them on its own)
-        return {"error": "BadRequest", "reason": str(e)}
     except Exception as e:
         log.exception("reading %s failed", name)
         return {"error": "InternalError", "reason": f"the OCR failed ({type(e).__name__})"}
