@@ -174,7 +174,7 @@ def ocr(
     if workers > 1 and str(file) == "-":
         raise click.UsageError("--workers reads files or the pages of a file side by side: give a file, "
                                "not standard input ('-')")
-    if threads or workers > 1:
+    if threads or (batch and workers > 1):
         update["engine"] = EngineOptions(threads=threads or worker_threads(workers))
     rec = {k: v for k, v in (("cjk", cjk if cjk != "auto" else None), ("enabled", False if no_rec else None),
                              ("drop_score", min_score)) if v is not None}
@@ -210,6 +210,9 @@ def ocr(
         images.close()
         first = None
         shown = iter_pages(source, options.loader) if searchable is not None or visualize else itertools.repeat(None)
+        if not threads:  # the cores shared out between the processes
+            options = options.model_copy(update={"engine": options.engine.model_copy(
+                update={"threads": worker_threads(workers)})})
         read = zip(read_pages(file, numbers, options, workers), shown, strict=False)
     else:
         engine = OCREngine(options)
