@@ -398,11 +398,11 @@ def _source(file: Path):
 
 
 def _page_numbers(source, loader) -> list[int]:
-    """The 1-based numbers of the pages of ``source`` to read, in the order asked for."""
-    from .io import page_count, read_source, selected_pages
+    """The 1-based numbers of the pages of ``source`` to read, in page order (checked already: the
+    first page was read)."""
+    from .io import page_count
 
-    _, name, fmt = read_source(source)
-    return [i + 1 for i in selected_pages(page_count(source, loader), loader, name, fmt)]
+    return list(loader.pages) if loader.pages else list(range(1, page_count(source, loader) + 1))
 
 
 def _stem(file: Path) -> str:
