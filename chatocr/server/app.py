@@ -233,16 +233,19 @@ def create_app(options: ServerOptions | None = None, *, service: DocumentService
                 numbers = list(parse_pages(pages))
             except ValueError as e:
                 raise BadRequest(f"pages: {e}") from None
-        if set_:
-            if len(set_) > 50:
-                raise BadRequest(f"set: {len(set_)} settings, more than 50")
-            await run_in_threadpool(service.check_ocr_settings, set_)
-        request_options = {"det": det, "rec": rec, "min_score": min_score, "pages": numbers,
-                           "cjk": None if cjk == "auto" else cjk, "set": list(set_ or ())}
+        if set_ and len(set_) > 50:
+            raise BadRequest(f"set: {len(set_)} settings, more than 50")
+        # the switches as the settings they stand for, then the client's own
+        settings = [k for k, on in (("det.enabled=false", not det), ("rec.enabled=false", not rec),
+                                    (f"rec.drop_score={min_score}", min_score is not None),
+                                    (f"rec.cjk={cjk}", cjk != "auto"), (f"loader.pages={numbers}", numbers)) if on]
+        settings += set_ or []
+        if settings:
+            await run_in_threadpool(service.check_ocr_settings, settings)
         up: Upload = await run_in_threadpool(service.begin_upload, name)
         try:
             await _receive(request, up, keep_name=bool(name))
-            out = await run_in_threadpool(functools.partial(service.ocr, up, request_options, words=words))
+            out = await run_in_threadpool(functools.partial(service.ocr, up, settings, words=words))
         finally:
             up.discard()
         return JSONResponse(out)

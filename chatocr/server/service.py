@@ -371,11 +371,10 @@ class DocumentService:
         shutil.rmtree(DocumentCache(self.cache_root).folder(rec.sha256), ignore_errors=True)
 
     # -- plain OCR ---------------------------------------------------------------------------
-    def ocr(self, upload: Upload, request: dict | None = None, *, words: bool = False) -> dict:
+    def ocr(self, upload: Upload, settings: builtins.list[str] | None = None, *, words: bool = False) -> dict:
         """The text of a received upload with its boxes, read now and not kept (``POST /v1/ocr``):
-        ``{"name", "model", "pages"}``, the pages as ``chatocr ocr --json`` prints them.  ``request``:
-        ``det``/``rec`` (False turns the stage off), ``min_score``, ``pages`` (numbers), ``cjk``,
-        ``set`` (``KEY=VALUE`` strings, see :meth:`check_ocr_settings`).
+        ``{"name", "model", "pages"}``, the pages as ``chatocr ocr --json`` prints them, with the OCR
+        options' ``KEY=VALUE`` ``settings`` (``chatocr ocr --set``; see :meth:`check_ocr_settings`).
         It runs in a parser process, after the parses queued before it; the upload is removed."""
         upload.close()
         try:
@@ -387,7 +386,7 @@ class DocumentService:
             from .worker import ocr_job
 
             try:
-                res = self._executor().submit(ocr_job, str(upload.path), name, dict(request or {}), words).result()
+                res = self._executor().submit(ocr_job, str(upload.path), name, list(settings or ()), words).result()
             except BrokenProcessPool:
                 with self._pool_lock:
                     if self._pool is not None and getattr(self._pool, "_broken", False):

@@ -74,35 +74,20 @@ def parse_job(db: str, cache_root: str, doc_id: str, upload: str) -> dict:
         return {"error": "InternalError", "reason": f"the parser failed ({type(e).__name__})", "attempt": attempt}
 
 
-def ocr_job(upload: str, name: str, request: dict, words: bool = False) -> dict:
-    """Read one uploaded file (``POST /v1/ocr``) with the parser's OCR models and ``request``'s
-    settings: ``det``/``rec`` (False turns the stage off), ``min_score``, ``pages``, ``cjk``, and
-    ``set`` (``KEY=VALUE`` strings, ``chatocr ocr --set``; checked by the server before).
+def ocr_job(upload: str, name: str, settings: list[str], words: bool = False) -> dict:
+    """Read one uploaded file (``POST /v1/ocr``) with the parser's OCR models and the OCR options'
+    ``KEY=VALUE`` ``settings`` (``chatocr ocr --set``; checked by the server before).
     ``{"model": …, "pages": [...]}``, the pages as ``chatocr ocr --json`` prints them, or
     ``{"error": …, "reason": …}`` (never raises, as ``parse_job``)."""
     from ..errors import ChatOCRError, InputError
+    from ..options import with_settings
 
     try:
         if _PARSER is None:  # pragma: no cover - the pool always runs init_worker
             raise RuntimeError("worker not initialised")
         base = _PARSER.ocr
-        o = base.options
-        rec = {k: v for k, v in (("enabled", False if request.get("rec") is False else None),
-                                 ("drop_score", request.get("min_score")), ("cjk", request.get("cjk"))) if v is not None}
-        update: dict = {}
-        if request.get("det") is False:
-            update["det"] = o.det.model_copy(update={"enabled": False})
-        if rec:
-            update["rec"] = o.rec.model_copy(update=rec)
-        if request.get("pages"):  # in page order, once each, as LoaderOptions keeps them
-            update["loader"] = o.loader.model_copy(update={"pages": tuple(sorted(set(request["pages"])))})
-        options = o.model_copy(update=update) if update else o
         try:
-            if request.get("set"):
-                from ..options import with_settings
-
-                options = with_settings(options, request["set"])
-            engine = base.with_options(options) if options is not o else base
+            engine = base.with_options(with_settings(base.options, settings)) if settings else base
         except ValueError as e:  # settings the worker's options refuse (the server checked them on its own)
             return {"error": "BadRequest", "reason": str(e)}
         pages = [page.to_dict(words=words) for page in engine.iter_pages(upload)]
