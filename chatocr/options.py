@@ -8,7 +8,8 @@ the model's values.
 from __future__ import annotations
 
 import os
-from typing import Annotated, Literal
+import types
+from typing import Annotated, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -426,22 +427,16 @@ def _field_path(cls: type[BaseModel], key: str):
 
 def _takes_text(annotation) -> bool:
     """Whether a field of this type takes a string as it is (then ``--set`` never decodes it as JSON)."""
-    import typing
-
     if annotation is str:
         return True
-    import types
-
-    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    origin, args = get_origin(annotation), get_args(annotation)
     if origin is Literal:
         return all(isinstance(a, str) for a in args)
-    return origin in (typing.Union, types.UnionType) and any(_takes_text(a) for a in args)
+    return origin in (Union, types.UnionType) and any(_takes_text(a) for a in args)
 
 
 def _allows_none(annotation) -> bool:
-    import typing
-
-    return annotation is None or type(None) in typing.get_args(annotation)
+    return annotation is None or type(None) in get_args(annotation)
 
 
 def with_settings(options: _Options, settings: list[str] | tuple[str, ...]) -> _Options:
