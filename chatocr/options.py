@@ -197,7 +197,7 @@ class RecognizerOptions(_Options):
         ),
     )
     column_gap: float = Field(
-        2.5,
+        2.75,
         ge=0,
         description=(
             "Split a line where its text leaves a blank this wide, in character pitches (the characters either "

@@ -5,7 +5,8 @@ joins two columns of one row into one box ("0.40   ZRL", "QTY   U.PRICE").
 The recogniser's CTC positions say where each character of such a box sits
 (whether it read the blank as spaces or not).  A blank that spans at least
 ``gap`` character pitches (the centres of the characters on either side of
-one space are 2 pitches apart, of two spaces 3) separates two columns: the
+one space are 2 pitches apart, of two spaces 3; the pitch is the mean step
+between neighbouring characters inside words) separates two columns: the
 line is cut there, text and box, without reading anything again.  The same
 positions give each word of a line its own box.
 """
@@ -19,6 +20,8 @@ import numpy as np
 from .crop import is_vertical
 
 __all__ = ["LinePiece", "split_columns", "word_quads"]
+
+_MIN_STEPS = 3  # steps between neighbouring characters inside words needed to take the pitch from them
 
 LinePiece = tuple[np.ndarray, str, np.ndarray]  # quad (tl, tr, br, bl), text, char centres (fractions)
 Quad = tuple[tuple[float, float], tuple[float, float], tuple[float, float], tuple[float, float]]
@@ -44,7 +47,12 @@ def split_columns(quad: np.ndarray, text: str, positions: np.ndarray, gap: float
     span = float(positions[ink[-1]] - positions[ink[0]])
     if span <= 0:
         return whole
-    pitch = span / (ink[-1] - ink[0])
+    # the pitch from neighbours inside words (blanks read as no space left out: steps of `gap` times
+    # their median): the span's average would count the blanks it is measuring, so that a line with a
+    # wide column gap would seem to have a wider pitch, and its other gaps narrower ones
+    steps = np.array([positions[b] - positions[a] for a, b in zip(ink, ink[1:], strict=False) if b == a + 1])
+    steps = steps[steps < gap * np.median(steps)] if len(steps) >= _MIN_STEPS else steps[:0]
+    pitch = float(steps.mean()) if len(steps) >= _MIN_STEPS else span / (ink[-1] - ink[0])
     # runs of characters (spaces inside) whose neighbours sit less than `gap` pitches apart; the
     # recogniser may read a wide blank as one space or as none
     groups = [[ink[0], ink[0]]]

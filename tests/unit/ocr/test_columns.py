@@ -26,7 +26,7 @@ def bbox(quad: np.ndarray) -> tuple[float, float, float, float]:
 
 def test_two_spaces_split_a_line_in_two():
     text = "0.40  ZRL"
-    pieces = split_columns(QUAD, text, even(text), gap=2.5)
+    pieces = split_columns(QUAD, text, even(text), gap=2.75)
     assert [t for _, t, _ in pieces] == ["0.40", "ZRL"]
     (qa, _, ca), (qb, _, cb) = pieces
     pitch = 200 / len(text)
@@ -40,13 +40,13 @@ def test_two_spaces_split_a_line_in_two():
 
 def test_three_columns_and_words_kept_together():
     text = "1 X 19.00   19.00"
-    pieces = split_columns(QUAD, text, even(text), gap=2.5)
+    pieces = split_columns(QUAD, text, even(text), gap=2.75)
     assert [t for _, t, _ in pieces] == ["1 X 19.00", "19.00"]
 
 
 @pytest.mark.parametrize("text", ["TOTAL TAX 6.00", "Thank you, come again!", "A B", "ZRL"])
 def test_single_spaces_keep_the_line_whole(text):
-    pieces = split_columns(QUAD, text, even(text), gap=2.5)
+    pieces = split_columns(QUAD, text, even(text), gap=2.75)
     assert len(pieces) == 1
     quad, piece, centres = pieces[0]
     assert piece == text and quad is QUAD and centres is not None
@@ -58,13 +58,24 @@ def test_the_gap_is_measured_in_character_pitches():
     pos = even(text)
     pos[5:] += 1.2 / len(text)
     pos /= pos[-1] + 0.5 / len(text)
-    assert len(split_columns(QUAD, text, pos, gap=2.5)) == 2
+    assert len(split_columns(QUAD, text, pos, gap=2.75)) == 2
     assert len(split_columns(QUAD, text, pos, gap=4.0)) == 1
+
+
+def test_the_pitch_is_not_widened_by_the_gaps_it_measures():
+    # "1    10.00  0.00" in fixed pitch, each blank read as one space: over the whole span the
+    # pitch would seem 16/11 of the real one, and the two-space gap 2.06 pitches wide
+    layout = "1    10.00  0.00"
+    centres = even(layout)
+    text = "1 10.00 0.00"
+    pos = np.array([centres[0], centres[4], *centres[5:10], centres[10], *centres[12:]], np.float32)
+    assert len(pos) == len(text)
+    assert [t for _, t, _ in split_columns(QUAD, text, pos, gap=2.75)] == ["1", "10.00", "0.00"]
 
 
 def test_a_blank_read_as_no_space_splits_too():
     pos = np.array([0.05, 0.15, 0.25, 0.35, 0.75, 0.85, 0.95], np.float32)  # "0.40", 3 blank pitches, "ZRL"
-    assert [t for _, t, _ in split_columns(QUAD, "0.40ZRL", pos, gap=2.5)] == ["0.40", "ZRL"]
+    assert [t for _, t, _ in split_columns(QUAD, "0.40ZRL", pos, gap=2.75)] == ["0.40", "ZRL"]
 
 
 def test_outer_spaces_are_not_counted():
@@ -78,16 +89,16 @@ def test_outer_spaces_are_not_counted():
 def test_lines_that_cannot_be_measured_stay_whole():
     text = "0.40   ZRL"
     assert len(split_columns(QUAD, text, even(text), gap=0)) == 1  # switched off
-    assert len(split_columns(QUAD, text, even(text)[:-1], gap=2.5)) == 1  # positions do not match
-    assert len(split_columns(QUAD, text, np.zeros(len(text), np.float32), gap=2.5)) == 1
+    assert len(split_columns(QUAD, text, even(text)[:-1], gap=2.75)) == 1  # positions do not match
+    assert len(split_columns(QUAD, text, np.zeros(len(text), np.float32), gap=2.75)) == 1
     vertical = np.array([[0, 0], [20, 0], [20, 200], [0, 200]], np.float32)
-    assert len(split_columns(vertical, text, even(text), gap=2.5)) == 1
+    assert len(split_columns(vertical, text, even(text), gap=2.75)) == 1
 
 
 def test_a_slanted_line_is_cut_along_its_edges():
     slanted = np.array([[100, 50], [300, 70], [300, 90], [100, 70]], np.float32)
     text = "QTY   U.PRICE"
-    (qa, ta, _), (qb, tb, _) = split_columns(slanted, text, even(text), gap=2.5)
+    (qa, ta, _), (qb, tb, _) = split_columns(slanted, text, even(text), gap=2.75)
     assert (ta, tb) == ("QTY", "U.PRICE")
     for quad in (qa, qb):  # every corner on the line's top or bottom edge
         for x, y in quad[:2]:
