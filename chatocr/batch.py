@@ -272,8 +272,9 @@ def _reader(options, pdf_targets: dict[str, Path] | None = None) -> Callable[[st
 
 
 def _page_reader(options) -> Callable[[tuple[str, tuple[int, ...]]], object]:
-    """Reads some pages of a file: ``(path, page numbers)`` → their ``OCRPage``s, or the error
-    as ``(type name, reason)`` (chatocr's exceptions do not survive pickling)."""
+    """Reads some pages of a file: ``(path, page numbers)`` → the ``OCRPage``s read and the error
+    that stopped the run, if any, as ``(type name, reason)`` (chatocr's exceptions do not survive
+    pickling)."""
     from .errors import ChatOCRError, InputError
     from .io import iter_pages
     from .ocr import OCREngine
@@ -282,13 +283,16 @@ def _page_reader(options) -> Callable[[tuple[str, tuple[int, ...]]], object]:
 
     def read(task: tuple[str, tuple[int, ...]]):
         path, numbers = task
+        pages: list = []
         try:
             loader = options.loader.model_copy(update={"pages": numbers})
-            return [engine.read_page(image) for image in iter_pages(Path(path), loader)]
+            for image in iter_pages(Path(path), loader):
+                pages.append(engine.read_page(image))
         except InputError as e:
-            return type(e).__name__, e.reason
+            return pages, (type(e).__name__, e.reason)
         except ChatOCRError as e:
-            return type(e).__name__, str(e)
+            return pages, (type(e).__name__, str(e))
+        return pages, None
     return read
 
 
@@ -300,17 +304,20 @@ def read_pages(path: Path, numbers: list[int], options, workers: int) -> Iterato
     """The ``OCRPage``s of pages ``numbers`` (1-based, in this order) of the file at ``path``,
     read by ``workers`` processes side by side, each with the models loaded once and
     ``options.engine.threads`` threads; they come in order, each as soon as it and those
-    before it are read.  A page that cannot be read raises its error here, typed."""
+    before it are read.  A page that cannot be read raises its error here, typed, after the
+    pages before it."""
     from . import errors
 
     # runs of pages, several per worker: each opens the file once per run, and no worker
     # waits long for the others at the end
     size = max(1, min(8, len(numbers) // (4 * workers)))
     runs = [tuple(numbers[i:i + size]) for i in range(0, len(numbers), size)]
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(_page_reader, (options,))) as pool:
-        for result in pool.map(_page_task, [(str(path), run) for run in runs]):
-            if isinstance(result, tuple):
-                kind, reason = result
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(_page_reader, (options,)))
+    try:
+        for pages, failure in pool.map(_page_task, [(str(path), run) for run in runs]):
+            yield from pages  # those before the failure, as one process reading the file gives them
+            if failure is not None:
+                kind, reason = failure
                 cls = getattr(errors, kind, None)
                 if isinstance(cls, type) and issubclass(cls, InputError):
                     raise cls(str(path), reason)
@@ -319,7 +326,8 @@ def read_pages(path: Path, numbers: list[int], options, workers: int) -> Iterato
                 except TypeError:  # a constructor of other arguments
                     error = None
                 raise error or errors.ChatOCRError(reason)
-            yield from result
+    finally:  # after a failure, or when the caller stops early, the runs not started are not read
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _targets(files: list[Path], root: Path, out: Path, suffix: str) -> dict[str, Path]:

@@ -20,8 +20,8 @@ OPTIONS = OCROptions(engine=EngineOptions(threads=1))
 @pytest.fixture(scope="module")
 def scan(tmp_path_factory):
     frames = [Image.fromarray(render_page([(30, 30, f"Scan page {n}")], size=(360, 100), font_size=26)[0][:, :, ::-1])
-              for n in range(1, 6)]
-    path = tmp_path_factory.mktemp("pages") / "scan5.tiff"
+              for n in range(1, 9)]
+    path = tmp_path_factory.mktemp("pages") / "scan8.tiff"
     frames[0].save(path, save_all=True, append_images=frames[1:], dpi=(200, 200))
     return path
 
@@ -33,24 +33,42 @@ def test_the_pages_come_in_order_as_one_engine_reads_them(scan):
     from chatocr.ocr import OCREngine
 
     one = OCREngine(OPTIONS)
-    assert got == [p for p in one.iter_pages(scan) if p.page != 3]
+    assert got == [p for p in one.iter_pages(scan) if p.page in (1, 2, 4, 5)]
 
 
-@pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="the workers must see the patched loader")
-def test_a_page_that_cannot_be_read_raises_its_typed_error_after_the_pages_before(scan, monkeypatch):
+FORK = pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="the workers must see the patched loader")
+
+
+def damaged(monkeypatch, at: int):
+    """The loader, in this process and the workers forked from it, fails on page ``at``."""
     import chatocr.io as io
 
     real = io.iter_pages
 
     def broken(source, options):
         for image in real(source, options):
-            if image.page == 4:
-                raise UnreadableDocument(str(source), "page 4 is damaged")
+            if image.page == at:
+                raise UnreadableDocument(str(source), f"page {at} is damaged")
             yield image
 
     monkeypatch.setattr(io, "iter_pages", broken)
+
+
+@FORK
+def test_a_page_that_cannot_be_read_raises_its_typed_error_after_the_pages_before(scan, monkeypatch):
+    damaged(monkeypatch, at=4)
     pages = read_pages(scan, [1, 2, 3, 4, 5], OPTIONS, workers=2)
     assert [next(pages).page for _ in range(3)] == [1, 2, 3]
     with pytest.raises(UnreadableDocument) as e:
         next(pages)
     assert str(e.value) == f"{scan}: page 4 is damaged"
+
+
+@FORK
+def test_the_pages_of_a_run_before_its_failure_come_before_the_error(scan, monkeypatch):
+    damaged(monkeypatch, at=4)
+    got = []
+    with pytest.raises(UnreadableDocument):
+        for page in read_pages(scan, list(range(1, 9)), OPTIONS, workers=1):  # runs of two pages
+            got.append(page.page)
+    assert got == [1, 2, 3]  # page 3 shares its run with the failing page 4
