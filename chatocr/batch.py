@@ -272,10 +272,9 @@ def _reader(options, pdf_targets: dict[str, Path] | None = None) -> Callable[[st
 
 
 def _page_reader(options) -> Callable[[tuple[str, tuple[int, ...]]], object]:
-    """Reads some pages of a file: ``(path, page numbers)`` → the ``OCRPage``s read and the error
-    that stopped the run, if any, as ``(type name, reason)`` (chatocr's exceptions do not survive
-    pickling)."""
-    from .errors import ChatOCRError, InputError
+    """Reads some pages of a file: ``(path, page numbers)`` → the ``OCRPage``s read and the
+    ``ChatOCRError`` that stopped the run, if one did."""
+    from .errors import ChatOCRError
     from .io import iter_pages
     from .ocr import OCREngine
 
@@ -288,10 +287,8 @@ def _page_reader(options) -> Callable[[tuple[str, tuple[int, ...]]], object]:
             loader = options.loader.model_copy(update={"pages": numbers})
             for image in iter_pages(Path(path), loader):
                 pages.append(engine.read_page(image))
-        except InputError as e:
-            return pages, (type(e).__name__, e.reason)
         except ChatOCRError as e:
-            return pages, (type(e).__name__, str(e))
+            return pages, e
         return pages, None
     return read
 
@@ -306,8 +303,6 @@ def read_pages(path: Path, numbers: list[int], options, workers: int) -> Iterato
     ``options.engine.threads`` threads; they come in order, each as soon as it and those
     before it are read.  A page that cannot be read raises its error here, typed, after the
     pages before it."""
-    from . import errors
-
     # runs of pages, several per worker: each opens the file once per run, and no worker
     # waits long for the others at the end
     size = max(1, min(8, len(numbers) // (4 * workers)))
@@ -317,15 +312,7 @@ def read_pages(path: Path, numbers: list[int], options, workers: int) -> Iterato
         for pages, failure in pool.map(_page_task, [(str(path), run) for run in runs]):
             yield from pages  # those before the failure, as one process reading the file gives them
             if failure is not None:
-                kind, reason = failure
-                cls = getattr(errors, kind, None)
-                if isinstance(cls, type) and issubclass(cls, InputError):
-                    raise cls(str(path), reason)
-                try:
-                    error = cls(reason) if isinstance(cls, type) and issubclass(cls, errors.ChatOCRError) else None
-                except TypeError:  # a constructor of other arguments
-                    error = None
-                raise error or errors.ChatOCRError(reason)
+                raise failure
     finally:  # after a failure, or when the caller stops early, the runs not started are not read
         pool.shutdown(wait=True, cancel_futures=True)
 

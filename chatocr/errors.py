@@ -48,6 +48,10 @@ class InputError(ChatOCRError, ValueError):
         self.reason = " ".join(reason.split())  # one line, whatever a decoder's message held
         super().__init__(f"{_name(source)}: {self.reason}")
 
+    def __reduce__(self):  # pickled by its arguments (from worker processes); a source object by its name
+        source = self.source if self.source is None or isinstance(self.source, (str, PathLike)) else _name(self.source)
+        return type(self), (source, self.reason)
+
 
 class UnreadableDocument(InputError):
     """Missing, empty, truncated or corrupt file."""
@@ -136,6 +140,9 @@ class NeedsKey(LLMError):
         self.env_var = env_var
         super().__init__(f"{spec}: no API key; set the {env_var} environment variable or pass api_key=...")
 
+    def __reduce__(self):
+        return type(self), (self.spec, self.env_var)
+
 
 class LLMUnavailable(LLMError):
     """The model cannot be reached or loaded (connection refused, server errors after retries)."""
@@ -163,6 +170,9 @@ class LLMRequestError(LLMError):
     def __init__(self, message: str, status: int | None = None) -> None:
         self.status = status
         super().__init__(message)
+
+    def __reduce__(self):
+        return type(self), (str(self), self.status)
 
 
 class LLMAuthError(LLMRequestError, PermissionError):

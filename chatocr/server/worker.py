@@ -3,7 +3,8 @@
 A job marks its document ``parsing`` (counting the attempt), reports page
 progress straight into SQLite, and leaves the parsed document in the
 ``DocumentCache`` (written atomically).  It returns a plain dict, never raises:
-chatocr's exceptions carry constructor arguments that do not survive pickling.
+an error goes into the document's row by type and reason, the upload's path
+replaced by the name the client gave the file.
 """
 
 from __future__ import annotations
