@@ -167,7 +167,8 @@ def read_source(source: str | PathLike | bytes) -> tuple[bytes, str, Format]:
 
 
 def page_count(source: Source, options: LoaderOptions | None = None) -> int:
-    """Number of pages without rendering them."""
+    """Number of pages without rendering them; a document of more pages to read than
+    ``options.max_pages`` is refused, as reading it is."""
     options = options or LoaderOptions()
     if isinstance(source, np.ndarray):
         return 1
@@ -179,7 +180,9 @@ def page_count(source: Source, options: LoaderOptions | None = None) -> int:
     if fmt is None:
         return sum(1 for _ in iter_pages(data if isinstance(source, bytes) else source, options))
     with _open_image(data, name, fmt, options) as im:
-        return getattr(im, "n_frames", 1)
+        n = getattr(im, "n_frames", 1)
+    _check_frames(n, options, name)  # as opening a PDF checks its pages
+    return n
 
 
 # -- arrays -------------------------------------------------------------------
@@ -302,8 +305,7 @@ def image_pages(data: bytes, name: str, fmt: str, options: LoaderOptions) -> Ite
     im = _open_image(data, name, fmt, options)
     with im:
         n = getattr(im, "n_frames", 1)
-        if _pages_read(n, options) > options.max_pages:
-            raise DocumentTooLarge(name, f"{_pages_read(n, options)} pages, over the limit of {options.max_pages}")
+        _check_frames(n, options, name)
         for i in selected_pages(n, options, name, fmt):
             try:
                 with _pillow_limit_off():
@@ -413,6 +415,12 @@ def _pdf_pages(data: bytes, name: str, options: LoaderOptions) -> Iterator[PageI
     with open_pdf(data, name, options) as doc:
         for i in selected_pages(doc.page_count, options, name):
             yield render_pdf_page(doc, i, name, options)
+
+
+def _check_frames(count: int, options: LoaderOptions, name: str) -> None:
+    """An image file of ``count`` frames, of which ``options`` would read more than ``max_pages``, is refused."""
+    if _pages_read(count, options) > options.max_pages:
+        raise DocumentTooLarge(name, f"{_pages_read(count, options)} pages, over the limit of {options.max_pages}")
 
 
 def _pages_read(count: int, options: LoaderOptions) -> int:

@@ -127,6 +127,16 @@ def test_max_pages_option(render):
         load(pdf, max_pages=2)
 
 
+def test_page_count_refuses_what_reading_refuses(render):
+    frames = [Image.new("RGB", (30, 20), "white") for _ in range(3)]
+    tiff = render.encode(frames[0], "TIFF", save_all=True, append_images=frames[1:])
+    assert page_count(tiff, LoaderOptions(max_pages=3)) == 3
+    assert page_count(tiff, LoaderOptions(max_pages=1, pages=(2,))) == 3
+    for doc in (tiff, render.pdf([[], [], []])):
+        with pytest.raises(errors.DocumentTooLarge, match="3 pages"):
+            page_count(doc, LoaderOptions(max_pages=2))
+
+
 # -- page selection ------------------------------------------------------------------
 
 
