@@ -259,7 +259,9 @@ def ocr(
 @click.option("--words", is_flag=True, help="With --format json: each line's words with their boxes too.")
 @_PAGES_OPTION
 @_CJK_OPTION
-@click.option("--workers", type=click.IntRange(1, 64), default=1, help="Batch mode: parallel processes.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1,
+              help="Parallel processes, each with its own models: for a folder or glob, files side by side; "
+                   "for one file, its pages.")
 @_RESUME_OPTION
 @_set_option("table.method=ruled or ocr.det.box_thresh=0.6", "parse")
 @click.option("--pdf", "pdf_out", type=click.Path(path_type=Path), default=None,
@@ -310,7 +312,11 @@ def parse(
                                  cache=not no_cache, workers=workers, resume=resume, pdf=pdf_out))
     # a page the file does not have fails here too, before any model loads
     total = len(selected_pages(page_count(source, options.ocr.loader), options.ocr.loader, name, fmt_in))
-    parser = DocumentParser(options)
+    if workers > 1 and total > 1 and "threads" not in options.ocr.engine.model_fields_set:
+        # the pages side by side: the cores shared out between the processes (one page keeps them all)
+        engine = options.ocr.engine.model_copy(update={"threads": worker_threads(workers)})
+        options = options.model_copy(update={"ocr": options.ocr.model_copy(update={"engine": engine})})
+    parser = DocumentParser(options, workers=workers)
     with _progress(total, f"parsing {Path(name).name}") as progress:
         if no_cache:
             doc = parser.parse(source, progress=progress)

@@ -25,9 +25,9 @@ import numpy as np
 from .. import __version__
 from .._memory import release_memory
 from ..document import Block, BlockType, Document, KeyValue, Line, Page, Table, Word
-from ..errors import UnreadableDocument
+from ..errors import ChatOCRError, UnreadableDocument
 from ..geometry import box_edges, points_box, rows_text, scaled_warp, warp_points
-from ..io import image_pages, open_pdf, read_source, render_pdf_page, selected_pages
+from ..io import image_pages, open_pdf, page_count, read_source, render_pdf_page, selected_pages
 from ..io.loader import PageImage, _from_array
 from ..io.textlayer import TextLayer, read_text_layer
 from ..options import ParserOptions
@@ -102,8 +102,12 @@ class DocumentParser:
         layout=None,
         tables=None,
         orientation=None,
+        workers: int = 1,
     ) -> None:
         self.options = options or ParserOptions()
+        # processes that parse the pages of one document side by side, each with its own models
+        # and ``options.ocr.engine.threads`` threads (a file of one page is parsed here)
+        self.workers = workers
         self._ocr = ocr
         self._layout = layout
         self._tables = tables
@@ -174,7 +178,41 @@ class DocumentParser:
         return hashlib.sha256(dump.encode()).hexdigest()[:12]
 
     def _iter_pages(self, source, data, name, fmt, progress) -> Iterator[Page]:
-        yield from self._mark_running(self._raw_pages(source, data, name, fmt, progress))
+        numbers = self._page_numbers(data, name, fmt) if self.workers > 1 and fmt != "array" else []
+        if len(numbers) > 1:
+            raw = self._pages_side_by_side(numbers, data, name, fmt, progress)
+        else:
+            raw = self._raw_pages(source, data, name, fmt, progress)
+        yield from self._mark_running(raw)
+
+    def _page_numbers(self, data: bytes, name: str, fmt: str) -> list[int]:
+        loader = self.options.ocr.loader
+        return [i + 1 for i in selected_pages(page_count(data, loader), loader, name, fmt)]
+
+    def _pages_side_by_side(self, numbers: list[int], data: bytes, name: str, fmt: str,
+                            progress: Progress | None) -> Iterator[Page]:
+        """The pages ``numbers`` parsed by ``workers`` processes, in runs of a few pages each (the
+        file opened once per run; no worker waits long for the others at the end); they come in
+        order, each as soon as it and those before it are parsed.  A page that cannot be parsed
+        raises its error after the pages before it, as parsing in one process does."""
+        from concurrent.futures import ProcessPoolExecutor
+
+        size = max(1, min(8, len(numbers) // (4 * self.workers)))
+        runs = [tuple(numbers[i:i + size]) for i in range(0, len(numbers), size)]
+        pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_start_page_worker,
+                                   initargs=(self.options, data, name, fmt))
+        try:
+            done = 0
+            for pages, failure in pool.map(_parse_run, runs):
+                for page in pages:
+                    done += 1
+                    if progress:
+                        progress(done, len(numbers))
+                    yield page
+                if failure is not None:
+                    raise failure
+        finally:  # after a failure, or when the caller stops early, the runs not started are not parsed
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _raw_pages(self, source, data, name, fmt, progress) -> Iterator[Page]:
         if fmt == "array":
@@ -576,6 +614,30 @@ class DocumentParser:
         while held:
             _, p, r = held.popleft()
             yield _relabel(p, r)
+
+
+_PAGE_WORKER: tuple[DocumentParser, bytes, str, str] | None = None  # in a page worker process
+
+
+def _start_page_worker(options: ParserOptions, data: bytes, name: str, fmt: str) -> None:
+    global _PAGE_WORKER
+    _PAGE_WORKER = (DocumentParser(options), data, name, fmt)
+
+
+def _parse_run(numbers: tuple[int, ...]) -> tuple[list[Page], ChatOCRError | None]:
+    """In a page worker: the pages ``numbers`` of its file, and the error that stopped the run."""
+    assert _PAGE_WORKER is not None
+    parser, data, name, fmt = _PAGE_WORKER
+    o = parser.options  # the stages, loaded once per worker, do not depend on the pages asked for
+    loader = o.ocr.loader.model_copy(update={"pages": numbers})
+    parser.options = o.model_copy(update={"ocr": o.ocr.model_copy(update={"loader": loader})})
+    pages: list[Page] = []
+    try:
+        for page in parser._raw_pages(None, data, name, fmt, None):
+            pages.append(page)
+    except ChatOCRError as e:
+        return pages, e
+    return pages, None
 
 
 def _relabel(page: Page, roles: list) -> Page:

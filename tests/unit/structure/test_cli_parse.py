@@ -98,3 +98,24 @@ def test_cjk_never_reaches_the_ocr(sroie, tmp_path):
 def test_unknown_cjk_choice_exits_2(report_file, tmp_path):
     r = run("parse", str(report_file), "--cjk", "chinese", cache=tmp_path)
     assert r.returncode == 2 and "--cjk" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.models
+def test_workers_parse_the_pages_of_one_file_side_by_side(tmp_path):
+    from docgen import scanned_pdf
+
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(scanned_pdf(report_pdf(3, seed=7)[0], dpi=100))
+    one = run("parse", str(scan), "--format", "json", "--no-cache", cache=tmp_path)
+    two = run("parse", str(scan), "--format", "json", "--workers", "2", "--no-cache", cache=tmp_path)
+    assert one.returncode == two.returncode == 0, two.stderr
+    assert json.loads(two.stdout) == json.loads(one.stdout)
+    assert [p["page"] for p in json.loads(two.stdout)["pages"]] == [1, 2, 3]
+    # piped in, with the cache on; then the same file again, from that cache
+    piped = subprocess.run([sys.executable, "-m", "chatocr", "parse", "-", "--workers", "2", "--format", "json"],
+                           input=scan.read_bytes(), capture_output=True, env={**os.environ, "CHATOCR_CACHE_DIR":
+                           str(tmp_path / "c"), "PYTHONPATH": str(REPO)}, timeout=300)
+    assert piped.returncode == 0, piped.stderr
+    assert json.loads(piped.stdout)["pages"] == json.loads(one.stdout)["pages"]
+    again = run("parse", str(scan), "--format", "json", cache=tmp_path / "c")
+    assert json.loads(again.stdout)["pages"] == json.loads(one.stdout)["pages"]
