@@ -47,9 +47,9 @@ def split_columns(quad: np.ndarray, text: str, positions: np.ndarray, gap: float
     span = float(positions[ink[-1]] - positions[ink[0]])
     if span <= 0:
         return whole
-    # the pitch from neighbours inside words (blanks read as no space left out: steps of `gap` times
-    # their median): the span's average would count the blanks it is measuring, so that a line with a
-    # wide column gap would seem to have a wider pitch, and its other gaps narrower ones
+    # the pitch from neighbours inside words, leaving out steps of `gap` times their median or more (a
+    # blank read as no space): the span's average would count the blanks it is measuring, so that a
+    # line with a wide column gap would seem to have a wider pitch, and its other gaps narrower ones
     steps = np.array([positions[b] - positions[a] for a, b in zip(ink, ink[1:], strict=False) if b == a + 1])
     steps = steps[steps < gap * np.median(steps)] if len(steps) >= _MIN_STEPS else steps[:0]
     pitch = float(steps.mean()) if len(steps) >= _MIN_STEPS else span / (ink[-1] - ink[0])

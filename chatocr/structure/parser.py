@@ -105,8 +105,9 @@ class DocumentParser:
         workers: int = 1,
     ) -> None:
         self.options = options or ParserOptions()
-        # processes that parse the pages of one document side by side, each with its own models
-        # and ``options.ocr.engine.threads`` threads (a file of one page is parsed here)
+        # processes that parse the pages of one document side by side, each with models of its own
+        # (stages passed in serve this process only) and ``options.ocr.engine.threads`` threads; a
+        # file of one page is parsed here
         self.workers = workers
         self._ocr = ocr
         self._layout = layout
