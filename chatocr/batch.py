@@ -303,18 +303,10 @@ def read_pages(path: Path, numbers: list[int], options, workers: int) -> Iterato
     ``options.engine.threads`` threads; they come in order, each as soon as it and those
     before it are read.  A page that cannot be read raises its error here, typed, after the
     pages before it."""
-    # runs of pages, several per worker: each opens the file once per run, and no worker
-    # waits long for the others at the end
-    size = max(1, min(8, len(numbers) // (4 * workers)))
-    runs = [tuple(numbers[i:i + size]) for i in range(0, len(numbers), size)]
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(_page_reader, (options,)))
-    try:
-        for pages, failure in pool.map(_page_task, [(str(path), run) for run in runs]):
-            yield from pages  # those before the failure, as one process reading the file gives them
-            if failure is not None:
-                raise failure
-    finally:  # after a failure, or when the caller stops early, the runs not started are not read
-        pool.shutdown(wait=True, cancel_futures=True)
+    from ._pool import in_order, page_runs
+
+    runs = [(str(path), run) for run in page_runs(numbers, workers)]
+    yield from in_order(workers, _init, (_page_reader, (options,)), _page_task, runs)
 
 
 def _targets(files: list[Path], root: Path, out: Path, suffix: str) -> dict[str, Path]:

@@ -192,28 +192,17 @@ class DocumentParser:
 
     def _pages_side_by_side(self, numbers: list[int], data: bytes, name: str, fmt: str,
                             progress: Progress | None) -> Iterator[Page]:
-        """The pages ``numbers`` parsed by ``workers`` processes, in runs of a few pages each (the
-        file opened once per run; no worker waits long for the others at the end); they come in
-        order, each as soon as it and those before it are parsed.  A page that cannot be parsed
-        raises its error after the pages before it, as parsing in one process does."""
-        from concurrent.futures import ProcessPoolExecutor
+        """The pages ``numbers`` parsed by ``workers`` processes, in runs of a few pages each; they
+        come in order, each as soon as it and those before it are parsed.  A page that cannot be
+        parsed raises its error after the pages before it, as parsing in one process does."""
+        from .._pool import in_order, page_runs
 
-        size = max(1, min(8, len(numbers) // (4 * self.workers)))
-        runs = [tuple(numbers[i:i + size]) for i in range(0, len(numbers), size)]
-        pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_start_page_worker,
-                                   initargs=(self.options, data, name, fmt))
-        try:
-            done = 0
-            for pages, failure in pool.map(_parse_run, runs):
-                for page in pages:
-                    done += 1
-                    if progress:
-                        progress(done, len(numbers))
-                    yield page
-                if failure is not None:
-                    raise failure
-        finally:  # after a failure, or when the caller stops early, the runs not started are not parsed
-            pool.shutdown(wait=True, cancel_futures=True)
+        pages = in_order(self.workers, _start_page_worker, (self.options, data, name, fmt), _parse_run,
+                         page_runs(numbers, self.workers))
+        for done, page in enumerate(pages, 1):
+            if progress:
+                progress(done, len(numbers))
+            yield page
 
     def _raw_pages(self, source, data, name, fmt, progress) -> Iterator[Page]:
         if fmt == "array":

@@ -15,7 +15,7 @@ from chatocr_testkit import REPO
 # the lower the number, the lower the layer; a module may import its own layer and those below
 LAYERS = {
     # shared ground: errors, options, result types, geometry, model files, engines, loading
-    "errors": 0, "options": 0, "types": 0, "geometry": 0, "_memory": 0, "_cache": 0, "models": 0, "engine": 0, "io": 0,
+    "errors": 0, "options": 0, "types": 0, "geometry": 0, "_memory": 0, "_cache": 0, "_pool": 0, "models": 0, "engine": 0, "io": 0,
     "document": 0, "__init__": 0,
     "ocr": 1,
     "structure": 2,

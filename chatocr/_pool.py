@@ -1,0 +1,32 @@
+"""The pages of one file read side by side in worker processes (``chatocr ocr FILE --workers N``,
+``DocumentParser(workers=N)``), coming back in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+__all__ = ["in_order", "page_runs"]
+
+
+def page_runs(numbers: Sequence[int], workers: int) -> list[tuple[int, ...]]:
+    """``numbers`` in runs of a few pages, several runs per worker: each run opens the file once,
+    and no worker waits long for the others at the end."""
+    size = max(1, min(8, len(numbers) // (4 * workers)))
+    return [tuple(numbers[i:i + size]) for i in range(0, len(numbers), size)]
+
+
+def in_order(workers: int, initializer: Callable[..., None], initargs: tuple, task: Callable, tasks: list) -> Iterator:
+    """The items that ``task`` (a module-level function: one of ``tasks`` → ``(items, error or
+    None)``) gives in ``workers`` processes, each started with ``initializer(*initargs)``: in the
+    order of ``tasks``, each as soon as it and those before it are done; a task's error is raised
+    after its items.  After an error, or when the caller stops early, the tasks not started are
+    dropped."""
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=initializer, initargs=initargs)
+    try:
+        for items, failure in pool.map(task, tasks):
+            yield from items
+            if failure is not None:
+                raise failure
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
