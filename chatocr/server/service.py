@@ -20,7 +20,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -193,6 +193,11 @@ class DocumentService:
         self._pool: ProcessPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._futures: dict[str, Future] = {}
+        # parse jobs wait here, not in the pool, so that a plain OCR request goes before them:
+        # at most parse_workers of them are in the pool at a time
+        self._waiting: deque[tuple[DocumentRecord, Future]] = deque()
+        self._in_pool = 0
+        self._gate = threading.Lock()
         self._breaks: dict[str, int] = {}
         self._lock = threading.Lock()  # the built-in engine keeps per-document state: one call at a time
         self._doc_locks: dict[str, threading.Lock] = {}  # with an LLM: one call at a time per document
@@ -235,6 +240,10 @@ class DocumentService:
 
     def close(self) -> None:
         self._closed = True
+        with self._gate:
+            waiting, self._waiting = list(self._waiting), deque()
+        for _, fut in waiting:
+            fut.cancel()
         with self._pool_lock:
             pool, self._pool = self._pool, None
         if pool is not None:
@@ -375,7 +384,8 @@ class DocumentService:
         """The text of a received upload with its boxes, read now and not kept (``POST /v1/ocr``):
         ``{"name", "model", "pages"}``, the pages as ``chatocr ocr --json`` prints them, with the OCR
         options' ``KEY=VALUE`` ``settings`` (``chatocr ocr --set``; see :meth:`check_ocr_settings`).
-        It runs in a parser process, after the parses queued before it; the upload is removed."""
+        It runs in a parser process as soon as one is free, before the parses waiting for one; the
+        upload is removed."""
         upload.close()
         try:
             name = upload.name
@@ -439,14 +449,50 @@ class DocumentService:
             return self._pool
 
     def _submit(self, rec: DocumentRecord) -> None:
+        """Queue a parse job: its future now (``wait``, ``delete``), its place in the pool when one of
+        ``parse_workers`` is free (``_dispatch``)."""
         if self._closed:
             return
-        from .worker import parse_job
-
-        fut = self._executor().submit(parse_job, str(self.store.path), str(self.cache_root), rec.id,
-                                      str(self.upload_path(rec)))
+        fut: Future = Future()
         self._futures[rec.id] = fut
         fut.add_done_callback(functools.partial(self._finished, rec))
+        with self._gate:
+            self._waiting.append((rec, fut))
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Hand waiting parse jobs to the pool while fewer than ``parse_workers`` are in it."""
+        from .worker import parse_job
+
+        while True:
+            with self._gate:
+                if self._closed or self._in_pool >= self.options.parse_workers or not self._waiting:
+                    return
+                rec, fut = self._waiting.popleft()
+                if not fut.set_running_or_notify_cancel():  # deleted while it waited
+                    continue
+                self._in_pool += 1
+            try:
+                job = self._executor().submit(parse_job, str(self.store.path), str(self.cache_root), rec.id,
+                                              str(self.upload_path(rec)))
+            except Exception as e:  # noqa: BLE001 - a broken or closed pool: the job's future says so
+                with self._gate:
+                    self._in_pool -= 1
+                fut.set_exception(e)
+                continue
+            job.add_done_callback(functools.partial(self._relay, fut))
+
+    def _relay(self, fut: Future, job: Future) -> None:
+        """A parse job left the pool: its outcome to the job's future, and the next one in."""
+        with self._gate:
+            self._in_pool -= 1
+        if job.cancelled():  # the pool shut down with the service
+            fut.set_exception(RuntimeError("the service stopped"))
+        elif job.exception() is not None:
+            fut.set_exception(job.exception())
+        else:
+            fut.set_result(job.result())
+        self._dispatch()
 
     def _finished(self, submitted: DocumentRecord, fut: Future) -> None:
         doc_id = submitted.id

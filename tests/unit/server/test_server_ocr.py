@@ -158,3 +158,22 @@ def test_the_endpoint_is_in_the_openapi_document(client):
     op = spec["paths"]["/v1/ocr"]["post"]
     assert {p["name"] for p in op["parameters"]} >= {"det", "rec", "min_score", "pages", "cjk", "words", "name", "set"}
     assert "OCRResponse" in json.dumps(op["responses"]["200"])
+
+
+def test_a_plain_ocr_request_goes_before_the_parses_waiting(client, scan, render):
+    from server_testkit import wait_ready
+
+    ids = []
+    for n in range(5):  # one parser process: the first parses, the others wait
+        items = [(40, 40 + 60 * k, f"Report {n} line {k}: value {n * 10 + k}") for k in range(10)]
+        page, _ = render.page(items, size=(700, 680), font_size=24)
+        r = client.post("/v1/documents", files={"file": (f"report-{n}.png", render.encode(page, "PNG"), "image/png")})
+        assert r.status_code in (200, 202), r.text
+        ids.append(r.json()["id"])
+    r = _ocr(client, scan)
+    assert r.status_code == 200, r.text
+    # the request ran after the parse under way, before those waiting: the last has not started
+    assert client.get(f"/v1/documents/{ids[-1]}").json()["status"] == "queued"
+    for doc_id in ids:
+        assert wait_ready(client, doc_id)["status"] == "ready"
+        assert client.delete(f"/v1/documents/{doc_id}").status_code in (200, 204)
