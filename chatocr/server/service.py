@@ -432,6 +432,8 @@ class DocumentService:
     # -- parsing -----------------------------------------------------------------------------
     def _executor(self) -> ProcessPoolExecutor:
         with self._pool_lock:
+            if self._closed:  # no new pool for a job that raced the service's close
+                raise ServiceBusy("the service is stopping")
             if self._pool is None:
                 import multiprocessing
 
@@ -469,9 +471,11 @@ class DocumentService:
                 if self._closed or self._in_pool >= self.options.parse_workers or not self._waiting:
                     return
                 rec, fut = self._waiting.popleft()
-                if not fut.set_running_or_notify_cancel():  # deleted while it waited
-                    continue
                 self._in_pool += 1
+            if not fut.set_running_or_notify_cancel():  # deleted while it waited
+                with self._gate:
+                    self._in_pool -= 1
+                continue
             try:
                 job = self._executor().submit(parse_job, str(self.store.path), str(self.cache_root), rec.id,
                                               str(self.upload_path(rec)))
