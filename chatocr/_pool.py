@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-__all__ = ["in_order", "page_runs"]
+from .errors import ChatOCRError
+
+__all__ = ["in_order", "page_runs", "until_failure"]
 
 
 def page_runs(numbers: Sequence[int], workers: int) -> list[tuple[int, ...]]:
@@ -14,6 +16,18 @@ def page_runs(numbers: Sequence[int], workers: int) -> list[tuple[int, ...]]:
     and no worker waits long for the others at the end."""
     size = max(1, min(8, len(numbers) // (4 * workers)))
     return [tuple(numbers[i:i + size]) for i in range(0, len(numbers), size)]
+
+
+def until_failure(items: Callable[[], Iterable]) -> tuple[list, ChatOCRError | None]:
+    """In a worker, what a task of :func:`in_order` returns: the items of ``items()`` taken until
+    one fails, and the ``ChatOCRError`` that stopped them, if one did."""
+    done: list = []
+    try:
+        for item in items():
+            done.append(item)
+    except ChatOCRError as e:
+        return done, e
+    return done, None
 
 
 def in_order(workers: int, initializer: Callable[..., None], initargs: tuple, task: Callable, tasks: list) -> Iterator:

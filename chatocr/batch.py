@@ -274,7 +274,7 @@ def _reader(options, pdf_targets: dict[str, Path] | None = None) -> Callable[[st
 def _page_reader(options) -> Callable[[tuple[str, tuple[int, ...]]], object]:
     """Reads some pages of a file: ``(path, page numbers)`` → the ``OCRPage``s read and the
     ``ChatOCRError`` that stopped the run, if one did."""
-    from .errors import ChatOCRError
+    from ._pool import until_failure
     from .io import iter_pages
     from .ocr import OCREngine
 
@@ -282,14 +282,8 @@ def _page_reader(options) -> Callable[[tuple[str, tuple[int, ...]]], object]:
 
     def read(task: tuple[str, tuple[int, ...]]):
         path, numbers = task
-        pages: list = []
-        try:
-            loader = options.loader.model_copy(update={"pages": numbers})
-            for image in iter_pages(Path(path), loader):
-                pages.append(engine.read_page(image))
-        except ChatOCRError as e:
-            return pages, e
-        return pages, None
+        loader = options.loader.model_copy(update={"pages": numbers})
+        return until_failure(lambda: (engine.read_page(image) for image in iter_pages(Path(path), loader)))
     return read
 
 

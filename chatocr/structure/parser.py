@@ -616,18 +616,14 @@ def _start_page_worker(options: ParserOptions, data: bytes, name: str, fmt: str)
 
 def _parse_run(numbers: tuple[int, ...]) -> tuple[list[Page], ChatOCRError | None]:
     """In a page worker: the pages ``numbers`` of its file, and the error that stopped the run."""
+    from .._pool import until_failure
+
     assert _PAGE_WORKER is not None
     parser, data, name, fmt = _PAGE_WORKER
     o = parser.options  # the stages, loaded once per worker, do not depend on the pages asked for
     loader = o.ocr.loader.model_copy(update={"pages": numbers})
     parser.options = o.model_copy(update={"ocr": o.ocr.model_copy(update={"loader": loader})})
-    pages: list[Page] = []
-    try:
-        for page in parser._raw_pages(None, data, name, fmt, None):
-            pages.append(page)
-    except ChatOCRError as e:
-        return pages, e
-    return pages, None
+    return until_failure(lambda: parser._raw_pages(None, data, name, fmt, None))
 
 
 def _relabel(page: Page, roles: list) -> Page:
