@@ -9,6 +9,7 @@ to trust it; the parser falls back to OCR when it is not.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -81,6 +82,43 @@ def _word_shape_quality(lines: list[TextLayerLine]) -> float:
     return ok / len(words)
 
 
+# Chinese and Japanese script and CJK punctuation, written without spaces: a word per character, as OCR
+# gives them (``chatocr.ocr.columns.word_quads``), so that a value inside a run has its own box
+_CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe6f\uff00-\uffef\U00020000-\U0003ffff]")
+
+
+def _cjk_words(page, lines: set[tuple[int, int]]) -> dict[tuple[int, int], list[tuple[str, BBox]]]:
+    """The words of ``lines`` (block, line) from their characters' boxes: runs of characters between
+    spaces, with each CJK character a word of its own."""
+    out: dict[tuple[int, int], list[tuple[str, BBox]]] = {}
+    raw = page.get_text("rawdict", flags=_FLAGS, sort=False)
+    for bno, block in enumerate(raw.get("blocks", ())):
+        for lno, line in enumerate(block.get("lines", ())):
+            if (bno, lno) not in lines:
+                continue
+            found: list[tuple[str, BBox]] = []
+            run: list[tuple[str, BBox]] = []
+            for ch in (c for sp in line.get("spans", ()) for c in sp.get("chars", ())):
+                c, box = ch["c"], tuple(float(v) for v in ch["bbox"])
+                if c.isspace() or _CJK.match(c):
+                    if run:
+                        found.append(_joined(run))
+                        run = []
+                    if not c.isspace():
+                        found.append((c, box))
+                else:
+                    run.append((c, box))
+            if run:
+                found.append(_joined(run))
+            out[(bno, lno)] = found
+    return out
+
+
+def _joined(chars: list[tuple[str, BBox]]) -> tuple[str, BBox]:
+    boxes = [b for _, b in chars]
+    return "".join(c for c, _ in chars), (boxes[0][0], min(b[1] for b in boxes), boxes[-1][2], max(b[3] for b in boxes))
+
+
 def read_text_layer(
     page, *, min_quality: float = 0.97, min_word_quality: float = 0.6, min_alnum: float = 0.4
 ) -> TextLayer:
@@ -90,6 +128,8 @@ def read_text_layer(
     words: dict[tuple[int, int], list[tuple[str, BBox]]] = {}
     for w in page.get_text("words", flags=_FLAGS, sort=False):
         words.setdefault((w[5], w[6]), []).append((w[4], (float(w[0]), float(w[1]), float(w[2]), float(w[3]))))
+    if any(_CJK.search(w[0]) for ws in words.values() for w in ws):
+        words.update(_cjk_words(page, {k for k, ws in words.items() if any(_CJK.search(w[0]) for w in ws)}))
     lines: list[TextLayerLine] = []
     sizes: dict[float, int] = {}
     for bno, block in enumerate(d.get("blocks", ())):

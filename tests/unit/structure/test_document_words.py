@@ -84,6 +84,23 @@ def test_text_layer_lines_carry_pymupdf_words():
         assert w.bbox == pytest.approx(truth[w.text])
 
 
+def test_text_layer_cjk_characters_are_words_of_their_own():
+    """Chinese is written without spaces: each character is a word (as OCR gives them), and the
+    numbers and Latin runs between them are words, so a date inside a sentence has its own box."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    font = pymupdf.Font("china-s")
+    tw = pymupdf.TextWriter(page.rect)
+    tw.append((50, 100), "本合同自2025年4月1日起生效 ABC Ltd", font=font, fontsize=12)
+    tw.write_text(page)
+    date_rect = page.search_for("2025年4月1日")[0]
+    data = doc.tobytes()
+    (line,) = list(DocumentParser().parse(data).pages[0].lines())
+    assert [w.text for w in line.words] == [*"本合同自", "2025", "年", "4", "月", "1", "日", *"起生效", "ABC", "Ltd"]
+    box = line.span_box(line.text.index("2025"), line.text.index("日起") + 1)
+    assert box[0] == pytest.approx(date_rect.x0, abs=0.5) and box[2] == pytest.approx(date_rect.x1, abs=0.5)
+
+
 @pytest.mark.models
 @pytest.mark.parametrize("turn", [0, 1, 2])
 def test_scanned_lines_carry_words_on_the_page_as_stored(engine, turn):
