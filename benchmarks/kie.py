@@ -34,6 +34,7 @@ Writes benchmarks/results/kie.json.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import statistics
@@ -358,6 +359,7 @@ REQUEST = {
     "parties": ["parties"], "party a": ["party a", "甲方"], "party b": ["party b", "乙方"],
     "start date": ["effective date", "start date"], "end date": ["end date", "termination date"],
     "term": ["term", "contract term"], "delivery date": ["delivery date", "交货日期"],
+    "governing law": ["governing law", "applicable law", "适用法律"], "notice period": ["notice period", "通知期"],
 }
 
 
@@ -384,13 +386,13 @@ def _gen_documents(n_docs: int, scanned: int, source: str, offset: int = 0):
     otherwise the text layer as one block per line, and the scans through ``OCREngine`` lines.
     """
     from docgen import scanned_pdf
-    from kiegen import contract, document_from_lines, document_from_pdf, invoice
+    from kiegen import agreement, contract, document_from_lines, document_from_pdf, invoice
 
     from chatocr.document import Document
 
     reader = None
     cache = TMP / f"{'kie-gen-parse' if source == 'parser' else 'kie-gen-ocr'}-{code_key()}"
-    for maker in (invoice, contract):
+    for maker in (invoice, contract, agreement):
         for lang in ("en", "zh"):
             for seed in range(offset, offset + n_docs):
                 data, truth = maker(seed, lang)
@@ -403,7 +405,7 @@ def _gen_documents(n_docs: int, scanned: int, source: str, offset: int = 0):
                     yield name, document_from_pdf(data, name=name + ".pdf"), truth, False
                 if seed >= offset + scanned:
                     continue
-                f = cache / f"{name}.json"
+                f = cache / f"{name}-{hashlib.sha256(data).hexdigest()[:8]}.json"  # the document as generated now
                 if not f.exists():
                     cache.mkdir(parents=True, exist_ok=True)
                     if reader is None:

@@ -585,3 +585,202 @@ def contract(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
     data = doc.tobytes()
     doc.close()
     return data, t
+
+
+# -- agreements written in sentences ----------------------------------------------------------------
+
+_AGREEMENT_TITLES_EN = ["SERVICE AGREEMENT", "CONSULTING AGREEMENT", "SUPPLY AGREEMENT", "MAINTENANCE AGREEMENT"]
+_AGREEMENT_TITLES_ZH = ["服务合同", "技术咨询合同", "采购合同", "维护服务协议"]
+_ROLES_EN = [("Client", "Provider"), ("Customer", "Supplier"), ("Company", "Consultant")]
+_COUNTRIES_EN = ["England", "Germany", "Singapore", "Malaysia", "Ireland"]
+_LAWS_EN = ["England and Wales", "Singapore", "Germany", "Malaysia", "State of New York"]
+_NUM_WORDS = {14: "fourteen", 30: "thirty", 60: "sixty", 90: "ninety"}
+_FILLER_EN = [
+    "Confidentiality. Each party shall keep confidential all information it receives from the other party "
+    "under this Agreement and shall use it only for the purposes of this Agreement.",
+    "Force majeure. Neither party is liable for any failure or delay in performing its obligations where that "
+    "failure or delay results from events beyond its reasonable control.",
+    "Assignment. Neither party may assign or transfer any of its rights under this Agreement without the prior "
+    "written consent of the other party.",
+    "Entire agreement. This Agreement constitutes the entire agreement between the parties and supersedes all "
+    "previous arrangements, understandings and agreements between them.",
+]
+_FILLER_ZH = ["双方对履行本合同过程中知悉的商业秘密负有保密义务，未经对方书面同意不得向任何第三方披露。",
+              "因不可抗力导致合同不能履行的，双方均不承担违约责任，但应及时通知对方并提供证明。",
+              "本合同一式两份，甲乙双方各执一份，具有同等法律效力。"]
+_AGREEMENT_Q_EN = {
+    "parties": ["Who are the parties?", "Who are the parties to the agreement?"],
+    "date": ["When was the agreement signed?", "When was the agreement signed?"],
+    "start date": ["When does the agreement start?", "When does it start?"],
+    "end date": ["When does it end?", "When does the contract end?"],
+    "term": ["How long is the contract?", "What is the term of the agreement?"],
+    "due date": ["When is payment due?"],
+    "governing law": ["Which law governs the agreement?", "What is the governing law?"],
+    "notice period": ["What is the notice period?", "How much notice is needed to terminate?"],
+}
+_AGREEMENT_Q_ZH = {
+    "parties": ["合同双方是谁？"],
+    "date": ["合同什么时候签订？"],
+    "start date": ["合同什么时候生效？"],
+    "end date": ["合同什么时候终止？"],
+    "term": ["合同期限是多久？"],
+    "due date": ["付款期限是什么时候？"],
+    "governing law": ["本合同适用哪国法律？"],
+    "notice period": ["提前多久通知可以解除合同？"],
+}
+_AGREEMENT_ABSENT_EN = ["What is the IBAN?", "Who is the witness?", "What is the invoice number?",
+                        "What is the delivery date?", "What is the tax ID?", "What is the warranty period?"]
+_AGREEMENT_ABSENT_ZH = ["发票号码是多少？", "传真号码是多少？", "交货日期是哪天？", "纳税人识别号是多少？"]
+
+
+def agreement(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
+    """A contract written in paragraphs that wrap over lines, as most contracts are: the parties in the
+    opening sentence, the term, payment, governing law and notice in numbered clauses, worded in
+    varied ways; some clauses left out (their keys are then asked for and must be None)."""
+    import pymupdf
+
+    rng = random.Random(seed * 7919 + (1 if lang == "zh" else 0))
+    zh = lang == "zh"
+    t = KieTruth("agreement", lang)
+    if zh:
+        a = rng.choice(_ZH_NAME1) + rng.choice(_ZH_NAME2) + "有限公司"
+        b = rng.choice([n for n in _ZH_NAME1 if n != a[:2]]) + rng.choice(_ZH_NAME2) + "有限公司"
+    else:
+        a = f"{rng.choice(_EN_NAME1)} {rng.choice(_EN_NAME2)} {rng.choice(['Ltd', 'Inc.', 'LLC', 'GmbH', 'Pte Ltd'])}"
+        b = f"{rng.choice([n for n in _EN_NAME1 if n != a.split()[0]])} {rng.choice(_EN_NAME2)} " \
+            f"{rng.choice(['Ltd', 'Inc.', 'LLC', 'GmbH', 'Sdn Bhd'])}"
+    yy, mm, dd = rng.randint(2020, 2026), rng.randint(1, 12), rng.randint(1, 28)
+    years = rng.choice([1, 2, 3])
+    sign = _date(rng, yy, mm, dd, lang)
+    start = _date(rng, yy, mm % 12 + 1, 1, lang)
+    end = _date(rng, yy + years, mm % 12 + 1, 1, lang)
+    days = rng.choice([14, 30, 60, 90])
+    notice = rng.choice([30, 60, 90])
+    paras: list[str] = []
+    values: dict[str, tuple[str, str, int]] = {}  # key → (value, kind, the paragraph that states it)
+    if zh:
+        term = rng.choice([f"{years}年", f"{12 * years}个月"])
+        paras.append(f"本合同由{a}（以下简称“甲方”）与{b}（以下简称“乙方”）于{sign}签订。双方经友好协商，就乙方向甲方"
+                     "提供相关服务事宜达成如下协议，以资共同遵守。")
+        values["parties"] = (f"{a}; {b}", "parties", len(paras) - 1)
+        values["date"] = (sign, "date", len(paras) - 1)
+        if rng.random() < 0.5:
+            paras.append(f"一、合同期限。本合同期限自{start}起至{end}止，期满前双方可协商续签。")
+            values["start date"], values["end date"] = (start, "date", len(paras) - 1), (end, "date", len(paras) - 1)
+        else:
+            paras.append(f"一、合同期限。本合同自{start}起生效，有效期为{term}，期满前双方可协商续签。")
+            values["start date"], values["term"] = (start, "date", len(paras) - 1), (term, "text", len(paras) - 1)
+        paras.append(f"二、付款方式。甲方应在收到乙方发票后{days}日内付款，付款方式为银行转账。")
+        values["due date"] = (f"收到乙方发票后{days}日内", "text", len(paras) - 1)
+        if rng.random() < 0.8:
+            paras.append("三、法律适用。本合同适用中华人民共和国法律。因本合同引起的争议，双方应协商解决。")
+            values["governing law"] = ("中华人民共和国法律", "text", len(paras) - 1)
+        if rng.random() < 0.8:
+            paras.append(f"四、合同解除。任何一方提前{notice}日书面通知对方，可解除本合同。")
+            values["notice period"] = (f"{notice}日", "text", len(paras) - 1)
+        paras += rng.sample(_FILLER_ZH, 2)
+        title = rng.choice(_AGREEMENT_TITLES_ZH)
+    else:
+        ra, rb = rng.choice(_ROLES_EN)
+        title = rng.choice(_AGREEMENT_TITLES_EN)
+        opening = rng.choice([
+            f'This {title.title()} (the "Agreement") is made on {sign} between {a}, a company registered in '
+            f'{rng.choice(_COUNTRIES_EN)} (the "{ra}"), and {b} (the "{rb}").',
+            f'This {title.title()} is entered into as of {sign} by and between {a} ("{ra}") and {b} ("{rb}").',
+            f"THIS AGREEMENT is dated {sign} and is made between {a} and {b}".rstrip(".") + ".",
+        ])
+        paras.append(opening)
+        values["parties"] = (f"{a}; {b}", "parties", len(paras) - 1)
+        values["date"] = (sign, "date", len(paras) - 1)
+        term = rng.choice([f"{years} year{'s' if years > 1 else ''}", f"{12 * years} months"])
+        style = rng.randrange(5)
+        if style == 0:
+            s = f"This Agreement starts on {start} and ends on {end}, unless terminated earlier under clause 5."
+        elif style == 1:
+            s = f"This Agreement shall commence on {start} and shall remain in force until {end}."
+        elif style == 2:
+            s = f"The term of this Agreement runs from {start} to {end}, and may be extended by written agreement."
+        elif style == 3:
+            s = f"This Agreement becomes effective on {start} and continues for a period of {term}."
+        else:
+            s = f"This Agreement shall commence on {start} for an initial term of {term}."
+        paras.append("1. Term. " + s)
+        values["start date"] = (start, "date", len(paras) - 1)
+        if style < 3:
+            values["end date"] = (end, "date", len(paras) - 1)
+        else:
+            values["term"] = (term, "text", len(paras) - 1)
+        amount = f"{rng.choice(['EUR', 'USD', 'GBP'])} {rng.randint(20, 900) * 50:,.2f}"
+        paras.append(f"2. Fees. The {ra} shall pay the {rb} a monthly fee of {amount}, invoiced on the first business "
+                     "day of each month for the services performed in the previous month.")
+        pay = rng.randrange(4)
+        due_date = _date(rng, yy, mm % 12 + 1, 15, lang)
+        if pay == 0:
+            paras.append(f"3. Payment. Payment is due within {days} days of the invoice date.")
+            values["due date"] = (f"within {days} days of the invoice date", "text", len(paras) - 1)
+        elif pay == 1:
+            paras.append(f"3. Payment. Each invoice is payable within {days} days after receipt by the {ra}.")
+            values["due date"] = (f"within {days} days after receipt by the {ra}", "text", len(paras) - 1)
+        elif pay == 2:
+            paras.append(f"3. Payment. The first payment is due on {due_date}; later payments follow monthly.")
+            values["due date"] = (due_date, "date", len(paras) - 1)
+        if rng.random() < 0.8:
+            law = rng.choice(_LAWS_EN)
+            paras.append(rng.choice([
+                f"4. Governing law. This Agreement is governed by the laws of {'the ' if law[0] == 'S' else ''}{law}.",
+                f"4. Governing law. This Agreement shall be governed by and construed in accordance with the laws "
+                f"of {'the ' if law[0] == 'S' else ''}{law}, without regard to its conflict of laws rules.",
+            ]))
+            values["governing law"] = (law, "text", len(paras) - 1)
+        if rng.random() < 0.8:
+            n = f"{_NUM_WORDS[notice]} ({notice}) days" if rng.random() < 0.5 else f"{notice} days"
+            paras.append(rng.choice([
+                f"5. Termination. Either party may terminate this Agreement with {n}' written notice to the other party.",
+                f"5. Termination. Either party may terminate this Agreement by giving not less than {n}' prior "
+                "written notice.",
+                f"5. Termination. This Agreement may be terminated by either party on {n}' notice.",
+            ]))
+            values["notice period"] = (n, "text", len(paras) - 1)
+        paras += rng.sample(_FILLER_EN, 2)
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    font = pymupdf.Font("china-s" if zh else "helv")
+    size = rng.choice([10, 10.5, 11])
+    y = 60.0
+    tw = pymupdf.TextWriter(page.rect)
+    tw.append((297 - font.text_length(title, 16) / 2, y), title, font=font, fontsize=16)
+    y += 18
+    width = rng.choice([440, 480])
+    areas = []
+    for para in paras:
+        # wrapped at the box's width as a word processor does (CJK text anywhere, other text at spaces)
+        tw.fill_textbox(pymupdf.Rect(60, y, 60 + width, 800), para, font=font, fontsize=size)
+        bottom = tw.last_point.y + 0.3 * size
+        areas.append((para, pymupdf.Rect(50, y, 70 + width, bottom)))
+        y = bottom + size * 0.9  # a blank line's worth between paragraphs
+    tw.write_text(page)
+    for k, (v, kind, where) in values.items():
+        # in the paragraph that states it (a name or a number may also stand in another one)
+        boxes = [_chars_box(page, areas[where][1], part) for part in (v.split("; ") if kind == "parties" else [v])]
+        t.fields[k] = Field(v, 1, _union(boxes), kind)
+    absent_keys = [k for k in ("end date", "term", "due date", "governing law", "notice period") if k not in values]
+    for k in absent_keys + ["iban", "invoice number"]:
+        t.fields[k] = Field(None)
+    qs = _AGREEMENT_Q_ZH if zh else _AGREEMENT_Q_EN
+    for k, f in t.fields.items():
+        if k in qs:
+            t.questions.append((rng.choice(qs[k]), k if f.value is not None else None))
+    for q in rng.sample(_AGREEMENT_ABSENT_ZH if zh else _AGREEMENT_ABSENT_EN, 3):
+        t.questions.append((q, None))
+    data = doc.tobytes()
+    doc.close()
+    return data, t
+
+
+def _chars_box(page, area, value: str) -> BBox:
+    """The box of the first ``value`` in ``area``, over the line breaks it may be wrapped at (its characters' boxes)."""
+    chars = [(c["c"], c["bbox"]) for b in page.get_text("rawdict", clip=area)["blocks"] for ln in b.get("lines", ())
+             for sp in ln["spans"] for c in sp["chars"] if not c["c"].isspace()]
+    text = "".join(c for c, _ in chars)
+    start = text.index(value.replace(" ", ""))
+    return _union([tuple(b) for _, b in chars[start:start + len(value.replace(" ", ""))]])

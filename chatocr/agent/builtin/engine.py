@@ -19,6 +19,7 @@ from . import heuristics as H
 from .extract import Candidate, kv_candidates, labelled_candidates, table_candidates
 from .labels import LabelHit, LabelMatcher, any_label_score
 from .layout import View
+from .prose import prose_candidates
 from .synonyms import KeySpec, resolve_key
 from .validators import repair_confusions
 
@@ -129,6 +130,7 @@ class BuiltinEngine:
         cands = labelled_candidates(view, spec, m, min_label=o.min_label)
         cands += kv_candidates(doc, view, spec, m, min_label=o.min_label)
         cands += table_candidates(doc, spec, m, min_label=o.min_label)
+        cands += prose_candidates(view, spec.family)
         if self.embedder is not None and spec.fallback is None and not any(c.score >= o.min_confidence for c in cands):
             hits = self._semantic_hits(view, spec)
             if hits:

@@ -24,6 +24,7 @@ from . import validators as V
 from .extract import Candidate
 from .labels import any_label_score
 from .layout import View, VLine, union
+from .prose import prose_candidates
 from .synonyms import KeySpec, norm_text
 
 __all__ = [
@@ -801,16 +802,11 @@ def first_date(view: View, spec: KeySpec) -> list[Candidate]:
 
 
 def parties_candidates(view: View, extract_one) -> list[Candidate]:
-    """Contract parties: 'between X and Y' in the opening sentence, else the 'Party A' and 'Party B' values."""
-    rx = re.compile(r"(?i)\bbetween\s+(?P<a>.+?)\s*(?:\([^)]*\))?,?\s+and\s+(?P<b>.+?)\s*(?:\([^)]*\)|[.;,]|$)")
-    for ln in view.lines:
-        m = rx.search(ln.text)
-        if m:
-            b = m["b"].strip()
-            if ln.text[m.end("b") : m.end("b") + 1] == "." and re.search(r"(?i)\b(?:inc|co|corp)$", b):
-                b += "."  # "ACME Inc." — the abbreviation's dot, not the sentence's
-            value = f"{m['a'].strip()}; {b}"
-            return [Candidate(value, V.normalise(value), ln.page, ln.bbox, ln.text, 0.8, "pattern", (ln.idx,))]
+    """Contract parties: 'between X and Y' in the opening sentence (over as many lines as it is
+    wrapped on), else the 'Party A' and 'Party B' values."""
+    found = prose_candidates(view, "parties")
+    if found:
+        return found[:1]
     a = extract_one("party a")
     b = extract_one("party b")
     if a is not None and b is not None:

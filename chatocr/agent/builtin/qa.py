@@ -48,6 +48,7 @@ _OWNER = {"seller", "sellers", "vendor", "vendors", "company", "companys", "supp
           "bill", "contract", "agreement", "document", "final", "overall", "full", "whole", "main"}
 
 _WH_TYPES = [
+    (re.compile(r"(?i)\bhow much (?:notice|time)\b|\bhow many (?:days|weeks|months|years)\b"), "duration"),
     (re.compile(r"(?i)\bhow much\b|\bwhat (?:is|was) the (?:price|cost)\b|多少钱|金额是多少"), "money"),
     (re.compile(r"(?i)\bhow long\b|多久|多长时间"), "duration"),
     (re.compile(r"(?i)\bwhen\b|\bwhat (?:day|date)\b|\bby when\b|何时|什么时候|哪天|哪一天|日期是"), "date"),

@@ -385,8 +385,9 @@ def find_percents(text: str) -> list[Span]:
 
 
 _DURATION = re.compile(
-    r"(?<![\w])(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-    r"sixty|ninety|[一二三四五六七八九十两]+)\s?(?:\(\d+\)\s?)?"
+    r"(?<![\w])(?:\d{1,3}|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|"
+    r"five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|"
+    r"fifteen|eighteen|[一二三四五六七八九十两]+)\s?(?:\(\d+\)\s?)?"
     r"(?:business days?|calendar days?|days?|weeks?|months?|years?|个月|个工作日|工作日|天|日|周|月|年)(?![a-z])",
     re.I,
 )

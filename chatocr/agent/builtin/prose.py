@@ -1,0 +1,293 @@
+"""Values written in sentences, as contracts and letters give them.
+
+A form prints ``End date: 31/03/2027``; a contract says "This Agreement starts on 1 April 2025
+and ends on 31 March 2027", wrapped over lines as the page's width decides.  A *passage* is
+the lines of one text block joined in reading order (a word broken by a hyphen at a line's
+end joined again), with where each line's text sits in it, so that a value found across a
+line break still gets its page and the boxes of its own words.
+
+Each family below has phrases that introduce its value in running text ("ends on", "for a
+period of", "governed by the laws of"); the value is the first one of the family's type
+that starts right after the phrase, in the same clause.  Nothing is computed: a contract
+that gives only a start and a term has no end date here (it does not write one).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ...types import BBox
+from . import validators as V
+from .extract import Candidate
+from .layout import View, VLine, union
+
+__all__ = ["Passage", "passages", "prose_candidates", "PROSE_FAMILIES"]
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_SCORE = 0.8  # below a value printed after its own label, above the document-level guesses
+
+
+@dataclass(slots=True)
+class Passage:
+    """One text block's lines joined in reading order."""
+
+    page: int
+    text: str
+    pieces: list[tuple[int, int, VLine]]  # [start, end) of each line's text in ``text``
+
+    def lines(self, start: int, end: int) -> list[VLine]:
+        return [ln for s, e, ln in self.pieces if s < end and start < e]
+
+    def box(self, start: int, end: int) -> BBox:
+        """The box of ``text[start:end]``: in each line it touches, the words of its part there."""
+        boxes = []
+        for s, e, ln in self.pieces:
+            if s < end and start < e:
+                a, b = max(start, s) - s, min(end, e) - s
+                doc_line = ln.line
+                if doc_line is not None and doc_line.text.strip() == ln.text:  # the view strips the line's text
+                    lead = len(doc_line.text) - len(doc_line.text.lstrip())
+                    boxes.append(doc_line.span_box(a + lead, b + lead))
+                else:
+                    boxes.append(ln.bbox)
+        return union(boxes)
+
+    def candidate(self, start: int, end: int, value: str | None = None, *, score: float = _SCORE) -> Candidate:
+        lines = self.lines(start, end)
+        value = self.text[start:end] if value is None else value
+        return Candidate(value, V.normalise(value), self.page, self.box(start, end),
+                         " ".join(ln.text for ln in lines), score, "prose", tuple(ln.idx for ln in lines))
+
+
+def passages(view: View) -> list[Passage]:
+    """The view's text as passages (cached on the view): each text block's lines, and a block that
+    carries on the one before it (the next line of a paragraph that was read as blocks of one line
+    each) joined to it."""
+    cached = view.cache.get("passages")
+    if cached is not None:
+        return cached
+    blocks: dict[tuple[int, str], list[VLine]] = {}
+    for ln in view.lines:
+        if ln.btype != "table":
+            blocks.setdefault((ln.page, ln.block), []).append(ln)
+    paragraphs: list[list[VLine]] = []
+    for lines in blocks.values():  # in reading order of their first lines
+        lines.sort(key=lambda v: v.order)
+        for para in reversed(paragraphs[-8:]):
+            if _carries_on(para[-1], lines[0]):
+                para.extend(lines)
+                break
+        else:
+            paragraphs.append(lines)
+    out = []
+    for lines in paragraphs:
+        text = ""
+        pieces = []
+        for ln in lines:
+            t = ln.text
+            if text:
+                if re.search(r"[A-Za-z]-$", text) and t[:1].islower():
+                    text = text[:-1]  # "Agree-" + "ment": one word broken at the line's end
+                elif not (_CJK.match(text[-1]) or _CJK.match(t[0]) or (_CJK.search(text) and _CJK.search(t))):
+                    text += " "  # Chinese and Japanese break lines anywhere, and write no spaces
+            pieces.append((len(text), len(text) + len(t), ln))
+            text += t
+        out.append(Passage(lines[0].page, text, pieces))
+    view.cache["passages"] = out
+    return out
+
+
+def _carries_on(above: VLine, below: VLine) -> bool:
+    """Whether ``below`` is the next line of ``above``'s paragraph: on the next row, as tall,
+    starting at the same left edge."""
+    h = above.h
+    return (below.page == above.page and below.row == above.row + 1 and 0.7 < below.h / h < 1.4
+            and -0.3 * h <= below.bbox[1] - above.bbox[3] <= 0.8 * h and abs(below.bbox[0] - above.bbox[0]) <= 1.5 * h)
+
+
+# -- the families' phrases -----------------------------------------------------------------------
+
+_I = re.IGNORECASE
+# the first value must start within this many characters after its phrase, in the same clause
+_NEAR = 12
+_CLAUSE_END = re.compile(r"[.;:](?:\s|$)|。|；")
+
+_END = re.compile(
+    r"\b(?:ends?|ending|ended|expires?|expiring|terminates?|terminating|(?:shall|will) (?:end|expire|terminate)|"
+    r"(?:remains?|continues?|(?:shall|will) (?:remain|continue)) in (?:full )?(?:force|effect)|valid|"
+    r"(?:shall|will) (?:remain|continue)|continues?|remains?)(?:\s+(?:on|until|till|through|upon|at midnight on))?\s*"
+    r"|(?:至|到期日?为?|截止于?|终止于?)",
+    _I,
+)
+_START = re.compile(
+    r"\b(?:starts?|starting|started|commences?|commencing|commenced|begins?|beginning|"
+    r"(?:shall|will) (?:start|commence|begin)|(?:comes?|came|shall come|will come) into (?:force|effect)|"
+    r"(?:becomes?|became|shall become|will become|is|shall be) effective|effective|with effect)"
+    r"(?:\s+(?:on|as of|from))?\s*"
+    r"|(?:自|从|生效日期为|起始日期为)",
+    _I,
+)
+_SIGNED = re.compile(
+    r"\b(?:(?:made|entered into|signed|executed)(?:\s+and\s+entered\s+into)?\s+(?:on|as of|this)|dated)\s*"
+    r"|(?:签订于|签署于|签订日期为|于(?=[^。；]{0,16}(?:签订|签署|订立)))",
+    _I,
+)
+_TERM = re.compile(
+    r"\b(?:(?:initial |fixed |contract |minimum )?(?:term|period|duration)\s+of|for\s+(?=\S+(?:\s\(\d+\))?\s+"
+    r"(?:years?|months?|weeks?|days?)\s+(?:from|commencing|starting|beginning|after the (?:effective|commencement))))\s*"
+    r"|(?:期限为|有效期为|期限|有效期)",
+    _I,
+)
+_DUE_ON = re.compile(r"\b(?:due|payable)\s+(?:on|by|no later than|not later than)\s*"
+                     r"|(?:应于|应在|须于|须在)(?=[^。；，]{6,14}(?:前|之前)(?:付款|支付|付清))", _I)
+_DUE_WITHIN = re.compile(
+    r"\b(?:(?:is|are|shall be|will be|become|becomes) (?:due|payable)|(?:shall|will|must) (?:pay|settle)[^.;]{0,80}?|"
+    r"(?:paid|settled|payment is due|payment shall be made))\s+within\s+",
+    _I,
+)
+_DUE_ZH = re.compile(r"(?:应在|应于|须在|须于|应当在|应当于)(?P<v>[^，。；,;]{2,24}?(?:日|天|工作日)内)(?:付款|支付|付清|结清)")
+_WITHIN_TAIL = re.compile(r"\s+(?:of|after|from|following)\s+(?:the\s+)?[^.;,()]{2,40}?(?=\s*(?:[.;,()]|$))", _I)
+_LAW = re.compile(
+    r"\bgoverned\s+by(?:,?\s+and\s+(?:shall\s+be\s+)?(?:construed|interpreted)\s+in\s+accordance\s+with,?)?\s+"
+    r"(?:the\s+)?laws?\s+of\s+(?:the\s+)?"
+    r"(?P<v>[^,.;()]{2,60}?)(?=\s*(?:[,.;(]|$|\s+(?:without|excluding|exclusive|and\s+(?:the|any|shall|each|both|"
+    r"is|are|will|all)\b)))"
+    r"|(?:适用|受)(?P<zh>[^，。；,;]{1,20}?法律)",
+    _I,
+)
+_NOTICE = re.compile(
+    r"(?:\b(?:with|by|on|upon|giving|give|gives|given|after|of|at least|not less than|no less than)\s+"
+    r"(?:at\s+least\s+|not\s+less\s+than\s+|no\s+less\s+than\s+)?)(?P<v>\S+(?:\s\(\d+\))?\s+(?:calendar\s+|business\s+)?"
+    r"(?:days?|weeks?|months?))(?:['’]s?|s['’])?\s+(?:prior\s+|advance\s+)?(?:written\s+)?notice"
+    r"|\bnotice\s+(?:period\s+)?of\s+(?:at\s+least\s+)?(?P<v2>\S+(?:\s\(\d+\))?\s+(?:calendar\s+|business\s+)?"
+    r"(?:days?|weeks?|months?))"
+    r"|提前(?P<zh>[一二三四五六七八九十百\d]+(?:个)?(?:日|天|月|个月|工作日))(?:以)?书面通知",
+    _I,
+)
+_BETWEEN = re.compile(r"\b(?:by\s+and\s+)?between\s+(?P<a>.+?),?\s+and\s+(?P<b>.+?)(?=\s*(?:[(;]|[.,](?:\s|$)|$))", _I)
+# "X（以下简称“甲方”）与Y（以下简称“乙方”）": two names, each with the term that stands for it
+_DEFINED_ZH = re.compile(r"(?P<a>[^，。；、（(\s]{2,40}?)[（(]以下(?:简称|称)[^）)]{0,8}[）)]\s*(?:与|和|及|同)\s*"
+                         r"(?P<b>[^，。；、（(\s]{2,40}?)[（(]以下(?:简称|称)")
+# what follows a party's name in its definition: "ACME Ltd, a company registered in England (the "Client")"
+_DESCRIPTOR = re.compile(
+    r"\s*(?:\(|,\s*(?:a|an|the|whose|having|with|registered|incorporated|located|of|residing)\b|,\s*(?=\S+\s*\())",
+    _I,
+)
+
+
+def _typed_after(p: Passage, cue: re.Pattern, vtype: str) -> list[tuple[int, int]]:
+    """Spans of type ``vtype`` that start right after a match of ``cue``, in the same clause."""
+    out = []
+    for m in cue.finditer(p.text):
+        # the text from the cue on: a value glued to the cue ("有效期为1年") starts a word there
+        after = p.text[m.end() : m.end() + _NEAR + 60]
+        sp = next((s for s in V.find(vtype, after) if s.score >= 0.6), None)
+        if sp is not None and sp.start <= _NEAR and not _CLAUSE_END.search(after[: sp.start]):
+            out.append((m.end() + sp.start, m.end() + sp.end))
+    return out
+
+
+def _ranges(p: Passage) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """``from D1 to D2``, ``D1 – D2``, ``自D1起至D2止``: the start and the end of a period."""
+    dates = V.find_dates(p.text)
+    out = []
+    for a, b in zip(dates, dates[1:], strict=False):
+        between = p.text[a.end : b.start]
+        before = p.text[max(0, a.start - 30) : a.start]
+        if re.fullmatch(r"\s*(?:to|until|till|through|and ending on|and expiring on|[-–—~]|起?至|到)\s*", between, _I) and (
+            re.search(r"(?:\bfrom|\bperiod|\bterm|\bcommencing(?: on)?|\bstarting(?: on)?|\bbeginning(?: on)?|"
+                      r"\bbetween|\bvalid|\beffective|自|从)\s*$", before, _I) or between.strip() in ("-", "–", "—")):
+            out.append(((a.start, a.end), (b.start, b.end)))
+    return out
+
+
+def _dates_after(cue: re.Pattern, which: int) -> Callable[[Passage], list[Candidate]]:
+    def rule(p: Passage) -> list[Candidate]:
+        spans = [r[which] for r in _ranges(p)]
+        spans += [s for s in _typed_after(p, cue, "date") if s not in spans]
+        return [p.candidate(s, e) for s, e in spans]
+    return rule
+
+
+def _term(p: Passage) -> list[Candidate]:
+    return [p.candidate(s, e) for s, e in _typed_after(p, _TERM, "duration")]
+
+
+def _due(p: Passage) -> list[Candidate]:
+    out = [p.candidate(s, e) for s, e in _typed_after(p, _DUE_ON, "date")]
+    for m in _DUE_WITHIN.finditer(p.text):
+        d = next((sp for sp in V.find_durations(p.text) if sp.start == m.end()), None)
+        if d is None:
+            continue
+        tail = _WITHIN_TAIL.match(p.text, d.end)
+        end = tail.end() if tail else d.end
+        out.append(p.candidate(m.end() - len("within "), end))
+    out += [p.candidate(m.start("v"), m.end("v")) for m in _DUE_ZH.finditer(p.text)]
+    return out
+
+
+def _law(p: Passage) -> list[Candidate]:
+    out = []
+    for m in _LAW.finditer(p.text):
+        g = "v" if m.group("v") else "zh"
+        out.append(p.candidate(m.start(g), m.end(g)))
+    return out
+
+
+def _notice(p: Passage) -> list[Candidate]:
+    out = []
+    for m in _NOTICE.finditer(p.text):
+        g = next(k for k in ("v", "v2", "zh") if m.group(k))
+        if g != "zh" and not V.find_durations(m.group(g)):
+            continue
+        out.append(p.candidate(m.start(g), m.end(g)))
+    return out
+
+
+def _name_end(text: str, start: int, end: int) -> int:
+    """Where the party's name at ``text[start:end]`` ends: at its descriptor or its defined term."""
+    m = _DESCRIPTOR.search(text, start, end)
+    return m.start() if m else end
+
+
+def _parties(p: Passage) -> list[Candidate]:
+    m = _DEFINED_ZH.search(p.text)
+    if m:
+        a0 = m.start("a") + m["a"].rfind("由") + 1  # "本合同由X（以下简称…）": the name after 由
+        return [p.candidate(a0, m.end("b"), f"{p.text[a0:m.end('a')].strip()}; {m['b'].strip()}")]
+    for m in _BETWEEN.finditer(p.text):
+        a0, b0 = m.start("a"), m.start("b")
+        b1 = _name_end(p.text, b0, m.end("b"))
+        a, b = p.text[a0 : _name_end(p.text, a0, m.end("a"))].strip(), p.text[b0:b1].strip()
+        if p.text[b1 : b1 + 1] == "." and re.search(r"(?i)\b(?:inc|co|corp|ltd)$", b):
+            b += "."  # "ACME Inc." — the abbreviation's dot, not the sentence's
+        if not (a and b) or max(len(a.split()), len(b.split())) > 10:
+            continue
+        if V.company_evidence(a) <= 0 and V.company_evidence(b) <= 0 and not (a[:1].isupper() and b[:1].isupper()):
+            continue  # "between the hours of 9 and 5"
+        value = f"{a}; {b}"
+        return [p.candidate(a0, b0 + len(b), value)]
+    return []
+
+
+# family → the rule that finds its values in a passage
+PROSE_FAMILIES: dict[str, Callable[[Passage], list[Candidate]]] = {
+    "end date": _dates_after(_END, 1),
+    "start date": _dates_after(_START, 0),
+    "date": lambda p: [p.candidate(s, e, score=0.7) for s, e in _typed_after(p, _SIGNED, "date")],
+    "term": _term,
+    "due date": _due,
+    "governing law": _law,
+    "notice period": _notice,
+    "parties": _parties,
+}
+
+
+def prose_candidates(view: View, family: str) -> list[Candidate]:
+    """Values of ``family`` written in the document's sentences, in reading order."""
+    rule = PROSE_FAMILIES.get(family)
+    if rule is None:
+        return []
+    return [c for p in passages(view) for c in rule(p)]

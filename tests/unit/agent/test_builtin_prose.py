@@ -1,0 +1,189 @@
+"""Values written in sentences (contracts): passages over wrapped lines, the families' phrases, evidence."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from kiegen import agreement, document_from_lines, document_from_pdf
+
+from chatocr.agent.builtin import BuiltinEngine
+from chatocr.agent.builtin.layout import View
+from chatocr.agent.builtin.prose import passages
+from chatocr.agent.builtin.qa import question_key
+from chatocr.agent.builtin.validators import parse_date
+from chatocr.geometry import iou
+
+
+@pytest.fixture(scope="module")
+def builtin():
+    return BuiltinEngine()
+
+
+def _canon(kind: str, value: str | None):
+    if value is None:
+        return None
+    if kind == "date":
+        return parse_date(value)
+    if kind == "parties":
+        return frozenset(p.strip(" .").upper() for p in value.split(";"))
+    return re.sub(r"\s+", " ", value).strip(" .,;:").upper()
+
+
+def _doc(rows: list[str], *, x: float = 60, line_h: float = 14, gap: float = 4, y: float = 80, char_w: float = 6):
+    """One block per line, as OCR lines come: each row under the one before, left-aligned."""
+    lines = []
+    for text in rows:
+        if text:
+            lines.append((text, (x, y, x + char_w * len(text), y + line_h)))
+            y += line_h + gap
+        else:
+            y += 3 * line_h  # a blank line: the next paragraph
+    return document_from_lines([(t, b, 1.0) for t, b in lines], 600, 842)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("seed", range(6))
+def test_generated_agreements(builtin, seed, lang):
+    """Every field of a contract written in paragraphs (some clauses left out: those keys None),
+    and every question answered with evidence on the value's words, or None when it does not say."""
+    data, truth = agreement(seed, lang)
+    doc = document_from_pdf(data)
+    got = builtin.extract(doc, list(truth.fields))
+    for key, f in truth.fields.items():
+        assert _canon(f.kind, got[key].value) == _canon(f.kind, f.value), key
+        if f.value is not None:
+            assert got[key].page == 1 and iou(got[key].bbox, f.bbox) >= 0.3, key
+    for q, key in truth.questions:
+        ans = builtin.answer(doc, q)
+        if key is None:
+            assert ans.text is None, q
+            continue
+        f = truth.fields[key]
+        assert _canon(f.kind, ans.text) == _canon(f.kind, f.value), q
+        assert ans.evidence and ans.evidence[0].page == 1 and iou(ans.evidence[0].bbox, f.bbox) >= 0.3, q
+
+
+def test_sentence_over_wrapped_lines(builtin):
+    """Parties, dates and terms whose sentences run over lines that were read as blocks of one line."""
+    doc = _doc([
+        'This Service Agreement (the "Agreement") is made on 3 March 2025 between',
+        "Northwind Logistics Ltd., a company registered in England (the",
+        '"Client"), and Bluefin Data Services GmbH, Berlin (the "Provider").',
+        "",
+        "1. Term. This Agreement starts on 1 April 2025 and shall remain in force un-",
+        "til 31 March 2027, unless terminated earlier under clause 6.",
+        "",
+        "2. Payment. The Client shall pay each invoice within thirty (30) days",
+        "after its receipt.",
+        "",
+        "3. This Agreement shall be governed by and construed in accordance with the",
+        "laws of the State of New York, without regard to its conflict of laws rules.",
+        "",
+        "6. Either party may terminate this Agreement by giving not less than",
+        "ninety (90) days' prior written notice.",
+    ])
+    answers = {q: builtin.answer(doc, q) for q in (
+        "Who are the parties?", "When was the agreement signed?", "When does it start?", "When does it end?",
+        "When is payment due?", "Which law governs the agreement?", "What is the notice period?",
+        "How much notice is needed to terminate?")}
+    assert answers["Who are the parties?"].text == "Northwind Logistics Ltd.; Bluefin Data Services GmbH"
+    assert answers["When was the agreement signed?"].text == "3 March 2025"
+    assert answers["When does it start?"].text == "1 April 2025"
+    assert answers["When does it end?"].text == "31 March 2027"  # "un-" + "til": one word again
+    assert answers["When is payment due?"].text == "within thirty (30) days after its receipt"
+    assert answers["Which law governs the agreement?"].text == "State of New York"
+    assert answers["What is the notice period?"].text == "ninety (90) days"
+    assert answers["How much notice is needed to terminate?"].text == "ninety (90) days"
+    # the parties' evidence runs from the first name on line 2 to the second on line 3
+    (ev,) = answers["Who are the parties?"].evidence
+    assert ev.bbox[1] == pytest.approx(98) and ev.bbox[3] == pytest.approx(130)
+    # a value over a line break: the words of both lines
+    (ev,) = answers["When is payment due?"].evidence
+    first, second = (next(ln.bbox for ln in doc.pages[0].lines() if ln.text.startswith(s)) for s in ("2. Payment", "after"))
+    assert ev.bbox[1] == first[1] and ev.bbox[3] == second[3]
+
+
+def test_passages_join_only_a_paragraph(builtin):
+    doc = _doc(["This Agreement starts on 1 April 2025 and ends on", "31 March 2027.", "", "Signed: J. Porter"])
+    texts = [p.text for p in passages(View(doc))]
+    assert texts == ["This Agreement starts on 1 April 2025 and ends on 31 March 2027.", "Signed: J. Porter"]
+    # a line further right is another column, not the next line of the paragraph
+    lines = [("Total amount due on", (60, 80, 180, 94), 1.0), ("31 March 2027", (400, 98, 480, 112), 1.0)]
+    assert [p.text for p in passages(View(document_from_lines(lines, 600, 842)))] == [
+        "Total amount due on", "31 March 2027"]
+    # Chinese lines join without a space
+    doc = _doc(["本合同期限自2025年1月1日起至2026年", "12月31日止。"])
+    assert [p.text for p in passages(View(doc))] == ["本合同期限自2025年1月1日起至2026年12月31日止。"]
+    ans = builtin.answer(doc, "合同什么时候终止？")
+    assert ans.text == "2026年12月31日" and ans.evidence[0].bbox[1] < 90 < 100 < ans.evidence[0].bbox[3]
+
+
+def test_nothing_is_computed_or_guessed(builtin):
+    """A start and a term give no end date; numbers that are not parties are not parties."""
+    doc = _doc([
+        "This Agreement becomes effective on 1 April 2025 and continues for a period of",
+        "twenty-four (24) months.",
+        "",
+        "Deliveries are accepted between 9 and 5 on working days.",
+    ])
+    assert builtin.answer(doc, "When does it start?").text == "1 April 2025"
+    assert builtin.answer(doc, "How long is the contract?").text == "twenty-four (24) months"
+    assert builtin.answer(doc, "When does it end?").text is None
+    assert builtin.answer(doc, "Who are the parties?").text is None
+    assert builtin.answer(doc, "When is payment due?").text is None
+    assert builtin.answer(doc, "What is the notice period?").text is None
+    assert builtin.answer(doc, "Which law governs the agreement?").text is None
+
+
+def test_chinese_clauses(builtin):
+    doc = _doc([
+        "本合同由华星科技有限公司（以下简称“甲方”）与远航物流有限公司（以下简称“乙方”）于2025年3月3日签订。",
+        "",
+        "一、本合同自2025年4月1日起生效，有效期为2年。",
+        "",
+        "二、甲方应在收到乙方发票后三十日内付款。",
+        "",
+        "三、本合同适用中华人民共和国法律。",
+        "",
+        "四、任何一方提前30日书面通知对方，可解除本合同。",
+    ], char_w=11)
+    assert builtin.answer(doc, "合同双方是谁？").text == "华星科技有限公司; 远航物流有限公司"
+    assert builtin.answer(doc, "合同什么时候签订？").text == "2025年3月3日"
+    assert builtin.answer(doc, "合同什么时候生效？").text == "2025年4月1日"
+    assert builtin.answer(doc, "合同期限是多久？").text == "2年"
+    assert builtin.answer(doc, "合同什么时候终止？").text is None
+    assert builtin.answer(doc, "付款期限是什么时候？").text == "收到乙方发票后三十日内"
+    assert builtin.answer(doc, "本合同适用哪国法律？").text == "中华人民共和国法律"
+    assert builtin.answer(doc, "提前多久通知可以解除合同？").text == "30日"
+
+
+@pytest.mark.parametrize(
+    ("question", "family", "vtype"),
+    [
+        ("Which law governs the agreement?", "governing law", "text"),
+        ("What is the governing law?", "governing law", "text"),
+        ("What is the notice period?", "notice period", "duration"),
+        ("How much notice is needed to terminate?", "notice period", "duration"),
+        ("When was the agreement signed?", "date", "date"),
+        ("合同什么时候签订？", "date", "date"),
+    ],
+)
+def test_contract_questions_to_keys(question, family, vtype):
+    spec, _ = question_key(question)
+    assert spec is not None and spec.family == family and spec.vtype == vtype
+
+
+def test_scanned_agreement(builtin, engine):
+    """A contract printed, scanned at 150 dpi and read by OCR: its lines come one block each."""
+    from docgen import scanned_pdf
+
+    data, truth = agreement(1, "en")
+    page = engine(scanned_pdf(data, dpi=150)).pages[0]
+    lines = [(ln.text, ln.bbox, ln.score) for ln in page.lines]
+    doc = document_from_lines(lines, page.width, page.height, unit=page.unit)
+    got = builtin.extract(doc, list(truth.fields))
+    for key, f in truth.fields.items():
+        assert _canon(f.kind, got[key].value) == _canon(f.kind, f.value), key
+        if f.value is not None:
+            assert iou(got[key].bbox, f.bbox) >= 0.3, key
