@@ -130,7 +130,7 @@ class BuiltinEngine:
         cands = labelled_candidates(view, spec, m, min_label=o.min_label)
         cands += kv_candidates(doc, view, spec, m, min_label=o.min_label)
         cands += table_candidates(doc, spec, m, min_label=o.min_label)
-        cands += prose_candidates(view, spec.family)
+        cands += prose_candidates(view, spec)
         if self.embedder is not None and spec.fallback is None and not any(c.score >= o.min_confidence for c in cands):
             hits = self._semantic_hits(view, spec)
             if hits:

@@ -167,6 +167,8 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
             continue
         if free and not hit.colon and hit.score < 0.9:
             continue  # "ADVANCO COMPANY" is a name, not the label "Company"
+        if _DEFINED_TERM.search(ln.text):
+            continue  # '(the "Provider").': a contract's term for a party, at the end of a sentence
         ls = hit.score
         found = 0
         rest = hit.rest
@@ -196,6 +198,10 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
                 if _emit(out, spec, view, ln, hit, b, b.text, 0, ls, pos, "label", first_only=True):
                     break
     return out
+
+
+# a quoted term in parentheses: what a contract calls a party or a document ('(the "Client")')
+_DEFINED_TERM = re.compile(r"[\"“”'‘’][^\"“”'‘’()]{2,30}[\"“”'‘’]\s*\)")
 
 
 def _colon_labelled(text: str) -> bool:

@@ -25,7 +25,7 @@ from .extract import Candidate
 from .labels import any_label_score
 from .layout import View, VLine, union
 from .prose import prose_candidates
-from .synonyms import KeySpec, norm_text
+from .synonyms import KeySpec, norm_text, resolve_key
 
 __all__ = [
     "company_candidates",
@@ -804,7 +804,7 @@ def first_date(view: View, spec: KeySpec) -> list[Candidate]:
 def parties_candidates(view: View, extract_one) -> list[Candidate]:
     """Contract parties: 'between X and Y' in the opening sentence (over as many lines as it is
     wrapped on), else the 'Party A' and 'Party B' values."""
-    found = prose_candidates(view, "parties")
+    found = prose_candidates(view, resolve_key("parties"))
     if found:
         return found[:1]
     a = extract_one("party a")

@@ -22,6 +22,7 @@ from ...types import BBox
 from . import validators as V
 from .extract import Candidate
 from .layout import View, VLine, union
+from .synonyms import KeySpec
 
 __all__ = ["Passage", "passages", "prose_candidates", "PROSE_FAMILIES"]
 
@@ -168,8 +169,12 @@ _NOTICE = re.compile(
 )
 _BETWEEN = re.compile(r"\b(?:by\s+and\s+)?between\s+(?P<a>.+?),?\s+and\s+(?P<b>.+?)(?=\s*(?:[(;]|[.,](?:\s|$)|$))", _I)
 # "X（以下简称“甲方”）与Y（以下简称“乙方”）": two names, each with the term that stands for it
-_DEFINED_ZH = re.compile(r"(?P<a>[^，。；、（(\s]{2,40}?)[（(]以下(?:简称|称)[^）)]{0,8}[）)]\s*(?:与|和|及|同)\s*"
-                         r"(?P<b>[^，。；、（(\s]{2,40}?)[（(]以下(?:简称|称)")
+_DEFINED_ZH = re.compile(r"(?P<a>[^，。；、（(\s]{2,40}?)[（(]以下(?:简称|称)[“\"]?(?P<ra>[^”\"）)]{1,8})[”\"]?[）)]"
+                         r"\s*(?:与|和|及|同)\s*"
+                         r"(?P<b>[^，。；、（(\s]{2,40}?)[（(]以下(?:简称|称)[“\"]?(?P<rb>[^”\"）)]{1,8})[”\"]?[）)]")
+# the term a party is called by afterwards: '(the "Client")', '("Provider")', '(hereinafter "Supplier")'
+_ROLE = re.compile(r"\s*\((?:hereinafter\s+(?:referred\s+to\s+as\s+|called\s+)?)?(?:the\s+)?[\"“”'‘’]"
+                   r"(?P<role>[^\"“”'‘’()]{2,30})[\"“”'‘’]\s*\)", _I)
 # what follows a party's name in its definition: "ACME Ltd, a company registered in England (the "Client")"
 _DESCRIPTOR = re.compile(
     r"\s*(?:\(|,\s*(?:a|an|the|whose|having|with|registered|incorporated|located|of|residing)\b|,\s*(?=\S+\s*\())",
@@ -252,24 +257,50 @@ def _name_end(text: str, start: int, end: int) -> int:
     return m.start() if m else end
 
 
-def _parties(p: Passage) -> list[Candidate]:
+@dataclass(frozen=True, slots=True)
+class _Party:
+    start: int  # the name's span in the passage
+    end: int
+    role: str  # the term it is called by afterwards ("Client", "甲方"), or ""
+
+
+def _named_parties(p: Passage) -> list[_Party]:
+    """The two parties of the passage's 'between X and Y' sentence (or its Chinese form), in order."""
     m = _DEFINED_ZH.search(p.text)
     if m:
         a0 = m.start("a") + m["a"].rfind("由") + 1  # "本合同由X（以下简称…）": the name after 由
-        return [p.candidate(a0, m.end("b"), f"{p.text[a0:m.end('a')].strip()}; {m['b'].strip()}")]
+        return [_Party(a0, m.end("a"), m["ra"]), _Party(m.start("b"), m.end("b"), m["rb"])]
     for m in _BETWEEN.finditer(p.text):
         a0, b0 = m.start("a"), m.start("b")
-        b1 = _name_end(p.text, b0, m.end("b"))
-        a, b = p.text[a0 : _name_end(p.text, a0, m.end("a"))].strip(), p.text[b0:b1].strip()
+        a1, b1 = _name_end(p.text, a0, m.end("a")), _name_end(p.text, b0, m.end("b"))
+        a, b = p.text[a0:a1].strip(), p.text[b0:b1].strip()
         if p.text[b1 : b1 + 1] == "." and re.search(r"(?i)\b(?:inc|co|corp|ltd)$", b):
-            b += "."  # "ACME Inc." — the abbreviation's dot, not the sentence's
+            b1 += 1  # "ACME Inc." — the abbreviation's dot, not the sentence's
         if not (a and b) or max(len(a.split()), len(b.split())) > 10:
             continue
         if V.company_evidence(a) <= 0 and V.company_evidence(b) <= 0 and not (a[:1].isupper() and b[:1].isupper()):
             continue  # "between the hours of 9 and 5"
-        value = f"{a}; {b}"
-        return [p.candidate(a0, b0 + len(b), value)]
+        # each name's term: the first '(the "…")' after it, before the next name
+        ra = _ROLE.search(p.text, a1, b0)
+        rb = _ROLE.match(p.text, m.end("b")) or _ROLE.search(p.text, b1, min(len(p.text), b1 + 60))
+        a1 = a0 + len(a)  # the name without the spaces before its descriptor
+        b1 = b0 + len(p.text[b0:b1].strip())
+        return [_Party(a0, a1, ra["role"].strip() if ra else ""), _Party(b0, b1, rb["role"].strip() if rb else "")]
     return []
+
+
+def _parties(p: Passage) -> list[Candidate]:
+    named = _named_parties(p)
+    if not named:
+        return []
+    a, b = named
+    return [p.candidate(a.start, b.end, f"{p.text[a.start:a.end]}; {p.text[b.start:b.end]}")]
+
+
+def _role_candidates(p: Passage, names: set[str]) -> list[Candidate]:
+    """The party whose term is one of ``names`` ('Who is the Provider?')."""
+    return [p.candidate(party.start, party.end) for party in _named_parties(p)
+            if party.role and " ".join(party.role.lower().split()) in names]
 
 
 # family → the rule that finds its values in a passage
@@ -285,9 +316,12 @@ PROSE_FAMILIES: dict[str, Callable[[Passage], list[Candidate]]] = {
 }
 
 
-def prose_candidates(view: View, family: str) -> list[Candidate]:
-    """Values of ``family`` written in the document's sentences, in reading order."""
-    rule = PROSE_FAMILIES.get(family)
-    if rule is None:
-        return []
-    return [c for p in passages(view) for c in rule(p)]
+def prose_candidates(view: View, spec: KeySpec) -> list[Candidate]:
+    """Values of ``spec`` written in the document's sentences, in reading order: its family's
+    phrases, and for a name, the party a contract calls by the key or one of its labels."""
+    rule = PROSE_FAMILIES.get(spec.family)
+    out = [c for p in passages(view) for c in rule(p)] if rule is not None else []
+    if spec.vtype in ("org", "name") and spec.family != "parties":
+        names = {re.sub(r"^the ", "", n) for n in (spec.key.lower(), *(lb for lb, w in spec.labels if w >= 0.8))}
+        out += [c for p in passages(view) for c in _role_candidates(p, names)]
+    return out

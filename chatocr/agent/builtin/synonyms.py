@@ -126,6 +126,7 @@ FAMILIES: dict[str, dict] = {
         "seller": 1.0, "vendor": 1.0, "supplier": 1.0, "company": 0.9, "company name": 1.0, "merchant": 1.0,
         "sold by": 1.0, "issued by": 0.9, "from": 0.8, "seller name": 1.0, "vendor name": 1.0, "store": 0.7,
         "shop": 0.7, "business name": 0.9, "payee": 0.8, "lessor": 0.7, "contractor": 0.6, "service provider": 0.8,
+        "provider": 0.8,
         "销售方": 1.0, "销售方名称": 1.0, "卖方": 1.0, "公司": 0.8, "公司名称": 1.0, "收款单位": 1.0,
         "供应商": 1.0, "商户": 0.9, "商户名称": 1.0, "开票单位": 1.0, "供货方": 1.0,
     }, excludes=("address", "tax", "no", "number", "id", "tel", "phone", "reg", "registration", "bank",

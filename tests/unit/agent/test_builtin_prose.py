@@ -187,3 +187,24 @@ def test_scanned_agreement(builtin, engine):
         assert _canon(f.kind, got[key].value) == _canon(f.kind, f.value), key
         if f.value is not None:
             assert iou(got[key].bbox, f.bbox) >= 0.3, key
+
+
+def test_a_party_by_the_term_the_contract_calls_it(builtin):
+    """'Who is the Provider?': the party defined as '(the "Provider")'; the quoted term at the start of
+    a line is not a label whose value is the line below."""
+    doc = _doc([
+        "This Service Agreement is made between Northwind Logistics Ltd., a company",
+        'registered in England (the "Client"), and Bluefin Data Services GmbH (the',
+        '"Provider"). 1. Term. This Agreement starts on 1 April 2025 and ends on',
+        "31 March 2027, unless terminated earlier.",
+    ])
+    assert builtin.answer(doc, "Who is the provider?").text == "Bluefin Data Services GmbH"
+    assert builtin.answer(doc, "Who is the supplier?").text == "Bluefin Data Services GmbH"
+    assert builtin.answer(doc, "Who is the client?").text == "Northwind Logistics Ltd."
+    assert builtin.answer(doc, "Who is the customer?").text == "Northwind Logistics Ltd."
+    assert builtin.answer(doc, "Who is the landlord?").text is None
+    got = builtin.extract(doc, ["provider"])["provider"]
+    assert got.bbox[1] == 98 and got.bbox[0] > 60 + 6 * len("registered in England")
+    zh = _doc(["本合同由华星科技有限公司（以下简称“甲方”）与远航物流有限公司（以下简称“乙方”）于2025年3月3日签订。"], char_w=11)
+    assert builtin.answer(zh, "甲方是谁？").text == "华星科技有限公司"
+    assert builtin.answer(zh, "乙方是谁？").text == "远航物流有限公司"
