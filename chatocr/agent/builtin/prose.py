@@ -141,7 +141,8 @@ _TERM = re.compile(
     r"|(?:期限为|有效期为|期限|有效期)",
     _I,
 )
-_DUE_ON = re.compile(r"\b(?:due|payable)\s+(?:on|by|no later than|not later than)\s*"
+_DUE_ON = re.compile(r"\b(?:(?:due|payable)\s+(?:on|by|no later than|not later than|on or before)|"
+                     r"(?:pay|remit|settle|transfer)\b(?:(?![.;:](?:\s|$)).){0,60}?\b(?:by|before|no later than|on or before))\s*"
                      r"|(?:应于|应在|须于|须在)(?=[^。；，]{6,14}(?:前|之前)(?:付款|支付|付清))", _I)
 _DUE_WITHIN = re.compile(
     r"\b(?:(?:is|are|shall be|will be|become|becomes) (?:due|payable)|(?:shall|will|must) (?:pay|settle)[^.;]{0,80}?|"
@@ -172,6 +173,8 @@ _BETWEEN = re.compile(r"\b(?:by\s+and\s+)?between\s+(?P<a>.+?),?\s+and\s+(?P<b>.
 _DEFINED_ZH = re.compile(r"(?P<a>[^，。；、（(\s]{2,40}?)[（(]以下(?:简称|称)[“\"]?(?P<ra>[^”\"）)]{1,8})[”\"]?[）)]"
                          r"\s*(?:与|和|及|同)\s*"
                          r"(?P<b>[^，。；、（(\s]{2,40}?)[（(]以下(?:简称|称)[“\"]?(?P<rb>[^”\"）)]{1,8})[”\"]?[）)]")
+# a sentence that makes an agreement between parties ("This Lease is made between ...")
+_MADE = re.compile(r"\b(?:agreement|contract|lease|deed|made|entered|concluded|signed|executed|by and)\b", _I)
 # the term a party is called by afterwards: '(the "Client")', '("Provider")', '(hereinafter "Supplier")'
 _ROLE = re.compile(r"\s*\((?:hereinafter\s+(?:referred\s+to\s+as\s+|called\s+)?)?(?:the\s+)?[\"“”'‘’]"
                    r"(?P<role>[^\"“”'‘’()]{2,30})[\"“”'‘’]\s*\)", _I)
@@ -233,6 +236,20 @@ def _due(p: Passage) -> list[Candidate]:
     return out
 
 
+def _payment_terms(p: Passage) -> list[Candidate]:
+    """'Invoices are payable within 14 days of receipt': the terms are the period."""
+    return [c for c in _due(p) if not V.find_dates(c.value)]
+
+
+# "Please pay the amount of EUR 1,250.00": what is to be paid, all of it (not "a monthly fee of")
+_TO_PAY = re.compile(r"\b(?:pay|remit|transfer)\s+(?:us\s+)?(?:the\s+(?:total\s+|full\s+|outstanding\s+)?(?:amount|sum|balance)"
+                     r"(?:\s+due)?\s+of|a\s+total\s+of|in\s+full)\s*", _I)
+
+
+def _total(p: Passage) -> list[Candidate]:
+    return [p.candidate(s, e, score=0.7) for s, e in _typed_after(p, _TO_PAY, "money")]
+
+
 def _law(p: Passage) -> list[Candidate]:
     out = []
     for m in _LAW.finditer(p.text):
@@ -278,11 +295,12 @@ def _named_parties(p: Passage) -> list[_Party]:
             b1 += 1  # "ACME Inc." — the abbreviation's dot, not the sentence's
         if not (a and b) or max(len(a.split()), len(b.split())) > 10:
             continue
-        if V.company_evidence(a) <= 0 and V.company_evidence(b) <= 0 and not (a[:1].isupper() and b[:1].isupper()):
-            continue  # "between the hours of 9 and 5"
         # each name's term: the first '(the "…")' after it, before the next name
         ra = _ROLE.search(p.text, a1, b0)
         rb = _ROLE.match(p.text, m.end("b")) or _ROLE.search(p.text, b1, min(len(p.text), b1 + 60))
+        sentence = p.text[max(0, p.text.rfind(". ", 0, m.start()) + 1) : m.start()]
+        if not (V.company_evidence(a) > 0 or V.company_evidence(b) > 0 or (ra and rb) or _MADE.search(sentence)):
+            continue  # "between Monday and Friday", "between the hours of 9 and 5"
         a1 = a0 + len(a)  # the name without the spaces before its descriptor
         b1 = b0 + len(p.text[b0:b1].strip())
         return [_Party(a0, a1, ra["role"].strip() if ra else ""), _Party(b0, b1, rb["role"].strip() if rb else "")]
@@ -310,6 +328,8 @@ PROSE_FAMILIES: dict[str, Callable[[Passage], list[Candidate]]] = {
     "date": lambda p: [p.candidate(s, e, score=0.7) for s, e in _typed_after(p, _SIGNED, "date")],
     "term": _term,
     "due date": _due,
+    "payment terms": _payment_terms,
+    "total": _total,
     "governing law": _law,
     "notice period": _notice,
     "parties": _parties,

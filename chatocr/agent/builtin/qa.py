@@ -45,7 +45,9 @@ _STOP = {
 # Words before a matched label that only say whose field it is: they do not change the key.
 _OWNER = {"seller", "sellers", "vendor", "vendors", "company", "companys", "supplier", "buyer", "buyers",
           "customer", "customers", "client", "clients", "merchant", "store", "shop", "receipt", "invoice",
-          "bill", "contract", "agreement", "document", "final", "overall", "full", "whole", "main"}
+          "bill", "contract", "agreement", "document", "final", "overall", "full", "whole", "main",
+          "lease", "tenancy", "rental", "offer", "quote", "quotation", "loan", "policy", "subscription",
+          "licence", "license", "membership", "employment", "engagement", "order"}
 
 _WH_TYPES = [
     (re.compile(r"(?i)\bhow much (?:notice|time)\b|\bhow many (?:days|weeks|months|years)\b"), "duration"),

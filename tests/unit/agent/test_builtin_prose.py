@@ -208,3 +208,25 @@ def test_a_party_by_the_term_the_contract_calls_it(builtin):
     zh = _doc(["本合同由华星科技有限公司（以下简称“甲方”）与远航物流有限公司（以下简称“乙方”）于2025年3月3日签订。"], char_w=11)
     assert builtin.answer(zh, "甲方是谁？").text == "华星科技有限公司"
     assert builtin.answer(zh, "乙方是谁？").text == "远航物流有限公司"
+
+
+@pytest.mark.parametrize(
+    ("rows", "question", "answer"),
+    [
+        (["Please pay the amount of EUR 1,250.00 by 15 May 2025 to the account below."], "When is payment due?",
+         "15 May 2025"),
+        (["Please pay the amount of EUR 1,250.00 by 15 May 2025 to the account below."], "How much is due?",
+         "EUR 1,250.00"),
+        (["The Client shall pay the Provider a monthly fee of EUR 900.00."], "What is the total?", None),
+        (["The lease commences on 1 June 2024 and expires on 31 May 2026."], "When does the lease end?", "31 May 2026"),
+        (["The lease commences on 1 June 2024 and expires on 31 May 2026."], "When does the lease start?",
+         "1 June 2024"),
+        (["This offer is valid until 30 September 2025."], "When does the offer expire?", "30 September 2025"),
+        (["Invoices are payable within fourteen (14) days of receipt."], "What are the payment terms?",
+         "within fourteen (14) days of receipt"),
+        (["This Agreement will continue until terminated by either party."], "When does it end?", None),
+        (["Orders placed between Monday and Friday ship the same day."], "Who are the parties?", None),
+    ],
+)
+def test_letters_leases_and_offers(builtin, rows, question, answer):
+    assert builtin.answer(_doc(rows), question).text == answer
