@@ -167,8 +167,8 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
             continue
         if free and not hit.colon and hit.score < 0.9:
             continue  # "ADVANCO COMPANY" is a name, not the label "Company"
-        if _DEFINED_TERM.search(ln.text):
-            continue  # '(the "Provider").': a contract's term for a party, at the end of a sentence
+        if _defined_term(ln.text, hit.label):
+            continue  # '"Provider").': a contract's term for a party, at the end of a sentence
         ls = hit.score
         found = 0
         rest = hit.rest
@@ -200,8 +200,13 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
     return out
 
 
-# a quoted term in parentheses: what a contract calls a party or a document ('(the "Client")')
-_DEFINED_TERM = re.compile(r"[\"“”'‘’][^\"“”'‘’()]{2,30}[\"“”'‘’]\s*\)")
+def _defined_term(text: str, label: str) -> bool:
+    """Whether ``label`` stands in ``text`` as a quoted term in parentheses: what a contract calls a
+    party ('(the "Client")'), not a label with its value."""
+    for m in re.finditer(r"[\"“”'‘’]([^\"“”'‘’()]{2,30})[\"“”'‘’]\s*\)", text):
+        if label.strip(" \"“”'‘’():").lower() in m.group(1).lower():
+            return True
+    return False
 
 
 def _colon_labelled(text: str) -> bool:

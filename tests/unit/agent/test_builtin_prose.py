@@ -205,6 +205,9 @@ def test_a_party_by_the_term_the_contract_calls_it(builtin):
     assert builtin.answer(doc, "Who is the landlord?").text is None
     got = builtin.extract(doc, ["provider"])["provider"]
     assert got.bbox[1] == 98 and got.bbox[0] > 60 + 6 * len("registered in England")
+    # a label whose value carries a defined term is still a label
+    form = _doc(['Seller: ACME Trading Ltd (the "Company")', "Total: 12.00"])
+    assert builtin.extract(form, ["seller"])["seller"].value.startswith("ACME Trading Ltd")
     zh = _doc(["本合同由华星科技有限公司（以下简称“甲方”）与远航物流有限公司（以下简称“乙方”）于2025年3月3日签订。"], char_w=11)
     assert builtin.answer(zh, "甲方是谁？").text == "华星科技有限公司"
     assert builtin.answer(zh, "乙方是谁？").text == "远航物流有限公司"
