@@ -360,6 +360,8 @@ REQUEST = {
     "start date": ["effective date", "start date"], "end date": ["end date", "termination date"],
     "term": ["term", "contract term"], "delivery date": ["delivery date", "交货日期"],
     "governing law": ["governing law", "applicable law", "适用法律"], "notice period": ["notice period", "通知期"],
+    "jurisdiction": ["jurisdiction", "competent court", "管辖法院"],
+    "late payment interest": ["late payment interest", "default interest", "逾期利息"],
 }
 
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 
 from chatocr.document import Block, Document, Line, Page, Word
@@ -617,6 +618,8 @@ _AGREEMENT_Q_EN = {
     "due date": ["When is payment due?"],
     "governing law": ["Which law governs the agreement?", "What is the governing law?"],
     "notice period": ["What is the notice period?", "How much notice is needed to terminate?"],
+    "jurisdiction": ["Which courts have jurisdiction?", "What is the jurisdiction?"],
+    "late payment interest": ["What is the interest on late payments?", "What is the late payment interest?"],
 }
 _AGREEMENT_Q_ZH = {
     "parties": ["合同双方是谁？"],
@@ -627,6 +630,8 @@ _AGREEMENT_Q_ZH = {
     "due date": ["付款期限是什么时候？"],
     "governing law": ["本合同适用哪国法律？"],
     "notice period": ["提前多久通知可以解除合同？"],
+    "jurisdiction": ["合同争议由哪个法院管辖？"],
+    "late payment interest": ["逾期付款的违约金是多少？"],
 }
 _AGREEMENT_ABSENT_EN = ["What is the IBAN?", "Who is the witness?", "What is the invoice number?",
                         "What is the delivery date?", "What is the tax ID?", "What is the warranty period?"]
@@ -678,6 +683,14 @@ def agreement(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
         if rng.random() < 0.8:
             paras.append(f"四、合同解除。任何一方提前{notice}日书面通知对方，可解除本合同。")
             values["notice period"] = (f"{notice}日", "text", len(paras) - 1)
+        if rng.random() < 0.6:
+            court = rng.choice(["甲方所在地", "乙方所在地", "北京市朝阳区", "上海市浦东新区"]) + "人民法院"
+            paras.append(f"五、争议解决。因本合同引起的争议，提交{court}诉讼解决。")
+            values["jurisdiction"] = (court, "text", len(paras) - 1)
+        if rng.random() < 0.5:
+            rate = rng.choice(["0.05%", "0.03%", "0.1%"])
+            paras.append(f"六、违约责任。逾期付款的，甲方应按每日{rate}向乙方支付违约金。")
+            values["late payment interest"] = (rate, "text", len(paras) - 1)
         paras += rng.sample(_FILLER_ZH, 2)
         title = rng.choice(_AGREEMENT_TITLES_ZH)
     else:
@@ -741,6 +754,21 @@ def agreement(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
                 f"5. Termination. This Agreement may be terminated by either party on {n}' notice.",
             ]))
             values["notice period"] = (n, "text", len(paras) - 1)
+        if rng.random() < 0.6:
+            place = rng.choice(["England and Wales", "Singapore", "Frankfurt am Main", "the State of New York"])
+            paras.append(rng.choice([
+                f"6. Disputes. The parties submit to the exclusive jurisdiction of the courts of {place}.",
+                f"6. Disputes. The courts of {place} shall have exclusive jurisdiction over any dispute arising "
+                "out of this Agreement.",
+            ]))
+            values["jurisdiction"] = (f"courts of {place}", "text", len(paras) - 1)
+        if rng.random() < 0.5:
+            rate = rng.choice(["4%", "8%", "1.5%", "2%"])
+            paras.append(rng.choice([
+                f"7. Late payment. Late payments accrue interest at {rate} a year from the due date.",
+                f"7. Late payment. Interest of {rate} per month is charged on overdue amounts.",
+            ]))
+            values["late payment interest"] = (rate, "text", len(paras) - 1)
         paras += rng.sample(_FILLER_EN, 2)
     doc = pymupdf.open()
     page = doc.new_page(width=595, height=842)
@@ -753,8 +781,18 @@ def agreement(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
     width = rng.choice([440, 480])
     areas = []
     for para in paras:
-        # wrapped at the box's width as a word processor does (CJK text anywhere, other text at spaces)
-        tw.fill_textbox(pymupdf.Rect(60, y, 60 + width, 800), para, font=font, fontsize=size)
+        # wrapped at the box's width as a word processor does: Latin text at spaces; Chinese between
+        # any two characters, but not inside a number or a Latin word (a date stays on one line)
+        if zh:
+            line, yy = "", y + size
+            for tok in re.findall(r"[0-9A-Za-z.%:/-]+|.", para):
+                if line and font.text_length(line + tok, size) > width:
+                    tw.append((60, yy), line, font=font, fontsize=size)
+                    line, yy = "", yy + 1.35 * size
+                line += tok
+            tw.append((60, yy), line, font=font, fontsize=size)
+        else:
+            tw.fill_textbox(pymupdf.Rect(60, y, 60 + width, 800), para, font=font, fontsize=size)
         bottom = tw.last_point.y + 0.3 * size
         areas.append((para, pymupdf.Rect(50, y, 70 + width, bottom)))
         y = bottom + size * 0.9  # a blank line's worth between paragraphs
@@ -763,7 +801,8 @@ def agreement(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
         # in the paragraph that states it (a name or a number may also stand in another one)
         boxes = [_chars_box(page, areas[where][1], part) for part in (v.split("; ") if kind == "parties" else [v])]
         t.fields[k] = Field(v, 1, _union(boxes), kind)
-    absent_keys = [k for k in ("end date", "term", "due date", "governing law", "notice period") if k not in values]
+    absent_keys = [k for k in ("end date", "term", "due date", "governing law", "notice period", "jurisdiction",
+                               "late payment interest") if k not in values]
     for k in absent_keys + ["iban", "invoice number"]:
         t.fields[k] = Field(None)
     qs = _AGREEMENT_Q_ZH if zh else _AGREEMENT_Q_EN

@@ -145,7 +145,8 @@ _DUE_ON = re.compile(r"\b(?:(?:due|payable)\s+(?:on|by|no later than|not later t
                      r"(?:pay|remit|settle|transfer)\b(?:(?![.;:](?:\s|$)).){0,60}?\b(?:by|before|no later than|on or before))\s*"
                      r"|(?:应于|应在|须于|须在)(?=[^。；，]{6,14}(?:前|之前)(?:付款|支付|付清))", _I)
 _DUE_WITHIN = re.compile(
-    r"\b(?:(?:is|are|shall be|will be|become|becomes) (?:due|payable)|(?:shall|will|must) (?:pay|settle)[^.;]{0,80}?|"
+    r"\b(?:(?:is|are|shall be|will be|become|becomes) (?:due|payable)|(?:(?:shall|will|must) )?(?:pay|pays|settle|settles)"
+    r"[^.;]{0,80}?|"
     r"(?:paid|settled|payment is due|payment shall be made))\s+within\s+",
     _I,
 )
@@ -258,6 +259,35 @@ def _law(p: Passage) -> list[Candidate]:
     return out
 
 
+_COURTS = re.compile(
+    r"\b(?:(?:exclusive|non-exclusive)\s+)?jurisdiction\s+of\s+(?:the\s+)?(?P<v>courts?\s+of\s+(?:the\s+)?[^,.;()]{2,50}?)"
+    r"(?=\s*(?:[,.;(]|$|\s+(?:shall|will|to|for|over|with|in\s+(?:respect|relation|connection)|"
+    r"and\s+(?:the|each|all|any|both|shall|will|waive))\b))"
+    r"|\b(?:the\s+)?(?P<v2>courts?\s+of\s+(?:the\s+)?[^,.;()]{2,50}?)\s+(?:(?:shall|will)\s+have|have|has)\s+"
+    r"(?:the\s+)?"
+    r"(?:exclusive\s+|non-exclusive\s+)?jurisdiction"
+    r"|(?:提交|由|向)(?P<zh>[^，。；,;]{2,20}?人民法院)",
+    _I,
+)
+_LATE = re.compile(
+    r"\b(?:late|overdue|unpaid|outstanding)\s+(?:payments?|amounts?|sums?|invoices?)\b(?:(?![.;:](?:\s|$)).){0,60}?"
+    r"\binterest\s+(?:at\s+(?:the\s+rate\s+of\s+|a\s+rate\s+of\s+)?|of\s+)?"
+    r"|\b(?:interest|late payment interest)\s+(?:at\s+(?:the\s+rate\s+of\s+|a\s+rate\s+of\s+)?|of\s+)"
+    r"(?=(?:(?![.;](?:\s|$)).){0,12}%(?:(?![.;](?:\s|$)).){0,60}\b(?:late|overdue|unpaid|outstanding)\b)"
+    r"|(?:逾期付款的?|逾期的?)[^。；]{0,20}?(?:按|支付)(?:每日|每天|日)?",
+    _I,
+)
+
+
+def _courts(p: Passage) -> list[Candidate]:
+    return [p.candidate(m.start(g), m.end(g)) for m in _COURTS.finditer(p.text)
+            for g in ("v", "v2", "zh") if m.group(g)][:1]
+
+
+def _late(p: Passage) -> list[Candidate]:
+    return [p.candidate(s, e) for s, e in _typed_after(p, _LATE, "percent")]
+
+
 def _notice(p: Passage) -> list[Candidate]:
     out = []
     for m in _NOTICE.finditer(p.text):
@@ -332,6 +362,8 @@ PROSE_FAMILIES: dict[str, Callable[[Passage], list[Candidate]]] = {
     "total": _total,
     "governing law": _law,
     "notice period": _notice,
+    "jurisdiction": _courts,
+    "late payment interest": _late,
     "parties": _parties,
 }
 

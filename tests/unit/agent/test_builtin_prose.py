@@ -174,14 +174,16 @@ def test_contract_questions_to_keys(question, family, vtype):
     assert spec is not None and spec.family == family and spec.vtype == vtype
 
 
-def test_scanned_agreement(builtin, engine):
-    """A contract printed, scanned at 150 dpi and read by OCR: its lines come one block each."""
+@pytest.mark.models
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_scanned_agreement(builtin, lang):
+    """A contract printed, scanned at 150 dpi and parsed (OCR, layout regions, words)."""
     from docgen import scanned_pdf
 
-    data, truth = agreement(1, "en")
-    page = engine(scanned_pdf(data, dpi=150)).pages[0]
-    lines = [(ln.text, ln.bbox, ln.score) for ln in page.lines]
-    doc = document_from_lines(lines, page.width, page.height, unit=page.unit)
+    from chatocr.structure import DocumentParser
+
+    data, truth = agreement(1, lang)
+    doc = DocumentParser().parse(scanned_pdf(data, dpi=150))
     got = builtin.extract(doc, list(truth.fields))
     for key, f in truth.fields.items():
         assert _canon(f.kind, got[key].value) == _canon(f.kind, f.value), key
@@ -229,6 +231,18 @@ def test_a_party_by_the_term_the_contract_calls_it(builtin):
          "within fourteen (14) days of receipt"),
         (["This Agreement will continue until terminated by either party."], "When does it end?", None),
         (["Orders placed between Monday and Friday ship the same day."], "Who are the parties?", None),
+        (["The parties submit to the exclusive jurisdiction of the courts of England and Wales."],
+         "Which courts have jurisdiction?", "courts of England and Wales"),
+        (["The courts of Singapore shall have exclusive jurisdiction over any dispute."], "What is the jurisdiction?",
+         "courts of Singapore"),
+        (["因本合同引起的争议，提交甲方所在地人民法院诉讼解决。"], "合同争议由哪个法院管辖？", "甲方所在地人民法院"),
+        (["The Client pays each invoice within 30 days. Late payments accrue interest at 4% a year."],
+         "What is the interest on late payments?", "4%"),
+        (["The Client pays each invoice within 30 days. Late payments accrue interest at 4% a year."],
+         "When is payment due?", "within 30 days"),
+        (["Interest of 1.5% per month is charged on overdue invoices."], "What is the late payment interest?", "1.5%"),
+        (["A discount of 2% applies to orders over 100 units."], "What is the interest on late payments?", None),
+        (["Total: 12.00", "Thank you for shopping with us"], "Which courts have jurisdiction?", None),
     ],
 )
 def test_letters_leases_and_offers(builtin, rows, question, answer):
