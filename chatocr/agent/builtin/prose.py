@@ -88,10 +88,12 @@ def passages(view: View) -> list[Passage]:
         pieces = []
         for ln in lines:
             t = ln.text
-            if text:
+            if pieces:
+                s, e, above = pieces[-1]
                 if re.search(r"[A-Za-z]-$", text) and t[:1].islower():
                     text = text[:-1]  # "Agree-" + "ment": one word broken at the line's end
-                elif not (_CJK.match(text[-1]) or _CJK.match(t[0]) or (_CJK.search(text) and _CJK.search(t))):
+                    pieces[-1] = (s, e - 1, above)
+                elif not (_CJK.match(text[-1]) or _CJK.match(t[0]) or (_CJK.search(above.text) and _CJK.search(t))):
                     text += " "  # Chinese and Japanese break lines anywhere, and write no spaces
             pieces.append((len(text), len(text) + len(t), ln))
             text += t
