@@ -16,7 +16,8 @@ Parts:
   failures), 50-99 (held out) and all 100, with the ceiling of the reading (share of labelled
   values that occur in the read text at all) and QA on the receipts (answers, and None for
   questions no receipt answers).
-- generated: invoices and contracts (English and Chinese) from tests/kiegen.py, seeds 1000+
+- generated: invoices, form-like contracts and contracts written in paragraphs (English and Chinese)
+  from tests/kiegen.py, seeds 1000+
   (the rules were written against seeds 0-39), born-digital and rendered at 150 dpi and read
   by OCR: field accuracy (correct values, None for absent keys), answer accuracy, share of
   correct answers whose evidence box overlaps the truth (IoU >= 0.5), share of unanswerable
