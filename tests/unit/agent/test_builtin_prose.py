@@ -30,6 +30,15 @@ def _canon(kind: str, value: str | None):
     return re.sub(r"\s+", " ", value).strip(" .,;:").upper()
 
 
+def _assert_fields(builtin, doc, truth) -> None:
+    """Every field of ``truth`` extracted as written (None where absent), boxed on its value."""
+    got = builtin.extract(doc, list(truth.fields))
+    for key, f in truth.fields.items():
+        assert _canon(f.kind, got[key].value) == _canon(f.kind, f.value), key
+        if f.value is not None:
+            assert got[key].page == 1 and iou(got[key].bbox, f.bbox) >= 0.3, key
+
+
 def _doc(rows: list[str], *, x: float = 60, line_h: float = 14, gap: float = 4, y: float = 80, char_w: float = 6):
     """One block per line, as OCR lines come: each row under the one before, left-aligned."""
     lines = []
@@ -49,11 +58,7 @@ def test_generated_agreements(builtin, seed, lang):
     and every question answered with evidence on the value's words, or None when it does not say."""
     data, truth = agreement(seed, lang)
     doc = document_from_pdf(data)
-    got = builtin.extract(doc, list(truth.fields))
-    for key, f in truth.fields.items():
-        assert _canon(f.kind, got[key].value) == _canon(f.kind, f.value), key
-        if f.value is not None:
-            assert got[key].page == 1 and iou(got[key].bbox, f.bbox) >= 0.3, key
+    _assert_fields(builtin, doc, truth)
     for q, key in truth.questions:
         ans = builtin.answer(doc, q)
         if key is None:
@@ -183,12 +188,7 @@ def test_scanned_agreement(builtin, lang):
     from chatocr.structure import DocumentParser
 
     data, truth = agreement(1, lang)
-    doc = DocumentParser().parse(scanned_pdf(data, dpi=150))
-    got = builtin.extract(doc, list(truth.fields))
-    for key, f in truth.fields.items():
-        assert _canon(f.kind, got[key].value) == _canon(f.kind, f.value), key
-        if f.value is not None:
-            assert iou(got[key].bbox, f.bbox) >= 0.3, key
+    _assert_fields(builtin, DocumentParser().parse(scanned_pdf(data, dpi=150)), truth)
 
 
 def test_a_party_by_the_term_the_contract_calls_it(builtin):
