@@ -148,8 +148,8 @@ _DUE_ON = re.compile(r"\b(?:(?:due|payable)\s+(?:on|by|no later than|not later t
                      r"|(?:应于|应在|须于|须在)(?=[^。；，]{6,14}(?:前|之前)(?:付款|支付|付清))", _I)
 _DUE_WITHIN = re.compile(
     r"\b(?:(?:is|are|shall be|will be|become|becomes) (?:due|payable)|(?:(?:shall|will|must) )?(?:pay|pays|settle|settles)"
-    r"[^.;]{0,80}?|"
-    r"(?:paid|settled|payment is due|payment shall be made))\s+within\s+",
+    r"(?:(?![.;:](?:\s|$)).){0,80}?|"  # a decimal point does not end the clause
+    r"(?:paid|settled|payment is due|payment shall be made))\s+(?P<within>within)\s+",
     _I,
 )
 _DUE_ZH = re.compile(r"(?:应在|应于|须在|须于|应当在|应当于)(?P<v>[^，。；,;]{2,24}?(?:日|天|工作日)内)(?:付款|支付|付清|结清)")
@@ -228,13 +228,13 @@ def _term(p: Passage) -> list[Candidate]:
 
 def _due(p: Passage) -> list[Candidate]:
     out = [p.candidate(s, e) for s, e in _typed_after(p, _DUE_ON, "date")]
+    durations = {sp.start: sp for sp in V.find_durations(p.text)}
     for m in _DUE_WITHIN.finditer(p.text):
-        d = next((sp for sp in V.find_durations(p.text) if sp.start == m.end()), None)
+        d = durations.get(m.end())
         if d is None:
             continue
         tail = _WITHIN_TAIL.match(p.text, d.end)
-        end = tail.end() if tail else d.end
-        out.append(p.candidate(m.end() - len("within "), end))
+        out.append(p.candidate(m.start("within"), tail.end() if tail else d.end))
     out += [p.candidate(m.start("v"), m.end("v")) for m in _DUE_ZH.finditer(p.text)]
     return out
 

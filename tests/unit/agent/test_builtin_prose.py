@@ -242,6 +242,8 @@ def test_a_party_by_the_term_the_contract_calls_it(builtin):
          "When is payment due?", "within 30 days"),
         (["Interest of 1.5% per month is charged on overdue invoices."], "What is the late payment interest?", "1.5%"),
         (["A discount of 2% applies to orders over 100 units."], "What is the interest on late payments?", None),
+        (["The Client shall pay the amount of EUR 1,250.00 within 14 days of receipt."], "When is payment due?",
+         "within 14 days of receipt"),
         (["Total: 12.00", "Thank you for shopping with us"], "Which courts have jurisdiction?", None),
     ],
 )
