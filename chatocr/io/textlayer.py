@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 BBox = tuple[float, float, float, float]
 
-__all__ = ["TextLayerLine", "TextLayer", "read_text_layer", "text_quality"]
+__all__ = ["CJK_WORD_CHARS", "TextLayerLine", "TextLayer", "read_text_layer", "text_quality"]
 
 # PyMuPDF flags: keep ligatures and whitespace as written, drop nothing; no images.
 _FLAGS = 0
@@ -82,9 +82,10 @@ def _word_shape_quality(lines: list[TextLayerLine]) -> float:
     return ok / len(words)
 
 
-# Chinese and Japanese script and CJK punctuation, written without spaces: a word per character, as OCR
-# gives them (``chatocr.ocr.columns.word_quads``), so that a value inside a run has its own box
-_CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe6f\uff00-\uffef\U00020000-\U0003ffff]")
+# Chinese and Japanese script and CJK punctuation, written without spaces: a word per character, here
+# and in OCR's words (``chatocr.ocr.columns.word_quads``), so that a value inside a run has its own box
+CJK_WORD_CHARS = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe6f\uff00-\uffef\U00020000-\U0003ffff"
+_CJK = re.compile(f"[{CJK_WORD_CHARS}]")
 
 
 def _cjk_words(page, lines: set[tuple[int, int]]) -> dict[tuple[int, int], list[tuple[str, BBox]]]:
@@ -128,8 +129,9 @@ def read_text_layer(
     words: dict[tuple[int, int], list[tuple[str, BBox]]] = {}
     for w in page.get_text("words", flags=_FLAGS, sort=False):
         words.setdefault((w[5], w[6]), []).append((w[4], (float(w[0]), float(w[1]), float(w[2]), float(w[3]))))
-    if any(_CJK.search(w[0]) for ws in words.values() for w in ws):
-        words.update(_cjk_words(page, {k for k, ws in words.items() if any(_CJK.search(w[0]) for w in ws)}))
+    cjk = {k for k, ws in words.items() if any(_CJK.search(w[0]) for w in ws)}
+    if cjk:
+        words.update(_cjk_words(page, cjk))
     lines: list[TextLayerLine] = []
     sizes: dict[float, int] = {}
     for bno, block in enumerate(d.get("blocks", ())):

@@ -17,6 +17,7 @@ import re
 
 import numpy as np
 
+from ..io.textlayer import CJK_WORD_CHARS as _CJK_CHAR  # a word per character
 from .crop import is_vertical
 
 __all__ = ["LinePiece", "split_columns", "word_quads"]
@@ -73,8 +74,6 @@ def split_columns(quad: np.ndarray, text: str, positions: np.ndarray, gap: float
 
 
 _WORD_MARGIN = 0.7  # character pitches beyond a word's outer character centres
-# Chinese and Japanese script and CJK punctuation, written without spaces: a word per character
-_CJK_CHAR = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe6f\uff00-\uffef\U00020000-\U0003ffff"
 _WORD = re.compile(f"[{_CJK_CHAR}]|[^\\s{_CJK_CHAR}]+")
 
 
