@@ -39,13 +39,19 @@ class Passage:
     pieces: list[tuple[int, int, VLine]]  # [start, end) of each line's text in ``text``
 
     def lines(self, start: int, end: int) -> list[VLine]:
-        return [ln for s, e, ln in self.pieces if s < end and start < e]
+        """The lines ``text[start:end]`` touches on the first page it does (a passage may run on
+        over a page break; a value's evidence is on one page)."""
+        lines = [ln for s, e, ln in self.pieces if s < end and start < e]
+        return [ln for ln in lines if ln.page == lines[0].page]
 
     def box(self, start: int, end: int) -> BBox:
-        """The box of ``text[start:end]``: in each line it touches, the words of its part there."""
+        """The box of ``text[start:end]``: in each line it touches (on its first page), the words
+        of its part there."""
         boxes = []
+        page = None
         for s, e, ln in self.pieces:
-            if s < end and start < e:
+            if s < end and start < e and (page is None or ln.page == page):
+                page = ln.page
                 a, b = max(start, s) - s, min(end, e) - s
                 doc_line = ln.line
                 if doc_line is not None and doc_line.text.strip() == ln.text:  # the view strips the line's text
@@ -58,7 +64,7 @@ class Passage:
     def candidate(self, start: int, end: int, value: str | None = None, *, score: float = _SCORE) -> Candidate:
         lines = self.lines(start, end)
         value = self.text[start:end] if value is None else value
-        return Candidate(value, V.normalise(value), self.page, self.box(start, end),
+        return Candidate(value, V.normalise(value), lines[0].page, self.box(start, end),
                          " ".join(ln.text for ln in lines), score, "prose", tuple(ln.idx for ln in lines))
 
 
@@ -82,6 +88,7 @@ def passages(view: View) -> list[Passage]:
                 break
         else:
             paragraphs.append(lines)
+    paragraphs = _over_page_breaks(paragraphs)
     out = []
     for lines in paragraphs:
         text = ""
@@ -100,6 +107,61 @@ def passages(view: View) -> list[Passage]:
         out.append(Passage(lines[0].page, text, pieces))
     view.cache["passages"] = out
     return out
+
+
+_MARGINS = ("header", "footer")  # running heads, page numbers: not part of the text they interrupt
+_RUNNING = ("text", "list")  # the blocks a sentence runs on in (not a title, a caption)
+# a page number, where the parser did not mark it as a page's foot: "Page 2 of 5", "- 2 -", "2/5", "第 2 页"
+_PAGE_NUMBER = re.compile(r"(?:page|p\.|seite|página|pagina)?\s*[-–—]?\s*\d{1,4}\s*(?:(?:of|/|von|de|di)\s*\d{1,4})?\s*[-–—]?"
+                          r"|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?:;。！？：；]['\"’”)）]*$")
+# a word a sentence does not end on ("… governed by the laws of" | "England and Wales")
+_OPEN_WORD = re.compile(r"(?:[,，、(（-]|\b(?:of|the|a|an|and|or|to|by|in|on|at|for|with|from|under|between|that|which|"
+                        r"than|shall|will|may|is|are|be|its|their|this|any|each|such|per|not))$", re.IGNORECASE)
+# a numbered clause or item: it starts a paragraph, whatever the page before ends on
+_NUMBERED = re.compile(r"^\s*(?:\(?\d+(?:\.\d+)*[.)]|\([a-z]{1,3}\)|[a-z][.)]\s|第[一二三四五六七八九十百\d]+[条章款]|"
+                       r"[一二三四五六七八九十]+[、.．])")
+
+
+def _over_page_breaks(paragraphs: list[list[VLine]]) -> list[list[VLine]]:
+    """``paragraphs`` with a sentence that a page break cuts joined again: the last paragraph of
+    a page's text and the first of the next page's, when the one does not end a sentence and the
+    other carries it on (see :func:`_runs_over`).  Running heads and feet, and lines that are only
+    a page number, are passed over."""
+    first: dict[int, list[VLine]] = {}
+    last: dict[int, list[VLine]] = {}
+    for para in paragraphs:
+        if para[0].btype in _MARGINS or (len(para) == 1 and _PAGE_NUMBER.fullmatch(para[0].text.strip())):
+            continue
+        first.setdefault(para[0].page, para)
+        if para[-1].page not in last or para[-1].order > last[para[-1].page][-1].order:
+            last[para[-1].page] = para
+    joined: set[int] = set()
+    for page in sorted(first):
+        above, below = last.get(page - 1), first[page]
+        if above is not None and above is not below and _runs_over(above[-1], below[0]):
+            above.extend(below)
+            joined.add(id(below))
+            if last.get(page) is below:
+                last[page] = above
+    return [para for para in paragraphs if id(para) not in joined]
+
+
+def _runs_over(above: VLine, below: VLine) -> bool:
+    """Whether ``below``, the first line of a page's text, carries on the sentence of ``above``,
+    the last line of the page before: ``above`` does not end a sentence, the two are as tall,
+    and ``below`` does not start a numbered clause; in English, ``below`` starts with a small
+    letter or ``above`` ends on a word no sentence ends on ("of", "the", a comma); in Chinese
+    (written without spaces, so no word to tell by), ``above`` ends with a character of it and
+    ``below`` starts with one or with a number ("…发票后" | "30日内付款")."""
+    a, b = above.text.rstrip(), below.text.lstrip()
+    if above.btype not in _RUNNING or below.btype not in _RUNNING or not (a and b):
+        return False
+    if _SENTENCE_END.search(a) or _NUMBERED.match(b) or not 0.7 < below.h / above.h < 1.4:
+        return False
+    if _CJK.match(a[-1]):
+        return bool(_CJK.match(b[0]) or b[0].isalnum())
+    return b[0].islower() or _OPEN_WORD.search(a) is not None
 
 
 def _carries_on(above: VLine, below: VLine) -> bool:

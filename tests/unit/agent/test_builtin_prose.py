@@ -249,3 +249,90 @@ def test_a_party_by_the_term_the_contract_calls_it(builtin):
 )
 def test_letters_leases_and_offers(builtin, rows, question, answer):
     assert builtin.answer(_doc(rows), question).text == answer
+
+
+def _two_pages(first: list[str], second: list[str], *, zh: bool = False) -> bytes:
+    """A two-page PDF: each page's paragraphs (lines as given, one under the other), and a page
+    number at its foot."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    font = "china-s" if zh else "helv"
+    for k, rows in enumerate((first, second)):
+        page = doc.new_page(width=595, height=842)
+        y = 70.0
+        for text in rows:
+            if text:
+                page.insert_text((60, y), text, fontname=font, fontsize=11)
+            y += 15 if text else 22
+        page.insert_text((280, 810), f"Page {k + 1} of 2" if not zh else f"第 {k + 1} 页", fontname=font, fontsize=9)
+    data = doc.tobytes()
+    doc.close()
+    return data
+
+
+_FIRST = [
+    'This Consulting Agreement is made on 3 March 2025 between Northwind Trading Ltd, a company',
+    'registered in England (the "Company"), and Blue Harbour Consulting LLP (the "Consultant").',
+    "",
+    "1. Term. This Agreement commences on 1 April 2025 and continues for an initial term of",
+    "twelve (12) months.",
+    "",
+    "2. Law. This Agreement and any dispute arising out of it shall be governed by and construed",
+    "in accordance with the laws",
+]
+_SECOND = [
+    "of England and Wales, and the parties submit to the exclusive jurisdiction of the courts of",
+    "London.",
+    "",
+    "3. Notices. Either party may terminate this Agreement by giving the other party not less than",
+]
+
+
+@pytest.mark.parametrize("parsed", [False, True], ids=["text layer", "parsed"])
+def test_a_sentence_over_a_page_break(builtin, parsed):
+    """A clause cut by a page break (a page number at the foot between its halves) is one sentence
+    again: its value is found, with the page and box of its words on the page that shows them."""
+    from chatocr.structure import DocumentParser
+
+    data = _two_pages(_FIRST, _SECOND + ["sixty (60) days' written notice."])
+    doc = DocumentParser().parse(data) if parsed else document_from_pdf(data)
+    got = builtin.extract(doc, ["governing law", "jurisdiction", "notice period", "parties"])
+    assert got["governing law"].value == "England and Wales"
+    assert got["jurisdiction"].value == "courts of London"
+    assert got["notice period"].value == "sixty (60) days"
+    for key in ("governing law", "jurisdiction", "notice period"):
+        f = got[key]
+        assert f.page == 2, key
+        words = [w for b in doc.pages[1].blocks for ln in b.lines for w in ln.words]
+        first = next(w for w in words if w.text == f.value.split()[0].strip("()"))
+        x0, y0, x1, y1 = first.bbox  # the value's box holds its first word, on the value's one or two rows
+        assert f.bbox[0] <= x0 + 1 and abs(f.bbox[1] - y0) < 1 and f.bbox[2] >= x1 - 1 and f.bbox[3] - y1 < 20, key
+    ans = builtin.answer(doc, "Which law governs the agreement?")
+    assert ans.text == "England and Wales" and ans.evidence[0].page == 2
+
+
+def test_a_page_break_between_sentences_joins_nothing(builtin):
+    """A page that ends a sentence, or a next page that starts a numbered clause or a title, is not
+    run on: 'governed by the laws of' with nothing after it on its page stays without a value."""
+    first = _FIRST[:-1] + ["in accordance with the laws of the place where the services are performed."]
+    for second in (["of England and Wales apply to the services."], ["4. England and Wales. The parties agree."]):
+        doc = document_from_pdf(_two_pages(first[:-1] + ["in accordance with the laws of"], second))
+        assert len([p for p in passages(View(doc)) if "England" in p.text and "laws of" in p.text]) == (
+            1 if second[0].startswith("of") else 0)
+    doc = document_from_pdf(_two_pages(first, ["of England and Wales apply to the services."]))
+    assert not [p for p in passages(View(doc)) if "England" in p.text and "laws" in p.text]
+
+
+def test_a_chinese_clause_over_a_page_break(builtin):
+    """Chinese runs on over a page break as over a line break (no space), a numbered clause does not."""
+    first = ["本合同由北京星辰科技有限公司（以下简称“甲方”）与上海远航贸易有限公司",
+             "（以下简称“乙方”）于2025年3月1日签订。", "", "二、付款方式。甲方应在收到乙方发票后"]
+    data = _two_pages(first, ["30日内付款，付款方式为银行转账。", "", "三、法律适用。本合同适用中华人民共和国法律。"], zh=True)
+    doc = document_from_pdf(data)
+    got = builtin.extract(doc, ["due date", "governing law"])
+    assert got["due date"].value == "收到乙方发票后30日内" and got["due date"].page == 1
+    assert got["governing law"].value == "中华人民共和国法律" and got["governing law"].page == 2
+    texts = [p.text for p in passages(View(doc))]
+    assert any("发票后30日内付款" in t for t in texts)
+    assert not any("转账。三、" in t for t in texts)
