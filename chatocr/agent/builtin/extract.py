@@ -56,12 +56,37 @@ def value_spans(spec: KeySpec, text: str) -> list[V.Span]:
         return []
     if spec.vtype in ("org", "name", "address", "text"):
         t = _cut_at_next_label(t)
+        if spec.vtype in ("org", "name"):
+            t = name_only(t)
         if not t.strip():
             return []
     spans = V.find(spec.vtype, t)
     if spec.vtype in ("id", "taxid"):  # "No. 123": the id follows a leading "No."
         spans = [s for s in spans if not re.fullmatch(r"(?i)no|nr|#", s.text)]
     return [V.Span(s.start + off, s.end + off, s.text, s.norm, s.score) for s in spans]
+
+
+# '(the "Company")', '("Buyer")': the term a contract defines for a party, after its name
+_QUOTED_TERM = re.compile(r"[\"“”'‘’]([^\"“”'‘’()]{2,30})[\"“”'‘’]\s*\)")
+# where a party's name ends and what is said of it starts: its defined term, or ", a company
+# registered in …", ", residing at …" (not any parenthesis: "(M) SDN BHD" is part of a name)
+_NAME_TAIL = re.compile(
+    r"\s*\((?:the\s+|hereinafter(?:\s+called|\s+referred\s+to\s+as)?\s+(?:the\s+)?|以下简称)?[\"“'‘][^\"“”'‘’()]{2,30}"
+    r"[\"”'’]\s*\)"
+    r"|（以下简称[^）]{1,20}）"
+    r"|,\s*(?:an?\s+(?:company|corporation|limited|private|public|partnership|firm|body|entity|individual)|"
+    r"(?:duly\s+)?(?:registered|incorporated|organi[sz]ed|established)\s+(?:in|under)|"
+    r"(?:whose|with\s+its|having\s+its)\s+(?:registered\s+)?(?:office|address|principal)|"
+    r"residing\s+at|resident\s+at|of\s+(?=\d))\b",
+    re.IGNORECASE,
+)
+
+
+def name_only(text: str) -> str:
+    """A party's name without what a contract says of it after the name:
+    ``ACME Ltd (the "Company")`` → ``ACME Ltd``; ``Jane Doe, residing at 4 High St`` → ``Jane Doe``."""
+    m = _NAME_TAIL.search(text)
+    return text[: m.start()] if m and text[: m.start()].strip() else text
 
 
 _NEXT_LABEL = re.compile(r"\s{2,}|\s(?=[^\s:：]{1,20}(?:\s[^\s:：]{1,20}){0,2}\s?[:：])")
@@ -167,7 +192,9 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
             continue
         if free and not hit.colon and hit.score < 0.9:
             continue  # "ADVANCO COMPANY" is a name, not the label "Company"
-        if _defined_term(ln.text, hit.label):
+        if not hit.colon and (_SENTENCE_GOES_ON.match(hit.rest) or (free and re.match(r"\s*[a-z]", hit.rest))):
+            continue  # "Customer shall pay …", "during the term of this Agreement": a sentence, not a label
+        if _defined_term(ln.text, hit):
             continue  # '"Provider").': a contract's term for a party, at the end of a sentence
         ls = hit.score
         found = 0
@@ -200,13 +227,18 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
     return out
 
 
-def _defined_term(text: str, label: str) -> bool:
-    """Whether ``label`` stands in ``text`` as a quoted term in parentheses: what a contract calls a
-    party ('(the "Client")'), not a label with its value."""
-    for m in re.finditer(r"[\"“”'‘’]([^\"“”'‘’()]{2,30})[\"“”'‘’]\s*\)", text):
-        if label.strip(" \"“”'‘’():").lower() in m.group(1).lower():
-            return True
-    return False
+# a word that carries a sentence on after a noun: what follows a label that is no label
+_SENTENCE_GOES_ON = re.compile(r"\s+(?:of|is|are|was|were|shall|will|may|must|can|has|have|and|or|to|in|that|which|"
+                               r"who|hereby|herein|hereunder)\b")
+
+
+def _defined_term(text: str, hit: LabelHit) -> bool:
+    """Whether the label ``hit`` found at the start of ``text`` is a quoted term in parentheses: what
+    a contract calls a party ('"Client").' where a sentence wrapped), not a label with its value
+    ('Buyer: Zenith GmbH ("Buyer")' has its label before the term)."""
+    label = re.sub(r"^the\s+", "", " ".join(re.sub(r"[^\w\s]", " ", hit.label).lower().split()))
+    return bool(label) and any(m.start() < hit.rest_start and label in m.group(1).lower()
+                               for m in _QUOTED_TERM.finditer(text))
 
 
 def _colon_labelled(text: str) -> bool:

@@ -345,6 +345,10 @@ _TYPE_WORDS = [
     ("address", ("address", "地址")),
     ("id", ("number", "no", "id", "code", "ref", "reference", "号", "编号", "代码")),
     ("org", ("company", "vendor", "seller", "buyer", "customer", "name", "party", "bank", "名称", "方", "单位")),
+    # the roles a contract names its parties by: a person or a company
+    ("name", ("landlord", "tenant", "lessor", "lessee", "licensor", "licensee", "employer", "employee", "consultant",
+              "contractor", "subcontractor", "borrower", "lender", "guarantor", "agent", "principal", "owner",
+              "purchaser", "client", "provider", "distributor", "franchisor", "franchisee", "insurer", "insured")),
 ]
 
 
