@@ -594,6 +594,8 @@ _AGREEMENT_TITLES_EN = ["SERVICE AGREEMENT", "CONSULTING AGREEMENT", "SUPPLY AGR
 _AGREEMENT_TITLES_ZH = ["服务合同", "技术咨询合同", "采购合同", "维护服务协议"]
 _ROLES_EN = [("Client", "Provider"), ("Customer", "Supplier"), ("Company", "Consultant")]
 _COUNTRIES_EN = ["England", "Germany", "Singapore", "Malaysia", "Ireland"]
+_STREETS_EN = ["14 Canal Street, Manchester M1 3HE", "200 Aldersgate Street, London EC1A 4HD", "8 Marina View, Singapore 018960",
+               "Friedrichstrasse 68, 10117 Berlin", "25 Jalan Sultan Ismail, 50250 Kuala Lumpur"]
 _LAWS_EN = ["England and Wales", "Singapore", "Germany", "Malaysia", "State of New York"]
 _NUM_WORDS = {14: "fourteen", 30: "thirty", 60: "sixty", 90: "ninety"}
 _FILLER_EN = [
@@ -612,7 +614,7 @@ _FILLER_ZH = ["双方对履行本合同过程中知悉的商业秘密负有保�
 _AGREEMENT_Q_EN = {
     "parties": ["Who are the parties?", "Who are the parties to the agreement?"],
     "date": ["When was the agreement signed?", "When was the agreement signed?"],
-    "start date": ["When does the agreement start?", "When does it start?"],
+    "start date": ["When does the agreement start?", "When does it start?", "What is the effective date?"],
     "end date": ["When does it end?", "When does the contract end?"],
     "term": ["How long is the contract?", "What is the term of the agreement?"],
     "due date": ["When is payment due?"],
@@ -701,12 +703,18 @@ def agreement(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
             f'{rng.choice(_COUNTRIES_EN)} (the "{ra}"), and {b} (the "{rb}").',
             f'This {title.title()} is entered into as of {sign} by and between {a} ("{ra}") and {b} ("{rb}").',
             f"THIS AGREEMENT is dated {sign} and is made between {a} and {b}".rstrip(".") + ".",
+            # the date defined as a term, and descriptions that say "and" before the second party
+            f'This {title.title()} (the "Agreement") is entered into as of {sign} (the "Effective Date") by and between '
+            f'{a}, a company incorporated in {rng.choice(_COUNTRIES_EN + ["England and Wales"])} with registered number '
+            f'{rng.randint(10**7, 10**8 - 1)}, whose registered office is at {rng.choice(_STREETS_EN)} (the "{ra}"), '
+            f'and {b}, whose registered office is at {rng.choice(_STREETS_EN)} (the "{rb}").',
         ])
+        effective = "Effective Date" in opening
         paras.append(opening)
         values["parties"] = (f"{a}; {b}", "parties", len(paras) - 1)
         values["date"] = (sign, "date", len(paras) - 1)
         term = rng.choice([f"{years} year{'s' if years > 1 else ''}", f"{12 * years} months"])
-        style = rng.randrange(5)
+        style = rng.randrange(6 if effective else 5)
         if style == 0:
             s = f"This Agreement starts on {start} and ends on {end}, unless terminated earlier under clause 5."
         elif style == 1:
@@ -715,10 +723,13 @@ def agreement(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
             s = f"The term of this Agreement runs from {start} to {end}, and may be extended by written agreement."
         elif style == 3:
             s = f"This Agreement becomes effective on {start} and continues for a period of {term}."
-        else:
+        elif style == 4:
             s = f"This Agreement shall commence on {start} for an initial term of {term}."
+        else:  # by the term the opening defined: the start is the date defined there
+            s = f'This Agreement shall commence on the Effective Date and shall continue for an initial term of {term} ' \
+                '(the "Initial Term").'
         paras.append("1. Term. " + s)
-        values["start date"] = (start, "date", len(paras) - 1)
+        values["start date"] = (start, "date", len(paras) - 1) if style < 5 else (sign, "date", 0)
         if style < 3:
             values["end date"] = (end, "date", len(paras) - 1)
         else:
@@ -767,6 +778,8 @@ def agreement(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
             paras.append(rng.choice([
                 f"7. Late payment. Late payments accrue interest at {rate} a year from the due date.",
                 f"7. Late payment. Interest of {rate} per month is charged on overdue amounts.",
+                f"7. Late payment. If the {ra} fails to pay any amount when due, interest shall accrue on the overdue "
+                f"amount at the rate of {rate} per annum.",
             ]))
             values["late payment interest"] = (rate, "text", len(paras) - 1)
         paras += rng.sample(_FILLER_EN, 2)

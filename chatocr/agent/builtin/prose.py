@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ...types import BBox
 from . import validators as V
@@ -37,6 +37,9 @@ class Passage:
     page: int
     text: str
     pieces: list[tuple[int, int, VLine]]  # [start, end) of each line's text in ``text``
+    # the terms the document defines ('15 January 2026 (the "Effective Date")'), shared by its
+    # passages: term in lower case → the passage and where its definition's parenthesis opens
+    defined: dict[str, tuple[Passage, int]] = field(default_factory=dict)
 
     def lines(self, start: int, end: int) -> list[VLine]:
         """The lines ``text[start:end]`` touches on the first page it does (a passage may run on
@@ -83,7 +86,8 @@ def passages(view: View) -> list[Passage]:
     for lines in blocks.values():  # in reading order of their first lines
         lines.sort(key=lambda v: v.order)
         for para in reversed(paragraphs[-8:]):
-            if _carries_on(para[-1], lines[0]):
+            # a block of one line (OCR's lines come so); a block of several is a paragraph of its own
+            if len(lines) == 1 and _carries_on(para[-1], lines[0]):
                 para.extend(lines)
                 break
         else:
@@ -105,6 +109,11 @@ def passages(view: View) -> list[Passage]:
             pieces.append((len(text), len(text) + len(t), ln))
             text += t
         out.append(Passage(lines[0].page, text, pieces))
+    defined: dict[str, tuple[Passage, int]] = {}
+    for p in out:
+        p.defined = defined
+        for m in _ROLE.finditer(p.text):
+            defined.setdefault(" ".join(m["role"].lower().split()), (p, m.start()))
     view.cache["passages"] = out
     return out
 
@@ -168,6 +177,8 @@ def _carries_on(above: VLine, below: VLine) -> bool:
     """Whether ``below`` is the next line of ``above``'s paragraph: on the next row, as tall,
     starting at the same left edge."""
     h = above.h
+    if below.btype != above.btype or below.btype not in _RUNNING or _NUMBERED.match(below.text):
+        return False  # a title, or a numbered clause, starts a paragraph of its own
     return (below.page == above.page and below.row == above.row + 1 and 0.7 < below.h / h < 1.4
             and -0.3 * h <= below.bbox[1] - above.bbox[3] <= 0.8 * h and abs(below.bbox[0] - above.bbox[0]) <= 1.5 * h)
 
@@ -206,7 +217,7 @@ _TERM = re.compile(
     _I,
 )
 _DUE_ON = re.compile(r"\b(?:(?:due|payable)\s+(?:on|by|no later than|not later than|on or before)|"
-                     r"(?:pay|remit|settle|transfer)\b(?:(?![.;:](?:\s|$)).){0,60}?\b(?:by|before|no later than|on or before))\s*"
+                     r"(?:pay|remit|settle|transfer)\b(?:(?![.;:](?:\s|$)).){0,60}?\b(?:by|before|no later than|on or before|on))\s*"
                      r"|(?:应于|应在|须于|须在)(?=[^。；，]{6,14}(?:前|之前)(?:付款|支付|付清))", _I)
 _DUE_WITHIN = re.compile(
     r"\b(?:(?:is|are|shall be|will be|become|becomes) (?:due|payable)|(?:(?:shall|will|must) )?(?:pay|pays|settle|settles)"
@@ -262,6 +273,49 @@ def _typed_after(p: Passage, cue: re.Pattern, vtype: str) -> list[tuple[int, int
     return out
 
 
+# a defined term referred to after a phrase: "shall commence on the Effective Date"
+_REFERENCE = re.compile(r"\s*(?:the\s+)?[\"“]?(?P<term>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3})")
+
+
+def _defined_value(p: Passage, term: str, vtype: str) -> Candidate | None:
+    """The value of type ``vtype`` that a defined term stands for: the one right before its
+    definition ('15 January 2026 (the "Effective Date")'), where the document defines it."""
+    found = p.defined.get(" ".join(term.lower().split()))
+    if found is None:
+        return None
+    q, at = found
+    lo = max(0, at - 80)
+    spans = [sp for sp in V.find(vtype, q.text[lo:at]) if sp.score >= 0.6 and not q.text[lo + sp.end : at].strip(" ,")]
+    return q.candidate(lo + spans[-1].start, lo + spans[-1].end, score=0.85) if spans else None
+
+
+def _referred(p: Passage, cue: re.Pattern, vtype: str) -> list[Candidate]:
+    """Values that a phrase gives by a defined term: "commences on the Effective Date" is the date
+    defined as the Effective Date, with the evidence of its definition."""
+    out = []
+    for m in cue.finditer(p.text):
+        ref = _REFERENCE.match(p.text, m.end())
+        if ref is None or ref.start("term") - m.end() > _NEAR:
+            continue
+        words = ref["term"].split()
+        # the longest run of the capitalised words that the document defines ("Effective Date")
+        for n in range(len(words), 0, -1):
+            c = _defined_value(p, " ".join(words[:n]), vtype)
+            if c is not None:
+                out.append(c)
+                break
+    return out
+
+
+def _defined(view: View, spec: KeySpec, names: set[str]) -> list[Candidate]:
+    """The values the document defines by one of ``names`` ('15 January 2026 (the "Effective Date")'
+    for the effective date), of the key's type."""
+    ps = passages(view)
+    if not ps or spec.vtype not in ("date", "duration", "money", "percent"):
+        return []
+    return [c for name in names if (c := _defined_value(ps[0], name, spec.vtype)) is not None]
+
+
 def _ranges(p: Passage) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """``from D1 to D2``, ``D1 – D2``, ``自D1起至D2止``: the start and the end of a period."""
     dates = V.find_dates(p.text)
@@ -280,16 +334,16 @@ def _dates_after(cue: re.Pattern, which: int) -> Callable[[Passage], list[Candid
     def rule(p: Passage) -> list[Candidate]:
         spans = [r[which] for r in _ranges(p)]
         spans += [s for s in _typed_after(p, cue, "date") if s not in spans]
-        return [p.candidate(s, e) for s, e in spans]
+        return [p.candidate(s, e) for s, e in spans] + _referred(p, cue, "date")
     return rule
 
 
 def _term(p: Passage) -> list[Candidate]:
-    return [p.candidate(s, e) for s, e in _typed_after(p, _TERM, "duration")]
+    return [p.candidate(s, e) for s, e in _typed_after(p, _TERM, "duration")] + _referred(p, _TERM, "duration")
 
 
 def _due(p: Passage) -> list[Candidate]:
-    out = [p.candidate(s, e) for s, e in _typed_after(p, _DUE_ON, "date")]
+    out = [p.candidate(s, e) for s, e in _typed_after(p, _DUE_ON, "date")] + _referred(p, _DUE_ON, "date")
     durations = {sp.start: sp for sp in V.find_durations(p.text)}
     for m in _DUE_WITHIN.finditer(p.text):
         d = durations.get(m.end())
@@ -334,8 +388,12 @@ _COURTS = re.compile(
     _I,
 )
 _LATE = re.compile(
-    r"\b(?:late|overdue|unpaid|outstanding)\s+(?:payments?|amounts?|sums?|invoices?)\b(?:(?![.;:](?:\s|$)).){0,60}?"
-    r"\binterest\s+(?:at\s+(?:the\s+rate\s+of\s+|a\s+rate\s+of\s+)?|of\s+)?"
+    r"(?:\b(?:late|overdue|unpaid|outstanding)\s+(?:payments?|amounts?|sums?|invoices?)\b|\b(?:fails?|failure)\s+to\s+pay\b)"
+    r"(?:(?![.;:](?:\s|$)).){0,60}?\binterest\s+(?:(?=[\d.,]+\s*%)|"  # "... interest 2% a month"
+    r"(?:(?![.;:](?:\s|$)).){0,40}?\b(?:at\s+(?:the\s+rate\s+of\s+|a\s+rate\s+of\s+)?|of\s+))"
+    # "interest shall accrue on the overdue amount at the rate of 4%"
+    r"|\binterest\s+(?:(?![.;:](?:\s|$)).){0,40}?\b(?:late|overdue|unpaid|outstanding)\b(?:(?![.;:](?:\s|$)).){0,30}?"
+    r"\bat\s+(?:the\s+rate\s+of\s+|a\s+rate\s+of\s+)?"
     r"|\b(?:interest|late payment interest)\s+(?:at\s+(?:the\s+rate\s+of\s+|a\s+rate\s+of\s+)?|of\s+)"
     r"(?=(?:(?![.;](?:\s|$)).){0,12}%(?:(?![.;](?:\s|$)).){0,60}\b(?:late|overdue|unpaid|outstanding)\b)"
     r"|(?:逾期付款的?|逾期的?)[^。；]{0,20}?(?:按|支付)(?:每日|每天|日)?",
@@ -381,6 +439,9 @@ def _named_parties(p: Passage) -> list[_Party]:
     if m:
         a0 = m.start("a") + m["a"].rfind("由") + 1  # "本合同由X（以下简称…）": the name after 由
         return [_Party(a0, m.end("a"), m["ra"]), _Party(m.start("b"), m.end("b"), m["rb"])]
+    defined = _defined_parties(p)
+    if defined:
+        return defined
     for m in _BETWEEN.finditer(p.text):
         a0, b0 = m.start("a"), m.start("b")
         a1, b1 = _name_end(p.text, a0, m.end("a")), _name_end(p.text, b0, m.end("b"))
@@ -398,6 +459,39 @@ def _named_parties(p: Passage) -> list[_Party]:
         a1 = a0 + len(a)  # the name without the spaces before its descriptor
         b1 = b0 + len(p.text[b0:b1].strip())
         return [_Party(a0, a1, ra["role"].strip() if ra else ""), _Party(b0, b1, rb["role"].strip() if rb else "")]
+    return []
+
+
+_STOP = re.compile(r"[.;](?=\s|$)")
+_ABBREVIATION = re.compile(r"\b(?:ltd|inc|co|corp|no|nr|st|mr|ms|mrs|dr|bhd|pty|plc|llc)$", _I)
+
+
+def _sentence_end(text: str, start: int) -> int:
+    """Where the sentence that goes on at ``start`` ends: a full stop that does not close "Ltd."
+    or "No.", or a semicolon (the text's end if none)."""
+    for m in _STOP.finditer(text, start):
+        if m.group() == ";" or not _ABBREVIATION.search(text, 0, m.start()):
+            return m.start()
+    return len(text)
+
+
+_BETWEEN_WORD = re.compile(r"\b(?:by\s+and\s+)?between\s+", _I)
+
+
+def _defined_parties(p: Passage) -> list[_Party]:
+    """'between X, a company … (the "Supplier"), and Y, whose … (the "Customer")': each name runs to its
+    description or its term, and the second starts after the first's term; a description may say
+    "and" ("incorporated in England and Wales") without starting the second party."""
+    for m in _BETWEEN_WORD.finditer(p.text):
+        roles = list(_ROLE.finditer(p.text, m.end(), _sentence_end(p.text, m.end())))
+        if len(roles) < 2:
+            continue
+        a0 = m.end()
+        b0 = re.compile(r"\s*,?\s*(?:and\s+)?", _I).match(p.text, roles[0].end()).end()
+        a1, b1 = _name_end(p.text, a0, roles[0].end()), _name_end(p.text, b0, roles[1].end())
+        a, b = p.text[a0:a1].strip(" ,"), p.text[b0:b1].strip(" ,")
+        if a and b and max(len(a.split()), len(b.split())) <= 10:
+            return [_Party(a0, a0 + len(a), roles[0]["role"].strip()), _Party(b0, b0 + len(b), roles[1]["role"].strip())]
     return []
 
 
@@ -432,12 +526,63 @@ PROSE_FAMILIES: dict[str, Callable[[Passage], list[Candidate]]] = {
 }
 
 
+# where a party's description gives its address: "whose registered office is at …", "residing at …"
+_SEAT = re.compile(r"\b(?:office|address|place\s+of\s+business|residing|resident|located|domiciled)\s+(?:is\s+)?(?:at|in)\s+", _I)
+
+
+def _party_details(p: Passage, owner: set[str], vtype: str, field: str) -> list[Candidate]:
+    """A value of type ``vtype`` of the party a contract calls by one of ``owner``: in its description
+    ('X, whose registered office is at ADDRESS (the "Supplier")', '…with registered number 0881')
+    or where the contract sends it something ('to the Customer at EMAIL')."""
+    out = []
+    for party in _named_parties(p):
+        role = " ".join(party.role.lower().split())
+        if not role or not (role in owner or _same_party(role, owner)):
+            continue
+        term = _ROLE.search(p.text, party.end)
+        desc = (party.end, term.start() if term else party.end)
+        if vtype == "address":
+            seat = _SEAT.search(p.text, *desc)
+            if seat:
+                value = p.text[seat.end() : desc[1]].strip(" ,")
+                if value:
+                    out.append(p.candidate(seat.end(), seat.end() + len(value)))
+        else:
+            spans = [sp for sp in V.find(vtype, p.text[desc[0] : desc[1]]) if sp.score >= 0.6]
+            if vtype in ("id", "taxid"):  # a number is the one its words name ("registered number 0881…")
+                spans = [sp for sp in spans if re.search(rf"\b{field}\s*(?:is\s+)?[:.]?\s*$",
+                                                         p.text[desc[0] : desc[0] + sp.start], _I)]
+            out += [p.candidate(desc[0] + sp.start, desc[0] + sp.end) for sp in spans[:1]]
+    for name in owner:
+        for m in re.finditer(rf"\b(?:to|for)\s+the\s+{re.escape(name)}\s+(?:at|to|on)\s+", p.text, _I):
+            sp = next((s for s in V.find(vtype, p.text[m.end() : m.end() + 80]) if s.score >= 0.6), None)
+            if sp is not None and sp.start == 0 and vtype != "address":
+                out.append(p.candidate(m.end(), m.end() + sp.end))
+    return out
+
+
+def _same_party(role: str, owner: set[str]) -> bool:
+    """Whether a contract's term for a party and the word a question asks by name the same side
+    ("Provider" and "supplier": both the seller's labels)."""
+    from .synonyms import FAMILIES
+
+    return any(role in fam["labels"] and any(o in fam["labels"] for o in owner)
+               for name, fam in FAMILIES.items() if name in ("seller", "buyer"))
+
+
 def prose_candidates(view: View, spec: KeySpec) -> list[Candidate]:
     """Values of ``spec`` written in the document's sentences, in reading order: its family's
     phrases, and for a name, the party a contract calls by the key or one of its labels."""
     rule = PROSE_FAMILIES.get(spec.family)
     out = [c for p in passages(view) for c in rule(p)] if rule is not None else []
+    names = {re.sub(r"^the ", "", n) for n in (spec.key.lower(), *(lb for lb, w in spec.labels if w >= 0.8))}
     if spec.vtype in ("org", "name") and spec.family != "parties":
-        names = {re.sub(r"^the ", "", n) for n in (spec.key.lower(), *(lb for lb, w in spec.labels if w >= 0.8))}
         out += [c for p in passages(view) for c in _role_candidates(p, names)]
-    return out
+    # "the supplier's address": the key names whose field it is before the field
+    whose = spec.key.lower().split()
+    fam = set(spec.family.split()) | set(spec.labels[0][0].split()) if spec.labels else set(spec.family.split())
+    owner = {" ".join(whose[:k]) for k in range(1, len(whose)) if not set(whose[:k]) & fam}
+    if owner and spec.vtype not in ("org", "name", "date", "duration", "money", "percent"):
+        field = r"\s+".join(re.escape(w) for w in whose[len(max(owner, key=len).split()):])
+        out += [c for p in passages(view) for c in _party_details(p, owner, spec.vtype, field)]
+    return out + _defined(view, spec, names)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ...document import Block, Document
@@ -101,6 +102,7 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
     qt = _qtype(question)
     toks = _question_tokens(question)
     best: tuple[float, str, int, int] | None = None  # (chars matched, family, start, length)
+    hits: list[tuple[float, str, int, int]] = []
     for name, phrases in _PHRASES.items():
         vt = FAMILIES[name]["vtype"]
         compatible = qt is None or vt in _COMPAT.get(qt, {vt})
@@ -113,11 +115,37 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
             # longer and stronger phrases win (a generic label like "number" counts little); on a tie the
             # later one (the head noun: "seller's tax id")
             s = len(_join(p)) * w * w + (0.5 if compatible else -100) + 0.01 * (i + len(p))
+            hits.append((s, name, i, len(p)))
             if best is None or s > best[0]:
                 best = (s, name, i, len(p))
     if best is None or best[0] < 0:
         return _custom_key(toks, qt), qt
     _, name, i, n = best
+    # "the supplier's address": a party's word before another field's is whose field it is; the key
+    # says whose ("supplier address"), and a label that says it too ("Supplier address:") is its own
+    owner = ""
+    if all(t in _OWNER for t in toks[i:i + n]):
+        later = [h for h in hits if h[2] >= i + n and h[0] >= 0]
+        if later:
+            owner = " ".join(toks[i:i + n])
+            # the head noun: the phrase that ends last ("customer's company number": the number)
+            _, name, i, n = max(later, key=lambda h: (h[2] + h[3], h[0]))
+    else:  # "the buyer's address", where the field's phrase matched best (or "seller address" is one)
+        j, k = i, i
+        while j > 0 and toks[j - 1] in _OWNER:
+            j -= 1
+        while k < i + n - 1 and toks[k] in _OWNER:
+            k += 1
+        owner = " ".join(toks[j:k])
+    spec = _field_key(toks, name, i, n)
+    if owner and not spec.key.startswith(owner):
+        spec = replace(spec, key=f"{owner} {spec.key}", labels=(*spec.labels, (f"{owner} {spec.labels[0][0]}", 1.0)))
+    return spec, qt
+
+
+def _field_key(toks: list[str], name: str, i: int, n: int) -> KeySpec:
+    """The key of family ``name`` matched at ``toks[i:i + n]``, or of its own where a modifier the
+    family does not know comes before ("delivery date")."""
     # a modifier the family does not know ("delivery date") makes a key of its own
     if i > 0 and toks[i - 1] not in _STOP and toks[i - 1] not in _OWNER and not toks[i - 1].isdigit():
         vocab = {t for p, _, _ in _PHRASES[name] for t in p}
@@ -129,9 +157,9 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
             spec = resolve_key(phrase)
             if spec.family == "custom":
                 return KeySpec(key=phrase, family="custom", vtype=FAMILIES[name]["vtype"],
-                               labels=((_join(toks[j:i + n]), 1.0),)), qt
-            return spec, qt
-    return resolve_key(name), qt
+                               labels=((_join(toks[j:i + n]), 1.0),))
+            return spec
+    return resolve_key(name)
 
 
 def _custom_key(toks: list[str], qt: str | None) -> KeySpec | None:

@@ -336,3 +336,120 @@ def test_a_chinese_clause_over_a_page_break(builtin):
     texts = [p.text for p in passages(View(doc))]
     assert any("发票后30日内付款" in t for t in texts)
     assert not any("转账。三、" in t for t in texts)
+
+
+def test_a_party_after_its_label_without_what_is_said_of_it(builtin):
+    """'Buyer: Zenith Foods GmbH ("Buyer")': the label is a label although its term is quoted after the
+    name; the value is the name alone, boxed on it, without its defined term or its description
+    (a parenthesis that is part of a name stays)."""
+    doc = _doc([
+        'Seller: ACME Trading Ltd (the "Company")',
+        'Buyer: Zenith Foods GmbH ("Buyer")',
+        'Landlord: Mr John Smith (hereinafter the "Landlord")',
+        "Tenant: Jane Doe, residing at 4 High Street, Leeds",
+        "Agent: KEDAI MAJU (M) SDN BHD, a company incorporated in Malaysia",
+        "Guarantor: Blue Harbour LLP",
+    ])
+    want = {"seller": "ACME Trading Ltd", "buyer": "Zenith Foods GmbH", "landlord": "Mr John Smith",
+            "tenant": "Jane Doe", "agent": "KEDAI MAJU (M) SDN BHD", "guarantor": "Blue Harbour LLP"}
+    got = builtin.extract(doc, list(want))
+    for row, (key, value) in enumerate(want.items()):
+        assert got[key].value == value, key
+        x0 = 60 + 6 * len(key) + 12  # "Key: " then the value, 6 units a character
+        assert got[key].bbox == (x0, 80 + 18 * row, x0 + 6 * len(value), 94 + 18 * row), key
+    assert builtin.answer(doc, "Who is the tenant?").text == "Jane Doe"
+    assert builtin.answer(doc, "Who is the landlord?").text == "Mr John Smith"
+
+
+def _story_pdf(html: str) -> bytes:
+    """A PDF laid out from HTML as a word processor would (paragraphs, headings, page breaks)."""
+    import io
+
+    import pymupdf
+
+    buf = io.BytesIO()
+    story = pymupdf.Story(html=html)
+    writer = pymupdf.DocumentWriter(buf)
+    more = 1
+    while more:
+        dev = writer.begin_page(pymupdf.paper_rect("a4"))
+        more, _ = story.place(pymupdf.paper_rect("a4") + (72, 72, -72, -72))
+        story.draw(dev)
+        writer.end_page()
+    writer.close()
+    return buf.getvalue()
+
+
+_LEASE = """
+<h2>COMMERCIAL LEASE</h2>
+<p>This Lease is made on 2 May 2024 (the "Signing Date") by and between Harbourside Estates Limited, a company
+organised under the laws of Scotland and Northern Ireland, having its registered office at 5 Quay Road, Belfast
+(hereinafter referred to as the "Landlord"), and Maple &amp; Finch Bakery Ltd, with its principal office at
+9 Mill Lane, Derry (hereinafter referred to as the "Tenant").</p>
+<h3>1. Premises</h3>
+<p>1.1 The Landlord lets to the Tenant the ground floor of 12 High Street, Belfast (the "Premises").</p>
+<h3>2. Term</h3>
+<p>2.1 The lease term begins on 1 June 2024 (the "Commencement Date") and runs for a fixed term of five (5) years.</p>
+<p>2.2 The Tenant shall pay the first instalment of rent on the Commencement Date.</p>
+<h3>3. Rent</h3>
+<p>3.1 Rent is payable by the Tenant quarterly in advance. The Tenant is responsible for business rates.</p>
+<p>3.2 Tenant shall pay the Landlord interest on any rent that is overdue at the rate of 6% per annum.</p>
+"""
+
+
+def test_paragraphs_of_a_laid_out_contract(builtin):
+    """A contract laid out in paragraphs and headings and parsed: each paragraph is a passage of its
+    own; the parties whose descriptions say "and" ("Scotland and Northern Ireland"); dates given by a
+    defined term ("on the Commencement Date"); and sentences that begin with a party's term are not
+    labels ("Tenant shall pay …")."""
+    from chatocr.structure import DocumentParser
+
+    doc = DocumentParser().parse(_story_pdf(_LEASE))
+    texts = [p.text for p in passages(View(doc))]
+    assert "2.1 The lease term begins on 1 June 2024" in texts[texts.index("2. Term") + 1]
+    assert not any("Premises\") . 2." in t or "years. 2.2" in t for t in texts)
+    got = builtin.extract(doc, ["parties", "landlord", "tenant", "start date", "term", "commencement date",
+                                "late payment interest", "due date"])
+    assert got["parties"].value == "Harbourside Estates Limited; Maple & Finch Bakery Ltd"
+    assert got["landlord"].value == "Harbourside Estates Limited"
+    assert got["tenant"].value == "Maple & Finch Bakery Ltd"
+    assert got["start date"].value == got["commencement date"].value == "1 June 2024"
+    assert got["term"].value == "five (5) years"
+    assert got["late payment interest"].value == "6%"
+    # "pay … on the Commencement Date": the date the term stands for, with its definition's evidence
+    assert got["due date"].value == "1 June 2024"
+    words = [w for b in doc.pages[0].blocks for ln in b.lines for w in ln.words]
+    june = [w for w in words if w.text == "June"]
+    assert len(june) == 1 and iou(got["due date"].bbox, june[0].bbox) > 0.2
+    assert builtin.answer(doc, "Who is the tenant?").text == "Maple & Finch Bakery Ltd"
+    assert builtin.answer(doc, "When does the lease start?").text == "1 June 2024"
+
+
+def test_whose_field_a_question_asks_for(builtin):
+    """'What is the customer's email?': the field of the party the contract calls so, from its
+    description or from where the contract sends it something; a party it does not give one for
+    has None."""
+    doc = _doc([
+        'This Supply Agreement is made between Kestrel Tools Ltd, with registered number 04417789, having',
+        'its principal place of business at 3 Forge Lane, Sheffield S1 2AB (the "Seller"), and Juniper',
+        'Hardware GmbH, whose registered office is at Hafenstrasse 12, 20457 Hamburg (the "Buyer").',
+        "",
+        "9. Notices. Notices to the Seller shall be sent to the Seller at orders@kestrel-tools.example and",
+        "notices to the Buyer shall be sent to the Buyer at einkauf@juniper.example.",
+    ])
+    asked = {
+        "What is the buyer's address?": "Hafenstrasse 12, 20457 Hamburg",
+        "What is the seller's address?": "3 Forge Lane, Sheffield S1 2AB",
+        "What is the buyer's email?": "einkauf@juniper.example",
+        "What is the seller's email address?": "orders@kestrel-tools.example",
+        "What is the seller's registered number?": "04417789",
+        "What is the buyer's registered number?": None,
+        "What is the supplier's address?": "3 Forge Lane, Sheffield S1 2AB",  # the seller, by another word
+    }
+    for q, want in asked.items():
+        ans = builtin.answer(doc, q)
+        assert ans.text == want, q
+        if want is not None:
+            assert ans.evidence and ans.evidence[0].page == 1, q
+    assert question_key("What is the customer's email?")[0].family == "email"
+    assert question_key("Who is the customer?")[0].family == "buyer"
