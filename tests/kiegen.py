@@ -622,6 +622,8 @@ _AGREEMENT_Q_EN = {
     "notice period": ["What is the notice period?", "How much notice is needed to terminate?"],
     "jurisdiction": ["Which courts have jurisdiction?", "What is the jurisdiction?"],
     "late payment interest": ["What is the interest on late payments?", "What is the late payment interest?"],
+    "renewal term": ["What is the renewal period?", "For how long does the agreement renew?"],
+    "liability cap": ["What is the liability cap?", "What is the limit of liability?"],
 }
 _AGREEMENT_Q_ZH = {
     "parties": ["合同双方是谁？"],
@@ -634,6 +636,8 @@ _AGREEMENT_Q_ZH = {
     "notice period": ["提前多久通知可以解除合同？"],
     "jurisdiction": ["合同争议由哪个法院管辖？"],
     "late payment interest": ["逾期付款的违约金是多少？"],
+    "renewal term": ["合同自动续期多久？"],
+    "liability cap": ["赔偿上限是多少？"],
 }
 _AGREEMENT_ABSENT_EN = ["What is the IBAN?", "Who is the witness?", "What is the invoice number?",
                         "What is the delivery date?", "What is the tax ID?", "What is the warranty period?"]
@@ -693,6 +697,14 @@ def agreement(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
             rate = rng.choice(["0.05%", "0.03%", "0.1%"])
             paras.append(f"六、违约责任。逾期付款的，甲方应按每日{rate}向乙方支付违约金。")
             values["late payment interest"] = (rate, "text", len(paras) - 1)
+        if rng.random() < 0.5:
+            n = rng.choice([1, 2])
+            paras.append(f"七、续期。本合同期满前任何一方未提出异议的，合同期满后自动续期{n}年。")
+            values["renewal term"] = (f"{n}年", "text", len(paras) - 1)
+        if rng.random() < 0.5:
+            cap = f"合同总金额的{rng.choice([50, 100, 150])}%"
+            paras.append(f"八、责任限制。任何一方在本合同项下的赔偿责任总额不超过{cap}。")
+            values["liability cap"] = (cap, "text", len(paras) - 1)
         paras += rng.sample(_FILLER_ZH, 2)
         title = rng.choice(_AGREEMENT_TITLES_ZH)
     else:
@@ -782,6 +794,23 @@ def agreement(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
                 f"amount at the rate of {rate} per annum.",
             ]))
             values["late payment interest"] = (rate, "text", len(paras) - 1)
+        if rng.random() < 0.5:
+            n = rng.choice([1, 2, 3])
+            renewal = rng.choice([f"{_NUM_WORDS.get(12 * n, str(12 * n))} ({12 * n}) months", f"{n} year{'s' if n > 1 else ''}"])
+            paras.append(rng.choice([
+                f"8. Renewal. This Agreement shall automatically renew for successive periods of {renewal} unless "
+                "either party gives written notice of non-renewal before the end of the then-current term.",
+                f"8. Renewal. Unless terminated, this Agreement renews automatically for further terms of {renewal}.",
+            ]))
+            values["renewal term"] = (renewal, "text", len(paras) - 1)
+        if rng.random() < 0.5:
+            cap = rng.choice([f"{rng.choice([100, 125, 150])}% of the fees paid in the twelve (12) months preceding the claim",
+                              "the total fees paid under this Agreement", f"{rng.choice(['EUR', 'USD', 'GBP'])} 1,000,000.00"])
+            paras.append(rng.choice([
+                f"9. Liability. Each party's total aggregate liability under this Agreement shall not exceed {cap}.",
+                f"9. Liability. The liability of either party arising out of this Agreement is limited to {cap}.",
+            ]))
+            values["liability cap"] = (cap, "text", len(paras) - 1)
         paras += rng.sample(_FILLER_EN, 2)
     doc = pymupdf.open()
     page = doc.new_page(width=595, height=842)
@@ -815,7 +844,7 @@ def agreement(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
         boxes = [_chars_box(page, areas[where][1], part) for part in (v.split("; ") if kind == "parties" else [v])]
         t.fields[k] = Field(v, 1, _union(boxes), kind)
     absent_keys = [k for k in ("end date", "term", "due date", "governing law", "notice period", "jurisdiction",
-                               "late payment interest") if k not in values]
+                               "late payment interest", "renewal term", "liability cap") if k not in values]
     for k in absent_keys + ["iban", "invoice number"]:
         t.fields[k] = Field(None)
     qs = _AGREEMENT_Q_ZH if zh else _AGREEMENT_Q_EN

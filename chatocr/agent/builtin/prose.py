@@ -420,6 +420,31 @@ def _notice(p: Passage) -> list[Candidate]:
     return out
 
 
+_RENEW = re.compile(
+    r"\b(?:(?:automatically\s+)?(?:renews?|renewed|be\s+renewed|extends?|be\s+extended)(?:\s+automatically)?\s+for\s+"
+    r"(?:(?:successive|further|additional|consecutive|subsequent)\s+)*(?:(?:periods?|terms?)\s+of\s+)?"
+    r"|renewal\s+(?:term|period)s?\s+(?:of|shall\s+be|is|are)\s+)"
+    r"|(?:自动续(?:期|约|签)|续期)",
+    _I,
+)
+# "liability … shall not exceed 125% of the fees paid …": the limit, to the clause's end
+_CAP = re.compile(
+    r"\bliability\b(?:(?![.;](?:\s|$)).){0,160}?\b(?:shall\s+not\s+exceed|will\s+not\s+exceed|does\s+not\s+exceed|"
+    r"(?:is|are|shall\s+be|will\s+be)\s+(?:limited|capped)\s+(?:to|at))\s+(?:(?:an\s+amount|a\s+sum)\s+equal\s+to\s+)?"
+    r"(?P<v>(?:(?![.;](?:\s|$)).){2,160}?)(?=\s*(?:[.;](?:\s|$)|$|,\s+(?:except|save|provided|unless)\b))"
+    r"|(?:赔偿|责任)[^。；]{0,30}?(?:不超过|不得超过|以)(?P<zh>[^。；，]{2,40}?)(?:为限|。|；|，|$)",
+    _I,
+)
+
+
+def _renewal(p: Passage) -> list[Candidate]:
+    return [p.candidate(s, e) for s, e in _typed_after(p, _RENEW, "duration")]
+
+
+def _cap(p: Passage) -> list[Candidate]:
+    return [p.candidate(m.start(g), m.end(g)) for m in _CAP.finditer(p.text) for g in ("v", "zh") if m.group(g)]
+
+
 def _name_end(text: str, start: int, end: int) -> int:
     """Where the party's name at ``text[start:end]`` ends: at its descriptor or its defined term."""
     m = _DESCRIPTOR.search(text, start, end)
@@ -523,6 +548,8 @@ PROSE_FAMILIES: dict[str, Callable[[Passage], list[Candidate]]] = {
     "jurisdiction": _courts,
     "late payment interest": _late,
     "parties": _parties,
+    "renewal term": _renewal,
+    "liability cap": _cap,
 }
 
 

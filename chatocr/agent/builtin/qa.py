@@ -74,8 +74,13 @@ def _phrases(fam_name: str, fam: dict) -> list[tuple[list[str], float, bool]]:
     """(tokens, weight, is_cue): labels can not be all stop words, cues ("how much") can."""
     out = [(label_tokens(fam_name), 1.0, False)]
     out += [(label_tokens(lab), w, False) for lab, w in fam["labels"].items()]
-    out += [(label_tokens(c), 1.0, True) for c in fam["cues"]]
+    out += [(label_tokens(c), 0.6 if c in _TYPE_CUES else 1.0, True) for c in fam["cues"]]
     return [(p, w, c) for p, w, c in out if p]
+
+
+# cues that ask for a type of value more than for a field ("how long": any duration): a field's own
+# word in the same question wins ("For how long does it renew?": the renewal term, not the term)
+_TYPE_CUES = {"how long", "多久", "多长时间", "how much", "多少", "when", "where", "who"}
 
 
 _PHRASES = {name: _phrases(name, fam) for name, fam in FAMILIES.items()}
