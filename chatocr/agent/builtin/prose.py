@@ -437,6 +437,58 @@ _CAP = re.compile(
 )
 
 
+_PERSON = r"(?:(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+)?[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}"
+# "Signed for and on behalf of ACME Ltd by Jane Doe, Director"; "Signed by Jane Doe for ACME Ltd"
+_SIGNED_BY = re.compile(
+    rf"\b(?i:signed\s+(?:for\s+and\s+)?on\s+behalf\s+of)\s+(?P<org>[^,;:]{{2,80}}?)\s+by\s+(?P<v>{_PERSON})"
+    rf"|\b(?i:signed\s+by)\s+(?P<v2>{_PERSON}),?\s+(?:[\w,]+\s+){{0,4}}?(?:for|on\s+behalf\s+of)\s+(?P<org2>[^,;:]{{2,80}}?)"
+    rf"(?=\s*(?:[,;:.](?:\s|$)|$|\s+on\b))"
+)
+
+
+def _signatories(view: View, owner: set[str]) -> list[Candidate]:
+    """Who signed for a party ('Signed for and on behalf of X by Jane Doe'); with ``owner``, only for
+    the party the contract calls so (its name or its term, "Supplier")."""
+    ps = passages(view)
+    roles = {p.text[party.start:party.end].lower(): " ".join(party.role.lower().split())
+             for p in ps for party in _named_parties(p)}
+    signed = [(m.group(o), p.candidate(m.start(g), m.end(g))) for p in ps for m in _SIGNED_BY.finditer(p.text)
+              for g, o in (("v", "org"), ("v2", "org2")) if m.group(g)]
+    out = []
+    for org, c in signed + _signature_blocks(view):
+        org = " ".join(org.lower().split())
+        role = roles.get(org, org.removeprefix("the "))
+        if owner and not (any(w in org for w in owner) or role in owner or _same_party(role, owner)):
+            continue
+        out.append(c)
+    return out
+
+
+# a signature block: "For and on behalf of ACME Ltd" over "Name: Jane Doe" (or "By: Jane Doe")
+_ON_BEHALF = re.compile(r"^\s*(?:signed\s+)?(?:for\s+and\s+)?(?:on\s+behalf\s+of|for)\s+(?P<org>[^:：]{2,80}?)\s*[:：]?\s*$", _I)
+_SIGNER = re.compile(rf"^\s*(?i:name|by|signed\s+by|signatory)\s*[:：]\s*(?P<v>{_PERSON})\s*$")
+
+
+def _signature_blocks(view: View) -> list[tuple[str, Candidate]]:
+    """(the party, who signed for it) of each signature block."""
+    out = []
+    for ln in view.lines:
+        m = _ON_BEHALF.match(ln.text)
+        if m is None:
+            continue
+        page = view.pages[ln.page]
+        for below in page.lines[ln.order + 1 : ln.order + 6]:
+            if below.bbox[1] > ln.bbox[3] + 6 * ln.h or _ON_BEHALF.match(below.text):
+                break
+            sm = _SIGNER.match(below.text)
+            if sm and abs(below.bbox[0] - ln.bbox[0]) < 3 * ln.h:
+                box = below.line.span_box(sm.start("v"), sm.end("v")) if below.line is not None else below.bbox
+                out.append((m["org"].strip(), Candidate(sm["v"], V.normalise(sm["v"]), ln.page, box,
+                                                        f"{ln.text} {below.text}", _SCORE, "prose", (ln.idx, below.idx))))
+                break
+    return out
+
+
 def _renewal(p: Passage) -> list[Candidate]:
     return [p.candidate(s, e) for s, e in _typed_after(p, _RENEW, "duration")]
 
@@ -605,6 +657,9 @@ def prose_candidates(view: View, spec: KeySpec) -> list[Candidate]:
     names = {re.sub(r"^the ", "", n) for n in (spec.key.lower(), *(lb for lb, w in spec.labels if w >= 0.8))}
     if spec.vtype in ("org", "name") and spec.family != "parties":
         out += [c for p in passages(view) for c in _role_candidates(p, names)]
+    if spec.family == "signatory":
+        words = spec.key.lower().split()
+        return out + _signatories(view, {" ".join(words[:-1])} if len(words) > 1 else set())
     # "the supplier's address": the key names whose field it is before the field
     whose = spec.key.lower().split()
     fam = set(spec.family.split()) | set(spec.labels[0][0].split()) if spec.labels else set(spec.family.split())

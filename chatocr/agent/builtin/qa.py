@@ -48,7 +48,10 @@ _OWNER = {"seller", "sellers", "vendor", "vendors", "company", "companys", "supp
           "customer", "customers", "client", "clients", "merchant", "store", "shop", "receipt", "invoice",
           "bill", "contract", "agreement", "document", "final", "overall", "full", "whole", "main",
           "lease", "tenancy", "rental", "offer", "quote", "quotation", "loan", "policy", "subscription",
-          "licence", "license", "membership", "employment", "engagement", "order"}
+          "licence", "license", "membership", "employment", "engagement", "order",
+          # the terms contracts call their parties by
+          "provider", "consultant", "contractor", "landlord", "tenant", "lessor", "lessee", "licensor", "licensee",
+          "employer", "employee", "purchaser", "distributor", "guarantor", "borrower", "lender"}
 
 _WH_TYPES = [
     (re.compile(r"(?i)\bhow much (?:notice|time)\b|\bhow many (?:days|weeks|months|years)\b"), "duration"),
@@ -130,11 +133,13 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
     # says whose ("supplier address"), and a label that says it too ("Supplier address:") is its own
     owner = ""
     if all(t in _OWNER for t in toks[i:i + n]):
-        later = [h for h in hits if h[2] >= i + n and h[0] >= 0]
-        if later:
+        # the field's phrase before or after it ("signed for the supplier"), not another party word
+        others = [h for h in hits if (h[2] >= i + n or h[2] + h[3] <= i) and h[0] >= 0
+                  and not all(t in _OWNER for t in toks[h[2]:h[2] + h[3]])]
+        if others:
             owner = " ".join(toks[i:i + n])
             # the head noun: the phrase that ends last ("customer's company number": the number)
-            _, name, i, n = max(later, key=lambda h: (h[2] + h[3], h[0]))
+            _, name, i, n = max(others, key=lambda h: (h[2] + h[3], h[0]))
     else:  # "the buyer's address", where the field's phrase matched best (or "seller address" is one)
         j, k = i, i
         while j > 0 and toks[j - 1] in _OWNER:
@@ -142,6 +147,10 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
         while k < i + n - 1 and toks[k] in _OWNER:
             k += 1
         owner = " ".join(toks[j:k])
+        if not owner:  # "signed for the supplier", "signed on behalf of the customer"
+            after = [t for t in toks[i + n:] if t not in _STOP]
+            if after and (name == "signatory" or all(t in _OWNER for t in after)):
+                owner = " ".join(after)  # "signed for Vantage Foods plc": the party by its name
     spec = _field_key(toks, name, i, n)
     if owner and not spec.key.startswith(owner):
         spec = replace(spec, key=f"{owner} {spec.key}", labels=(*spec.labels, (f"{owner} {spec.labels[0][0]}", 1.0)))

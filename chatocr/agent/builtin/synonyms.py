@@ -217,6 +217,10 @@ FAMILIES: dict[str, dict] = {
                                    "maximum liability": 1.0, "liability limit": 1.0, "aggregate liability": 0.9,
                                    "赔偿上限": 1.0, "责任限额": 1.0},
                           cues=("liability", "liable", "赔偿上限", "责任限额")),
+    "signatory": _fam("name", {"signatory": 1.0, "authorised signatory": 1.0, "authorized signatory": 1.0,
+                               "signed by": 1.0, "signed for": 0.9, "signed on behalf": 1.0, "签字人": 1.0, "签署人": 1.0,
+                               "授权代表": 1.0, "授权代表签字": 1.0},
+                      cues=("signatory", "signed for", "signed on behalf", "who signed for", "签字人", "签署人")),
     "cashier": _fam("name", {"cashier": 1.0, "served by": 0.9, "operator": 0.8, "staff": 0.7, "收银员": 1.0},
                     excludes=("no",), cues=("cashier", "served", "收银")),
 }

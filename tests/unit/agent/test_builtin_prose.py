@@ -453,3 +453,26 @@ def test_whose_field_a_question_asks_for(builtin):
             assert ans.evidence and ans.evidence[0].page == 1, q
     assert question_key("What is the customer's email?")[0].family == "email"
     assert question_key("Who is the customer?")[0].family == "buyer"
+
+
+def test_who_signed_for_a_party(builtin):
+    """'Who signed for the customer?': the person who signed on behalf of the party the contract calls
+    so, in a sentence or in a signature block; a contract that names no one has None."""
+    doc = _doc([
+        'This Services Agreement is made between Alder Robotics Ltd (the "Provider") and Vantage Foods plc',
+        '(the "Customer").',
+        "",
+        "Signed by Priya Raman, Managing Director, for Alder Robotics Ltd on 4 June 2025.",
+        "",
+        "For and on behalf of Vantage Foods plc:",
+        "Name: Tomas Lindqvist",
+        "Title: Head of Procurement",
+    ])
+    assert builtin.answer(doc, "Who signed for the customer?").text == "Tomas Lindqvist"
+    assert builtin.answer(doc, "Who signed on behalf of the provider?").text == "Priya Raman"
+    assert builtin.answer(doc, "Who signed for the supplier?").text == "Priya Raman"  # the provider, by another word
+    ans = builtin.answer(doc, "Who signed for Vantage Foods plc?")
+    assert ans.text == "Tomas Lindqvist" and ans.evidence[0].bbox[0] == 60 + 6 * len("Name: ")
+    unsigned = _doc(['This Services Agreement is made between Alder Robotics Ltd (the "Provider") and Vantage Foods plc',
+                     '(the "Customer").'])
+    assert builtin.answer(unsigned, "Who signed for the customer?").text is None
