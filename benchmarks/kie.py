@@ -363,6 +363,8 @@ REQUEST = {
     "governing law": ["governing law", "applicable law", "适用法律"], "notice period": ["notice period", "通知期"],
     "jurisdiction": ["jurisdiction", "competent court", "管辖法院"],
     "late payment interest": ["late payment interest", "default interest", "逾期利息"],
+    "renewal term": ["renewal term", "renewal period", "续期"], "liability cap": ["liability cap", "limitation of liability",
+                                                                                  "责任限额"],
 }
 
 

@@ -24,7 +24,7 @@ from .extract import Candidate
 from .layout import View, VLine, union
 from .synonyms import KeySpec
 
-__all__ = ["Passage", "passages", "prose_candidates", "PROSE_FAMILIES"]
+__all__ = ["Passage", "passages", "prose_candidates", "sentences", "PROSE_FAMILIES"]
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _SCORE = 0.8  # below a value printed after its own label, above the document-level guesses
@@ -550,6 +550,17 @@ def _sentence_end(text: str, start: int) -> int:
         if m.group() == ";" or not _ABBREVIATION.search(text, 0, m.start()):
             return m.start()
     return len(text)
+
+
+def sentences(p: Passage) -> list[tuple[int, int]]:
+    """The spans of ``p``'s sentences."""
+    out, start = [], 0
+    while start < len(p.text):
+        end = _sentence_end(p.text, start)
+        if p.text[start:end].strip():
+            out.append((start, end))
+        start = end + 1
+    return out
 
 
 _BETWEEN_WORD = re.compile(r"\b(?:by\s+and\s+)?between\s+", _I)

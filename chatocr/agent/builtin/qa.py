@@ -129,6 +129,12 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
     if best is None or best[0] < 0:
         return _custom_key(toks, qt), qt
     _, name, i, n = best
+    phrase = " ".join(toks[i:i + n])
+    vocab = {t for p, _, _ in _PHRASES[name] for t in p}
+    rest = [t for t in toks if t not in _STOP and t not in _OWNER and t not in vocab]
+    if phrase in _TYPE_CUES and rest:
+        # "How long does confidentiality last?": a type asked of a field no family knows
+        return _custom_key(toks[:i] + toks[i + n:], qt), qt
     # "the supplier's address": a party's word before another field's is whose field it is; the key
     # says whose ("supplier address"), and a label that says it too ("Supplier address:") is its own
     owner = ""
@@ -206,7 +212,48 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
             ev = (Evidence(page=f.page, bbox=f.bbox, text=f.source or f.value),) if f.page and f.bbox else ()
             return Answer(question=question, text=f.value, evidence=ev, confidence=f.confidence,
                           method=f"extract:{spec.family}:{f.method}")
-    return _retrieve(engine, doc, question, qt, spec, blocks)
+    found = _retrieve(engine, doc, question, qt, spec, blocks)
+    if found.text is None and spec is not None and spec.family == "custom" and spec.vtype in _SENTENCE_TYPES:
+        return _from_sentences(engine, doc, question, spec) or found
+    return found
+
+
+_SENTENCE_TYPES = ("date", "duration", "money", "percent")
+# verbs a question asks with that a contract's sentence need not say ("how long does it last")
+_LIGHT_VERBS = {"last", "lasts", "take", "takes", "run", "runs", "apply", "applies", "need", "needed", "get", "go",
+                "come", "happen", "mean", "say", "says", "cost", "costs", "continue", "survive", "survives"}
+
+
+def _stem_match(word: str, words: set[str]) -> bool:
+    """``word`` or a word of its stem in ``words`` ("confidentiality" and "confidential")."""
+    if word in words:
+        return True
+    return len(word) >= 6 and any(len(w) >= 6 and word[:6] == w[:6] and abs(len(word) - len(w)) <= 4 for w in words)
+
+
+def _from_sentences(engine: BuiltinEngine, doc: Document, question: str, spec: KeySpec) -> Answer | None:
+    """A value asked of a field no family knows, from the contract's sentences: the first sentence that
+    says every content word of the question ("How long does confidentiality last?" → "…keep … confidential
+    … for a period of five (5) years …"), and the first value of the asked type in it."""
+    from .engine import _field
+    from .prose import passages, sentences
+
+    words = [t for t in _question_tokens(question) if t not in _STOP and t not in _LIGHT_VERBS and t not in _OWNER]
+    if not words:
+        return None
+    view = engine._get_view(doc)
+    for p in passages(view):
+        for start, end in sentences(p):
+            said = set(re.findall(r"\w+", p.text[start:end].lower()))
+            if not all(_stem_match(w, said) for w in words):
+                continue
+            sp = next((sp for sp in V.find(spec.vtype, p.text[start:end]) if sp.score >= 0.8), None)
+            if sp is None:
+                continue
+            f = _field(spec.key, p.candidate(start + sp.start, start + sp.end, score=0.6), view)
+            ev = (Evidence(page=f.page, bbox=f.bbox, text=f.source or f.value),) if f.page and f.bbox else ()
+            return Answer(question=question, text=f.value, evidence=ev, confidence=f.confidence, method="sentence")
+    return None
 
 
 def _retrieve(engine: BuiltinEngine, doc: Document, question: str, qt: str | None, spec: KeySpec | None,

@@ -476,3 +476,19 @@ def test_who_signed_for_a_party(builtin):
     unsigned = _doc(['This Services Agreement is made between Alder Robotics Ltd (the "Provider") and Vantage Foods plc',
                      '(the "Customer").'])
     assert builtin.answer(unsigned, "Who signed for the customer?").text is None
+
+
+def test_a_field_no_family_knows_from_its_sentence(builtin):
+    """'How long does confidentiality last?': the sentence that says the question's words (by their stem:
+    'confidential') gives the value of the asked type; a question whose words no sentence says has None."""
+    doc = _doc([
+        "7. Confidentiality. The Recipient shall hold all Confidential Information in strict confidence for",
+        "three (3) years after disclosure.",
+        "",
+        "8. Warranty. The Supplier warrants the goods against defects in materials for 18 months from delivery.",
+    ])
+    ans = builtin.answer(doc, "How long does confidentiality last?")
+    assert ans.text == "three (3) years" and ans.evidence[0].bbox[1] == 98  # on the second line
+    assert builtin.answer(doc, "How long is the warranty?").text == "18 months"
+    assert builtin.answer(doc, "How long is the exclusivity period?").text is None
+    assert builtin.answer(doc, "How long does the non-compete last?").text is None
