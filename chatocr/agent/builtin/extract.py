@@ -192,7 +192,8 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
             continue
         if free and not hit.colon and hit.score < 0.9:
             continue  # "ADVANCO COMPANY" is a name, not the label "Company"
-        if not hit.colon and (_SENTENCE_GOES_ON.match(hit.rest) or (free and re.match(r"\s*[a-z]", hit.rest))):
+        if not hit.colon and (_SENTENCE_GOES_ON.match(hit.rest) or (
+                (free or hit.label[:1].islower()) and re.match(r"\s*[a-z]", hit.rest))):
             continue  # "Customer shall pay …", "during the term of this Agreement": a sentence, not a label
         if _defined_term(ln.text, hit):
             continue  # '"Provider").': a contract's term for a party, at the end of a sentence
@@ -227,9 +228,8 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
     return out
 
 
-# a word that carries a sentence on after a noun: what follows a label that is no label
-_SENTENCE_GOES_ON = re.compile(r"\s+(?:of|is|are|was|were|shall|will|may|must|can|has|have|and|or|to|in|that|which|"
-                               r"who|hereby|herein|hereunder)\b")
+# a verb after a noun: what follows a label that is no label ("Date of issue" and "Total in EUR" are)
+_SENTENCE_GOES_ON = re.compile(r"\s+(?:is|are|was|were|shall|will|may|must|can|has|have|hereby)\b")
 
 
 def _defined_term(text: str, hit: LabelHit) -> bool:

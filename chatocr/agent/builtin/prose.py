@@ -313,6 +313,7 @@ def _defined(view: View, spec: KeySpec, names: set[str]) -> list[Candidate]:
     ps = passages(view)
     if not ps or spec.vtype not in ("date", "duration", "money", "percent"):
         return []
+    # the document's definitions are shared by its passages: any one of them looks them up
     return [c for name in names if (c := _defined_value(ps[0], name, spec.vtype)) is not None]
 
 
@@ -482,7 +483,7 @@ def _signature_blocks(view: View) -> list[tuple[str, Candidate]]:
                 break
             sm = _SIGNER.match(below.text)
             if sm and abs(below.bbox[0] - ln.bbox[0]) < 3 * ln.h:
-                box = below.line.span_box(sm.start("v"), sm.end("v")) if below.line is not None else below.bbox
+                box = Passage(below.page, below.text, [(0, len(below.text), below)]).box(sm.start("v"), sm.end("v"))
                 out.append((m["org"].strip(), Candidate(sm["v"], V.normalise(sm["v"]), ln.page, box,
                                                         f"{ln.text} {below.text}", _SCORE, "prose", (ln.idx, below.idx))))
                 break
@@ -539,14 +540,14 @@ def _named_parties(p: Passage) -> list[_Party]:
     return []
 
 
-_STOP = re.compile(r"[.;](?=\s|$)")
+_FULL_STOP = re.compile(r"[.;](?=\s|$)")
 _ABBREVIATION = re.compile(r"\b(?:ltd|inc|co|corp|no|nr|st|mr|ms|mrs|dr|bhd|pty|plc|llc)$", _I)
 
 
 def _sentence_end(text: str, start: int) -> int:
     """Where the sentence that goes on at ``start`` ends: a full stop that does not close "Ltd."
     or "No.", or a semicolon (the text's end if none)."""
-    for m in _STOP.finditer(text, start):
+    for m in _FULL_STOP.finditer(text, start):
         if m.group() == ";" or not _ABBREVIATION.search(text, 0, m.start()):
             return m.start()
     return len(text)
@@ -564,6 +565,7 @@ def sentences(p: Passage) -> list[tuple[int, int]]:
 
 
 _BETWEEN_WORD = re.compile(r"\b(?:by\s+and\s+)?between\s+", _I)
+_AND = re.compile(r"\s*,?\s*(?:and\s+)?", _I)
 
 
 def _defined_parties(p: Passage) -> list[_Party]:
@@ -575,7 +577,7 @@ def _defined_parties(p: Passage) -> list[_Party]:
         if len(roles) < 2:
             continue
         a0 = m.end()
-        b0 = re.compile(r"\s*,?\s*(?:and\s+)?", _I).match(p.text, roles[0].end()).end()
+        b0 = _AND.match(p.text, roles[0].end()).end()  # type: ignore[union-attr]  (it matches the empty string)
         a1, b1 = _name_end(p.text, a0, roles[0].end()), _name_end(p.text, b0, roles[1].end())
         a, b = p.text[a0:a1].strip(" ,"), p.text[b0:b1].strip(" ,")
         if a and b and max(len(a.split()), len(b.split())) <= 10:
