@@ -614,7 +614,7 @@ _FILLER_ZH = ["双方对履行本合同过程中知悉的商业秘密负有保�
 _AGREEMENT_Q_EN = {
     "parties": ["Who are the parties?", "Who are the parties to the agreement?"],
     "date": ["When was the agreement signed?", "When was the agreement signed?"],
-    "start date": ["When does the agreement start?", "When does it start?", "What is the effective date?"],
+    "start date": ["When does the agreement start?", "When does it start?", "What is the commencement date?"],
     "end date": ["When does it end?", "When does the contract end?"],
     "term": ["How long is the contract?", "What is the term of the agreement?"],
     "due date": ["When is payment due?"],

@@ -277,7 +277,7 @@ def _typed_after(p: Passage, cue: re.Pattern, vtype: str) -> list[tuple[int, int
 _REFERENCE = re.compile(r"\s*(?:the\s+)?[\"“]?(?P<term>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3})")
 
 
-def _defined_value(p: Passage, term: str, vtype: str) -> Candidate | None:
+def _defined_value(p: Passage, term: str, vtype: str, score: float = 0.85) -> Candidate | None:
     """The value of type ``vtype`` that a defined term stands for: the one right before its
     definition ('15 January 2026 (the "Effective Date")'), where the document defines it."""
     found = p.defined.get(" ".join(term.lower().split()))
@@ -286,7 +286,7 @@ def _defined_value(p: Passage, term: str, vtype: str) -> Candidate | None:
     q, at = found
     lo = max(0, at - 80)
     spans = [sp for sp in V.find(vtype, q.text[lo:at]) if sp.score >= 0.6 and not q.text[lo + sp.end : at].strip(" ,")]
-    return q.candidate(lo + spans[-1].start, lo + spans[-1].end, score=0.85) if spans else None
+    return q.candidate(lo + spans[-1].start, lo + spans[-1].end, score=score) if spans else None
 
 
 def _referred(p: Passage, cue: re.Pattern, vtype: str) -> list[Candidate]:
@@ -313,8 +313,12 @@ def _defined(view: View, spec: KeySpec, names: set[str]) -> list[Candidate]:
     ps = passages(view)
     if not ps or spec.vtype not in ("date", "duration", "money", "percent"):
         return []
-    # the document's definitions are shared by its passages: any one of them looks them up
-    return [c for name in names if (c := _defined_value(ps[0], name, spec.vtype)) is not None]
+    # the document's definitions are shared by its passages: any one of them looks them up.  The term
+    # asked for by its own name wins over any phrase; one of its family's other names ("Effective Date"
+    # for the start date) gives way to a phrase that says it ("starts on …")
+    key = " ".join(spec.key.lower().split())
+    return [c for name in names
+            if (c := _defined_value(ps[0], name, spec.vtype, 0.85 if name == key else 0.75)) is not None]
 
 
 def _ranges(p: Passage) -> list[tuple[tuple[int, int], tuple[int, int]]]:

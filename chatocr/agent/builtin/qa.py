@@ -159,7 +159,8 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
                 owner = " ".join(after)  # "signed for Vantage Foods plc": the party by its name
     spec = _field_key(toks, name, i, n)
     if owner and not spec.key.startswith(owner):
-        spec = replace(spec, key=f"{owner} {spec.key}", labels=(*spec.labels, (f"{owner} {spec.labels[0][0]}", 1.0)))
+        base = spec.key if spec.family == "custom" else spec.family  # "customer signatory", not "… signed on behalf"
+        spec = replace(spec, key=f"{owner} {base}", labels=(*spec.labels, (f"{owner} {spec.labels[0][0]}", 1.0)))
     return spec, qt
 
 
@@ -179,7 +180,9 @@ def _field_key(toks: list[str], name: str, i: int, n: int) -> KeySpec:
                 return KeySpec(key=phrase, family="custom", vtype=FAMILIES[name]["vtype"],
                                labels=((_join(toks[j:i + n]), 1.0),))
             return spec
-    return resolve_key(name)
+    # the family's key by the words the question used for it ("effective date", "commencement date")
+    said = resolve_key(" ".join(toks[i:i + n]))
+    return said if said.family == name else resolve_key(name)
 
 
 def _custom_key(toks: list[str], qt: str | None) -> KeySpec | None:
