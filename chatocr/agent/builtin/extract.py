@@ -192,9 +192,11 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
             continue
         if free and not hit.colon and hit.score < 0.9:
             continue  # "ADVANCO COMPANY" is a name, not the label "Company"
-        if not hit.colon and (_SENTENCE_GOES_ON.match(hit.rest) or (
-                (free or hit.label[:1].islower()) and re.match(r"\s*[a-z]", hit.rest))):
-            continue  # "Customer shall pay …", "during the term of this Agreement": a sentence, not a label
+        if not hit.colon and (_SENTENCE_GOES_ON.match(hit.rest) or ln.text[:1].islower() or (
+                free and re.match(r"\s*[a-z]", hit.rest))):
+            # "Customer shall pay …", and a line that carries a sentence on ("during the term of this
+            # Agreement", "term." at a paragraph's end): a sentence, not a label
+            continue
         if _defined_term(ln.text, hit):
             continue  # '"Provider").': a contract's term for a party, at the end of a sentence
         ls = hit.score

@@ -492,3 +492,17 @@ def test_a_field_no_family_knows_from_its_sentence(builtin):
     assert builtin.answer(doc, "How long is the warranty?").text == "18 months"
     assert builtin.answer(doc, "How long is the exclusivity period?").text is None
     assert builtin.answer(doc, "How long does the non-compete last?").text is None
+
+
+def test_a_field_word_that_ends_a_sentence_is_no_label(builtin):
+    """'term.' at the end of a wrapped paragraph, or 'during the term of …' starting a line, is the
+    sentence going on: the duration on the line below is not the term's value."""
+    doc = _doc([
+        "8. Renewal. This Agreement renews for successive periods of 2 years unless either party objects before the end of the",
+        "term.",
+        "9. Liability. Liability is limited to the fees paid in the twelve (12) months preceding the claim.",
+        "10. Confidentiality. The parties keep information confidential",
+        "during the term of this Agreement and 3 years after it.",
+    ])
+    assert builtin.extract(doc, ["term"])["term"].value is None
+    assert builtin.extract(doc, ["renewal term"])["renewal term"].value == "2 years"
