@@ -128,8 +128,9 @@ _SENTENCE_END = re.compile(r"[.!?:;。！？：；]['\"’”)）]*$")
 _OPEN_WORD = re.compile(r"(?:[,，、(（-]|\b(?:of|the|a|an|and|or|to|by|in|on|at|for|with|from|under|between|that|which|"
                         r"than|shall|will|may|is|are|be|its|their|this|any|each|such|per|not))$", re.IGNORECASE)
 # a numbered clause or item: it starts a paragraph, whatever the page before ends on
-_NUMBERED = re.compile(r"^\s*(?:\(?\d+(?:\.\d+)*[.)]|\([a-z]{1,3}\)|[a-z][.)]\s|第[一二三四五六七八九十百\d]+[条章款]|"
-                       r"[一二三四五六七八九十]+[、.．])")
+# ("1.1 The", "12. Notices", "(2) The", "(a) the"; not "(90) days' notice", where a sentence wrapped)
+_NUMBERED = re.compile(r"^\s*(?:\(?\d{1,3}(?:\.\d{1,3})+\.?\s+(?=[A-Z(“\"])|\(?\d{1,3}[.)]\s+(?=[A-Z(“\"])|\([a-z]{1,3}\)|"
+                       r"[a-z][.)]\s|第[一二三四五六七八九十百\d]+[条章款]|[一二三四五六七八九十]+[、.．])")
 
 
 def _over_page_breaks(paragraphs: list[list[VLine]]) -> list[list[VLine]]:
