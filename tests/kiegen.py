@@ -726,7 +726,9 @@ def agreement(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
         values["parties"] = (f"{a}; {b}", "parties", len(paras) - 1)
         values["date"] = (sign, "date", len(paras) - 1)
         term = rng.choice([f"{years} year{'s' if years > 1 else ''}", f"{12 * years} months"])
-        style = rng.randrange(6 if effective else 5)
+        # a contract that defines its Effective Date starts on it (asked for as "effective date", the
+        # start is that date)
+        style = 5 if effective else rng.randrange(5)
         if style == 0:
             s = f"This Agreement starts on {start} and ends on {end}, unless terminated earlier under clause 5."
         elif style == 1:
