@@ -22,7 +22,7 @@ from ...types import BBox
 from . import validators as V
 from .extract import Candidate
 from .layout import View, VLine, union
-from .synonyms import KeySpec
+from .synonyms import FAMILIES, KeySpec
 
 __all__ = ["Passage", "passages", "prose_candidates", "sentences", "PROSE_FAMILIES"]
 
@@ -187,6 +187,8 @@ def _carries_on(above: VLine, below: VLine) -> bool:
 # -- the families' phrases -----------------------------------------------------------------------
 
 _I = re.IGNORECASE
+_IN_CLAUSE = r"(?:(?![.;:](?:\s|$)).)"  # a character of the same clause (a decimal point does not end it)
+_IN_SENTENCE = r"(?:(?![.;](?:\s|$)).)"  # a character of the same sentence
 # the first value must start within this many characters after its phrase, in the same clause
 _NEAR = 12
 _CLAUSE_END = re.compile(r"[.;:](?:\s|$)|。|；")
@@ -218,11 +220,11 @@ _TERM = re.compile(
     _I,
 )
 _DUE_ON = re.compile(r"\b(?:(?:due|payable)\s+(?:on|by|no later than|not later than|on or before)|"
-                     r"(?:pay|remit|settle|transfer)\b(?:(?![.;:](?:\s|$)).){0,60}?\b(?:by|before|no later than|on or before|on))\s*"
+                     r"(?:pay|remit|settle|transfer)\b" + _IN_CLAUSE + r"{0,60}?\b(?:by|before|no later than|on or before|on))\s*"
                      r"|(?:应于|应在|须于|须在)(?=[^。；，]{6,14}(?:前|之前)(?:付款|支付|付清))", _I)
 _DUE_WITHIN = re.compile(
     r"\b(?:(?:is|are|shall be|will be|become|becomes) (?:due|payable)|(?:(?:shall|will|must) )?(?:pay|pays|settle|settles)"
-    r"(?:(?![.;:](?:\s|$)).){0,80}?|"  # a decimal point does not end the clause
+    + _IN_CLAUSE + r"{0,80}?|"  # a decimal point does not end the clause
     r"(?:paid|settled|payment is due|payment shall be made))\s+(?P<within>within)\s+",
     _I,
 )
@@ -395,13 +397,13 @@ _COURTS = re.compile(
 )
 _LATE = re.compile(
     r"(?:\b(?:late|overdue|unpaid|outstanding)\s+(?:payments?|amounts?|sums?|invoices?)\b|\b(?:fails?|failure)\s+to\s+pay\b)"
-    r"(?:(?![.;:](?:\s|$)).){0,60}?\binterest\s+(?:(?=[\d.,]+\s*%)|"  # "... interest 2% a month"
-    r"(?:(?![.;:](?:\s|$)).){0,40}?\b(?:at\s+(?:the\s+rate\s+of\s+|a\s+rate\s+of\s+)?|of\s+))"
+    + _IN_CLAUSE + r"{0,60}?\binterest\s+(?:(?=[\d.,]+\s*%)|"  # "... interest 2% a month"
+    + _IN_CLAUSE + r"{0,40}?\b(?:at\s+(?:the\s+rate\s+of\s+|a\s+rate\s+of\s+)?|of\s+))"
     # "interest shall accrue on the overdue amount at the rate of 4%"
-    r"|\binterest\s+(?:(?![.;:](?:\s|$)).){0,40}?\b(?:late|overdue|unpaid|outstanding)\b(?:(?![.;:](?:\s|$)).){0,30}?"
+    r"|\binterest\s+" + _IN_CLAUSE + r"{0,40}?\b(?:late|overdue|unpaid|outstanding)\b" + _IN_CLAUSE + r"{0,30}?"
     r"\bat\s+(?:the\s+rate\s+of\s+|a\s+rate\s+of\s+)?"
     r"|\b(?:interest|late payment interest)\s+(?:at\s+(?:the\s+rate\s+of\s+|a\s+rate\s+of\s+)?|of\s+)"
-    r"(?=(?:(?![.;](?:\s|$)).){0,12}%(?:(?![.;](?:\s|$)).){0,60}\b(?:late|overdue|unpaid|outstanding)\b)"
+    r"(?=" + _IN_SENTENCE + r"{0,12}%" + _IN_SENTENCE + r"{0,60}\b(?:late|overdue|unpaid|outstanding)\b)"
     r"|(?:逾期付款的?|逾期的?)[^。；]{0,20}?(?:按|支付)(?:每日|每天|日)?",
     _I,
 )
@@ -435,9 +437,9 @@ _RENEW = re.compile(
 )
 # "liability … shall not exceed 125% of the fees paid …": the limit, to the clause's end
 _CAP = re.compile(
-    r"\bliability\b(?:(?![.;](?:\s|$)).){0,160}?\b(?:shall\s+not\s+exceed|will\s+not\s+exceed|does\s+not\s+exceed|"
+    r"\bliability\b" + _IN_SENTENCE + r"{0,160}?\b(?:shall\s+not\s+exceed|will\s+not\s+exceed|does\s+not\s+exceed|"
     r"(?:is|are|shall\s+be|will\s+be)\s+(?:limited|capped)\s+(?:to|at))\s+(?:(?:an\s+amount|a\s+sum)\s+equal\s+to\s+)?"
-    r"(?P<v>(?:(?![.;](?:\s|$)).){2,160}?)(?=\s*(?:[.;](?:\s|$)|$|,\s+(?:except|save|provided|unless)\b))"
+    r"(?P<v>" + _IN_SENTENCE + r"{2,160}?)(?=\s*(?:[.;](?:\s|$)|$|,\s+(?:except|save|provided|unless)\b))"
     r"|(?:赔偿|责任)[^。；]{0,30}?(?:不超过|不得超过|以)(?P<zh>[^。；，]{2,40}?)(?:为限|。|；|，|$)",
     _I,
 )
@@ -661,8 +663,6 @@ def _party_details(p: Passage, owner: set[str], vtype: str, field: str) -> list[
 def _same_party(role: str, owner: set[str]) -> bool:
     """Whether a contract's term for a party and the word a question asks by name the same side
     ("Provider" and "supplier": both the seller's labels)."""
-    from .synonyms import FAMILIES
-
     return any(role in fam["labels"] and any(o in fam["labels"] for o in owner)
                for name, fam in FAMILIES.items() if name in ("seller", "buyer"))
 
