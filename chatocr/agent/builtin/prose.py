@@ -680,8 +680,12 @@ def prose_candidates(view: View, spec: KeySpec) -> list[Candidate]:
         return out + _signatories(view, {" ".join(words[:-1])} if len(words) > 1 else set())
     # "the supplier's address": the key names whose field it is before the field
     whose = spec.key.lower().split()
-    fam = set(spec.family.split()) | set(spec.labels[0][0].split()) if spec.labels else set(spec.family.split())
+    # the field's own words: its family's name and first label (a custom key's: its label)
+    own = next(iter(FAMILIES[spec.family]["labels"])) if spec.family in FAMILIES else spec.labels[0][0]
+    fam = set(spec.family.split()) | set(own.split())
     owner = {" ".join(whose[:k]) for k in range(1, len(whose)) if not set(whose[:k]) & fam}
+    if spec.family == "buyer address" and not owner:
+        owner = set(FAMILIES["buyer"]["labels"])  # whose it is, the family says: the buyer's, by any of its names
     if owner and spec.vtype not in ("org", "name", "date", "duration", "money", "percent"):
         field = r"\s+".join(re.escape(w) for w in whose[len(max(owner, key=len).split()):])
         out += [c for p in passages(view) for c in _party_details(p, owner, spec.vtype, field)]

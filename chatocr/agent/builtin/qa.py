@@ -53,6 +53,8 @@ _OWNER = {"seller", "sellers", "vendor", "vendors", "company", "companys", "supp
           "provider", "consultant", "contractor", "landlord", "tenant", "lessor", "lessee", "licensor", "licensee",
           "employer", "employee", "purchaser", "distributor", "guarantor", "borrower", "lender"}
 
+_OWNER_ZH = ("销售方", "购买方", "卖方", "买方", "甲方", "乙方", "客户", "供应商", "出租方", "承租方")
+
 _WH_TYPES = [
     (re.compile(r"(?i)\bhow much (?:notice|time)\b|\bhow many (?:days|weeks|months|years)\b"), "duration"),
     (re.compile(r"(?i)\bhow much\b|\bwhat (?:is|was) the (?:price|cost)\b|多少钱|金额是多少"), "money"),
@@ -138,12 +140,12 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
     # "the supplier's address": a party's word before another field's is whose field it is; the key
     # says whose ("supplier address"), and a label that says it too ("Supplier address:") is its own
     owner = ""
-    if all(t in _OWNER for t in toks[i:i + n]):
+    if _is_owner(toks[i:i + n]):
         # the field's phrase before or after it ("signed for the supplier"), not another party word
         others = [h for h in hits if (h[2] >= i + n or h[2] + h[3] <= i) and h[0] >= 0
-                  and not all(t in _OWNER for t in toks[h[2]:h[2] + h[3]])]
+                  and not _is_owner(toks[h[2]:h[2] + h[3]])]
         if others:
-            owner = " ".join(toks[i:i + n])
+            owner = " ".join(toks[i:i + n]) if all(t in _OWNER for t in toks[i:i + n]) else "".join(toks[i:i + n])
             # the head noun: the phrase that ends last ("customer's company number": the number)
             _, name, i, n = max(others, key=lambda h: (h[2] + h[3], h[0]))
     else:  # "the buyer's address", where the field's phrase matched best (or "seller address" is one)
@@ -153,22 +155,45 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
         while k < i + n - 1 and toks[k] in _OWNER:
             k += 1
         owner = " ".join(toks[j:k])
+        before = "".join(toks[:i])  # Chinese comes as one token a character: "销售方地址"
+        owner = owner or next((w for w in _OWNER_ZH if before.endswith(w)), "")
         if not owner:  # "signed for the supplier", "signed on behalf of the customer"
             after = [t for t in toks[i + n:] if t not in _STOP]
             if after and (name == "signatory" or all(t in _OWNER for t in after)):
                 owner = " ".join(after)  # "signed for Vantage Foods plc": the party by its name
-    spec = _field_key(toks, name, i, n)
+    buyers = bool(owner) and resolve_key(owner).family == "buyer"
+    if buyers and name == "address":
+        spec = resolve_key("buyer address")  # the address family is the issuer's: the buyer's is a field of its own
+    else:
+        spec = _field_key(toks, name, i, n)
     if owner and not spec.key.startswith(owner):
         base = spec.key if spec.family == "custom" else spec.family  # "customer signatory", not "… signed on behalf"
-        spec = replace(spec, key=f"{owner} {base}", labels=(*spec.labels, (f"{owner} {spec.labels[0][0]}", 1.0)))
+        base = base.removeprefix("buyer ") if spec.family == "buyer address" else base
+        labels = (*spec.labels, (f"{owner} {spec.labels[0][0]}", 1.0))
+        if buyers and spec.family in _ISSUERS:
+            # the issuer's field by default (a letterhead's phone, tax id): the buyer's only where a label
+            # or the contract says whose it is ("Buyer tax ID:", "购买方税号", "to the Customer at …")
+            labels = tuple((f"{owner} {lab}", w) for lab, w in spec.labels)
+            spec = replace(spec, fallback=None)
+        spec = replace(spec, key=f"{owner} {base}", labels=labels)
     return spec, qt
+
+
+# fields a document gives for its issuer unless a label says whose ("Tel.", "Tax ID" in a letterhead)
+_ISSUERS = {"tax id", "phone", "fax", "email", "iban", "account number"}
+
+
+def _is_owner(toks: list[str]) -> bool:
+    """Whether ``toks`` only say whose field it is ("supplier", "销售方")."""
+    return bool(toks) and (all(t in _OWNER for t in toks) or "".join(toks) in _OWNER_ZH)
 
 
 def _field_key(toks: list[str], name: str, i: int, n: int) -> KeySpec:
     """The key of family ``name`` matched at ``toks[i:i + n]``, or of its own where a modifier the
     family does not know comes before ("delivery date")."""
+    zh_owner = any("".join(toks[:i]).endswith(w) for w in _OWNER_ZH)  # "销售方" before "地址"
     # a modifier the family does not know ("delivery date") makes a key of its own
-    if i > 0 and toks[i - 1] not in _STOP and toks[i - 1] not in _OWNER and not toks[i - 1].isdigit():
+    if i > 0 and not zh_owner and toks[i - 1] not in _STOP and toks[i - 1] not in _OWNER and not toks[i - 1].isdigit():
         vocab = {t for p, _, _ in _PHRASES[name] for t in p}
         if toks[i - 1] not in vocab:
             j = i - 1

@@ -148,6 +148,11 @@ FAMILIES: dict[str, dict] = {
                     excludes=("email", "e mail", "ip", "web", "bill to", "ship to", "buyer", "customer", "购买方"),
                     fallback="address", multiline=True,
                     cues=("address", "where", "located", "location", "地址", "在哪")),
+    # the buyer's: "address" alone is the issuer's (its fallback reads the letterhead)
+    "buyer address": _fam("address", {"buyer address": 1.0, "customer address": 1.0, "client address": 1.0,
+                                      "billing address": 1.0, "bill to address": 1.0, "invoice address": 0.9,
+                                      "purchaser address": 1.0, "购买方地址": 1.0, "买方地址": 1.0, "客户地址": 1.0},
+                          multiline=True, cues=("billing address",)),
     "tax id": _fam("taxid", {
         "tax id": 1.0, "tax number": 1.0, "tax no": 1.0, "tax reg no": 1.0, "gst no": 1.0, "gst reg no": 1.0,
         "gst id": 1.0, "gst id no": 1.0, "gst registration no": 1.0, "gst registration number": 1.0,

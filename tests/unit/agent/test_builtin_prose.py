@@ -506,3 +506,20 @@ def test_a_field_word_that_ends_a_sentence_is_no_label(builtin):
     ])
     assert builtin.extract(doc, ["term"])["term"].value is None
     assert builtin.extract(doc, ["renewal term"])["renewal term"].value == "2 years"
+
+
+def test_the_buyers_field_is_not_the_issuers(builtin):
+    """'What is the buyer's address?' on an invoice: the address a label gives for the buyer, never the
+    letterhead's (the issuer's); a buyer's phone or tax ID that the invoice does not give is None."""
+    rows = ["ACME Supplies Ltd", "12 Dock Road, Leeds LS1 4AB", "Tel: 0113 496 0000", "VAT No: GB123456789", "",
+            "Bill to:", "Zenith Foods GmbH"]
+    plain, addressed = _doc(rows), _doc(rows + ["Customer address: Hafenstrasse 12, 20457 Hamburg"])
+    for doc in (plain, addressed):
+        assert builtin.answer(doc, "What is the seller's address?").text == "12 Dock Road, Leeds LS1 4AB"
+        assert builtin.answer(doc, "What is the phone number?").text == "0113 496 0000"
+        assert builtin.answer(doc, "What is the buyer's phone number?").text is None
+        assert builtin.answer(doc, "What is the customer's VAT number?").text is None
+        assert builtin.answer(doc, "What is the seller's VAT number?").text == "GB123456789"
+    assert builtin.answer(plain, "What is the buyer's address?").text is None
+    assert builtin.answer(addressed, "What is the buyer's address?").text == "Hafenstrasse 12, 20457 Hamburg"
+    assert builtin.answer(addressed, "What is the billing address?").text == "Hafenstrasse 12, 20457 Hamburg"
