@@ -237,13 +237,17 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
         cand = engine._best(doc, view, spec, _subset(blocks), memo)
         f = _field(spec.key, cand, view)
         if f.value is not None and f.confidence >= o.answer_threshold:
-            ev = (Evidence(page=f.page, bbox=f.bbox, text=f.source or f.value),) if f.page and f.bbox else ()
-            return Answer(question=question, text=f.value, evidence=ev, confidence=f.confidence,
-                          method=f"extract:{spec.family}:{f.method}")
+            return _field_answer(question, f, f"extract:{spec.family}:{f.method}")
     found = _retrieve(engine, doc, question, qt, spec, blocks)
     if found.text is None and spec is not None and spec.family == "custom" and spec.vtype in _SENTENCE_TYPES:
         return _from_sentences(engine, doc, question, spec) or found
     return found
+
+
+def _field_answer(question: str, f, method: str) -> Answer:
+    """An extracted field as the answer, its evidence the field's page, box and source line."""
+    ev = (Evidence(page=f.page, bbox=f.bbox, text=f.source or f.value),) if f.page and f.bbox else ()
+    return Answer(question=question, text=f.value, evidence=ev, confidence=f.confidence, method=method)
 
 
 _SENTENCE_TYPES = ("date", "duration", "money", "percent")
@@ -279,8 +283,7 @@ def _from_sentences(engine: BuiltinEngine, doc: Document, question: str, spec: K
             if sp is None:
                 continue
             f = _field(spec.key, p.candidate(start + sp.start, start + sp.end, score=0.6), view)
-            ev = (Evidence(page=f.page, bbox=f.bbox, text=f.source or f.value),) if f.page and f.bbox else ()
-            return Answer(question=question, text=f.value, evidence=ev, confidence=f.confidence, method="sentence")
+            return _field_answer(question, f, "sentence")
     return None
 
 
