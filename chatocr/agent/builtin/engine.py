@@ -17,7 +17,7 @@ from ..grounding import value_box
 from ..results import Answer, Evidence, ExtractedField
 from . import heuristics as H
 from .extract import Candidate, kv_candidates, labelled_candidates, table_candidates
-from .labels import LabelHit, LabelMatcher, any_label_score
+from .labels import LabelHit, LabelMatcher, any_label_score, split_label
 from .layout import View
 from .prose import prose_candidates
 from .synonyms import KeySpec, resolve_key
@@ -173,6 +173,15 @@ class BuiltinEngine:
             if company is not None and company.method != "layout":
                 company = None if not company.lines else company
             cands = H.address_candidates(view, company)
+        elif fb in ("buyer_address", "shipping_address"):
+            # the block under "Bill To" / "Ship to": the name, then the address
+            m = self._matcher(resolve_key("buyer" if fb == "buyer_address" else "recipient"))
+            cands = []
+            for ln in view.lines:
+                hit = split_label(ln.text, m)
+                if hit is not None and hit.score >= 0.9 and (hit.colon or not hit.rest.strip()):
+                    label = Candidate(hit.rest.strip(), "", ln.page, ln.bbox, ln.text, hit.score, "label", (ln.idx,))
+                    cands += H.address_candidates(view, label, under_label=True)
         elif fb == "total":
             cands = H.total_fallback(view)
         elif fb == "first_date":

@@ -116,6 +116,10 @@ def _type_ok(spec: KeySpec, sp: V.Span) -> float:
         s, fam = any_label_score(sp.text)
         if s >= 0.9:
             return 0.1
+        from .heuristics import street_line
+
+        if street_line(sp.text):
+            return 0.1  # "Ship To:" over an address: no name given
     return sp.score
 
 

@@ -267,6 +267,15 @@ def address_score(text: str) -> float:
     return min(1.0, s)
 
 
+def street_line(text: str) -> bool:
+    """``221 Baker Street``, ``Unit 12, Riverside Park``: a house number and a street word, a line of an
+    address rather than a name."""
+    t = text.strip()
+    if not (_HOUSE_NO.match(t) or re.match(r"\d+[A-Za-z]?\b(?![-'’])", t)):
+        return False
+    return any(w in _STREET and w not in ("no", "st", "dr", "ct", "pl", "off", "unit", "lot") for w in norm_text(t).split())
+
+
 def is_stop_line(text: str) -> bool:
     """Contact, tax-number, title or transaction lines: an address has ended."""
     t = text.strip()
@@ -503,8 +512,13 @@ def company_candidates(view: View) -> list[Candidate]:
     return out
 
 
-def address_candidates(view: View, company: Candidate | None) -> list[Candidate]:
-    """The address block under the company name: rows until the contact lines begin."""
+def address_candidates(view: View, company: Candidate | None, *, under_label: bool = False) -> list[Candidate]:
+    """The address block under the company name: rows until the contact lines begin.
+
+    ``under_label``: ``company`` is a label line (``Bill To:``, ``Ship to``, with or without the name
+    after it) and the address is the block right under it: at most the name's row and one more (an
+    "Attn" line) come before it, without a blank line, and another field's label ends the search.
+    """
     if not view.pages:
         return []
     page = view.pages[company.page if company is not None else min(view.pages)]
@@ -529,12 +543,21 @@ def address_candidates(view: View, company: Candidate | None) -> list[Candidate]
     picked: list[VLine] = []
     skipped = 0
     name = norm_text(company.value) if company is not None else ""
+    above = max(view.lines[i].bbox[3] for i in company.lines) if under_label and company is not None else 0.0
     for r in range(start_row, min(len(rows), start_row + 12)):
         row = _drop_specks(rows[r])
         if not row:
             continue
         text = " ".join(v.text for v in row)
         score = address_score(text)
+        if under_label and not picked:
+            if min(v.bbox[1] for v in row) - above > 1.2 * page.line_h or skipped >= 2:
+                break  # a blank line, or the block under the label holds no address
+            above = max(v.bbox[3] for v in row)
+            if _ATTN.match(text):
+                continue  # "Attn: Accounts Payable" between the name and the address
+            if _colon_label(text) or is_stop_line(text):
+                break
         if not picked:
             letters = sum(ch.isalpha() for ch in text) + 2 * len(_CJK_ADDR.findall(text))
             if (
@@ -590,6 +613,8 @@ def address_candidates(view: View, company: Candidate | None) -> list[Candidate]
     ]
 
 
+# who a letter or parcel is for, inside an address block
+_ATTN = re.compile(r"(?i)^\s*(?:attn|attention|c/o|fao|for the attention of|contact(?: person)?)\b\.?")
 # "NO 24, 25&26," / "LOT 5,": a house or lot number opens an address even with hardly any letters
 _HOUSE_NO = re.compile(r"(?i)^\s*(?:no|lot|unit|blk|block|bldg)\.?\s*\d")
 # quote marks and backticks at the ends of a line are specks, not part of an address

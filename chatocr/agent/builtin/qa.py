@@ -42,6 +42,8 @@ _STOP = {
     "will", "would", "should", "must", "has", "have", "had", "named", "called", "value", "exact", "here",
     "什么", "是", "多少", "哪", "谁", "的", "吗", "呢", "请问", "哪些", "何时", "什么时候", "几", "在", "本", "该",
     "份", "中", "上", "为", "了", "有",
+    # what is sent: "Where are the goods delivered?" asks for the shipping address
+    "goods", "parcel", "package", "shipment", "consignment",
 }
 # Words before a matched label that only say whose field it is: they do not change the key.
 _OWNER = {"seller", "sellers", "vendor", "vendors", "company", "companys", "supplier", "buyer", "buyers",

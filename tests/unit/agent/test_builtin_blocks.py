@@ -1,0 +1,178 @@
+"""Address blocks under a label: the buyer's ("Bill To") and the delivery's ("Ship To"), as invoices and
+delivery notes print them: the label, the name under it (or after it), then the address lines."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from kiegen import document_from_pdf
+
+from chatocr.agent.builtin import BuiltinEngine
+from chatocr.agent.builtin.heuristics import street_line
+from chatocr.agent.builtin.qa import question_key
+from chatocr.geometry import iou
+
+
+@pytest.fixture(scope="module")
+def builtin():
+    return BuiltinEngine()
+
+
+def _pdf(items) -> bytes:
+    """A one-page PDF: ``(x, baseline y, text[, size])`` per line; returns the bytes and each line's box."""
+    import pymupdf
+
+    boxes = {}
+    with pymupdf.open() as doc:
+        page = doc.new_page(width=595, height=842)
+        font = pymupdf.Font("helv")
+        for x, y, text, *size in items:
+            s = size[0] if size else 10
+            page.insert_text((x, y), text, fontsize=s, fontname="helv")
+            boxes[text] = (x, y - font.ascender * s, x + font.text_length(text, s), y - font.descender * s)
+        return doc.tobytes(), boxes
+
+
+def _union(boxes):
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _norm(s):
+    return None if s is None else re.sub(r"\s+", " ", s).strip()
+
+
+_SIDE_BY_SIDE = [
+    (50, 60, "Bluebird Trading GmbH", 16), (50, 78, "Hauptstrasse 12, 10115 Berlin"),
+    (400, 60, "INVOICE", 18), (400, 80, "Invoice #: 2026-0077"), (400, 94, "Invoice Date: 03/04/2026"),
+    (50, 150, "BILL TO", 11), (50, 166, "Zenith Media Ltd"), (50, 180, "8 Queen Street"), (50, 194, "Edinburgh EH2 1JE"),
+    (300, 150, "SHIP TO", 11), (300, 166, "Zenith Media Warehouse"), (300, 180, "Unit 5, Leith Docks"),
+    (300, 194, "Edinburgh EH6 6QQ"),
+    (50, 250, "Item"), (450, 250, "Amount"), (50, 270, "Printer paper"), (450, 270, "300.00"),
+    (350, 320, "Total Due"), (450, 320, "EUR 300.00"),
+]
+
+
+def test_bill_to_and_ship_to_blocks_side_by_side(builtin):
+    """The buyer's name and address under "BILL TO", the recipient and the delivery address under "SHIP TO"
+    beside it; the "SHIP TO" label on the buyer's row is not the buyer's name; the letterhead stays the
+    seller's address. Each value is boxed on its own lines."""
+    data, boxes = _pdf(_SIDE_BY_SIDE)
+    doc = document_from_pdf(data)
+    want = {
+        "buyer": ("Zenith Media Ltd", ["Zenith Media Ltd"]),
+        "buyer address": ("8 Queen Street Edinburgh EH2 1JE", ["8 Queen Street", "Edinburgh EH2 1JE"]),
+        "recipient": ("Zenith Media Warehouse", ["Zenith Media Warehouse"]),
+        "shipping address": ("Unit 5, Leith Docks Edinburgh EH6 6QQ", ["Unit 5, Leith Docks", "Edinburgh EH6 6QQ"]),
+        "address": ("Hauptstrasse 12, 10115 Berlin", ["Hauptstrasse 12, 10115 Berlin"]),
+    }
+    got = builtin.extract(doc, list(want))
+    for key, (value, lines) in want.items():
+        assert _norm(got[key].value) == value, key
+        assert iou(got[key].bbox, _union([boxes[t] for t in lines])) >= 0.7, key
+    questions = {
+        "Who is the customer?": "Zenith Media Ltd",
+        "What is the buyer's address?": "8 Queen Street Edinburgh EH2 1JE",
+        "What is the billing address?": "8 Queen Street Edinburgh EH2 1JE",
+        "Who are the goods shipped to?": "Zenith Media Warehouse",
+        "Where should the goods be delivered?": "Unit 5, Leith Docks Edinburgh EH6 6QQ",
+        "What is the delivery address?": "Unit 5, Leith Docks Edinburgh EH6 6QQ",
+        "What is the seller's address?": "Hauptstrasse 12, 10115 Berlin",
+        "When will the goods be delivered?": None,  # a date, which the invoice does not give
+    }
+    for q, value in questions.items():
+        ans = builtin.answer(doc, q)
+        assert _norm(ans.text) == value, q
+        if value is not None:
+            assert ans.evidence and ans.evidence[0].page == 1, q
+
+
+@pytest.mark.parametrize("layout", ["label above", "name after the label", "attn line"])
+def test_buyer_address_under_the_name(builtin, layout):
+    head = [(50, 60, "Greenleaf Design Studio", 16), (50, 78, "77 Market Street, Manchester M1 1AA"),
+            (400, 80, "Invoice No: GD-311"), (400, 94, "Issue date: 2 May 2026")]
+    if layout == "label above":
+        block = [(50, 150, "Invoice To:"), (50, 164, "Harper & Sons Ltd"), (50, 178, "15 Mill Lane"),
+                 (50, 192, "Bristol BS1 5TR")]
+    elif layout == "name after the label":
+        block = [(50, 164, "Billed to: Harper & Sons Ltd"), (50, 178, "15 Mill Lane"), (50, 192, "Bristol BS1 5TR")]
+    else:
+        block = [(50, 150, "Bill To:"), (50, 164, "Harper & Sons Ltd"), (50, 178, "Attn: Accounts Payable"),
+                 (50, 192, "15 Mill Lane"), (50, 206, "Bristol BS1 5TR")]
+    data, boxes = _pdf(head + block + [(50, 260, "Website redesign"), (450, 260, "2,500.00"), (350, 300, "Total"),
+                                       (450, 300, "2,500.00")])
+    doc = document_from_pdf(data)
+    got = builtin.extract(doc, ["buyer", "buyer address", "address", "shipping address"])
+    assert got["buyer"].value == "Harper & Sons Ltd"
+    assert _norm(got["buyer address"].value) == "15 Mill Lane Bristol BS1 5TR"
+    assert iou(got["buyer address"].bbox, _union([boxes["15 Mill Lane"], boxes["Bristol BS1 5TR"]])) >= 0.7
+    assert got["address"].value == "77 Market Street, Manchester M1 1AA"
+    assert got["shipping address"].value is None  # not printed: not the buyer's, not the seller's
+
+
+def test_ship_to_with_the_address_alone(builtin):
+    """"Ship To:" over an address and no name: the address is the shipping address, and no street line
+    passes for the recipient's name; the buyer's block without an address gives no buyer address."""
+    data, _ = _pdf([
+        (50, 60, "Polar Freight Ltd", 16), (50, 78, "1 Quay Street, Hull HU1 1AA"),
+        (50, 130, "Delivery note DN-551"), (50, 144, "Date: 5 May 2026"),
+        (50, 180, "Ship To:"), (50, 194, "Unit 12, Riverside Park"), (50, 208, "Goole DN14 5TG"),
+        (300, 180, "Bill To:"), (300, 194, "Nordic Foods AB"), (300, 208, "Tel: 0046 8 123 456"),
+        (50, 260, "Pallets"), (450, 260, "12"),
+    ])
+    doc = document_from_pdf(data)
+    got = builtin.extract(doc, ["shipping address", "recipient", "buyer", "buyer address"])
+    assert _norm(got["shipping address"].value) == "Unit 12, Riverside Park Goole DN14 5TG"
+    assert got["recipient"].value is None
+    assert got["buyer"].value == "Nordic Foods AB"
+    assert got["buyer address"].value is None  # a phone under the name is no address
+
+
+@pytest.mark.parametrize("rows", [
+    # a receipt: the customer line, then the items
+    [(150, 60, "KEDAI MAJU SDN BHD", 14), (150, 78, "NO 5, JALAN BESAR, 43000 KAJANG"), (150, 92, "TEL: 03-8736 1234"),
+     (50, 130, "Customer: CASH"), (50, 144, "Cashier: AMY"), (50, 170, "MILO 1KG"), (450, 170, "16.50"),
+     (50, 210, "TOTAL"), (450, 210, "16.50")],
+    # an address far below the buyer's name, after a blank line, is not in the buyer's block
+    [(50, 60, "Orchid Printing Co.", 16), (50, 78, "9 Canal Walk, Birmingham B1 2JD"),
+     (50, 150, "Bill To:"), (50, 164, "Fairway Golf Club"),
+     (50, 260, "Brochures"), (450, 260, "640.00"), (50, 400, "Return address: 9 Canal Walk, Birmingham B1 2JD")],
+])
+def test_no_buyer_address_without_one_in_the_block(builtin, rows):
+    data, _ = _pdf(rows)
+    doc = document_from_pdf(data)
+    assert builtin.extract(doc, ["buyer address"])["buyer address"].value is None
+    assert builtin.answer(doc, "What is the customer's address?").text is None
+
+
+def test_street_lines_are_not_names():
+    assert street_line("221 Baker Street") and street_line("Unit 12, Riverside Park") and street_line("NO 5, JALAN BESAR")
+    for name in ("99 SPEEDMART S/B", "7-Eleven Malaysia", "3M Company", "Riverside Park Hotel", "Fairway Lane"):
+        assert not street_line(name), name
+
+
+def test_shipping_questions_find_their_keys():
+    assert question_key("Where are the goods delivered?")[0].family == "shipping address"
+    assert question_key("Who are the goods shipped to?")[0].family == "recipient"
+    assert question_key("When will the goods be delivered?")[0].family == "delivery date"
+    assert question_key("收货地址是什么？")[0].family == "shipping address"
+    assert question_key("What is the shipping cost?")[0].family != "shipping address"
+
+
+def test_blocks_on_a_scan(builtin):
+    """The same invoice scanned at 150 dpi and read by the OCR core."""
+    import pymupdf
+
+    from chatocr.structure import DocumentParser
+
+    data, _ = _pdf(_SIDE_BY_SIDE)
+    with pymupdf.open(stream=data, filetype="pdf") as pdf:
+        pix = pdf[0].get_pixmap(dpi=150)
+    image = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, :3].copy()
+    doc = DocumentParser().parse(image)
+    got = builtin.extract(doc, ["buyer", "buyer address", "recipient", "shipping address"])
+    assert got["buyer"].value == "Zenith Media Ltd"
+    assert _norm(got["buyer address"].value) == "8 Queen Street Edinburgh EH2 1JE"
+    assert got["recipient"].value == "Zenith Media Warehouse"
+    assert _norm(got["shipping address"].value) == "Unit 5, Leith Docks Edinburgh EH6 6QQ"
