@@ -356,6 +356,8 @@ REQUEST = {
     "total": ["total", "Total amount", "amount due", "合计"], "date": ["date", "invoice date", "开票日期"],
     "due date": ["due date", "payment due", "付款期限"], "tax id": ["tax id", "VAT number", "税号"],
     "phone": ["phone", "telephone", "电话"], "address": ["address", "地址"], "iban": ["iban"],
+    "buyer address": ["buyer address", "billing address", "customer address", "购买方地址"],
+    "shipping address": ["shipping address", "delivery address"], "recipient": ["ship to", "recipient"],
     "po number": ["PO number", "purchase order"], "fax": ["fax"], "email": ["email"],
     "parties": ["parties"], "party a": ["party a", "甲方"], "party b": ["party b", "乙方"],
     "start date": ["effective date", "start date"], "end date": ["end date", "termination date"],

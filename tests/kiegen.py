@@ -196,6 +196,9 @@ _EN_Q = {
     "iban": ["What is the IBAN?"],
     "address": ["What is the seller's address?"],
     "delivery date": ["What is the delivery date?", "When is the delivery?"],
+    "buyer address": ["What is the buyer's address?", "What is the customer's address?", "What is the billing address?"],
+    "shipping address": ["What is the shipping address?", "Where are the goods delivered?"],
+    "recipient": ["Who are the goods shipped to?"],
 }
 _ZH_Q = {
     "total": ["价税合计是多少？", "合计金额是多少？"],
@@ -208,6 +211,7 @@ _ZH_Q = {
     "phone": ["电话是多少？"],
     "address": ["地址是什么？"],
     "delivery date": ["交货日期是哪天？"],
+    "buyer address": ["购买方地址是什么？"],
 }
 _ABSENT_EN = ["What is the PO number?", "What is the delivery date?", "Who is the cashier?", "What is the fax number?",
               "What is the discount?", "What is the warranty period?", "What is the shipping cost?",
@@ -336,10 +340,36 @@ def invoice(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
                 t.fields[k] = Field(v, 1, w.text(440, y, v, 10), kind)
             y += 15
         y += 10
-    # buyer: label, name below
+    # buyer: label, name below, on some invoices the buyer's address under the name and a "Ship To" block
+    # beside it (drawn from a stream of their own, so the rest of an invoice stays as its seed made it)
+    xr = random.Random(seed * 104729 + 17 + (1 if zh else 0))
     w.text(50, y, lab("buyer") + (colon or ":"), 10, bold=True)
     t.fields["buyer"] = Field(buyer, 1, w.text(50, y + 14, buyer, 10), "org")
-    y += 44
+    block_y = y + 28
+    if xr.random() < 0.5:
+        if zh:
+            city, dist = xr.choice(_ZH_CITY)
+            lines = [f"{city}{dist}{xr.choice(_ZH_ROAD)}{xr.randint(1, 300)}号"]
+        else:
+            city, zipc = xr.choice(_EN_CITY)
+            lines = [f"{xr.randint(1, 250)} {xr.choice(_EN_STREET)}", f"{city} {zipc}"]
+        boxes = [w.text(50, block_y + 13 * i, a, 10) for i, a in enumerate(lines)]
+        t.fields["buyer address"] = Field(" ".join(lines), 1, _union(boxes), "address")
+    else:
+        t.fields["buyer address"] = Field(None)
+    if not zh:
+        if xr.random() < 0.4:
+            w.text(300, y, xr.choice(["Ship To", "Deliver To", "Ship to"]) + (colon or ":"), 10, bold=True)
+            site = f"{buyer.rsplit(' ', 1)[0]} {xr.choice(['Warehouse', 'Depot', 'Store'])}"
+            t.fields["recipient"] = Field(site, 1, w.text(300, y + 14, site, 10), "org")
+            city, zipc = xr.choice(_EN_CITY)
+            lines = [f"{xr.choice(['Unit', 'Dock'])} {xr.randint(1, 40)}, {xr.choice(_EN_STREET)}", f"{city} {zipc}"]
+            boxes = [w.text(300, block_y + 13 * i, a, 10) for i, a in enumerate(lines)]
+            t.fields["shipping address"] = Field(" ".join(lines), 1, _union(boxes), "address")
+        else:
+            t.fields["recipient"] = Field(None)
+            t.fields["shipping address"] = Field(None)
+    y += 44 + (26 if any(t.fields.get(k) and t.fields[k].value for k in ("buyer address", "shipping address")) else 0)
     # items
     rows = [["项目", "数量", "单价", "金额"] if zh else ["Description", "Qty", "Unit Price", "Amount"]]
     sub = 0.0
@@ -413,6 +443,10 @@ def invoice(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
               and not (delivery and ("delivery" in a or "交货" in a))]
     if not due:
         absent.append("付款期限是什么时候？" if zh else "When is payment due?")
+    if t.fields["buyer address"].value is None:
+        absent.append("购买方地址是什么？" if zh else "What is the customer's address?")
+    if not zh and t.fields["shipping address"].value is None:
+        absent.append("What is the shipping address?")
     for a in rng.sample(absent, 4):
         t.questions.append((a, None))
     data = doc.tobytes()
