@@ -27,6 +27,7 @@ from . import validators as V
 from .extract import value_spans
 from .labels import correct_tokens
 from .synonyms import _TYPE_WORDS, FAMILIES, KeySpec, _join, label_tokens, resolve_key
+from .yesno import answer_yes_no, is_yes_no
 
 if TYPE_CHECKING:
     from .engine import BuiltinEngine
@@ -230,6 +231,9 @@ def _custom_key(toks: list[str], qt: str | None) -> KeySpec | None:
 def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
                     blocks: Sequence[tuple[int, Block]] | None = None) -> Answer:
     o = engine.options
+    if is_yes_no(question):  # a yes or a no with its evidence; never a value, never "no" by default
+        return answer_yes_no(engine, doc, question, blocks=blocks) or Answer(question=question, text=None,
+                                                                             method="none")
     spec, qt = question_key(question)
     if spec is not None:
         view = engine._get_view(doc)
@@ -262,7 +266,18 @@ def _stem_match(word: str, words: set[str]) -> bool:
     """``word`` or a word of its stem in ``words`` ("confidentiality" and "confidential")."""
     if word in words:
         return True
-    return len(word) >= 6 and any(len(w) >= 6 and word[:6] == w[:6] and abs(len(word) - len(w)) <= 4 for w in words)
+    stem = _stem(word)
+    return any(_stem(w) == stem or (len(word) >= 6 and len(w) >= 6 and word[:6] == w[:6]
+                                    and abs(len(word) - len(w)) <= 4) for w in words)
+
+
+_SUFFIX = re.compile(r"(?:ing|ed|es|s)$")
+
+
+def _stem(word: str) -> str:
+    """``renews``, ``renewed``, ``renewing`` → ``renew``: an inflection off a word of three letters or more."""
+    m = _SUFFIX.search(word)
+    return word[: m.start()] if m is not None and m.start() >= 3 and not word.endswith("ss") else word
 
 
 def _from_sentences(engine: BuiltinEngine, doc: Document, question: str, spec: KeySpec) -> Answer | None:
