@@ -3,12 +3,22 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from .errors import ChatOCRError
 
-__all__ = ["in_order", "page_runs", "until_failure"]
+__all__ = ["in_order", "page_runs", "start_method", "until_failure"]
+
+
+def start_method():
+    """How worker processes start: never by forking the caller, whose threads (a web server's, ONNX
+    Runtime's) may hold a lock that the copy would wait on for ever. A fork server where the platform
+    has one (a clean process forks the workers), else spawn."""
+    return multiprocessing.get_context("forkserver" if sys.platform != "win32" and sys.platform != "darwin"
+                                       else "spawn")
 
 
 def page_runs(numbers: Sequence[int], workers: int) -> list[tuple[int, ...]]:
@@ -36,7 +46,8 @@ def in_order(workers: int, initializer: Callable[..., None], initargs: tuple, ta
     order of ``tasks``, each as soon as it and those before it are done; a task's error is raised
     after its items.  After an error, or when the caller stops early, the tasks not started are
     dropped."""
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=initializer, initargs=initargs)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=initializer, initargs=initargs,
+                               mp_context=start_method())
     try:
         for items, failure in pool.map(task, tasks):
             yield from items

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from ._pool import start_method
 from .errors import InputError
 from .io import detect_format
 
@@ -88,7 +89,8 @@ def _results(files: list[Path], factory: Callable, args: tuple, workers: int) ->
         finally:
             _WORKER = None  # the models go when the run ends
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(factory, args)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(factory, args),
+                             mp_context=start_method()) as pool:
         yield from pool.map(_one, paths)
 
 

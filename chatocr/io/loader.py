@@ -47,6 +47,9 @@ class NamedBytes(bytes):
         obj.name = name
         return obj
 
+    def __reduce__(self):  # to a worker process, name and all
+        return (NamedBytes, (bytes(self), self.name))
+
 
 _MAGIC: tuple[tuple[bytes, int, Format], ...] = (
     (b"%PDF-", 0, "pdf"),

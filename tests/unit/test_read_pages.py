@@ -36,12 +36,17 @@ def test_the_pages_come_in_order_as_one_engine_reads_them(scan):
     assert got == [p for p in one.iter_pages(scan) if p.page in (1, 2, 4, 5)]
 
 
-FORK = pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="the workers must see the patched loader")
+FORK = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                          reason="the workers must see the patched loader")
 
 
 def damaged(monkeypatch, at: int):
-    """The loader, in this process and the workers forked from it, fails on page ``at``."""
+    """The loader, in this process and the workers forked from it, fails on page ``at`` (the workers are
+    forked here, as they are not otherwise, so that they see the patch)."""
+    import chatocr._pool as pool
     import chatocr.io as io
+
+    monkeypatch.setattr(pool, "start_method", lambda: multiprocessing.get_context("fork"))
 
     real = io.iter_pages
 

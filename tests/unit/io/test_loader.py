@@ -489,3 +489,15 @@ def test_pdf_with_junk_before_its_header(render):
     pdf = b"garbage from a mail gateway\n" + render.pdf([[(20, 40, "Hi")]])
     (page,) = load(pdf, dpi=72)
     assert page.unit == "pt"
+
+
+def test_named_bytes_reach_a_worker_process_with_their_name():
+    """Workers are not forked (``chatocr._pool.start_method``): what they are sent is pickled."""
+    import pickle
+
+    from chatocr._pool import start_method
+    from chatocr.io import NamedBytes
+
+    sent = pickle.loads(pickle.dumps(NamedBytes(b"%PDF-1.7 ...", "<stdin>")))
+    assert isinstance(sent, NamedBytes) and sent == b"%PDF-1.7 ..." and sent.name == "<stdin>"
+    assert start_method().get_start_method() != "fork"

@@ -15,7 +15,7 @@ from chatocr.structure import DocumentParser
 pytestmark = pytest.mark.models
 
 OPTIONS = ParserOptions(ocr=OCROptions(engine=EngineOptions(threads=1)))
-FORK = pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="the workers must see the patch")
+FORK = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the workers must see the patch")
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +52,11 @@ def test_the_pages_asked_for_and_born_digital_pages(scan, alone):
 
 @FORK
 def test_a_page_that_cannot_be_read_fails_the_parse_with_its_typed_error(scan, monkeypatch):
+    import chatocr._pool as pool
     import chatocr.structure.parser as parser_module
 
+    # workers forked from here (not the default) see the patch
+    monkeypatch.setattr(pool, "start_method", lambda: multiprocessing.get_context("fork"))
     real = parser_module.render_pdf_page
 
     def broken(doc, index, name, options, clip=None):
