@@ -448,6 +448,7 @@ class _Places:
         self.candidates = list(_lines_of(doc, prefer))
         self.squashed = {id(ln): squash(ln.text) for _, _, ln, _, _ in self.candidates}
         self._runs: list[tuple[int, str, BBox]] | None = None
+        self._stacks: list[tuple[int, list[Line]]] | None = None
 
     def exact(self, value: str) -> tuple[int, BBox, str, float] | None:
         """In one line or cell; then spread over lines of one block, then over lines of a page in
@@ -456,6 +457,9 @@ class _Places:
         target = squash(value)
         lines_with = [c for c in self.candidates if target in self.squashed[id(c[2])]]
         spreads = [(pg.page, b.lines) for pg, b in self.doc.blocks()]
+        if self._stacks is None:
+            self._stacks = [(pg.page, stack) for pg in self.doc.pages for stack in _stacks(pg)]
+        spreads += self._stacks
         spreads += [(pg.page, [ln for b in pg.blocks for ln in b.lines]) for pg in self.doc.pages]
         spreads = [(n, lines) for n, lines in spreads if target in "".join(self.squashed[id(ln)] for ln in lines)]
         for whole in (True, False):
@@ -495,11 +499,36 @@ class _Places:
         return best
 
 
+def _stacks(page, depth: int = 4) -> list[list[Line]]:
+    """Runs of up to ``depth`` lines one under the other, left-aligned, without a blank line between:
+    an address block in a column, whose lines reading order interleaves with the column beside it
+    ("Bill To" and "Ship To" side by side)."""
+    lines = sorted((ln for b in page.blocks if b.table is None for ln in b.lines), key=lambda ln: ln.bbox[1])
+    below: dict[int, Line] = {}
+    for i, ln in enumerate(lines):
+        h = ln.bbox[3] - ln.bbox[1]
+        for nxt in lines[i + 1:]:
+            if nxt.bbox[1] > ln.bbox[3] + 1.2 * h:
+                break
+            if nxt.bbox[1] > ln.bbox[1] + 0.5 * h and abs(nxt.bbox[0] - ln.bbox[0]) < h:
+                below[id(ln)] = nxt
+                break
+    out = []
+    for ln in lines:
+        run = [ln]
+        while len(run) < depth and id(run[-1]) in below:
+            run.append(below[id(run[-1])])
+        if len(run) > 1:
+            out.append(run)
+    return out
+
+
 def locate(doc: Document, value: str, *, prefer: Sequence[Block] = ()) -> tuple[int, BBox, str, float] | None:
     """(page, bbox, source text, score) of where ``value`` is written, or None.
 
     Exact containment first (ignoring case, spaces and commas); then the value spread over
-    consecutive lines of one block (multi-line addresses), then of a page in reading order; then
+    consecutive lines of one block (multi-line addresses), then over lines stacked left-aligned in a
+    column, then over the lines of a page in reading order; then
     several values joined by ";" (a contract's parties), each found, all on one page; then a
     fuzzy match of at least 90 with a line, a cell or two or three lines of a block.
     The box is the value's own: the words of the line (or lines) that hold it.

@@ -173,3 +173,22 @@ def test_locate_a_misread_cell_value_boxes_its_text_not_the_cell():
     doc = Document(id="t", pages=(Page(page=1, width=600, height=800, blocks=(block,)),))
     page, box, _, score = locate(doc, "Total due USD 1,284.50")  # as an LLM might "read" it
     assert box == (10, 100, 140, 142) and score < 1.0
+
+
+def test_locate_follows_an_address_down_its_column():
+    """Two address blocks side by side, read as OCR gives them (one block a line, rows interleaved): each
+    address is found down its own column, boxed on its own lines."""
+    from chatocr.agent import locate
+    from chatocr.document import Block, Document, Page
+
+    left = [_line(100, ("8", 50, 58), ("Queen", 64, 110), ("Street", 116, 160)),
+            _line(124, ("Edinburgh", 50, 130), ("EH2", 136, 166), ("1JE", 172, 200))]
+    right = [_line(100, ("Unit", 300, 330), ("5,", 336, 350), ("Leith", 356, 396), ("Docks", 402, 450)),
+             _line(124, ("Edinburgh", 300, 380), ("EH6", 386, 416), ("6QQ", 422, 452))]
+    order = [left[0], right[0], left[1], right[1]]  # reading order: row by row
+    blocks = tuple(Block(id=f"p1-b{i}", type="text", bbox=ln.bbox, text=ln.text, lines=(ln,)) for i, ln in enumerate(order))
+    doc = Document(id="s", pages=(Page(page=1, width=600, height=800, blocks=blocks),))
+    page, box, source, _ = locate(doc, "8 Queen Street Edinburgh EH2 1JE")
+    assert (page, box, source) == (1, (50, 100, 200, 144), "8 Queen Street\nEdinburgh EH2 1JE")
+    page, box, source, _ = locate(doc, "Unit 5, Leith Docks, Edinburgh EH6 6QQ")
+    assert (page, box) == (1, (300, 100, 452, 144))
