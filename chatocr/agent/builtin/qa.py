@@ -246,7 +246,7 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
             return _field_answer(question, f, f"extract:{spec.family}:{f.method}")
     found = _retrieve(engine, doc, question, qt, spec, blocks)
     if found.text is None and spec is not None and spec.family == "custom" and spec.vtype in _SENTENCE_TYPES:
-        return _from_sentences(engine, doc, question, spec) or found
+        return _from_sentences(engine, doc, question, spec, blocks) or found
     return found
 
 
@@ -280,18 +280,20 @@ def _stem(word: str) -> str:
     return word[: m.start()] if m is not None and m.start() >= 3 and not word.endswith("ss") else word
 
 
-def _from_sentences(engine: BuiltinEngine, doc: Document, question: str, spec: KeySpec) -> Answer | None:
+def _from_sentences(engine: BuiltinEngine, doc: Document, question: str, spec: KeySpec,
+                    blocks: Sequence[tuple[int, Block]] | None = None) -> Answer | None:
     """A value asked of a field no family knows, from the contract's sentences: the first sentence that
     says every content word of the question ("How long does confidentiality last?" → "…keep … confidential
-    … for a period of five (5) years …"), and the first value of the asked type in it."""
+    … for a period of five (5) years …"), and the first value of the asked type in it; the sentences of
+    ``blocks`` (the passages retrieved for the question) first."""
     from .engine import _field
-    from .prose import passages, sentences
+    from .prose import sentences
 
     words = [t for t in _question_tokens(question) if t not in _STOP and t not in _LIGHT_VERBS and t not in _OWNER]
     if not words:
         return None
     view = engine._get_view(doc)
-    for p in passages(view):
+    for p in preferred_passages(view, blocks):
         for start, end in sentences(p):
             said = set(re.findall(r"\w+", p.text[start:end].lower()))
             if not all(_stem_match(w, said) for w in words):
@@ -302,6 +304,19 @@ def _from_sentences(engine: BuiltinEngine, doc: Document, question: str, spec: K
             f = _field(spec.key, p.candidate(start + sp.start, start + sp.end, score=0.6), view)
             return _field_answer(question, f, "sentence")
     return None
+
+
+def preferred_passages(view, blocks: Sequence[tuple[int, Block]] | None) -> list:
+    """The view's passages, those that hold a line of ``blocks`` first (each group in reading order)."""
+    from .engine import _subset
+    from .prose import passages
+
+    subset = _subset(blocks)
+    ps = passages(view)
+    if subset is None:
+        return ps
+    inside = [any((ln.page, ln.block) in subset for _, _, ln in p.pieces) for p in ps]
+    return [p for p, i in zip(ps, inside, strict=True) if i] + [p for p, i in zip(ps, inside, strict=True) if not i]
 
 
 def _retrieve(engine: BuiltinEngine, doc: Document, question: str, qt: str | None, spec: KeySpec | None,

@@ -55,7 +55,7 @@ def answer_yes_no(engine: BuiltinEngine, doc: Document, question: str, *,
     found = _field_exists(engine, doc, question, blocks)
     if found is not None:
         return found
-    return _from_sentence(engine, doc, question)
+    return _from_sentence(engine, doc, question, blocks)
 
 
 def _field_exists(engine: BuiltinEngine, doc: Document, question: str, blocks) -> Answer | None:
@@ -79,9 +79,9 @@ def _field_exists(engine: BuiltinEngine, doc: Document, question: str, blocks) -
                   confidence=f.confidence, method=f"yes-no:{spec.family}")
 
 
-def _from_sentence(engine: BuiltinEngine, doc: Document, question: str) -> Answer | None:
-    from .prose import passages, sentences
-    from .qa import _LIGHT_VERBS, _OWNER, _STOP, _stem_match
+def _from_sentence(engine: BuiltinEngine, doc: Document, question: str, blocks) -> Answer | None:
+    from .prose import sentences
+    from .qa import _LIGHT_VERBS, _OWNER, _STOP, _stem_match, preferred_passages
 
     zh = bool(re.search(r"[\u4e00-\u9fff]", question))
     if zh:
@@ -98,7 +98,7 @@ def _from_sentence(engine: BuiltinEngine, doc: Document, question: str) -> Answe
         if not words:
             return None
     view = engine._get_view(doc)
-    for p in passages(view):
+    for p in preferred_passages(view, blocks):  # the retrieved passages first
         for start, end in sentences(p):
             text = p.text[start:end]
             if len(text.split()) < 4 and len(re.findall(r"[\u4e00-\u9fff]", text)) < 6:

@@ -83,3 +83,14 @@ def test_value_questions_are_not_yes_no(builtin, paragraphs):
     for q in ("Is there a due date?", "Was it signed?", "合同是否自动续期？", "有违约金吗？"):
         assert is_yes_no(q), q
     assert builtin.answer(paragraphs(_CONTRACT), "Can you tell me the term?").text == "two (2) years"
+
+
+def test_the_retrieved_passages_come_first(builtin, paragraphs):
+    """``blocks`` (what retrieval found for the question) are read before the rest of the document."""
+    doc = paragraphs([*_CONTRACT, "5. Renewal. The services renew automatically for further terms of 1 year.",
+                      "Annex B. The pilot services shall not renew automatically."])
+    q = "Do the services renew automatically?"
+    assert builtin.answer(doc, q).text == "Yes"
+    annex = [(1, b) for b in doc.pages[0].blocks if b.text.startswith("Annex B")]
+    ans = builtin.answer(doc, q, blocks=annex)
+    assert ans.text == "No" and ans.evidence[0].text.startswith("The pilot services")
