@@ -373,8 +373,15 @@ _TO_PAY = re.compile(r"\b(?:pay|remit|transfer)\s+(?:us\s+)?(?:the\s+(?:total\s+
                      r"(?:\s+due)?\s+of|a\s+total\s+of|in\s+full)\s*", _I)
 
 
+# "The total contract price is EUR 48,000", "合同总价为人民币100,000元": what the contract is worth
+_CONTRACT_SUM = re.compile(
+    r"\b(?:the\s+)?(?:total\s+contract\s+(?:price|sum|value|amount)|contract\s+(?:price|sum|value)|"
+    r"total\s+(?:price|consideration))\s+(?:is|of|shall\s+be|amounts\s+to)\s*"
+    r"|(?:合同总价款?|合同总金额|合同价款|合同金额|总价款)(?:为|是|共计|合计)", _I)
+
+
 def _total(p: Passage) -> list[Candidate]:
-    return [p.candidate(s, e, score=0.7) for s, e in _typed_after(p, _TO_PAY, "money")]
+    return [p.candidate(s, e, score=0.7) for rx in (_TO_PAY, _CONTRACT_SUM) for s, e in _typed_after(p, rx, "money")]
 
 
 def _law(p: Passage) -> list[Candidate]:

@@ -204,10 +204,11 @@ def parse_date(text: str) -> str | None:
 
 # -- money ----------------------------------------------------------------------------------------
 
-_CUR = r"(?:RM|MYR|USD|US\$|EUR|GBP|CNY|RMB|SGD|HKD|JPY|AUD|CAD|CHF|INR|S\$|HK\$|A\$|\$|€|£|¥|￥|₹|元)"
+_CUR = r"(?:RM|MYR|USD|US\$|EUR|GBP|CNY|RMB|SGD|HKD|JPY|AUD|CAD|CHF|INR|S\$|HK\$|A\$|\$|€|£|¥|￥|₹|人民币|元)"
 _NUM = r"(?:\d{1,3}(?:[,'\u2009 ]\d{3})+(?:[.,]\d{1,2})?|\d{1,3}(?:\.\d{3})+,\d{2}|\d+(?:[.,]\d{1,2})?)"
 _MONEY = re.compile(
-    r"(?<![\w.,/:-])(?P<neg>-\s?)?(?P<cur>" + _CUR + r")?\s?(?P<neg2>-)?\s?(?P<num>" + _NUM + r")(?P<minus>-)?"
+    # not inside a word or a number; a Chinese character before it is no word it is inside ("为100元")
+    r"(?<![^\W\u3400-\u9fff]|[.,/:-])(?P<neg>-\s?)?(?P<cur>" + _CUR + r")?\s?(?P<neg2>-)?\s?(?P<num>" + _NUM + r")(?P<minus>-)?"
     r"(?:\s?(?P<cur2>" + _CUR + r"|dollars?|euros?|ringgit))?(?![\w/:%]|[.,]\d|-\d)",
     re.I,
 )

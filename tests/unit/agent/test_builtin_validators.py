@@ -56,6 +56,7 @@ def test_not_dates(text):
         ("12,50", 12.5, True),
         ("-0.02", -0.02, True),
         ("120", 120.0, False),  # a bare integer may be a quantity
+        ("合同总价为人民币100,000元。", 100000.0, True),  # after a Chinese character, "人民币" as its currency
     ],
 )
 def test_money(text, value, strong):
@@ -64,7 +65,7 @@ def test_money(text, value, strong):
     assert (spans[0].score >= 0.8) == strong
 
 
-@pytest.mark.parametrize("text", ["25/12/2018", "12:30", "no amount here"])
+@pytest.mark.parametrize("text", ["25/12/2018", "12:30", "no amount here", "ABC123", "A-100", "2026年1月1日"])
 def test_not_money(text):
     assert [s for s in V.find_money(text) if s.score >= 0.8] == []
 
