@@ -16,7 +16,7 @@ from ...types import BBox
 from ..grounding import value_box
 from ..results import Answer, Evidence, ExtractedField
 from . import heuristics as H
-from .extract import Candidate, kv_candidates, labelled_candidates, table_candidates
+from .extract import Candidate, kv_candidates, labelled_candidates, says_whose, table_candidates
 from .labels import LabelHit, LabelMatcher, any_label_score, split_label
 from .layout import View
 from .prose import prose_candidates
@@ -128,8 +128,12 @@ class BuiltinEngine:
         o = self.options
         m = self._matcher(spec)
         cands = labelled_candidates(view, spec, m, min_label=o.min_label)
-        cands += kv_candidates(doc, view, spec, m, min_label=o.min_label)
-        cands += table_candidates(doc, spec, m, min_label=o.min_label)
+        pairs = kv_candidates(doc, view, spec, m, min_label=o.min_label) + table_candidates(doc, spec, m,
+                                                                                           min_label=o.min_label)
+        if spec.owner_only:  # the party's field only where its label says whose ("Customer Tel")
+            whose = resolve_key(spec.owner).family
+            pairs = [c for c in pairs if says_whose(c.label, whose)]
+        cands += pairs
         cands += prose_candidates(view, spec)
         if self.embedder is not None and spec.fallback is None and not any(c.score >= o.min_confidence for c in cands):
             hits = self._semantic_hits(view, spec)

@@ -182,18 +182,72 @@ def _emit(out: list[Candidate], spec: KeySpec, view: View, label_ln: VLine, hit:
     return n
 
 
+# the families whose labels name a party: a line labelled so heads that party's block of lines
+PARTY_FAMILIES = ("seller", "buyer", "party a", "party b", "recipient")
+
+
+def party_blocks(view: View) -> dict[int, str]:
+    """Line index → the party family whose block the line is in: the labelled lines ("地址：…",
+    "Tel: …") right after a party's line ("乙方（受托方）：…", "Customer: …") in reading order, up to
+    the first line that is not labelled or names another party (cached on the view)."""
+    cached = view.cache.get("party_blocks")
+    if cached is not None:
+        return cached
+    out: dict[int, str] = {}
+    current = None
+    for ln in view.lines:
+        m = _OWN_LABEL.match(ln.text)
+        label = _ROLE_TAIL.sub("", m.group(1)) if m else ""
+        score, fam = any_label_score(label) if label.strip() else (0.0, "")
+        if score >= 0.9 and fam in PARTY_FAMILIES:
+            current = (fam, ln.page)
+        elif m is None or current is None or current[1] != ln.page:
+            current = None
+            continue
+        out[ln.idx] = current[0]
+    view.cache["party_blocks"] = out
+    return out
+
+
+_ROLE_TAIL = re.compile(r"\s*[(（][^()（）]{1,12}[)）]\s*$")
+
+
+def says_whose(label: str, family: str) -> bool:
+    """Whether ``label`` begins with a name of the party ``family`` ("乙方地址", "Customer Tel")."""
+    toks = label_tokens(label)
+    from .synonyms import resolve_key
+
+    for k in range(1, min(3, len(toks)) + 1):
+        words = toks[:k]
+        if resolve_key(("" if not words[0].isascii() else " ").join(words)).family == family:
+            return True
+    return False
+
+
 def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min_label: float = 0.7,
                         hits: dict[int, LabelHit] | None = None) -> list[Candidate]:
     """Candidates from label lines: same line, right on the row, or below.
 
     ``hits`` (line index → label) replaces label matching (semantic labels found by an embedder).
+    With ``spec.owner``, a label that does not say whose it is counts only where no other party's block
+    holds it (``party_blocks``); with ``spec.owner_only``, only in the owner's block.
     """
     out: list[Candidate] = []
     free = spec.vtype in ("org", "name", "address", "text")
+    whose = blocks = None
+    if spec.owner:
+        from .synonyms import resolve_key
+
+        whose = resolve_key(spec.owner).family
+        blocks = party_blocks(view)
     for ln in view.lines:
         hit = hits.get(ln.idx) if hits is not None else split_label(ln.text, matcher)
         if hit is None or hit.score < min_label:
             continue
+        if blocks is not None and not says_whose(hit.label, whose):
+            held = blocks.get(ln.idx)
+            if (held != whose) if spec.owner_only else (held is not None and held != whose):
+                continue  # "地址：…" under 甲方 is not 乙方's address
         if free and not hit.colon and hit.score < 0.9:
             continue  # "ADVANCO COMPANY" is a name, not the label "Company"
         if not hit.colon and (_SENTENCE_GOES_ON.match(hit.rest) or ln.text[:1].islower() or (
@@ -228,6 +282,8 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
             for b in view.below(ln)[:2]:
                 if _looks_like_label(b.text) and (free or not value_spans(spec, b.text) or _colon_labelled(b.text)):
                     continue
+                if spec.vtype in ("org", "name") and _OWN_LABEL.match(b.text):
+                    continue  # "法定代表人：张三", "Attn: Accounts": a field of its own, not the name asked
                 pos = POS_BELOW if not rights else POS_BELOW - 0.06
                 if _emit(out, spec, view, ln, hit, b, b.text, 0, ls, pos, "label", first_only=True):
                     break
@@ -245,6 +301,10 @@ def _defined_term(text: str, hit: LabelHit) -> bool:
     label = re.sub(r"^the\s+", "", " ".join(re.sub(r"[^\w\s]", " ", hit.label).lower().split()))
     return bool(label) and any(m.start() < hit.rest_start and label in m.group(1).lower()
                                for m in _QUOTED_TERM.finditer(text))
+
+
+# a short label, a colon and its value
+_OWN_LABEL = re.compile(r"^\s*([^:：\d]{1,14})[:：]\s*\S")
 
 
 def _colon_labelled(text: str) -> bool:

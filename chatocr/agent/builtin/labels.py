@@ -148,6 +148,9 @@ def _contains_head(toks: list[str], lab: list[str]) -> bool:
     return False
 
 
+_ROLE_IN_BRACKETS = re.compile(r"\s*[(（][^()（）]{1,12}[)）]\s*$")
+
+
 @lru_cache(maxsize=16384)
 def _pieces(text: str, max_words: int = 7):
     """Where a label may end in ``text``: (colon piece or None, word prefixes), each with its label tokens.
@@ -155,7 +158,10 @@ def _pieces(text: str, max_words: int = 7):
     colon = None
     m = _COLON.search(text)
     if m is not None and 0 < m.start() <= 60:
-        colon = (m.start(), m.end(), correct_tokens(label_tokens(text[:m.start()])))
+        # "甲方（委托方）：", "Party A (Client):": the role in brackets describes the party the label names
+        bare = _ROLE_IN_BRACKETS.sub("", text[:m.start()])
+        colon = (m.start(), m.end(), correct_tokens(label_tokens(text[:m.start()])),
+                 correct_tokens(label_tokens(bare)) if bare != text[:m.start()] and bare.strip() else None)
     words = list(_WORD.finditer(text))
     limit = min(len(words), max_words)
     if m is not None:  # no split beyond the colon: the colon already ends the label
@@ -174,8 +180,10 @@ def split_label(text: str, matcher: LabelMatcher, *, max_words: int = 7) -> Labe
     best: LabelHit | None = None
     colon, prefixes = _pieces(text, max_words)
     if colon is not None:
-        start, stop, toks = colon
+        start, stop, toks, bare = colon
         s = matcher.score(toks)
+        if bare is not None and s >= 0:
+            s = max(s, matcher.score(bare))
         if s < 0:
             return None
         if s > 0:

@@ -147,6 +147,16 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
         # the field's phrase before or after it ("signed for the supplier"), not another party word
         others = [h for h in hits if (h[2] >= i + n or h[2] + h[3] <= i) and h[0] >= 0
                   and not _is_owner(toks[h[2]:h[2] + h[3]])]
+        asked = [t for t in toks[i + n:] if t not in _STOP and t not in _OWNER and t not in vocab]
+        if not others and asked and _is_party(toks[i:i + n]):
+            # "乙方法定代表人是谁？", "Who is the supplier's contact person?": a field no family knows, of
+            # that party
+            custom = _custom_key(asked, qt)
+            if custom is not None:
+                owner = "".join(toks[i:i + n]) if not toks[i].isascii() else " ".join(toks[i:i + n])
+                spec = replace(custom, key=f"{owner} {custom.key}",
+                               labels=(*custom.labels, (_join([*toks[i:i + n], *asked]), 1.0)), owner=owner)
+                return spec, qt
         if others:
             owner = " ".join(toks[i:i + n]) if all(t in _OWNER for t in toks[i:i + n]) else "".join(toks[i:i + n])
             # the head noun: the phrase that ends last ("customer's company number": the number)
@@ -173,17 +183,28 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
         base = spec.key if spec.family == "custom" else spec.family  # "customer signatory", not "… signed on behalf"
         base = base.removeprefix("buyer ") if spec.family == "buyer address" else base
         labels = (*spec.labels, (f"{owner} {spec.labels[0][0]}", 1.0))
+        owner_only = False
         if buyers and spec.family in _ISSUERS:
             # the issuer's field by default (a letterhead's phone, tax id): the buyer's only where a label
-            # or the contract says whose it is ("Buyer tax ID:", "购买方税号", "to the Customer at …")
-            labels = tuple((f"{owner} {lab}", w) for lab, w in spec.labels)
+            # or the contract says whose it is ("Buyer tax ID:", "购买方税号", "to the Customer at …"), or
+            # in the buyer's block of lines ("Customer: …" over "Tel: …")
+            labels = (*spec.labels, *((f"{owner} {lab}", w) for lab, w in spec.labels))
             spec = replace(spec, fallback=None)
-        spec = replace(spec, key=f"{owner} {base}", labels=labels)
+            owner_only = True
+        spec = replace(spec, key=f"{owner} {base}", labels=labels,
+                       owner=owner if _is_party(owner.split()) else "", owner_only=owner_only)
     return spec, qt
 
 
 # fields a document gives for its issuer unless a label says whose ("Tel.", "Tax ID" in a letterhead)
 _ISSUERS = {"tax id", "phone", "fax", "email", "iban", "account number"}
+
+
+def _is_party(toks: list[str]) -> bool:
+    """Whether ``toks`` name a party of the document (not "invoice" or "contract")."""
+    from .extract import PARTY_FAMILIES
+
+    return bool(toks) and resolve_key(("" if not toks[0].isascii() else " ").join(toks)).family in PARTY_FAMILIES
 
 
 def _is_owner(toks: list[str]) -> bool:
@@ -215,7 +236,8 @@ def _field_key(toks: list[str], name: str, i: int, n: int) -> KeySpec:
 
 def _custom_key(toks: list[str], qt: str | None) -> KeySpec | None:
     content = [t for t in toks if t not in _STOP]
-    if not content or len(content) > 4:
+    # at most four words (two Chinese characters to a word: "法定代表人")
+    if not content or sum(1.0 if t.isascii() else 0.5 for t in content) > 4:
         return None
     phrase = _join(content)
     vtype = qt or "text"

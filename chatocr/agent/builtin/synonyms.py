@@ -36,6 +36,10 @@ class KeySpec:
     fallback: str | None = None  # document-level rule: "company", "address", "total", "first_date", "parties"
     multiline: bool = False  # the value may continue on following lines
     cues: tuple[str, ...] = field(default=())  # question phrases that ask for this key
+    # whose field a question asks ("customer", "乙方"): a label that does not say whose counts only
+    # outside another party's block of lines, and with ``owner_only`` only inside the owner's
+    owner: str = ""
+    owner_only: bool = False
 
 
 def _fam(vtype: str, labels: dict[str, float] | list[str], *, excludes=(), fallback=None, multiline=False,
@@ -175,6 +179,7 @@ FAMILIES: dict[str, dict] = {
     }, excludes=("invoice", "amount", "total", "rate", "summary", "code"),
         cues=("tax id", "tax number", "gst", "vat number", "vat id", "税号", "纳税人识别号")),
     "phone": _fam("phone", {"phone": 1.0, "tel": 1.0, "telephone": 1.0, "mobile": 0.9, "phone no": 1.0,
+                            "phone number": 1.0, "telephone number": 1.0, "mobile number": 0.9, "tel number": 1.0,
                             "tel no": 1.0, "contact": 0.7, "contact no": 0.9, "hp": 0.7, "hotline": 0.8, "ph": 0.8,
                             "电话": 1.0, "联系电话": 1.0, "手机": 0.9, "tel fax": 0.8, "telefon": 1.0},
                   excludes=("fax",), cues=("phone", "telephone", "call", "contact number", "电话")),
@@ -237,7 +242,8 @@ FAMILIES: dict[str, dict] = {
     "signatory": _fam("name", {"signatory": 1.0, "authorised signatory": 1.0, "authorized signatory": 1.0,
                                "signed by": 1.0, "signed for": 0.9, "signed on behalf": 1.0, "签字人": 1.0, "签署人": 1.0,
                                "授权代表": 1.0, "授权代表签字": 1.0},
-                      cues=("signatory", "signed for", "signed on behalf", "who signed for", "签字人", "签署人")),
+                      cues=("signatory", "signed for", "signed on behalf", "who signed for", "签字人", "签署人", "签字",
+                            "签署", "签名")),
     "cashier": _fam("name", {"cashier": 1.0, "served by": 0.9, "operator": 0.8, "staff": 0.7, "收银员": 1.0},
                     excludes=("no",), cues=("cashier", "served", "收银")),
 }

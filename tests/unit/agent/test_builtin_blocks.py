@@ -176,3 +176,45 @@ def test_blocks_on_a_scan(builtin):
     assert _norm(got["buyer address"].value) == "8 Queen Street Edinburgh EH2 1JE"
     assert got["recipient"].value == "Zenith Media Warehouse"
     assert _norm(got["shipping address"].value) == "Unit 5, Leith Docks Edinburgh EH6 6QQ"
+
+
+def _rows(lines_doc, rows, char_w=7.0):
+    return lines_doc([(t, (60, 60 + 24 * i, 60 + char_w * len(t), 78 + 24 * i)) for i, t in enumerate(rows)])
+
+
+def test_each_partys_block_of_labelled_lines(builtin, lines_doc):
+    """A Chinese contract's head: each party's line with its role in brackets, then its own address, legal
+    representative and phone under the same labels; a question that names the party takes that party's."""
+    doc = _rows(lines_doc, [
+        "技术服务合同", "甲方（委托方）：北京华星科技有限公司", "地址：北京市朝阳区建设路100号", "法定代表人：张三",
+        "联系电话：010-88886666", "乙方（受托方）：上海远航贸易有限公司", "地址：上海市浦东新区人民路8号", "法定代表人：李四",
+        "联系电话：021-66668888", "第一条 服务内容。乙方为甲方提供技术咨询服务。", "第二条 费用。合同总价为人民币100,000元。",
+        "甲方（盖章）：北京华星科技有限公司", "授权代表（签字）：王五", "乙方（盖章）：上海远航贸易有限公司", "授权代表（签字）：赵六",
+    ], char_w=14)
+    want = {
+        "甲方是谁？": "北京华星科技有限公司", "乙方是谁？": "上海远航贸易有限公司",
+        "甲方地址是什么？": "北京市朝阳区建设路100号", "乙方的地址是什么？": "上海市浦东新区人民路8号",
+        "乙方法定代表人是谁？": "李四", "甲方的法定代表人是谁？": "张三",
+        "甲方电话是多少？": "010-88886666", "乙方联系电话是多少？": "021-66668888",
+        "谁代表乙方签字？": "赵六", "甲方签字人是谁？": "王五", "合同总价是多少？": "人民币100,000元",
+        "地址是什么？": "北京市朝阳区建设路100号",  # no party named: the first
+    }
+    for q, value in want.items():
+        assert builtin.answer(doc, q).text == value, q
+
+
+def test_a_buyers_block_on_a_form(builtin, lines_doc):
+    doc = _rows(lines_doc, [
+        "PURCHASE ORDER", "Supplier: ACME Tools Ltd", "Address: 12 Dock Road, Leeds LS1 4AB", "Tel: 0113 496 0000",
+        "Email: sales@acme.example", "Customer: Zenith Foods GmbH", "Address: Hafenstrasse 12, 20457 Hamburg",
+        "Tel: +49 40 1234567", "Contact person: Anna Weber", "Order date: 3 March 2026", "Total: EUR 1,250.00",
+    ])
+    want = {
+        "What is the customer's address?": "Hafenstrasse 12, 20457 Hamburg",
+        "What is the supplier's address?": "12 Dock Road, Leeds LS1 4AB",
+        "What is the customer's phone number?": "+49 40 1234567", "What is the supplier's phone?": "0113 496 0000",
+        "What is the phone number?": "0113 496 0000", "Who is the customer's contact person?": "Anna Weber",
+        "What is the customer's email?": None,  # the supplier's is not the customer's
+    }
+    for q, value in want.items():
+        assert builtin.answer(doc, q).text == value, q
