@@ -205,7 +205,8 @@ def parse_date(text: str) -> str | None:
 # -- money ----------------------------------------------------------------------------------------
 
 _CUR = r"(?:RM|MYR|USD|US\$|EUR|GBP|CNY|RMB|SGD|HKD|JPY|AUD|CAD|CHF|INR|S\$|HK\$|A\$|\$|€|£|¥|￥|₹|人民币|元)"
-_NUM = r"(?:\d{1,3}(?:[,'\u2009 ]\d{3})+(?:[.,]\d{1,2})?|\d{1,3}(?:\.\d{3})+,\d{2}|\d+(?:[.,]\d{1,2})?)"
+# thousands may be set off by a full-width comma in Chinese text ("86，500")
+_NUM = r"(?:\d{1,3}(?:[,'\u2009 ，]\d{3})+(?:[.,]\d{1,2})?|\d{1,3}(?:\.\d{3})+,\d{2}|\d+(?:[.,]\d{1,2})?)"
 _MONEY = re.compile(
     # not inside a word or a number; a Chinese character before it is no word it is inside ("为100元")
     r"(?<![^\W\u3400-\u9fff]|[.,/:-])(?P<neg>-\s?)?(?P<cur>" + _CUR + r")?\s?(?P<neg2>-)?\s?(?P<num>" + _NUM + r")(?P<minus>-)?"
@@ -221,7 +222,7 @@ def parse_money(text: str) -> float | None:
 
 
 def _num_value(num: str) -> float | None:
-    s = num.replace("\u2009", "").replace("'", "")
+    s = num.replace("\u2009", "").replace("'", "").replace("，", ",")
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+,\d{2}", s):  # 1.234,56
         s = s.replace(".", "").replace(",", ".")
     elif re.fullmatch(r"\d+,\d{1,2}", s):  # 12,50

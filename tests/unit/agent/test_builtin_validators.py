@@ -57,6 +57,7 @@ def test_not_dates(text):
         ("-0.02", -0.02, True),
         ("120", 120.0, False),  # a bare integer may be a quantity
         ("合同总价为人民币100,000元。", 100000.0, True),  # after a Chinese character, "人民币" as its currency
+        ("合同总价为人民币86，500元。", 86500.0, True),  # a full-width comma between the thousands
     ],
 )
 def test_money(text, value, strong):
