@@ -16,7 +16,7 @@ from ...types import BBox
 from ..grounding import value_box
 from ..results import Answer, Evidence, ExtractedField
 from . import heuristics as H
-from .extract import Candidate, kv_candidates, labelled_candidates, says_whose, table_candidates
+from .extract import Candidate, kv_candidates, labelled_candidates, party_blocks, says_whose, table_candidates
 from .labels import LabelHit, LabelMatcher, any_label_score, split_label
 from .layout import View
 from .prose import prose_candidates
@@ -130,9 +130,13 @@ class BuiltinEngine:
         cands = labelled_candidates(view, spec, m, min_label=o.min_label)
         pairs = kv_candidates(doc, view, spec, m, min_label=o.min_label) + table_candidates(doc, spec, m,
                                                                                            min_label=o.min_label)
-        if spec.owner_only:  # the party's field only where its label says whose ("Customer Tel")
-            whose = resolve_key(spec.owner).family
-            pairs = [c for c in pairs if says_whose(c.label, whose)]
+        if spec.owner:
+            # a pair whose label does not say whose: not from another party's block of lines ("地址：…"
+            # under 甲方 for 乙方's address); with ``owner_only``, from the owner's block alone
+            whose, held = resolve_key(spec.owner).family, party_blocks(view)
+            pairs = [c for c in pairs if says_whose(c.label, whose) or (
+                all(held.get(i) == whose for i in c.lines) if spec.owner_only
+                else not any(held.get(i, whose) != whose for i in c.lines))]
         cands += pairs
         cands += prose_candidates(view, spec)
         if self.embedder is not None and spec.fallback is None and not any(c.score >= o.min_confidence for c in cands):
@@ -154,9 +158,11 @@ class BuiltinEngine:
             return best
         cands = [c for c in self.candidates(doc, view, spec) if c.score >= o.min_confidence]
         best = _pick(cands, view, subset)
-        if best is None and o.layout_rules and spec.fallback:
+        # the issuer's name and address come from the letterhead: not when another party's are asked
+        issuer = not spec.owner or resolve_key(spec.owner).family == "seller" or spec.fallback not in ("company", "address")
+        if best is None and o.layout_rules and spec.fallback and issuer:
             best = self._fallback(doc, view, spec, subset, memo)
-        elif best is not None and o.layout_rules and spec.fallback == "address":
+        elif best is not None and o.layout_rules and spec.fallback == "address" and issuer:
             # "address" is the issuer's: the block under its name beats a labelled address far below it
             # (a customer's or a delivery address)
             layout = self._fallback(doc, view, spec, subset, memo)

@@ -182,15 +182,32 @@ def _rows(lines_doc, rows, char_w=7.0):
     return lines_doc([(t, (60, 60 + 24 * i, 60 + char_w * len(t), 78 + 24 * i)) for i, t in enumerate(rows)])
 
 
-def test_each_partys_block_of_labelled_lines(builtin, lines_doc):
+_CONTRACT_HEAD = [
+    "技术服务合同", "甲方（委托方）：北京华星科技有限公司", "地址：北京市朝阳区建设路100号", "法定代表人：张三",
+    "联系电话：010-88886666", "乙方（受托方）：上海远航贸易有限公司", "地址：上海市浦东新区人民路8号", "法定代表人：李四",
+    "联系电话：021-66668888", "第一条 服务内容。乙方为甲方提供技术咨询服务。", "第二条 费用。合同总价为人民币100,000元。",
+    "甲方（盖章）：北京华星科技有限公司", "授权代表（签字）：王五", "乙方（盖章）：上海远航贸易有限公司", "授权代表（签字）：赵六",
+]
+
+
+@pytest.mark.parametrize("how", ["lines", "parser"])
+def test_each_partys_block_of_labelled_lines(builtin, lines_doc, how):
     """A Chinese contract's head: each party's line with its role in brackets, then its own address, legal
-    representative and phone under the same labels; a question that names the party takes that party's."""
-    doc = _rows(lines_doc, [
-        "技术服务合同", "甲方（委托方）：北京华星科技有限公司", "地址：北京市朝阳区建设路100号", "法定代表人：张三",
-        "联系电话：010-88886666", "乙方（受托方）：上海远航贸易有限公司", "地址：上海市浦东新区人民路8号", "法定代表人：李四",
-        "联系电话：021-66668888", "第一条 服务内容。乙方为甲方提供技术咨询服务。", "第二条 费用。合同总价为人民币100,000元。",
-        "甲方（盖章）：北京华星科技有限公司", "授权代表（签字）：王五", "乙方（盖章）：上海远航贸易有限公司", "授权代表（签字）：赵六",
-    ], char_w=14)
+    representative and phone under the same labels; a question that names the party takes that party's.
+    Read as OCR lines, and by the parser from a PDF (which also pairs each label with its value)."""
+    if how == "lines":
+        doc = _rows(lines_doc, _CONTRACT_HEAD, char_w=14)
+    else:
+        import pymupdf
+
+        from chatocr.structure import DocumentParser
+
+        with pymupdf.open() as pdf:
+            page = pdf.new_page(width=595, height=842)
+            for i, t in enumerate(_CONTRACT_HEAD):
+                page.insert_text((60, 80 + 26 * i), t, fontsize=12, fontname="china-s")
+            doc = DocumentParser().parse(pdf.tobytes())
+        assert any(kv.key == "地址" for _, kv in doc.kv_pairs())
     want = {
         "甲方是谁？": "北京华星科技有限公司", "乙方是谁？": "上海远航贸易有限公司",
         "甲方地址是什么？": "北京市朝阳区建设路100号", "乙方的地址是什么？": "上海市浦东新区人民路8号",
