@@ -358,6 +358,8 @@ REQUEST = {
     "phone": ["phone", "telephone", "电话"], "address": ["address", "地址"], "iban": ["iban"],
     "buyer address": ["buyer address", "billing address", "customer address", "购买方地址"],
     "shipping address": ["shipping address", "delivery address"], "recipient": ["ship to", "recipient"],
+    "party a address": ["party a address", "甲方地址"], "party b address": ["party b address", "乙方地址"],
+    "party a phone": ["party a phone", "甲方电话"], "party b phone": ["party b phone", "乙方联系电话"],
     "po number": ["PO number", "purchase order"], "fax": ["fax"], "email": ["email"],
     "parties": ["parties"], "party a": ["party a", "甲方"], "party b": ["party b", "乙方"],
     "start date": ["effective date", "start date"], "end date": ["end date", "termination date"],

@@ -496,6 +496,10 @@ _CONTRACT_Q_EN = {
     "parties": ["Who are the parties?", "Who are the parties to the agreement?"],
     "party a": ["Who is Party A?"],
     "party b": ["Who is Party B?"],
+    "party a address": ["What is Party A's address?"],
+    "party b address": ["What is Party B's address?", "What is the second party's address?"],
+    "party a phone": ["What is Party A's phone number?"],
+    "party b phone": ["What is Party B's phone?"],
     "start date": ["When does the agreement start?", "What is the effective date?"],
     "end date": ["When does the contract end?", "What is the end date?"],
     "term": ["What is the term of the agreement?", "How long is the contract?"],
@@ -506,6 +510,10 @@ _CONTRACT_Q_ZH = {
     "parties": ["合同双方是谁？"],
     "party a": ["甲方是谁？"],
     "party b": ["乙方是谁？"],
+    "party a address": ["甲方地址是什么？"],
+    "party b address": ["乙方的地址是什么？"],
+    "party a phone": ["甲方电话是多少？"],
+    "party b phone": ["乙方联系电话是多少？"],
     "start date": ["合同什么时候生效？"],
     "end date": ["合同什么时候终止？", "终止日期是哪天？"],
     "term": ["合同期限是多久？"],
@@ -545,16 +553,41 @@ def contract(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
     title = rng.choice(_CONTRACT_ZH_TITLES if zh else _CONTRACT_EN_TITLES)
     w.text(297 - w._fonts[w.bold].text_length(title, 18) / 2, y, title, 18, bold=True)
     y += 40
+    # on some contracts each party's line heads its own address and phone under the same labels, the
+    # party's role in brackets after its label (a stream of their own: the rest stays as the seed made it)
+    xr = random.Random(seed * 7907 + 3 + (1 if zh else 0))
+    blocks = lay["parties"] == "labelled" and xr.random() < 0.5
     if lay["parties"] == "labelled":
         la, lb = ("甲方", "乙方") if zh else rng.choice([("Party A", "Party B"), ("First Party", "Second Party")])
-        b1 = w.text(50, y, la + colon, 11, bold=True)
-        ba = w.text(b1[2] + 8, y, a, 11)
-        y += 18
-        b2 = w.text(50, y, lb + colon, 11, bold=True)
-        bb = w.text(b2[2] + 8, y, b, 11)
-        y += 28
-        t.fields["party a"] = Field(a, 1, _union([b1, ba]), "org", ba)
-        t.fields["party b"] = Field(b, 1, _union([b2, bb]), "org", bb)
+        roles = xr.choice([("委托方", "受托方"), ("买方", "卖方"), ("出租方", "承租方")] if zh else
+                          [("Client", "Contractor"), ("Buyer", "Seller"), ("Licensor", "Licensee")])
+        boxes = {}
+        for key, label, name, role in (("party a", la, a, roles[0]), ("party b", lb, b, roles[1])):
+            head = f"{label}（{role}）" if blocks and zh else f"{label} ({role})" if blocks else label
+            b1 = w.text(50, y, head + colon, 11, bold=True)
+            bn = w.text(b1[2] + 8, y, name, 11)
+            t.fields[key] = Field(name, 1, _union([b1, bn]), "org", bn)
+            boxes[key] = bn
+            y += 18
+            if blocks:
+                if zh:
+                    city, dist = xr.choice(_ZH_CITY)
+                    addr = f"{city}{dist}{xr.choice(_ZH_ROAD)}{xr.randint(1, 300)}号"
+                    phone = f"0{xr.randint(10, 99)}-{xr.randint(10000000, 99999999)}"
+                else:
+                    city, zipc = xr.choice(_EN_CITY)
+                    addr = f"{xr.randint(1, 250)} {xr.choice(_EN_STREET)}, {city} {zipc}"
+                    phone = f"+1 {xr.randint(200, 999)} {xr.randint(200, 999)} {xr.randint(1000, 9999)}"
+                for field, lab, value, kind in ((f"{key} address", "地址" if zh else "Address", addr, "address"),
+                                                (f"{key} phone", "联系电话" if zh else "Tel", phone, "phone")):
+                    lbx = w.text(62, y, lab + colon, 10)
+                    line, val = _line(lbx, w.text(lbx[2] + 4, y, value, 10))
+                    t.fields[field] = Field(value, 1, line, kind, val)
+                    y += 15
+                y += 4
+        y += 10
+        ba, bb = boxes["party a"], boxes["party b"]
+        b1, b2 = (t.fields["party a"].bbox, t.fields["party b"].bbox)
         t.fields["parties"] = Field(f"{a}; {b}", 1, _union([b1, ba, b2, bb]), "parties", _union([ba, bb]))
     else:
         sent = f"This Agreement is made between {a} and {b}."
@@ -606,7 +639,8 @@ def contract(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
     else:
         w.text(50, y, "Signed for Party A: ____________", 10)
         w.text(320, y, "Signed for Party B: ____________", 10)
-    for k in ("iban", "po number", "tax id", "invoice number") + (() if due or zh else ("due date",)):
+    for k in ("iban", "po number", "tax id", "invoice number") + (() if due or zh else ("due date",)) + (
+            () if blocks else ("party a address", "party b address", "party a phone", "party b phone")):
         t.fields[k] = Field(None)
     qs = _CONTRACT_Q_ZH if zh else _CONTRACT_Q_EN
     for k, f in t.fields.items():
@@ -615,6 +649,8 @@ def contract(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
     absent = list(_CONTRACT_ABSENT_ZH if zh else _CONTRACT_ABSENT_EN)
     if not zh and not due:
         absent.append("When is payment due?")
+    if not blocks:
+        absent.append("乙方的地址是什么？" if zh else "What is Party B's address?")
     for q in rng.sample(absent, 4):
         t.questions.append((q, None))
     data = doc.tobytes()

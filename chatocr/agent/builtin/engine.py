@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Annotated, TypeVar
 
 import numpy as np
@@ -78,7 +79,7 @@ class BuiltinEngine:
         out: dict[str, ExtractedField] = {}
         memo: dict[str, Candidate | None] = {}
         for key in keys:
-            spec = resolve_key(key)
+            spec = _key_spec(key)
             cand = self._best(doc, view, spec, subset, memo)
             out[key] = _field(key, cand, view, free_text=spec.vtype in _FREE_TEXT)
             log.debug("%s → %r (%s)", key, out[key].value, out[key].method)
@@ -242,6 +243,19 @@ class BuiltinEngine:
             if t == best_text:
                 hits[idx] = LabelHit(0.7 + 0.25 * (c - thr) / max(1e-6, 1 - thr), label, rest, start, colon)
         return hits
+
+
+def _key_spec(key: str) -> KeySpec:
+    """How to find ``key``: its family, or, for a key that names a party and one of its fields ("乙方地址",
+    "Party B phone"), that field of that party, as a question asks it."""
+    spec = resolve_key(key)
+    if spec.family == "custom":
+        from .qa import question_key
+
+        owned, _ = question_key(key)
+        if owned is not None and owned.owner:
+            return replace(owned, key=key)
+    return spec
 
 
 def _on_page(found: _Boxed, doc: Document) -> _Boxed:

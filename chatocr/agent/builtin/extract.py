@@ -197,8 +197,9 @@ def party_blocks(view: View) -> dict[int, str]:
     current = None
     for ln in view.lines:
         m = _OWN_LABEL.match(ln.text)
-        label = _ROLE_TAIL.sub("", m.group(1)) if m else ""
-        score, fam = any_label_score(label) if label.strip() else (0.0, "")
+        head = _PARTY_HEAD.match(ln.text)
+        label = _ROLE_TAIL.sub("", head.group(1)) if head else ""
+        score, fam = any_label_score(label) if label.strip() and len(label) <= 16 else (0.0, "")
         if score >= 0.9 and fam in PARTY_FAMILIES:
             current = (fam, ln.page)
         elif m is None or current is None or current[1] != ln.page:
@@ -209,6 +210,8 @@ def party_blocks(view: View) -> dict[int, str]:
     return out
 
 
+# a party's line: its label, perhaps with its role in brackets ("Second Party (Contractor):"), and the name
+_PARTY_HEAD = re.compile(r"^\s*([^:：\d]{1,32})[:：]\s*\S")
 _ROLE_TAIL = re.compile(r"\s*[(（][^()（）]{1,12}[)）]\s*$")
 
 

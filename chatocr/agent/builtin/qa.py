@@ -158,7 +158,7 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
                                labels=(*custom.labels, (_join([*toks[i:i + n], *asked]), 1.0)), owner=owner)
                 return spec, qt
         if others:
-            owner = " ".join(toks[i:i + n]) if all(t in _OWNER for t in toks[i:i + n]) else "".join(toks[i:i + n])
+            owner = " ".join(toks[i:i + n]) if toks[i].isascii() else "".join(toks[i:i + n])
             # the head noun: the phrase that ends last ("customer's company number": the number)
             _, name, i, n = max(others, key=lambda h: (h[2] + h[3], h[0]))
     else:  # "the buyer's address", where the field's phrase matched best (or "seller address" is one)
@@ -170,6 +170,8 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
         owner = " ".join(toks[j:k])
         before = "".join(toks[:i])  # Chinese comes as one token a character: "销售方地址"
         owner = owner or next((w for w in _OWNER_ZH if before.endswith(w)), "")
+        # a party by its name as a document labels it ("Party B address", "first party's phone")
+        owner = owner or next((" ".join(toks[j:i]) for j in range(max(0, i - 3), i) if _is_party(toks[j:i])), "")
         if not owner:  # "signed for the supplier", "signed on behalf of the customer"
             after = [t for t in toks[i + n:] if t not in _STOP]
             if after and (name == "signatory" or all(t in _OWNER for t in after)):
@@ -208,14 +210,16 @@ def _is_party(toks: list[str]) -> bool:
 
 
 def _is_owner(toks: list[str]) -> bool:
-    """Whether ``toks`` only say whose field it is ("supplier", "销售方")."""
-    return bool(toks) and (all(t in _OWNER for t in toks) or "".join(toks) in _OWNER_ZH)
+    """Whether ``toks`` only say whose field it is ("supplier", "销售方", "party B")."""
+    return bool(toks) and (all(t in _OWNER for t in toks) or "".join(toks) in _OWNER_ZH or _is_party(toks))
 
 
 def _field_key(toks: list[str], name: str, i: int, n: int) -> KeySpec:
     """The key of family ``name`` matched at ``toks[i:i + n]``, or of its own where a modifier the
     family does not know comes before ("delivery date")."""
-    zh_owner = any("".join(toks[:i]).endswith(w) for w in _OWNER_ZH)  # "销售方" before "地址"
+    # "销售方" before "地址", "party B" before "address"
+    zh_owner = any("".join(toks[:i]).endswith(w) for w in _OWNER_ZH) or any(
+        _is_party(toks[j:i]) for j in range(max(0, i - 3), i))
     # a modifier the family does not know ("delivery date") makes a key of its own
     if i > 0 and not zh_owner and toks[i - 1] not in _STOP and toks[i - 1] not in _OWNER and not toks[i - 1].isdigit():
         vocab = {t for p, _, _ in _PHRASES[name] for t in p}
