@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -385,10 +384,8 @@ def test_blank_page_gives_no_lines(models):
     from chatocr.ocr import OCREngine
 
     engine = OCREngine(OCROptions(model=f"path:{models['ocr']}", engine=EngineOptions(threads=1)))
-    t0 = time.perf_counter()
     raw = engine.read_image(np.full((64, 128, 3), 255, np.uint8))
     assert raw.texts == [] and raw.quads.shape == (0, 4, 2)
-    assert time.perf_counter() - t0 < 5
 
 
 def test_dictionary_from_inference_yml(models, tmp_path):

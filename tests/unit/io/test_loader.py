@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import resource
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -34,10 +33,8 @@ def assert_one_line_naming(err: Exception, name: str) -> None:
 def test_bad_input_raises_typed_one_line_error(case, bad_files):
     path = bad_files[case]
     expected = getattr(errors, BAD_INPUTS[case][2])
-    t0 = time.perf_counter()
     with pytest.raises(expected) as info:
         load(path)
-    assert time.perf_counter() - t0 < 2.0
     assert isinstance(info.value, errors.InputError)
     assert isinstance(info.value, errors.ChatOCRError)
     assert info.value.source == str(path)
@@ -81,10 +78,8 @@ def test_decompression_bomb_is_refused_from_its_header():
     data = png_bomb(40_000, 40_000)  # 1.6 gigapixels in ~300 KB
     assert len(data) < 1_000_000
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t0 = time.perf_counter()
     with pytest.raises(errors.DocumentTooLarge, match="over the limit"):
         load(data)
-    assert time.perf_counter() - t0 < 1.0
     grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before
     kib = 1024 if sys.platform == "darwin" else 1  # ru_maxrss: bytes on macOS, KiB on Linux
     assert grown / kib < 100_000  # well under 100 MB: nothing was decoded

@@ -7,8 +7,6 @@ crop with the ``engine`` fixture and run the real SLANet-plus weights.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pymupdf
 import pytest
@@ -438,9 +436,7 @@ def test_pdf_tables_skips_pages_without_a_grid(monkeypatch, drawn):
         doc[0].draw_line((50, 720), (300, 720))
     page = doc[0]
     monkeypatch.setattr(pymupdf.Page, "find_tables", lambda self, **kw: pytest.fail("find_tables was called"))
-    t0 = time.perf_counter()
-    assert pdf_tables(page) == []
-    assert time.perf_counter() - t0 < 0.05
+    assert pdf_tables(page) == []  # and find_tables was never called
 
 
 # -- the real model and OCR (weights installed with chatocr) ----------------------------------
