@@ -212,12 +212,9 @@ def sroie(source: str, verbose: bool, show_heldout: bool = False, embedder=None)
     docs = ocr_documents(ids, source)
     engine = BuiltinEngine(embedder=embedder)
     rows = []
-    seconds = []
     for i in ids:
         truth = json.loads((DATA / "key" / f"{i}.json").read_text())
-        t0 = time.perf_counter()
         fields = engine.extract(docs[i], list(FIELDS))
-        seconds.append(time.perf_counter() - t0)
         rows.append({"id": i, "truth": truth, "pred": {k: f.value for k, f in fields.items()},
                      "method": {k: f.method for k, f in fields.items()}})
     parts = {"0-49": rows[:50], "50-99": rows[50:], "all": rows}
@@ -233,8 +230,6 @@ def sroie(source: str, verbose: bool, show_heldout: bool = False, embedder=None)
                                  "method": r["method"][f]})
     res["failures"] = failures
     res["source"] = source
-    # the built-in engine's own time: four keys of a receipt already read (first call per receipt)
-    res["extract_ms"] = {"median": round(1000 * statistics.median(seconds), 2), "max": round(1000 * max(seconds), 2)}
     res["ceiling"] = ceiling(ids, docs)
     res["qa"] = sroie_qa(engine, ids, docs)
     res["value_boxes"] = sroie_value_boxes(engine, ids, docs)
@@ -246,8 +241,6 @@ def sroie(source: str, verbose: bool, show_heldout: bool = False, embedder=None)
         for f in (*FIELDS, "micro"):
             e, s = res[name]["exact"][f], res[name]["spaces"][f]
             print(f"| {name} | {f} | {e['precision']:.3f} | {e['recall']:.3f} | {e['f1']:.3f} | {s['f1']:.3f} |")
-    print(f"\nbuilt-in extract, four keys of a receipt already read: median {res['extract_ms']['median']} ms, "
-          f"max {res['extract_ms']['max']} ms")
     print("\nceiling (share of labelled values present in the read text): "
           + ", ".join(f"{k} {v:.2f}" for k, v in res["ceiling"].items()))
     tune = {r["id"] for r in rows[:50]}

@@ -205,7 +205,7 @@ def test_generated_documents(engine, maker, lang):
 
 def test_a_document_is_looked_at_once(engine, receipt):
     """The view of a document (its rows, columns, passages) is built once for all its keys and questions
-    (the time is measured in benchmarks/kie.py: "built-in extract")."""
+    (its time is measured by `python benchmarks/kie.py --only latency`)."""
     engine.extract(receipt, ["company", "date"])
     view = engine._get_view(receipt)
     engine.extract(receipt, ["address", "total"])
