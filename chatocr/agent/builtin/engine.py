@@ -191,8 +191,7 @@ class BuiltinEngine:
             for ln in view.lines:
                 hit = split_label(ln.text, m)
                 if hit is not None and hit.score >= 0.9 and (hit.colon or not hit.rest.strip()):
-                    label = Candidate(hit.rest.strip(), "", ln.page, ln.bbox, ln.text, hit.score, "label", (ln.idx,))
-                    cands += H.address_candidates(view, label, under_label=True)
+                    cands += H.block_address(view, ln, name_after=bool(hit.rest.strip()))
         elif fb == "total":
             cands = H.total_fallback(view)
         elif fb == "first_date":

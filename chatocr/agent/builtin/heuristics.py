@@ -512,13 +512,8 @@ def company_candidates(view: View) -> list[Candidate]:
     return out
 
 
-def address_candidates(view: View, company: Candidate | None, *, under_label: bool = False) -> list[Candidate]:
-    """The address block under the company name: rows until the contact lines begin.
-
-    ``under_label``: ``company`` is a label line (``Bill To:``, ``Ship to``, with or without the name
-    after it) and the address is the block right under it: at most the name's row and one more (an
-    "Attn" line) come before it, without a blank line, and another field's label ends the search.
-    """
+def address_candidates(view: View, company: Candidate | None) -> list[Candidate]:
+    """The address block under the company name: rows until the contact lines begin."""
     if not view.pages:
         return []
     page = view.pages[company.page if company is not None else min(view.pages)]
@@ -543,21 +538,12 @@ def address_candidates(view: View, company: Candidate | None, *, under_label: bo
     picked: list[VLine] = []
     skipped = 0
     name = norm_text(company.value) if company is not None else ""
-    above = max(view.lines[i].bbox[3] for i in company.lines) if under_label and company is not None else 0.0
     for r in range(start_row, min(len(rows), start_row + 12)):
         row = _drop_specks(rows[r])
         if not row:
             continue
         text = " ".join(v.text for v in row)
         score = address_score(text)
-        if under_label and not picked:
-            if min(v.bbox[1] for v in row) - above > 1.2 * page.line_h or skipped >= 2:
-                break  # a blank line, or the block under the label holds no address
-            above = max(v.bbox[3] for v in row)
-            if _ATTN.match(text):
-                continue  # "Attn: Accounts Payable" between the name and the address
-            if _colon_label(text) or is_stop_line(text):
-                break
         if not picked:
             letters = sum(ch.isalpha() for ch in text) + 2 * len(_CJK_ADDR.findall(text))
             if (
@@ -613,10 +599,56 @@ def address_candidates(view: View, company: Candidate | None, *, under_label: bo
     ]
 
 
+def block_address(view: View, label: VLine, *, name_after: bool) -> list[Candidate]:
+    """The address in the block a label heads (``Bill To``, ``Ship to``): the rows under it in its
+    column, up to a blank line, another field's label or a contact line; without the name's row
+    (the first, unless ``name_after``: the name is on the label's line) and "Attn:" lines. The rows
+    left must read as an address together (a street line alone, "Plot 9, Riverside Works", may not)."""
+    page = view.pages[label.page]
+    m = 2 * page.line_h
+    x0, x1 = label.bbox[0], label.bbox[2]
+    rows: list[list[VLine]] = []
+    for seg in _segments(page.rows):
+        if seg[0].row <= label.row or not (min(v.bbox[0] for v in seg) <= x1 + m and max(v.bbox[2] for v in seg) >= x0 - m):
+            continue
+        if rows and rows[-1][0].row == seg[0].row:
+            rows[-1].extend(seg)
+        else:
+            rows.append(list(seg))
+    block: list[list[VLine]] = []
+    above = label.bbox[3]
+    for row in rows:
+        row = _drop_specks(row)
+        if not row:
+            continue
+        text = " ".join(v.text for v in row)
+        if min(v.bbox[1] for v in row) - above > 1.2 * max(page.line_h, label.h) or len(block) >= 6:
+            break  # a blank line ends the block
+        above = max(v.bbox[3] for v in row)
+        if _ATTN.match(text):
+            continue  # "Attn: Accounts Payable" between the name and the address
+        if (_colon_label(text) and not _ADDRESS_LABEL.match(text)) or is_stop_line(text) or _is_regno(text):
+            break
+        block.append(row)
+    if block and not name_after and address_score(" ".join(v.text for v in block[0])) < 0.3 and not _HOUSE_NO.match(
+            block[0][0].text) and not re.match(r"\d", block[0][0].text):
+        block = block[1:]  # the name's row
+    picked = [v for row in block for v in row]
+    if not picked:
+        return []
+    value = _ADDRESS_LABEL.sub("", " ".join(_STRAY.sub("", v.text.strip()) for v in picked)).strip()
+    cues = address_score(value)
+    if cues < 0.3 or not value:
+        return []
+    return [Candidate(value, V.normalise(value), page.page, union([v.bbox for v in picked]), value, 0.45 + 0.4 * cues,
+                      "layout", tuple(v.idx for v in picked))]
+
+
+_ADDRESS_LABEL = re.compile(r"(?i)^\s*(?:address|addr|地址)\s*[:：]\s*")
 # who a letter or parcel is for, inside an address block
 _ATTN = re.compile(r"(?i)^\s*(?:attn|attention|c/o|fao|for the attention of|contact(?: person)?)\b\.?")
 # "NO 24, 25&26," / "LOT 5,": a house or lot number opens an address even with hardly any letters
-_HOUSE_NO = re.compile(r"(?i)^\s*(?:no|lot|unit|blk|block|bldg)\.?\s*\d")
+_HOUSE_NO = re.compile(r"(?i)^\s*(?:no|lot|plot|unit|blk|block|bldg)\.?\s*\d")
 # quote marks and backticks at the ends of a line are specks, not part of an address
 _STRAY = re.compile(r"^[\"'`~]+|[\"'`~]+$")
 

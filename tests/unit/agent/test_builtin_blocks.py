@@ -235,3 +235,21 @@ def test_a_buyers_block_on_a_form(builtin, lines_doc):
     }
     for q, value in want.items():
         assert builtin.answer(doc, q).text == value, q
+
+
+def test_an_address_that_reads_as_one_only_whole(builtin):
+    """"Plot 9, Riverside Works" alone has no street word; with "Salford M5 3EZ" under it, it is the
+    address. An "Address:" line in the block gives its value without the label."""
+    data, boxes = _pdf([
+        (50, 60, "Brightwater Supplies Ltd", 16), (50, 78, "Unit 4, Canal Side Business Park, Leeds LS11 5QR"),
+        (50, 150, "Bill To:"), (50, 164, "Harlow & Finch Architects LLP"), (50, 178, "Address: 22 Mercer Street"),
+        (50, 192, "Manchester M4 1DL"),
+        (300, 150, "Ship To:"), (300, 164, "Harlow & Finch Site Office"), (300, 178, "Plot 9, Riverside Works"),
+        (300, 192, "Salford M5 3EZ"),
+        (50, 260, "Drawing pens"), (450, 260, "120.00"), (350, 300, "Total"), (450, 300, "120.00"),
+    ])
+    got = builtin.extract(document_from_pdf(data), ["buyer address", "shipping address", "recipient"])
+    assert _norm(got["buyer address"].value) == "22 Mercer Street Manchester M4 1DL"
+    assert _norm(got["shipping address"].value) == "Plot 9, Riverside Works Salford M5 3EZ"
+    assert iou(got["shipping address"].bbox, _union([boxes["Plot 9, Riverside Works"], boxes["Salford M5 3EZ"]])) >= 0.7
+    assert got["recipient"].value == "Harlow & Finch Site Office"
