@@ -58,6 +58,9 @@ def value_spans(spec: KeySpec, text: str) -> list[V.Span]:
         t = _cut_at_next_label(t)
         if spec.vtype in ("org", "name"):
             t = name_only(t)
+        if spec.vtype == "text":  # "Payment terms: 30 days net. Please pay by …": the value is its sentence
+            end = next((m for m in _SENTENCE_STOP.finditer(t) if not _ABBREVIATED.search(t, 0, m.start())), None)
+            t = t[: end.start()] if end is not None else t
         if not t.strip():
             return []
     spans = V.find(spec.vtype, t)
@@ -66,6 +69,9 @@ def value_spans(spec: KeySpec, text: str) -> list[V.Span]:
     return [V.Span(s.start + off, s.end + off, s.text, s.norm, s.score) for s in spans]
 
 
+# where a free-text value's sentence ends and another begins ("… net. Please pay …"), not after "No."
+_SENTENCE_STOP = re.compile(r"(?<=\w\w)[.。]\s*(?=[A-Z\u4e00-\u9fff])")
+_ABBREVIATED = re.compile(r"\b(?:no|nr|co|ltd|inc|corp|st|mr|ms|mrs|dr|bhd|pty|plc|llc|e\.g|i\.e|etc|approx)$", re.I)
 # '(the "Company")', '("Buyer")': the term a contract defines for a party, after its name
 _QUOTED_TERM = re.compile(r"[\"“”'‘’]([^\"“”'‘’()]{2,30})[\"“”'‘’]\s*\)")
 # where a party's name ends and what is said of it starts: its defined term, or ", a company

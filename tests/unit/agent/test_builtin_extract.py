@@ -268,3 +268,12 @@ def test_a_value_inside_a_line_is_boxed_by_its_words(engine):
     assert f["invoice number"].value == "CS-00012" and f["invoice number"].bbox == (300, 60, 390, 80)
     answer = engine.answer(doc, "What is the total amount?")
     assert answer.text == "22.40" and answer.evidence[0].bbox == (480, 100, 540, 120)
+
+
+def test_a_free_text_value_is_its_sentence(engine, lines_doc):
+    """"Payment terms: 30 days net. Please pay by …": the terms, not the instructions after them."""
+    doc = lines_doc([("Payment terms: 30 days net. Please pay by bank transfer, quoting invoice No. 88.", (40, 100, 560, 118)),
+                     ("Delivery terms: Ex works Leeds", (40, 130, 260, 148))])
+    f = engine.extract(doc, ["payment terms"])["payment terms"]
+    assert f.value == "30 days net"
+    assert engine.extract(doc, ["delivery terms"])["delivery terms"].value == "Ex works Leeds"
