@@ -144,6 +144,8 @@ class BuiltinEngine:
             hits = self._semantic_hits(view, spec)
             if hits:
                 cands += labelled_candidates(view, spec, m, min_label=0.0, hits=hits)
+        if spec.family == "tax rate":
+            cands += H.rate_in_tax_label(view)
         if spec.family == "total":
             H.rerank_totals(view, cands)
         return cands

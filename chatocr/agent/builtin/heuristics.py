@@ -644,6 +644,28 @@ def block_address(view: View, label: VLine, *, name_after: bool) -> list[Candida
                       "layout", tuple(v.idx for v in picked))]
 
 
+# "VAT (20%): 71.40", "GST @ 6%", "增值税（13%）": the rate inside the tax's label
+_RATE_IN_LABEL = re.compile(
+    r"(?i)^\s*(?:total\s+)?(?:vat|gst|sst|(?:sales\s+|service\s+)?tax|增值税|税额|税金)\s*(?:[(（@]|at\b)?\s*"
+    r"(?P<v>\d{1,2}(?:[.,]\d{1,2})?\s*%)")
+
+
+def rate_in_tax_label(view: View) -> list[Candidate]:
+    """The tax rate where a tax amount's label gives it ("VAT (20%): 71.40")."""
+    from ..grounding import value_box
+
+    out = []
+    for ln in view.lines:
+        m = _RATE_IN_LABEL.match(ln.text)
+        if m is None:
+            continue
+        value = m.group("v")
+        hit = value_box([ln.line], value) if ln.line is not None else None
+        out.append(Candidate(value, V.normalise(value), ln.page, hit[0] if hit else ln.bbox, ln.text, 0.85, "label",
+                             (ln.idx,), ln.text[: m.start("v")].strip(" (（@")))
+    return out
+
+
 _ADDRESS_LABEL = re.compile(r"(?i)^\s*(?:address|addr|地址)\s*[:：]\s*")
 # who a letter or parcel is for, inside an address block
 _ATTN = re.compile(r"(?i)^\s*(?:attn|attention|c/o|fao|for the attention of|contact(?: person)?)\b\.?")

@@ -83,8 +83,9 @@ FAMILIES: dict[str, dict] = {
                 excludes=("no", "number", "id", "reg", "registration", "rate", "incl", "invoice", "excl",
                           "summary", "code"),
                 cues=("tax", "vat", "gst", "税")),
-    "tax rate": _fam("percent", {"tax rate": 1.0, "vat rate": 1.0, "rate": 0.6, "税率": 1.0},
-                     cues=("tax rate", "税率")),
+    "tax rate": _fam("percent", {"tax rate": 1.0, "vat rate": 1.0, "gst rate": 1.0, "sst rate": 1.0,
+                                 "sales tax rate": 1.0, "rate": 0.6, "税率": 1.0, "征收率": 1.0},
+                     cues=("tax rate", "vat rate", "gst rate", "税率")),
     "date": _fam("date", {
         "date": 1.0, "invoice date": 1.0, "date of issue": 1.0, "issue date": 1.0, "issued": 0.8,
         "issued on": 0.9, "bill date": 1.0, "receipt date": 1.0, "transaction date": 0.95, "dated": 0.9,

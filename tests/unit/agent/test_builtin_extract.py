@@ -277,3 +277,15 @@ def test_a_free_text_value_is_its_sentence(engine, lines_doc):
     f = engine.extract(doc, ["payment terms"])["payment terms"]
     assert f.value == "30 days net"
     assert engine.extract(doc, ["delivery terms"])["delivery terms"].value == "Ex works Leeds"
+
+
+@pytest.mark.parametrize(("line", "rate"), [
+    ("VAT (20%): 71.40", "20%"), ("GST @ 6%: 3.60", "6%"), ("Tax (8.25%) 12.00", "8.25%"), ("SST 6% 1.20", "6%"),
+    ("税额（13%）：130.00", "13%"), ("Tax rate: 13%", "13%"), ("Total incl. tax 100.00", None), ("TAX 12345", None),
+])
+def test_the_tax_rate_in_the_taxs_label(engine, lines_doc, line, rate):
+    doc = lines_doc([("Subtotal: 357.00", (300, 80, 420, 96)), (line, (300, 100, 300 + 7 * len(line), 116))])
+    f = engine.extract(doc, ["tax rate"])["tax rate"]
+    assert f.value == rate
+    if rate is not None:  # the box is the rate's own words, inside its line
+        assert f.bbox[1] == 100 and 300 < f.bbox[0] and f.bbox[2] <= 300 + 7 * len(line)
