@@ -163,14 +163,18 @@ def continuation(view: View, first: VLine, spec: KeySpec, *, max_lines: int = 4)
 
 
 def _emit(out: list[Candidate], spec: KeySpec, view: View, label_ln: VLine, hit: LabelHit | None, value_ln: VLine,
-          text: str, offset: int, ls: float, pos: float, method: str, *, first_only: bool) -> int:
+          text: str, offset: int, ls: float, pos: float, method: str, *, first_only: bool,
+          joined: tuple[VLine, ...] = ()) -> int:
+    """Candidates from ``text`` (``value_ln``'s, and the ``joined`` pieces of its phrase after it)."""
+    if joined:
+        text = " ".join([text, *(v.text for v in joined)])
     spans = value_spans(spec, text)
     n = 0
     for i, sp in enumerate(spans):
         ts = _type_ok(spec, sp)
         if ts <= 0:
             continue
-        lines = [value_ln]
+        lines = [value_ln, *(v for v in joined if text.find(v.text) < sp.end)]
         value = sp.text
         if spec.multiline and i == 0:
             more = continuation(view, value_ln, spec)
@@ -294,9 +298,23 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
                 if spec.vtype in ("org", "name") and _OWN_LABEL.match(b.text):
                     continue  # "法定代表人：张三", "Attn: Accounts": a field of its own, not the name asked
                 pos = POS_BELOW if not rights else POS_BELOW - 0.06
-                if _emit(out, spec, view, ln, hit, b, b.text, 0, ls, pos, "label", first_only=True):
+                if _emit(out, spec, view, ln, hit, b, b.text, 0, ls, pos, "label", first_only=True,
+                         joined=_pieces_after(view, b) if free else ()):
                     break
     return out
+
+
+def _pieces_after(view: View, ln: VLine) -> tuple[VLine, ...]:
+    """The lines that carry ``ln``'s phrase on along its row, a word's gap after it (OCR may cut a name
+    in two at "&": "Harlow" | "& Finch Site Office")."""
+    out: list[VLine] = []
+    cur = ln
+    for v in view.right_of(ln):
+        if v.row != ln.row or v.bbox[0] - cur.bbox[2] > 0.8 * cur.h or _looks_like_label(v.text):
+            break
+        out.append(v)
+        cur = v
+    return tuple(out)
 
 
 # a verb after a noun: what follows a label that is no label ("Date of issue" and "Total in EUR" are)

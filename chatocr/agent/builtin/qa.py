@@ -27,6 +27,7 @@ from . import validators as V
 from .extract import value_spans
 from .labels import correct_tokens
 from .synonyms import _TYPE_WORDS, FAMILIES, KeySpec, _join, label_tokens, resolve_key
+from .tableqa import answer_from_table
 from .yesno import answer_yes_no, is_yes_no
 
 if TYPE_CHECKING:
@@ -140,6 +141,12 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
     if phrase in _TYPE_CUES and rest:
         # "How long does confidentiality last?": a type asked of a field no family knows
         return _custom_key(toks[:i] + toks[i + n:], qt), qt
+    weight = max((w for p, w, _ in _PHRASES[name] if p == toks[i:i + n]), default=1.0)
+    after = [t for t in toks[i + n:] if t not in _STOP and t not in _OWNER and t not in vocab]
+    if weight < 0.8 and after:
+        # a generic word of a family with what it is of after it ("the amount for the office chairs"):
+        # not the family's field
+        return _custom_key(toks, qt), qt
     # "the supplier's address": a party's word before another field's is whose field it is; the key
     # says whose ("supplier address"), and a label that says it too ("Supplier address:") is its own
     owner = ""
@@ -271,6 +278,10 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
         if f.value is not None and f.confidence >= o.answer_threshold:
             return _field_answer(question, f, f"extract:{spec.family}:{f.method}")
     found = _retrieve(engine, doc, question, qt, spec, blocks)
+    if found.text is None:  # an item table's cell, by its row and column ("the unit price of the paper")
+        cell = answer_from_table(engine, doc, question)
+        if cell is not None:
+            return cell
     if found.text is None and spec is not None and spec.family == "custom" and spec.vtype in _SENTENCE_TYPES:
         return _from_sentences(engine, doc, question, spec, blocks) or found
     return found

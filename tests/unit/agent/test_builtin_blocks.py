@@ -253,3 +253,12 @@ def test_an_address_that_reads_as_one_only_whole(builtin):
     assert _norm(got["shipping address"].value) == "Plot 9, Riverside Works Salford M5 3EZ"
     assert iou(got["shipping address"].bbox, _union([boxes["Plot 9, Riverside Works"], boxes["Salford M5 3EZ"]])) >= 0.7
     assert got["recipient"].value == "Harlow & Finch Site Office"
+
+
+def test_a_name_read_in_two_pieces(builtin, lines_doc):
+    """OCR may cut a name at "&" into two boxes a word's gap apart: the name is both."""
+    doc = lines_doc([("Ship To", (300, 150, 350, 164)), ("Harlow", (300, 168, 345, 182)),
+                     ("& Finch Site Office", (351, 168, 480, 182)), ("Plot 9, Riverside Works", (300, 186, 460, 200)),
+                     ("Salford M5 3EZ", (300, 204, 400, 218))])
+    f = builtin.extract(doc, ["recipient"])["recipient"]
+    assert f.value == "Harlow & Finch Site Office" and f.bbox == (300, 168, 480, 182)

@@ -113,3 +113,25 @@ def test_embedder_finds_a_differently_worded_line(lines_doc):
     a = BuiltinEngine(embedder=embed).answer(doc, q)
     # the date's part of its line (a line without words: cut by character count, 22 to 32 of 32)
     assert a.text == "30/06/2024" and a.evidence[0].bbox == (50 + 350 * 22 / 32, 100.0, 400.0, 115.0)
+
+
+@pytest.mark.parametrize(("lang", "question", "value"), [
+    ("en", "How many office chairs were ordered?", "3"),
+    ("en", "What is the unit price of the consulting hours?", "233.00"),
+    ("en", "What is the amount for the cleaning service?", "780.00"),
+    ("en", "How much did the office chairs cost?", "521.97"),
+    ("en", "What is the amount for the network cable?", None),  # not on this invoice: not its total either
+    ("en", "What is the unit price of the laptop?", None),
+    ("zh", "网线的数量是多少？", "9"),
+    ("zh", "网线的单价是多少？", "343.99"),
+    ("zh", "打印纸的单价是多少？", None),
+])
+def test_a_cell_of_the_item_table(engine, lang, question, value):
+    """The item row the question names, under the column it asks for (by its header's words, or "how
+    many" for the quantity, "how much" / "cost" for the amount), boxed on the cell."""
+    data, _ = invoice(3, lang)
+    doc = document_from_pdf(data)
+    ans = engine.answer(doc, question)
+    assert ans.text == value
+    if value is not None:
+        assert ans.method == "table" and value in ans.evidence[0].text
