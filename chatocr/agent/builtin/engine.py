@@ -17,7 +17,15 @@ from ...types import BBox
 from ..grounding import value_box
 from ..results import Answer, Evidence, ExtractedField
 from . import heuristics as H
-from .extract import Candidate, kv_candidates, labelled_candidates, party_blocks, says_whose, table_candidates
+from .extract import (
+    Candidate,
+    column_total_candidates,
+    kv_candidates,
+    labelled_candidates,
+    party_blocks,
+    says_whose,
+    table_candidates,
+)
 from .labels import LabelHit, LabelMatcher, any_label_score, split_label
 from .layout import View
 from .prose import prose_candidates
@@ -146,6 +154,12 @@ class BuiltinEngine:
                 cands += labelled_candidates(view, spec, m, min_label=0.0, hits=hits)
         if spec.family == "tax rate":
             cands += H.rate_in_tax_label(view)
+        if spec.vtype == "money":
+            cands += column_total_candidates(view, spec, m, min_label=o.min_label)
+        if spec.family == "buyer address" and not spec.owner:
+            # "地址：" in the buyer's part of the form (under "购买方", "Customer:")
+            generic = replace(resolve_key("address"), owner="buyer", owner_only=True)
+            cands += labelled_candidates(view, generic, self._matcher(generic), min_label=o.min_label)
         if spec.family == "total":
             H.rerank_totals(view, cands)
         return cands

@@ -57,7 +57,15 @@ def value_spans(spec: KeySpec, text: str) -> list[V.Span]:
     if spec.vtype in ("org", "name", "address", "text"):
         t = _cut_at_next_label(t)
         if spec.vtype in ("org", "name"):
+            named = _NAME_LABEL.match(t)  # "购买方 | 名称：X": the party's name under its own label
+            if named:
+                off += named.end()
+                t = t[named.end():]
             t = name_only(t)
+        if spec.vtype == "address":  # "地址、电话：X 010-88886666": the address without the phone after it
+            phones = [p for p in V.find_phones(t) if p.score >= 0.8 and not t[p.end:].strip(" ,;，；")]
+            if phones and t[: phones[-1].start].strip(" ,;，；"):
+                t = t[: phones[-1].start].rstrip(" ,;，；")
         if spec.vtype == "text":  # "Payment terms: 30 days net. Please pay by …": the value is its sentence
             end = next((m for m in _SENTENCE_STOP.finditer(t) if not _ABBREVIATED.search(t, 0, m.start())), None)
             t = t[: end.start()] if end is not None else t
@@ -69,6 +77,7 @@ def value_spans(spec: KeySpec, text: str) -> list[V.Span]:
     return [V.Span(s.start + off, s.end + off, s.text, s.norm, s.score) for s in spans]
 
 
+_NAME_LABEL = re.compile(r"^\s*(?:名\s*称|公司名称|单位名称|(?:company\s+|full\s+)?name)\s*[:：]\s*", re.I)
 # where a free-text value's sentence ends and another begins ("… net. Please pay …"), not after "No."
 _SENTENCE_STOP = re.compile(r"(?<=\w\w)[.。]\s*(?=[A-Z\u4e00-\u9fff])")
 _ABBREVIATED = re.compile(r"\b(?:no|nr|co|ltd|inc|corp|st|mr|ms|mrs|dr|bhd|pty|plc|llc|e\.g|i\.e|etc|approx)$", re.I)
@@ -204,17 +213,26 @@ def party_blocks(view: View) -> dict[int, str]:
     if cached is not None:
         return cached
     out: dict[int, str] = {}
-    current = None
+    current = None  # (family, the header's line, the bottom of the block so far)
     for ln in view.lines:
         m = _OWN_LABEL.match(ln.text)
         head = _PARTY_HEAD.match(ln.text)
-        label = _ROLE_TAIL.sub("", head.group(1)) if head else ""
+        # "乙方（受托方）：…", or a party's word alone heading its part of a form ("购买方", "Bill To:",
+        # "First Party (Buyer):" with the name in a box of its own)
+        label = _ROLE_TAIL.sub("", head.group(1) if head else ln.text.rstrip(" :："))
         score, fam = any_label_score(label) if label.strip() and len(label) <= 16 else (0.0, "")
-        if score >= 0.9 and fam in PARTY_FAMILIES:
-            current = (fam, ln.page)
-        elif m is None or current is None or current[1] != ln.page:
+        if score >= 0.9 and fam in PARTY_FAMILIES and (head or len(label_tokens(label)) <= 3):
+            current = (fam, ln, ln.bbox[3])
+        elif current is None or current[1].page != ln.page:
             current = None
             continue
+        elif ln.row == current[1].row:
+            pass  # the name beside its party's word
+        elif m is None or ln.bbox[1] - current[2] > 1.5 * ln.h:
+            current = None  # an unlabelled line, or a blank line, ends the block
+            continue
+        else:
+            current = (current[0], current[1], max(current[2], ln.bbox[3]))
         out[ln.idx] = current[0]
     view.cache["party_blocks"] = out
     return out
@@ -315,6 +333,38 @@ def _pieces_after(view: View, ln: VLine) -> tuple[VLine, ...]:
         out.append(v)
         cur = v
     return tuple(out)
+
+
+# the row that sums a table's columns
+_SUM_ROW = re.compile(r"^\s*(?:合\s*计|总\s*计|total|totals|sum)\s*[:：]?\s*$", re.I)
+
+
+def column_total_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min_label: float = 0.7
+                            ) -> list[Candidate]:
+    """An amount column's sum: where the key's label heads a column of an item table ("税额" among
+    "数量", "单价", "金额"), the cell under it in the table's "合计" / "Total" row (the invoice's tax,
+    not its first item's)."""
+    from .tableqa import _column_of
+
+    out = []
+    for ln in view.lines:
+        hit = split_label(ln.text, matcher)
+        if hit is None or hit.score < min_label or hit.rest.strip(" :："):
+            continue
+        page = view.page_of(ln)
+        if sum(_column_of(v.text) is not None for v in page.rows[ln.row] if v is not ln) < 2:
+            continue  # not a table's header row
+        for row in page.rows[ln.row + 1 : ln.row + 41]:
+            if not _SUM_ROW.match(row[0].text):
+                continue
+            under = [v for v in row[1:] if min(v.bbox[2], ln.bbox[2]) - max(v.bbox[0], ln.bbox[0]) > 0]
+            spans = value_spans(spec, under[0].text) if under else []
+            if spans:
+                sp = spans[0]
+                out.append(Candidate(sp.text, sp.norm, under[0].page, under[0].bbox, f"{row[0].text} {under[0].text}",
+                                     hit.score * 0.98, "table", (ln.idx, under[0].idx), hit.label))
+            break
+    return out
 
 
 # a verb after a noun: what follows a label that is no label ("Date of issue" and "Total in EUR" are)

@@ -194,7 +194,9 @@ def split_label(text: str, matcher: LabelMatcher, *, max_words: int = 7) -> Labe
             if not digit:
                 return None  # the label goes on into another field's name ("Total Discount")
             break
-        if s > 0 and (best is None or s > best.score + 1e-9):
+        # a label that runs to a colon is the whole label ("地址、电话：", not "地址" and "、电话：…")
+        # unless it barely names the key
+        if s > 0 and (best is None or (s > best.score + 1e-9 and not (best.colon and best.score >= 0.75))):
             best = LabelHit(s, text[:end].strip(), text[end:], end, False)
     return best
 

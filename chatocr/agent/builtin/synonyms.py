@@ -127,6 +127,9 @@ FAMILIES: dict[str, dict] = {
                  "counter", "item", "qty", "page", "contract", "代码", "纳税人", "电话", "账号", "合同", "mobile",
                  "card", "approval", "batch", "trace", "auth", "pos", "shift", "host", "bank"),
         cues=("invoice number", "invoice no", "bill number", "receipt number", "发票号")),
+    # a Chinese VAT invoice's code (发票代码) beside its number
+    "invoice code": _fam("id", {"invoice code": 1.0, "发票代码": 1.0, "代码": 0.6}, excludes=("tax", "税", "信用"),
+                         cues=("invoice code", "发票代码")),
     "seller": _fam("org", {
         "seller": 1.0, "vendor": 1.0, "supplier": 1.0, "company": 0.9, "company name": 1.0, "merchant": 1.0,
         "sold by": 1.0, "issued by": 0.9, "from": 0.8, "seller name": 1.0, "vendor name": 1.0, "store": 0.7,

@@ -30,8 +30,10 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "quantity": ("qty", "quantity", "qnty", "units", "pcs", "数量"),
     "unit price": ("unit price", "price", "unit cost", "rate", "price each", "单价"),
     "amount": ("amount", "line total", "total", "value", "金额"),
+    "tax rate": ("tax rate", "vat rate", "tax", "vat", "税率"),
+    "tax": ("tax amount", "vat amount", "税额"),
 }
-_VTYPE = {"quantity": "number", "unit price": "money", "amount": "money"}
+_VTYPE = {"quantity": "number", "unit price": "money", "amount": "money", "tax rate": "percent", "tax": "money"}
 _HOW = [(re.compile(r"(?i)\bhow many\b|多少个|几个|几件|数量"), "quantity"),
         (re.compile(r"(?i)\bhow much\b|\bcost\b|\bcharged?\b|\bfee\b|多少钱|金额"), "amount")]
 # words a question asks with that do not name the item
@@ -56,7 +58,8 @@ def _column_of(text: str) -> str | None:
 def _asked_column(question: str) -> str | None:
     q = " ".join(_words(question))
     qz = "".join(re.findall(r"[\u4e00-\u9fff]", question))
-    for col, words in (("unit price", _COLUMNS["unit price"][:4] + ("单价",)), ("quantity", _COLUMNS["quantity"]),
+    for col, words in (("tax rate", ("tax rate", "vat rate", "税率")), ("tax", ("tax amount", "vat amount", "税额")),
+                       ("unit price", _COLUMNS["unit price"][:4] + ("单价",)), ("quantity", _COLUMNS["quantity"]),
                        ("amount", ("amount", "line total", "金额"))):
         if any(re.search(rf"\b{re.escape(w)}\b", q) if w.isascii() else w in qz for w in words):
             return col
@@ -71,7 +74,7 @@ def answer_from_table(engine: BuiltinEngine, doc: Document, question: str) -> An
         return None
     zh = bool(re.search(r"[\u4e00-\u9fff]", question))
     if zh:
-        rest = re.sub(r"单价|数量|金额|多少钱|多少|是|的|几个|几件|[？?，。\s]", " ", question)
+        rest = re.sub(r"单价|数量|金额|税率|税额|多少钱|多少|是|的|几个|几件|[？?，。\s]", " ", question)
         item = [r for r in re.findall(r"[\u4e00-\u9fff]+|[A-Za-z0-9]+", rest) if len(r) >= 2 or r.isascii()]
     else:
         item = [w for w in _words(question) if w not in _STOP and w not in _ASKING and len(w) > 1]
@@ -100,7 +103,7 @@ def answer_from_table(engine: BuiltinEngine, doc: Document, question: str) -> An
                 cell = _under(below, head)
                 if cell is None:
                     continue
-                found = _typed(cell, "money" if header[head.idx] != "quantity" else "number")
+                found = _typed(cell, _VTYPE[header[head.idx]])
                 if found is None:
                     continue
                 hit = value_box([cell.line], found) if cell.line is not None else None
@@ -124,6 +127,9 @@ def _under(row: list[VLine], head: VLine) -> VLine | None:
 
 
 def _typed(cell: VLine, vtype: str) -> str | None:
+    if vtype == "percent":
+        m = re.search(r"\d+(?:[.,]\d+)?\s*%", cell.text)
+        return m.group() if m else None
     if vtype == "number":
         m = re.search(r"\d+(?:[.,]\d+)?", cell.text)
         return m.group() if m else None

@@ -262,3 +262,24 @@ def test_a_name_read_in_two_pieces(builtin, lines_doc):
                      ("Salford M5 3EZ", (300, 204, 400, 218))])
     f = builtin.extract(doc, ["recipient"])["recipient"]
     assert f.value == "Harlow & Finch Site Office" and f.bbox == (300, 168, 480, 182)
+
+
+def test_a_partys_block_as_ocr_reads_it(builtin, lines_doc):
+    """The party's label in a box of its own beside the name, its lines under it, then a blank line: the
+    block ends there (the dates after it are nobody's)."""
+    doc = lines_doc([
+        ("SUPPLY CONTRACT", (208, 55, 385, 71)), ("First Party (Buyer):", (50, 100, 151, 113)),
+        ("Oakfield Consulting Inc.", (160, 101, 273, 113)), ("Address: 125 King Street, Riverton 40210", (61, 119, 247, 130)),
+        ("Tel: +1 424 703 2905", (61, 134, 158, 145)),
+        ("Second Party (Seller): Copperleaf Trading Ltd", (49, 153, 285, 165)),
+        ("Address: 129 Hill Lane, Lakeside 81100", (61, 171, 240, 182)), ("Tel: +1 836 918 1127", (61, 186, 158, 196)),
+        ("Effective Date: 24/04/2020", (50, 215, 175, 226)),
+    ])
+    got = builtin.extract(doc, ["party a", "party b address", "party a phone", "party b phone"])
+    assert {k: f.value for k, f in got.items()} == {
+        "party a": "Oakfield Consulting Inc.", "party b address": "129 Hill Lane, Lakeside 81100",
+        "party a phone": "+1 424 703 2905", "party b phone": "+1 836 918 1127"}
+    from chatocr.agent.builtin.extract import party_blocks
+
+    blocks = party_blocks(builtin._get_view(doc))
+    assert [blocks.get(i) for i in range(9)] == [None] + ["party a"] * 4 + ["party b"] * 3 + [None]
