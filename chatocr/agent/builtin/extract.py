@@ -92,7 +92,8 @@ _NAME_TAIL = re.compile(
     r"|,\s*(?:an?\s+(?:company|corporation|limited|private|public|partnership|firm|body|entity|individual)|"
     r"(?:duly\s+)?(?:registered|incorporated|organi[sz]ed|established)\s+(?:in|under)|"
     r"(?:whose|with\s+its|having\s+its)\s+(?:registered\s+)?(?:office|address|principal)|"
-    r"residing\s+at|resident\s+at|of\s+(?=\d))\b",
+    r"residing\s+at|resident\s+at|of\s+(?=\d))\b"
+    r"|\s+of\s+(?=\d{1,5}[A-Za-z]?\s+[A-Z])",  # "Margaret Ellis of 14 Orchard Close": her address follows
     re.IGNORECASE,
 )
 

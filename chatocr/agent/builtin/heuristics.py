@@ -512,6 +512,12 @@ def company_candidates(view: View) -> list[Candidate]:
     return out
 
 
+def _prose_row(text: str) -> bool:
+    """A row of a paragraph, no line of an address: many words, or a contract's defined term in it
+    ('York YO10 3JD (the "Landlord") and Daniel Okafor (the "Tenant").')."""
+    return len(text.split()) > 12 or bool(re.search(r"\((?:the\s+)?[\"“'‘]", text))
+
+
 def address_candidates(view: View, company: Candidate | None) -> list[Candidate]:
     """The address block under the company name: rows until the contact lines begin."""
     if not view.pages:
@@ -555,14 +561,14 @@ def address_candidates(view: View, company: Candidate | None) -> list[Candidate]
                 skipped += 1
             elif len(name) >= 4 and norm_text(text).startswith(name) and not re.search(r"\d", text):
                 skipped += 1  # the name repeated with its branch ("ACME CO. THE GARDENS MALL"): not the address
-            elif score >= 0.3 and not is_stop_line(text):
+            elif score >= 0.3 and not is_stop_line(text) and not _prose_row(text):
                 picked.extend(row)
             else:
                 skipped += 1
             if skipped > 4:
                 break
             continue
-        if is_stop_line(text) or _is_regno(text) or _colon_label(text):
+        if is_stop_line(text) or _is_regno(text) or _colon_label(text) or _prose_row(text):
             break
         if _is_noise(text) and score < 0.4:
             break

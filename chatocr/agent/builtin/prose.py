@@ -259,7 +259,8 @@ _ROLE = re.compile(r"\s*\((?:hereinafter\s+(?:referred\s+to\s+as\s+|called\s+)?)
                    r"(?P<role>[^\"“”'‘’()]{2,30})[\"“”'‘’]\s*\)", _I)
 # what follows a party's name in its definition: "ACME Ltd, a company registered in England (the "Client")"
 _DESCRIPTOR = re.compile(
-    r"\s*(?:\(|,\s*(?:a|an|the|whose|having|with|registered|incorporated|located|of|residing)\b|,\s*(?=\S+\s*\())",
+    r"\s*(?:\(|,\s*(?:a|an|the|whose|having|with|registered|incorporated|located|of|residing)\b|,\s*(?=\S+\s*\())"
+    r"|\s+of\s+(?=\d{1,5}[A-Za-z]?\s+[A-Z])",  # "Margaret Ellis of 14 Orchard Close"
     _I,
 )
 
@@ -290,6 +291,30 @@ def _defined_value(p: Passage, term: str, vtype: str, score: float = 0.85) -> Ca
     lo = max(0, at - 80)
     spans = [sp for sp in V.find(vtype, q.text[lo:at]) if sp.score >= 0.6 and not q.text[lo + sp.end : at].strip(" ,")]
     return q.candidate(lo + spans[-1].start, lo + spans[-1].end, score=score) if spans else None
+
+
+_PLACE = re.compile(r"\b(?:(?:situated|located)\s+at|known\s+as|at)\s+", _I)
+
+
+def defined_place(view: View, term: str) -> Candidate | None:
+    """The address a defined term stands for: 'the flat at Flat 2, 58 Bootham Terrace, York YO30 7BZ
+    (the "Property")' for the property, from its last "at" (or "known as") to the definition."""
+    from .heuristics import address_score
+
+    ps = passages(view)
+    found = ps[0].defined.get(" ".join(term.lower().split())) if ps else None
+    if found is None:
+        return None
+    q, at = found
+    lo = max(0, at - 160)
+    places = list(_PLACE.finditer(q.text, lo, at))
+    if not places:
+        return None
+    start = places[-1].end()
+    value = q.text[start:at].rstrip(" ,")
+    if not value or address_score(value) < 0.3:
+        return None
+    return q.candidate(start, start + len(value), score=0.8)
 
 
 def _referred(p: Passage, cue: re.Pattern, vtype: str) -> list[Candidate]:
@@ -634,6 +659,8 @@ PROSE_FAMILIES: dict[str, Callable[[Passage], list[Candidate]]] = {
 
 # where a party's description gives its address: "whose registered office is at …", "residing at …"
 _SEAT = re.compile(r"\b(?:office|address|place\s+of\s+business|residing|resident|located|domiciled)\s+(?:is\s+)?(?:at|in)\s+", _I)
+# right after the name: "Margaret Ellis of 14 Orchard Close, York (the "Landlord")"
+_OF_SEAT = re.compile(r"\s*,?\s*of\s+(?=\d{1,5}[A-Za-z]?\s+[A-Z])", _I)
 
 
 def _party_details(p: Passage, owner: set[str], vtype: str, field: str) -> list[Candidate]:
@@ -648,7 +675,7 @@ def _party_details(p: Passage, owner: set[str], vtype: str, field: str) -> list[
         term = _ROLE.search(p.text, party.end)
         desc = (party.end, term.start() if term else party.end)
         if vtype == "address":
-            seat = _SEAT.search(p.text, *desc)
+            seat = _SEAT.search(p.text, *desc) or _OF_SEAT.match(p.text, *desc)
             if seat:
                 value = p.text[seat.end() : desc[1]].strip(" ,")
                 if value:

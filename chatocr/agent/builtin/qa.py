@@ -26,6 +26,7 @@ from ..results import Answer, Evidence
 from . import validators as V
 from .extract import value_spans
 from .labels import correct_tokens
+from .prose import defined_place
 from .synonyms import _TYPE_WORDS, FAMILIES, KeySpec, _join, label_tokens, resolve_key
 from .tableqa import answer_from_table
 from .yesno import answer_yes_no, is_yes_no
@@ -278,6 +279,14 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
         if f.value is not None and f.confidence >= o.answer_threshold:
             return _field_answer(question, f, f"extract:{spec.family}:{f.method}")
     found = _retrieve(engine, doc, question, qt, spec, blocks)
+    if found.text is None and spec is not None and spec.vtype == "address":
+        # "the address of the Property": where the contract defines the Property
+        m = re.search(r"\bof\s+(?:the\s+)?([\w ]{2,40}?)\s*\??\s*$", question, re.I)
+        place = defined_place(engine._get_view(doc), m.group(1)) if m else None
+        if place is not None:
+            from .engine import _field
+
+            return _field_answer(question, _field(spec.key, place, engine._get_view(doc)), "defined")
     if found.text is None:  # an item table's cell, by its row and column ("the unit price of the paper")
         cell = answer_from_table(engine, doc, question)
         if cell is not None:
@@ -308,11 +317,12 @@ def _stem_match(word: str, words: set[str]) -> bool:
                                     and abs(len(word) - len(w)) <= 4) for w in words)
 
 
-_SUFFIX = re.compile(r"(?:ing|ed|es|s)$")
+_SUFFIX = re.compile(r"(?:ing|ed|es|s|ly)$")
 
 
 def _stem(word: str) -> str:
-    """``renews``, ``renewed``, ``renewing`` → ``renew``: an inflection off a word of three letters or more."""
+    """``renews``, ``renewed``, ``renewing`` → ``renew``, ``monthly`` → ``month``: an inflection off a word of
+    three letters or more."""
     m = _SUFFIX.search(word)
     return word[: m.start()] if m is not None and m.start() >= 3 and not word.endswith("ss") else word
 

@@ -375,7 +375,8 @@ def _spec(key: str, name: str) -> KeySpec:
 
 _TYPE_WORDS = [
     ("date", ("date", "day", "when", "日期", "日")),
-    ("money", ("amount", "total", "price", "cost", "fee", "sum", "balance", "金额", "价", "费")),
+    ("money", ("amount", "total", "price", "cost", "fee", "fees", "sum", "balance", "rent", "deposit", "salary", "charge",
+               "charges", "金额", "价", "费", "租金", "押金")),
     ("percent", ("percent", "percentage", "rate", "率")),
     ("phone", ("phone", "tel", "fax", "mobile", "电话", "传真")),
     ("email", ("email", "mail", "邮箱")),

@@ -523,3 +523,30 @@ def test_the_buyers_field_is_not_the_issuers(builtin):
     assert builtin.answer(plain, "What is the buyer's address?").text is None
     assert builtin.answer(addressed, "What is the buyer's address?").text == "Hafenstrasse 12, 20457 Hamburg"
     assert builtin.answer(addressed, "What is the billing address?").text == "Hafenstrasse 12, 20457 Hamburg"
+
+
+_TENANCY = """<h2>RESIDENTIAL TENANCY AGREEMENT</h2>
+<p>This Tenancy Agreement is made on 1 September 2026 between Margaret Ellis of 14 Orchard Close, York YO10 3JD
+(the "Landlord") and Daniel Okafor (the "Tenant").</p>
+<p><b>1. Property.</b> The Landlord lets to the Tenant the flat at Flat 2, 58 Bootham Terrace, York YO30 7BZ
+(the "Property").</p>
+<p><b>2. Rent.</b> The rent is £950.00 per calendar month, payable in advance by standing order.</p>
+<p><b>3. Pets.</b> The Tenant shall not keep any pets at the Property without the Landlord's written consent.</p>
+<p><b>4. Utilities.</b> The Tenant is responsible for electricity, gas, water and council tax.</p>"""
+
+
+def test_a_tenancy_between_people(builtin):
+    """Parties who are people, one with her address after "of" and no comma; the property's address by
+    its definition; no address read from the parties' sentence."""
+    from chatocr.structure import DocumentParser
+
+    doc = DocumentParser().parse(_story_pdf(_TENANCY))
+    want = {
+        "Who is the landlord?": "Margaret Ellis", "Who are the parties?": "Margaret Ellis; Daniel Okafor",
+        "What is the landlord's address?": "14 Orchard Close, York YO10 3JD",
+        "What is the address of the property?": "Flat 2, 58 Bootham Terrace, York YO30 7BZ",
+        "What is the tenant's address?": None, "What is the monthly rent?": "£950.00",
+        "Can the tenant keep pets?": "No", "Is the tenant responsible for council tax?": "Yes",
+    }
+    for q, value in want.items():
+        assert builtin.answer(doc, q).text == value, q
