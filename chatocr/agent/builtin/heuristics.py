@@ -653,7 +653,8 @@ def block_address(view: View, label: VLine, *, name_after: bool) -> list[Candida
 # "VAT (20%): 71.40", "GST @ 6%", "增值税（13%）": the rate inside the tax's label
 _RATE_IN_LABEL = re.compile(
     r"(?i)^\s*(?:total\s+)?(?:vat|gst|sst|(?:sales\s+|service\s+)?tax|增值税|税额|税金)\s*(?:[(（@]|at\b)?\s*"
-    r"(?P<v>\d{1,2}(?:[.,]\d{1,2})?\s*%)")
+    r"(?P<v>\d{1,2}(?:[.,]\d{1,2})?\s*%)"
+    r"|^\s*(?P<w>\d{1,2}(?:[.,]\d{1,2})?\s*%)\s*(?:vat|gst|sst|tax)\b")  # "6.00% GST"
 
 
 def rate_in_tax_label(view: View) -> list[Candidate]:
@@ -661,14 +662,19 @@ def rate_in_tax_label(view: View) -> list[Candidate]:
     from ..grounding import value_box
 
     out = []
-    for ln in view.lines:
-        m = _RATE_IN_LABEL.match(ln.text)
-        if m is None:
-            continue
-        value = m.group("v")
-        hit = value_box([ln.line], value) if ln.line is not None else None
-        out.append(Candidate(value, V.normalise(value), ln.page, hit[0] if hit else ln.bbox, ln.text, 0.85, "label",
-                             (ln.idx,), ln.text[: m.start("v")].strip(" (（@")))
+    for page in view.pages.values():
+        for row in page.rows:  # a row: OCR may box "6.00%" and "GST" apart
+            text = " ".join(v.text for v in row)
+            m = _RATE_IN_LABEL.match(text)
+            if m is None:
+                continue
+            g = "v" if m.group("v") else "w"
+            value = m.group(g)
+            ln = next((v for v in row if value in v.text), row[0])
+            hit = value_box([ln.line], value) if ln.line is not None else None
+            label = (text[: m.start(g)] if g == "v" else text[m.end(g):]).strip(" (（@")
+            out.append(Candidate(value, V.normalise(value), ln.page, hit[0] if hit else ln.bbox, text, 0.85, "label",
+                                 tuple(v.idx for v in row), label))
     return out
 
 

@@ -64,12 +64,13 @@ _WH_TYPES = [
     (re.compile(r"(?i)\bhow much (?:notice|time)\b|\bhow many (?:days|weeks|months|years)\b"), "duration"),
     (re.compile(r"(?i)\bhow much\b|\bwhat (?:is|was) the (?:price|cost)\b|多少钱|金额是多少"), "money"),
     (re.compile(r"(?i)\bhow long\b|多久|多长时间"), "duration"),
+    (re.compile(r"(?i)\bwhat time\b|\bat what time\b|几点"), "time"),
     (re.compile(r"(?i)\bwhen\b|\bwhat (?:day|date)\b|\bby when\b|何时|什么时候|哪天|哪一天|日期是"), "date"),
     (re.compile(r"(?i)\bwhere\b|在哪|地址是"), "address"),
     (re.compile(r"(?i)\bwho\b|\bwhom\b|\bwhich (?:company|party|firm|vendor|shop|store)\b|是谁|哪家|哪个公司"), "org"),
     (re.compile(r"(?i)\bwhat (?:percentage|percent|rate)\b|百分之|税率"), "percent"),
 ]
-_COMPAT = {"org": {"org", "name", "text"}, "date": {"date"}, "money": {"money"}, "address": {"address", "text"},
+_COMPAT = {"org": {"org", "name", "text"}, "date": {"date"}, "time": {"time"}, "money": {"money"}, "address": {"address", "text"},
            "duration": {"duration", "date", "text"}, "percent": {"percent"}}
 
 

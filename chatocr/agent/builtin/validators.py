@@ -28,6 +28,7 @@ __all__ = [
     "find_money",
     "find_ids",
     "find_phones",
+    "find_times",
     "find_ibans",
     "find_emails",
     "find_percents",
@@ -376,6 +377,21 @@ def find_emails(text: str) -> list[Span]:
 
 
 _PERCENT = re.compile(r"(?<![\w.])-?\d{1,3}(?:[.,]\d{1,3})?\s?%")
+# a time of day: 15:17, 12:49:00, 3:45 PM, 15时17分 (not a ratio inside a longer number)
+_TIME = re.compile(r"(?<![\d:.])(?:[01]?\d|2[0-3])(?::[0-5]\d){1,2}(?:\s?[AaPp]\.?[Mm]\.?)?(?![\d:])"
+                   r"|(?<!\d)(?:[01]?\d|2[0-3])时[0-5]?\d分(?:[0-5]?\d秒)?")
+
+
+def find_times(text: str) -> list[Span]:
+    """Times of day; ``norm`` is HH:MM(:SS) on a 24-hour clock."""
+    out = []
+    for m in _TIME.finditer(text):
+        t = m.group()
+        nums = [int(n) for n in re.findall(r"\d+", t)]
+        h = nums[0] % 12 + (12 if re.search(r"[Pp]", t) else 0) if re.search(r"[AaPp]\.?[Mm]", t) else nums[0]
+        norm = ":".join(f"{n:02d}" for n in [h, *nums[1:]])
+        out.append(Span(m.start(), m.end(), t, norm, 1.0))
+    return out
 
 
 def find_percents(text: str) -> list[Span]:
@@ -489,6 +505,7 @@ VALUE_TYPES: dict[str, Finder | None] = {
     "email": find_emails,
     "percent": find_percents,
     "duration": find_durations,
+    "time": find_times,
     # free text: no finder, whole value scored by text_score
     "org": None,
     "name": None,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ...document import Block, Document
 from ..results import Answer, Evidence
+from . import validators as V
 
 if TYPE_CHECKING:
     from .engine import BuiltinEngine
@@ -34,7 +35,7 @@ def is_yes_no(question: str) -> bool:
 
 # "Is there a late fee?", "Does the contract include a liability cap?": whether a field is there
 _EXISTS = re.compile(
-    r"(?i)^\s*(?:(?:is|are)\s+there|(?:does|do|did)\s+(?:the\s+|this\s+|it\s*)?(?:\w+\s+)?"
+    r"(?i)^\s*(?:(?:is|are|was|were)\s+there|(?:does|do|did)\s+(?:the\s+|this\s+|it\s*)?(?:\w+\s+)?"
     r"(?:have|include|contain|mention|specify|state|give|show|list|set\s+out))\s+"
     r"(?:an?\s+|any\s+|the\s+)?(?P<what>[^?]+?)\s*\??\s*$")
 _ZH_EXISTS = re.compile(r"(?:有没有|是否(?:有|约定了?|规定了?|写明了?|载明了?|包含)|有无)(?P<what>[^？?吗]+)"
@@ -74,7 +75,9 @@ def _field_exists(engine: BuiltinEngine, doc: Document, question: str, blocks) -
     if f.value is None or f.confidence < engine.options.answer_threshold or not (f.page and f.bbox):
         return None
     zh = bool(re.search(r"[\u4e00-\u9fff]", question))
-    return Answer(question=question, text="是" if zh else "Yes",
+    # "Discount: 0.00": the field is there and says there was none
+    none = spec.vtype == "money" and V.parse_money(f.value) == 0
+    return Answer(question=question, text=("否" if zh else "No") if none else ("是" if zh else "Yes"),
                   evidence=(Evidence(page=f.page, bbox=f.bbox, text=f.source or f.value),),
                   confidence=f.confidence, method=f"yes-no:{spec.family}")
 

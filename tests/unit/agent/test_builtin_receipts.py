@@ -55,3 +55,22 @@ def test_receipt_fields_from_transcripts(receipts):
     # one transcript misspells the name ("D.T.Y."; "SDN BND" is repaired as a legal form), one label
     # misspells an address ("PARINDUSTRIAN"), one counts a branch name after the postcode as address
     assert ok == {"company": 9, "date": 10, "address": 8, "total": 10}
+
+
+def test_what_a_receipt_says_besides_its_total(receipt, lines_doc):
+    """Cash handed over, change, subtotal, the tax rate, the time; a discount of 0.00 is no discount."""
+    from chatocr.agent.builtin import BuiltinEngine
+
+    engine = BuiltinEngine()
+    want = {"How much cash was paid?": "50.00", "What is the change?": "27.60", "What is the subtotal?": "21.20",
+            "What is the GST rate?": "6%", "What is the total?": "22.40", "What time was the receipt printed?": None}
+    for q, value in want.items():
+        assert engine.answer(receipt, q).text == value, q
+    other = lines_doc([("TAX INVOICE", (200, 20, 330, 38)), ("DATE: 13/03/2018", (40, 50, 200, 68)),
+                       ("TIME: 12:49:00", (300, 50, 440, 68)), ("6.00%", (40, 80, 100, 98)), ("GST", (120, 80, 160, 98)),
+                       ("4.87", (300, 80, 340, 98)), ("DISCOUNT :", (40, 110, 140, 128)), ("0.00", (300, 110, 340, 128)),
+                       ("TOTAL :", (40, 140, 120, 158)), ("86.00", (300, 140, 350, 158))])
+    assert engine.answer(other, "What time was the receipt printed?").text == "12:49:00"
+    assert engine.answer(other, "What is the GST rate?").text == "6.00%"
+    assert engine.answer(other, "Was there a discount?").text == "No"
+    assert engine.answer(receipt, "Was there a discount?").text is None  # not said at all
