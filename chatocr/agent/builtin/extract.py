@@ -17,7 +17,7 @@ from ...document import Block, Cell, Document
 from ...types import BBox
 from ..grounding import cell_line, value_box
 from . import validators as V
-from .labels import LabelHit, LabelMatcher, any_label_score, correct_tokens, split_label
+from .labels import ROLE_IN_BRACKETS, LabelHit, LabelMatcher, any_label_score, correct_tokens, split_label
 from .layout import View, VLine, union
 from .synonyms import KeySpec, label_tokens
 
@@ -67,7 +67,7 @@ def value_spans(spec: KeySpec, text: str) -> list[V.Span]:
             if phones and t[: phones[-1].start].strip(" ,;，；"):
                 t = t[: phones[-1].start].rstrip(" ,;，；")
         if spec.vtype == "text":  # "Payment terms: 30 days net. Please pay by …": the value is its sentence
-            end = next((m for m in _SENTENCE_STOP.finditer(t) if not _ABBREVIATED.search(t, 0, m.start())), None)
+            end = next((m for m in _SENTENCE_STOP.finditer(t) if not ABBREVIATION.search(t, 0, m.start())), None)
             t = t[: end.start()] if end is not None else t
         if not t.strip():
             return []
@@ -80,7 +80,8 @@ def value_spans(spec: KeySpec, text: str) -> list[V.Span]:
 _NAME_LABEL = re.compile(r"^\s*(?:名\s*称|公司名称|单位名称|(?:company\s+|full\s+)?name)\s*[:：]\s*", re.I)
 # where a free-text value's sentence ends and another begins ("… net. Please pay …"), not after "No."
 _SENTENCE_STOP = re.compile(r"(?<=\w\w)[.。]\s*(?=[A-Z\u4e00-\u9fff])")
-_ABBREVIATED = re.compile(r"\b(?:no|nr|co|ltd|inc|corp|st|mr|ms|mrs|dr|bhd|pty|plc|llc|e\.g|i\.e|etc|approx)$", re.I)
+# a word a full stop ends without ending the sentence ("ACME Ltd.", "No. 5", "e.g.")
+ABBREVIATION = re.compile(r"\b(?:no|nr|co|ltd|inc|corp|st|mr|ms|mrs|dr|bhd|pty|plc|llc|e\.g|i\.e|etc|approx)$", re.I)
 # '(the "Company")', '("Buyer")': the term a contract defines for a party, after its name
 _QUOTED_TERM = re.compile(r"[\"“”'‘’]([^\"“”'‘’()]{2,30})[\"“”'‘’]\s*\)")
 # where a party's name ends and what is said of it starts: its defined term, or ", a company
@@ -220,7 +221,7 @@ def party_blocks(view: View) -> dict[int, str]:
         head = _PARTY_HEAD.match(ln.text)
         # "乙方（受托方）：…", or a party's word alone heading its part of a form ("购买方", "Bill To:",
         # "First Party (Buyer):" with the name in a box of its own)
-        label = _ROLE_TAIL.sub("", head.group(1) if head else ln.text.rstrip(" :："))
+        label = ROLE_IN_BRACKETS.sub("", head.group(1) if head else ln.text.rstrip(" :："))
         score, fam = any_label_score(label) if label.strip() and len(label) <= 16 else (0.0, "")
         if score >= 0.9 and fam in PARTY_FAMILIES and (head or len(label_tokens(label)) <= 3):
             current = (fam, ln, ln.bbox[3])
@@ -241,7 +242,6 @@ def party_blocks(view: View) -> dict[int, str]:
 
 # a party's line: its label, perhaps with its role in brackets ("Second Party (Contractor):"), and the name
 _PARTY_HEAD = re.compile(r"^\s*([^:：\d]{1,32})[:：]\s*\S")
-_ROLE_TAIL = re.compile(r"\s*[(（][^()（）]{1,12}[)）]\s*$")
 
 
 def says_whose(label: str, family: str) -> bool:
@@ -251,7 +251,7 @@ def says_whose(label: str, family: str) -> bool:
 
     for k in range(1, min(3, len(toks)) + 1):
         words = toks[:k]
-        if resolve_key(("" if not words[0].isascii() else " ").join(words)).family == family:
+        if resolve_key(" ".join(words)).family == family:
             return True
     return False
 
@@ -345,7 +345,7 @@ def column_total_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *,
     """An amount column's sum: where the key's label heads a column of an item table ("税额" among
     "数量", "单价", "金额"), the cell under it in the table's "合计" / "Total" row (the invoice's tax,
     not its first item's)."""
-    from .tableqa import _column_of
+    from .tableqa import column_of
 
     out = []
     for ln in view.lines:
@@ -353,7 +353,7 @@ def column_total_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *,
         if hit is None or hit.score < min_label or hit.rest.strip(" :："):
             continue
         page = view.page_of(ln)
-        if sum(_column_of(v.text) is not None for v in page.rows[ln.row] if v is not ln) < 2:
+        if sum(column_of(v.text) is not None for v in page.rows[ln.row] if v is not ln) < 2:
             continue  # not a table's header row
         for row in page.rows[ln.row + 1 : ln.row + 41]:
             if not _SUM_ROW.match(row[0].text):

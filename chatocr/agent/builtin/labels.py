@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from .synonyms import FAMILIES, KeySpec, _contains, _join, label_tokens
 
-__all__ = ["LabelMatcher", "LabelHit", "split_label", "correct_tokens", "any_label_score"]
+__all__ = ["LabelMatcher", "LabelHit", "split_label", "correct_tokens", "any_label_score", "ROLE_IN_BRACKETS"]
 
 _WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\s\u3400-\u9fff\uf900-\ufaff]+")
 _COLON = re.compile(r"[:：]")
@@ -148,7 +148,8 @@ def _contains_head(toks: list[str], lab: list[str]) -> bool:
     return False
 
 
-_ROLE_IN_BRACKETS = re.compile(r"\s*[(（][^()（）]{1,12}[)）]\s*$")
+# a party's role in brackets after its label: "甲方（委托方）", "Party A (Client)"
+ROLE_IN_BRACKETS = re.compile(r"\s*[(（][^()（）]{1,12}[)）]\s*$")
 
 
 @lru_cache(maxsize=16384)
@@ -159,7 +160,7 @@ def _pieces(text: str, max_words: int = 7):
     m = _COLON.search(text)
     if m is not None and 0 < m.start() <= 60:
         # "甲方（委托方）：", "Party A (Client):": the role in brackets describes the party the label names
-        bare = _ROLE_IN_BRACKETS.sub("", text[:m.start()])
+        bare = ROLE_IN_BRACKETS.sub("", text[:m.start()])
         colon = (m.start(), m.end(), correct_tokens(label_tokens(text[:m.start()])),
                  correct_tokens(label_tokens(bare)) if bare != text[:m.start()] and bare.strip() else None)
     words = list(_WORD.finditer(text))

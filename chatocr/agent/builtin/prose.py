@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from ...types import BBox
 from . import validators as V
-from .extract import Candidate
+from .extract import ABBREVIATION, Candidate
 from .layout import View, VLine, union
 from .synonyms import FAMILIES, KeySpec
 
@@ -580,14 +580,13 @@ def _named_parties(p: Passage) -> list[_Party]:
 
 
 _FULL_STOP = re.compile(r"[.;!?](?=\s|$)|[。；！？]")
-_ABBREVIATION = re.compile(r"\b(?:ltd|inc|co|corp|no|nr|st|mr|ms|mrs|dr|bhd|pty|plc|llc)$", _I)
 
 
 def _sentence_end(text: str, start: int) -> int:
     """Where the sentence that goes on at ``start`` ends: a full stop that does not close "Ltd."
     or "No.", a question or exclamation mark, or a semicolon (Chinese 。！？；), the text's end if none."""
     for m in _FULL_STOP.finditer(text, start):
-        if m.group() == ";" or not _ABBREVIATION.search(text, 0, m.start()):
+        if m.group() == ";" or not ABBREVIATION.search(text, 0, m.start()):
             return m.start()
     return len(text)
 

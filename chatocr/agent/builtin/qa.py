@@ -215,7 +215,7 @@ def _is_party(toks: list[str]) -> bool:
     """Whether ``toks`` name a party of the document (not "invoice" or "contract")."""
     from .extract import PARTY_FAMILIES
 
-    return bool(toks) and resolve_key(("" if not toks[0].isascii() else " ").join(toks)).family in PARTY_FAMILIES
+    return bool(toks) and resolve_key(" ".join(toks)).family in PARTY_FAMILIES
 
 
 def _is_owner(toks: list[str]) -> bool:

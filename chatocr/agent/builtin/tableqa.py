@@ -23,7 +23,7 @@ from .layout import VLine
 if TYPE_CHECKING:
     from .engine import BuiltinEngine
 
-__all__ = ["answer_from_table"]
+__all__ = ["answer_from_table", "column_of"]
 
 # a column's header words, by what the column holds
 _COLUMNS: dict[str, tuple[str, ...]] = {
@@ -46,7 +46,7 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]", text.lower())
 
 
-def _column_of(text: str) -> str | None:
+def column_of(text: str) -> str | None:
     t = " ".join(_words(text))
     cjk = "".join(re.findall(r"[\u4e00-\u9fff]", text))
     for col, words in _COLUMNS.items():
@@ -83,7 +83,7 @@ def answer_from_table(engine: BuiltinEngine, doc: Document, question: str) -> An
     view = engine._get_view(doc)
     for page in view.pages.values():
         for r, row in enumerate(page.rows):
-            header = {v.idx: _column_of(v.text) for v in row}
+            header = {v.idx: column_of(v.text) for v in row}
             if sum(c is not None for c in header.values()) < 2:
                 continue
             heads = [v for v in row if header[v.idx] == col] or (
