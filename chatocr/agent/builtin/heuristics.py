@@ -518,6 +518,17 @@ def _prose_row(text: str) -> bool:
     return len(text.split()) > 12 or bool(re.search(r"\((?:the\s+)?[\"“'‘]", text))
 
 
+def _column_rows(page, x0: float, x1: float) -> list[list[VLine]]:
+    """The page's rows kept to the column ``x0``..``x1`` (with a margin of two line heights): each row's
+    pieces that reach into it, in row order (empty where none does)."""
+    m = 2 * page.line_h
+    by_row: dict[int, list[VLine]] = {}
+    for seg in _segments(page.rows):
+        if min(v.bbox[0] for v in seg) <= x1 + m and max(v.bbox[2] for v in seg) >= x0 - m:
+            by_row.setdefault(seg[0].row, []).extend(seg)
+    return [by_row.get(r, []) for r in range(len(page.rows))]
+
+
 def address_candidates(view: View, company: Candidate | None) -> list[Candidate]:
     """The address block under the company name: rows until the contact lines begin."""
     if not view.pages:
@@ -529,16 +540,7 @@ def address_candidates(view: View, company: Candidate | None) -> list[Candidate]
         x0 = min(view.lines[i].bbox[0] for i in company.lines)
         x1 = max(view.lines[i].bbox[2] for i in company.lines)
         # keep to the company's column: a row may also hold a title or a date on the far side
-        m = 2 * page.line_h
-        cols = [
-            seg
-            for seg in _segments(rows)
-            if min(v.bbox[0] for v in seg) <= x1 + m and max(v.bbox[2] for v in seg) >= x0 - m
-        ]
-        by_row: dict[int, list[VLine]] = {}
-        for seg in cols:
-            by_row.setdefault(seg[0].row, []).extend(seg)
-        rows = [by_row.get(r, []) for r in range(len(rows))]
+        rows = _column_rows(page, x0, x1)
     else:
         start_row = 0
     picked: list[VLine] = []
@@ -611,16 +613,7 @@ def block_address(view: View, label: VLine, *, name_after: bool) -> list[Candida
     (the first, unless ``name_after``: the name is on the label's line) and "Attn:" lines. The rows
     left must read as an address together (a street line alone, "Plot 9, Riverside Works", may not)."""
     page = view.pages[label.page]
-    m = 2 * page.line_h
-    x0, x1 = label.bbox[0], label.bbox[2]
-    rows: list[list[VLine]] = []
-    for seg in _segments(page.rows):
-        if seg[0].row <= label.row or not (min(v.bbox[0] for v in seg) <= x1 + m and max(v.bbox[2] for v in seg) >= x0 - m):
-            continue
-        if rows and rows[-1][0].row == seg[0].row:
-            rows[-1].extend(seg)
-        else:
-            rows.append(list(seg))
+    rows = [row for row in _column_rows(page, label.bbox[0], label.bbox[2])[label.row + 1 :] if row]
     block: list[list[VLine]] = []
     above = label.bbox[3]
     for row in rows:
