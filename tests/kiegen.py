@@ -748,6 +748,7 @@ def agreement(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
         if rng.random() < 0.5:
             paras.append(f"一、合同期限。本合同期限自{start}起至{end}止，期满前双方可协商续签。")
             values["start date"], values["end date"] = (start, "date", len(paras) - 1), (end, "date", len(paras) - 1)
+            values["term"] = (f"{start}起至{end}", "text", len(paras) - 1)  # 期限 is that period
         else:
             paras.append(f"一、合同期限。本合同自{start}起生效，有效期为{term}，期满前双方可协商续签。")
             values["start date"], values["term"] = (start, "date", len(paras) - 1), (term, "text", len(paras) - 1)
@@ -816,7 +817,9 @@ def agreement(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
         values["start date"] = (start, "date", len(paras) - 1) if style < 5 else (sign, "date", 0)
         if style < 3:
             values["end date"] = (end, "date", len(paras) - 1)
-        else:
+        if style == 2:  # "The term … runs from A to B": the term is that period
+            values["term"] = (f"{start} to {end}", "text", len(paras) - 1)
+        elif style >= 3:
             values["term"] = (term, "text", len(paras) - 1)
         amount = f"{rng.choice(['EUR', 'USD', 'GBP'])} {rng.randint(20, 900) * 50:,.2f}"
         paras.append(f"2. Fees. The {ra} shall pay the {rb} a monthly fee of {amount}, invoiced on the first business "

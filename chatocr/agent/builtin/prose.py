@@ -214,7 +214,9 @@ _SIGNED = re.compile(
     _I,
 )
 _TERM = re.compile(
-    r"\b(?:(?:initial |fixed |contract |minimum )?(?:term|period|duration)\s+of|for\s+(?=\S+(?:\s\(\d+\))?\s+"
+    # "The term of this Agreement runs from A to B": the term is that period
+    r"\b(?:term|period)(?:\s+of\s+(?:this|the)\s+\w+)?\s+(?:runs|shall run|will run|is|shall be|extends)\s+from\s*"
+    r"|\b(?:(?:initial |fixed |contract |minimum )?(?:term|period|duration)\s+of|for\s+(?=\S+(?:\s\(\d+\))?\s+"
     r"(?:years?|months?|weeks?|days?)\s+(?:from|commencing|starting|beginning|after the (?:effective|commencement))))\s*"
     r"|(?:期限为|有效期为|期限|有效期)",
     _I,

@@ -411,8 +411,20 @@ _DURATION = re.compile(
 )
 
 
+# what joins the two dates of a period ("1 March 2026 to 31 March 2026", "01/03/2026 - 31/03/2026")
+_RANGE_JOIN = re.compile(r"\s*(?:-|–|—|~|to|through|until|till|起?至|到)\s*", re.I)
+
+
 def find_durations(text: str) -> list[Span]:
-    return [Span(m.start(), m.end(), m.group(), m.group().lower(), 1.0) for m in _DURATION.finditer(text)]
+    """Lengths of time ("12 months", "三年"), and periods from one date to another (``norm`` the two
+    ISO dates joined by ``/``), which say a statement's or a contract's period as well."""
+    out = [Span(m.start(), m.end(), m.group(), m.group().lower(), 1.0) for m in _DURATION.finditer(text)]
+    dates = find_dates(text)
+    for a, b in zip(dates, dates[1:], strict=False):
+        if _RANGE_JOIN.fullmatch(text[a.end:b.start]) and a.norm <= b.norm and not any(
+                s.start < b.end and a.start < s.end for s in out):
+            out.append(Span(a.start, b.end, text[a.start:b.end], f"{a.norm}/{b.norm}", 0.9))
+    return sorted(out, key=lambda s: s.start)
 
 
 # -- free text: names, organisations, addresses ---------------------------------------------------
