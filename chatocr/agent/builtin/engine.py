@@ -72,7 +72,7 @@ class BuiltinEngine:
         self.embedder = embedder
         self._view: tuple[Document, View] | None = None
         self._uprighted: tuple[Document, Document] | None = None
-        self._matchers: dict[str, LabelMatcher] = {}
+        self._matchers: dict[KeySpec, LabelMatcher] = {}
         self._emb_cache: dict[str, np.ndarray] = {}
 
     # -- public ----------------------------------------------------------------------------
@@ -127,9 +127,11 @@ class BuiltinEngine:
         return view
 
     def _matcher(self, spec: KeySpec) -> LabelMatcher:
-        m = self._matchers.get(spec.key)
+        # by the whole spec: a question's "party a address" (the address family, of Party A) and a key of
+        # that name made of its words alone have other labels
+        m = self._matchers.get(spec)
         if m is None:
-            m = self._matchers[spec.key] = LabelMatcher(spec)
+            m = self._matchers[spec] = LabelMatcher(spec)
         return m
 
     def candidates(self, doc: Document, view: View, spec: KeySpec) -> list[Candidate]:

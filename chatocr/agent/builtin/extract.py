@@ -72,6 +72,11 @@ def value_spans(spec: KeySpec, text: str) -> list[V.Span]:
         if not t.strip():
             return []
     spans = V.find(spec.vtype, t)
+    if spec.family == "custom" and spec.vtype == "text":
+        # a key of the user's own that says no type ("overdraft limit", "seats"): a figure after its
+        # label is its value, where a family's free text ("payment terms") wants words
+        spans = [V.Span(s.start, s.end, s.text, s.norm, 0.9) if s.score < 0.9 and re.search(r"\d", s.text) else s
+                 for s in spans]
     if spec.vtype in ("id", "taxid"):  # "No. 123": the id follows a leading "No."
         spans = [s for s in spans if not re.fullmatch(r"(?i)no|nr|#", s.text)]
     return [V.Span(s.start + off, s.end + off, s.text, s.norm, s.score) for s in spans]

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from .synonyms import FAMILIES, KeySpec, _contains, _join, label_tokens
+from .synonyms import FAMILIES, KeySpec, _contains, _join, figures, label_tokens
 
 __all__ = ["LabelMatcher", "LabelHit", "split_label", "correct_tokens", "any_label_score", "ROLE_IN_BRACKETS"]
 
@@ -122,6 +122,8 @@ class LabelMatcher:
             # a real label and must not pass for "fax no"
             garbled = any(t.isalpha() and t.isascii() and t not in _WORDS for t in toks)
             hit = process.extractOne(j, self.strings, scorer=fuzz.ratio, score_cutoff=80) if garbled else None
+            if hit is not None and figures(toks) != figures(self.labels[hit[2]][2]):
+                hit = None  # OCR's slips are in letters: "Balance (01 Mar)" is not "balance 15 mar"
             if hit is not None and min(len(j), len(hit[0])) >= 5 and abs(len(j) - len(hit[0])) <= 2:
                 s = self.weights[hit[2]] * hit[1] / 100.0 * 0.97
                 if s > best:

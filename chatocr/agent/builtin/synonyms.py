@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-__all__ = ["KeySpec", "FAMILIES", "resolve_key", "norm_text", "tokens", "label_similarity", "CJK"]
+__all__ = ["KeySpec", "FAMILIES", "resolve_key", "custom_labels", "norm_text", "tokens", "label_similarity", "CJK"]
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -198,7 +198,9 @@ FAMILIES: dict[str, dict] = {
     "phone": _fam("phone", {"phone": 1.0, "tel": 1.0, "telephone": 1.0, "mobile": 0.9, "phone no": 1.0,
                             "phone number": 1.0, "telephone number": 1.0, "mobile number": 0.9, "tel number": 1.0,
                             "tel no": 1.0, "contact": 0.7, "contact no": 0.9, "hp": 0.7, "hotline": 0.8, "ph": 0.8,
-                            "电话": 1.0, "联系电话": 1.0, "手机": 0.9, "tel fax": 0.8, "telefon": 1.0},
+                            "电话": 1.0, "联系电话": 1.0, "手机": 0.9, "tel fax": 0.8, "telefon": 1.0,
+                            "contact number": 1.0, "customer service": 0.8, "customer services": 0.8,
+                            "helpline": 0.9, "call us": 0.9, "客服电话": 1.0, "服务热线": 1.0},
                   excludes=("fax",), cues=("phone", "telephone", "call", "contact number", "电话")),
     "fax": _fam("phone", {"fax": 1.0, "fax no": 1.0, "facsimile": 1.0, "传真": 1.0}, cues=("fax", "传真")),
     "email": _fam("email", {"email": 1.0, "e mail": 1.0, "mail": 0.8, "email address": 1.0, "邮箱": 1.0,
@@ -322,6 +324,11 @@ def _contains(hay: list[str], needle: list[str]) -> bool:
     return n > 0 and any(hay[i:i + n] == needle for i in range(len(hay) - n + 1))
 
 
+def figures(toks: list[str]) -> list[int]:
+    """The numbers among a label's tokens (``01`` and ``1`` alike)."""
+    return [int(t) for t in toks if t.isdigit()]
+
+
 def label_similarity(label: list[str], synonym: list[str]) -> float:
     """How well label tokens match one synonym's tokens (0..1): exact, fuzzy (OCR errors) or containment."""
     if not label or not synonym:
@@ -332,6 +339,8 @@ def label_similarity(label: list[str], synonym: list[str]) -> float:
     r = fuzz.ratio(a, b) / 100.0
     short = min(len(a), len(b))
     need = 0.8 if short >= 5 else 1.01
+    if figures(label) != figures(synonym):
+        need = 1.01  # OCR's slips are in letters: "Balance (01 Mar)" is not "balance 15 mar"
     best = r * 0.97 if r >= need else 0.0
     if _contains(label, synonym):
         best = max(best, 0.75 + 0.2 * len(b) / max(len(a), 1))
@@ -371,8 +380,19 @@ def resolve_key(key: str) -> KeySpec:
     if best is not None:
         return _spec(key, best)
     # custom key: its own words are its label; its type from its words
-    return KeySpec(key=key, family="custom", vtype=_guess_type(toks), labels=((joined, 1.0),),
+    return KeySpec(key=key, family="custom", vtype=_guess_type(toks), labels=custom_labels(joined),
                    multiline=_guess_type(toks) == "address")
+
+
+_NUMBER_WORDS = {"number": "no", "no": "number"}
+
+
+def custom_labels(joined: str) -> tuple[tuple[str, float], ...]:
+    """A key's own words as its label, and as a document abbreviates them ("employee number" is also
+    "Employee No:")."""
+    words = joined.split(" ")
+    other = " ".join(_NUMBER_WORDS.get(w, w) for w in words)
+    return ((joined, 1.0),) if other == joined else ((joined, 1.0), (other, 1.0))
 
 
 def _spec(key: str, name: str) -> KeySpec:
