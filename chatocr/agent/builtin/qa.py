@@ -27,8 +27,8 @@ from . import validators as V
 from .extract import value_spans
 from .labels import correct_tokens
 from .prose import defined_place
-from .synonyms import _TYPE_WORDS, FAMILIES, KeySpec, _join, label_tokens, resolve_key
-from .tableqa import answer_from_table
+from .synonyms import _TYPE_WORDS, FAMILIES, KeySpec, _join, custom_labels, label_tokens, resolve_key
+from .tableqa import answer_from_columns, answer_from_table
 from .yesno import answer_yes_no, is_yes_no
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ _OWNER = {"seller", "sellers", "vendor", "vendors", "company", "companys", "supp
           "customer", "customers", "client", "clients", "merchant", "store", "shop", "receipt", "invoice",
           "bill", "contract", "agreement", "document", "final", "overall", "full", "whole", "main",
           "lease", "tenancy", "rental", "offer", "quote", "quotation", "loan", "policy", "subscription",
-          "licence", "license", "membership", "employment", "engagement", "order",
+          "licence", "license", "membership", "employment", "engagement", "order", "bank", "statement",
           # the terms contracts call their parties by
           "provider", "consultant", "contractor", "landlord", "tenant", "lessor", "lessee", "licensor", "licensee",
           "employer", "employee", "purchaser", "distributor", "guarantor", "borrower", "lender"}
@@ -240,7 +240,7 @@ def _field_key(toks: list[str], name: str, i: int, n: int) -> KeySpec:
             spec = resolve_key(phrase)
             if spec.family == "custom":
                 return KeySpec(key=phrase, family="custom", vtype=FAMILIES[name]["vtype"],
-                               labels=((_join(toks[j:i + n]), 1.0),))
+                               labels=custom_labels(_join(toks[j:i + n])))
             return spec
     # the family's key by the words the question used for it ("effective date", "commencement date")
     said = resolve_key(" ".join(toks[i:i + n]))
@@ -260,7 +260,7 @@ def _custom_key(toks: list[str], qt: str | None) -> KeySpec | None:
                 vtype = t
                 break
     return KeySpec(key=phrase, family="custom", vtype=vtype if vtype in V.VALUE_TYPES else "text",
-                   labels=((phrase, 1.0),))
+                   labels=custom_labels(phrase))
 
 
 def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
@@ -270,12 +270,20 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
         return answer_yes_no(engine, doc, question, blocks=blocks) or Answer(question=question, text=None,
                                                                              method="none")
     spec, qt = question_key(question)
+    # a question no family's field answers may name a table's row ("the hourly rate for basic pay"):
+    # its cell comes first, before a label's first figure in that row
+    tables_first = spec is None or spec.family == "custom"
+    if tables_first:
+        cell = _table_answer(engine, doc, question, qt or (spec.vtype if spec is not None else None))
+        if cell is not None:
+            return cell
     if spec is not None:
         view = engine._get_view(doc)
         from .engine import _field, _subset
 
         memo: dict = {}
-        cand = engine._best(doc, view, spec, _subset(blocks), memo)
+        cand = _narrower(engine, doc, view, question, spec, blocks)
+        cand = cand or engine._best(doc, view, spec, _subset(blocks), memo)
         f = _field(spec.key, cand, view)
         if f.value is not None and f.confidence >= o.answer_threshold:
             return _field_answer(question, f, f"extract:{spec.family}:{f.method}")
@@ -288,13 +296,50 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
             from .engine import _field
 
             return _field_answer(question, _field(spec.key, place, engine._get_view(doc)), "defined")
-    if found.text is None:  # an item table's cell, by its row and column ("the unit price of the paper")
-        cell = answer_from_table(engine, doc, question)
+    if found.text is None and not tables_first:
+        cell = _table_answer(engine, doc, question, qt or (spec.vtype if spec is not None else None))
         if cell is not None:
             return cell
     if found.text is None and spec is not None and spec.family == "custom" and spec.vtype in _SENTENCE_TYPES:
         return _from_sentences(engine, doc, question, spec, blocks) or found
     return found
+
+
+_LABELS = {name: {" ".join(p) for p, _, cue in phrases if not cue} for name, phrases in _PHRASES.items()}
+
+
+def _narrower(engine: BuiltinEngine, doc: Document, view, question: str, spec: KeySpec,
+              blocks: Sequence[tuple[int, Block]] | None):
+    """A labelled value whose label says every content word of the question, where the question adds
+    words to its family's ("What is the total paid out?" on a statement with "Total paid out:" and
+    "Closing balance"), before the family's own rules; None where no label says them all."""
+    toks = _question_tokens(question)
+    if spec.family == "custom" or any(t in _OWNER for t in toks):
+        return None  # whose field it is ("the customer's address") goes by the owner's rules
+    at = [k for k, t in enumerate(toks) if t not in _STOP and t not in _OWNER]
+    words = [toks[k] for k in at]
+    if not 2 <= len(words) <= 5 or not all(t.isascii() for t in words) or " ".join(words) in _LABELS[spec.family]:
+        return None
+    from .engine import _subset
+
+    # the question's words from the first to the last that says something ("year to date gross"); the
+    # value after such a label of the family's type, else whatever it is ("Tax code: 1257L")
+    said = _join(toks[at[0]:at[-1] + 1])
+    for vtype in dict.fromkeys((spec.vtype, "text")):
+        narrow = KeySpec(key=said, family="custom", vtype=vtype, labels=custom_labels(said))
+        cand = engine._best(doc, view, narrow, _subset(blocks), {})
+        if cand is None or cand.score < engine.options.answer_threshold or not cand.label:
+            continue
+        labelled = set(correct_tokens(label_tokens(cand.label)))
+        if all(_stem_match(t, labelled) for t in words):
+            return cand
+    return None
+
+
+def _table_answer(engine: BuiltinEngine, doc: Document, question: str, vtype: str | None) -> Answer | None:
+    """A table's cell by its row and column: an item table's ("the unit price of the paper"), else any
+    table's by its headings ("the balance on 12 Mar")."""
+    return answer_from_table(engine, doc, question) or answer_from_columns(engine, doc, question, vtype)
 
 
 def _field_answer(question: str, f, method: str) -> Answer:

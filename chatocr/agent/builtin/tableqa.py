@@ -12,9 +12,11 @@ under the asked column's header, of the column's type.  The column comes from th
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ...document import Document
+from ...geometry import union
 from ..grounding import value_box
 from ..results import Answer, Evidence
 from . import validators as V
@@ -23,7 +25,7 @@ from .layout import VLine
 if TYPE_CHECKING:
     from .engine import BuiltinEngine
 
-__all__ = ["answer_from_table", "column_of"]
+__all__ = ["answer_from_table", "answer_from_columns", "column_of"]
 
 # a column's header words, by what the column holds
 _COLUMNS: dict[str, tuple[str, ...]] = {
@@ -135,3 +137,178 @@ def _typed(cell: VLine, vtype: str) -> str | None:
         return m.group() if m else None
     spans = V.find_money(cell.text)
     return spans[0].text if spans else None
+
+
+# asking words that do not name a row: how money moved or a thing was done ("When was the rent paid?")
+_DONE = {"paid", "pay", "payment", "received", "receive", "made", "spent", "transferred", "sent", "debited",
+         "credited", "taken", "booked", "recorded", "entered", "listed", "logged", "scheduled", "held", "due",
+         "worked", "used", "deducted", "withheld", "earned", "owed", "billed", "charged", "ordered", "bought"}
+# a header that names a column of dates, and of times
+_DATE_HEADS = ("date", "day", "when", "日期", "时间")
+_HEADING = re.compile(r"[^\W\d_][\w&/.'’() -]{0,40}")
+
+
+def _heading(text: str) -> bool:
+    """A column's heading: a few words of letters, no figures ("Paid out", "Description", "日期")."""
+    t = text.strip()
+    return bool(_HEADING.fullmatch(t)) and len(t.split()) <= 4  # not "Account holder:" (a label)
+
+
+def answer_from_columns(engine: BuiltinEngine, doc: Document, question: str,
+                        vtype: str | None = None) -> Answer | None:
+    """A cell of any table by its column's heading and its row's words: "What is the balance on 12
+    Mar?", "When was the rent paid?" on a statement's table of transactions, "What is the rate for
+    Tier 2?" on a price list.
+
+    A row's cells are its lines cut at gaps wider than a line's height (a text layer gives a table's
+    row as one line).  The header is a row of two or more headings; the column is the heading every
+    word of which the question says (the most words when several do; else, for "when" and "what
+    date", the date column); the row is the first below the header that says every other content word
+    of the question (stem or figure).  Its cell under the heading is the answer: a date where a date is
+    asked, an amount where "how much", else the cell as written.  None where the question names no
+    column or no row says its words; an answer with no text where the row's cell there is empty (the
+    table does not say, and nothing else is asked).  "How much" without a column named takes the row's
+    one amount outside a running balance, if it has just one."""
+    from .qa import _STOP, _qtype, _stem_match
+
+    if re.search(r"[\u4e00-\u9fff]", question):
+        return None  # the item tables of Chinese invoices go by answer_from_table
+    form = _qtype(question)  # how it asks ("when": a date)
+    qt = form or vtype  # else the type its key's words say ("the basic pay")
+    qwords = _figured(question)
+    view = engine._get_view(doc)
+    for page in view.pages.values():
+        for r, row in enumerate(page.rows):
+            cells = _cells(row)
+            if len(cells) < 2 or not all(_heading(c.text) for c in cells):
+                continue
+            head = _named_column(cells, qwords, qt)
+            if head is None and qt != "money":
+                continue
+            heads = {w for c in cells for w in _words(c.text)}
+            item = [w for w in qwords if w not in _STOP and w not in _DONE and w not in _ASKING_WORDS
+                    and not _stem_match(w, heads)]
+            if not item:
+                continue
+            for below in page.rows[r + 1 : r + 81]:
+                said = set(_figured(" ".join(v.text for v in below)))
+                if not all(_stem_match(w, said) for w in item):
+                    continue
+                bcells = _cells(below)
+                cell = _within(bcells, head) if head is not None else None
+                if cell is not None and all(_stem_match(w, set(_figured(cell.text))) for w in item):
+                    cell = None  # the heading of the row's own label ("Deductions" over "Pension"): no column
+                elif head is not None:
+                    if cell is None:  # the row the question names has nothing in that column: it does not say
+                        return Answer(question=question, text=None, method="table")
+                    # as the question asks for it ("when": a date), else the cell as written ("27.75" for a rate)
+                    found = _cell_value(cell.text, form) or cell.text.strip()
+                    return _cell_answer(question, page.page, cell, found, below)
+                if qt != "money":
+                    break
+                cell = _one_amount(bcells, cells)  # "How much was paid to Octopus Energy?": the row's one amount
+                found = _cell_value(cell.text, "money") if cell is not None else None
+                if found is None:
+                    return Answer(question=question, text=None, method="table")
+                return _cell_answer(question, page.page, cell, found, below)
+    return None
+
+
+def _cell_answer(question: str, page: int, cell: _Cell, found: str, row: list[VLine]) -> Answer:
+    ev = Evidence(page=page, bbox=cell.bbox, text=" ".join(v.text for v in row))
+    return Answer(question=question, text=found, evidence=(ev,), confidence=0.65, method="table")
+
+
+def _figured(text: str) -> list[str]:
+    """Words, a number without its leading zeros ("5 Mar" asks of the row "05 Mar")."""
+    return [w.lstrip("0") or "0" if w.isdigit() else w for w in _words(text)]
+
+
+# words that ask without naming a row or a column
+_ASKING_WORDS = {"much", "many", "amount", "value", "figure", "entry", "row", "line", "listed", "shown"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    text: str
+    bbox: tuple[float, float, float, float]
+
+
+def _cells(row: list[VLine]) -> list[_Cell]:
+    """The row's lines, each cut where its words stand more than a line's height apart."""
+    out: list[_Cell] = []
+    for v in row:
+        words = v.line.words if v.line is not None else ()
+        if not words or " ".join(w.text for w in words).split() != v.text.split():
+            out.append(_Cell(v.text, tuple(v.bbox)))
+            continue
+        group = [words[0]]
+        for w in words[1:]:
+            if w.bbox[0] - group[-1].bbox[2] > v.h:
+                out.append(_cell_of(group))
+                group = []
+            group.append(w)
+        out.append(_cell_of(group))
+    return out
+
+
+def _cell_of(words) -> _Cell:
+    return _Cell(" ".join(w.text for w in words), union([w.bbox for w in words]))
+
+
+def _named_column(cells: list[_Cell], qwords: list[str], qt: str | None) -> _Cell | None:
+    """The heading the question names (all its words), the longest; else the date column for a
+    question that asks when."""
+    from .qa import _stem_match
+
+    said = set(qwords)
+    # the most words, then the most said as they are ("the hourly rate": Rate, not Hours)
+    named = [((len(ws), sum(w in said for w in ws)), c) for c in cells
+             if (ws := _words(c.text)) and all(_stem_match(w, said) for w in ws)]
+    if named:
+        return max(named, key=lambda x: x[0])[1]
+    if qt == "date":
+        dated = [c for c in cells if any(w in _DATE_HEADS for w in _words(c.text))]
+        return dated[0] if len(dated) == 1 else None
+    return None
+
+
+# headings of a column that runs through the rows rather than saying what a row's item cost
+_RUNNING = {"balance", "running", "cumulative", "brought", "carried"}
+
+
+# headings of the column that says what a row's item came to
+_AMOUNT = {"amount", "total", "value", "sum", "net", "subtotal"}
+
+
+def _one_amount(cells: list[_Cell], header: list[_Cell]) -> _Cell | None:
+    """The row's only amount outside a running balance's column; of several (hours, rate, amount), the
+    one under an amount's heading; None for none, or several and no such heading."""
+    def heading(c: _Cell) -> set[str]:
+        return {w for h in header if _within([c], h) is c for w in _words(h.text)}
+
+    money = [c for c in cells if any(sp.score >= 0.8 for sp in V.find_money(c.text)) and not heading(c) & _RUNNING]
+    if len(money) > 1:
+        money = [c for c in money if heading(c) & _AMOUNT]
+    return money[0] if len(money) == 1 else None
+
+
+def _within(cells: list[_Cell], head: _Cell) -> _Cell | None:
+    """The cell under ``head``: most of it inside the heading's span, or the heading inside it (a long
+    description under a short heading)."""
+    for c in cells:
+        inner = min(c.bbox[2], head.bbox[2]) - max(c.bbox[0], head.bbox[0])
+        if inner > 0 and (inner >= 0.5 * (c.bbox[2] - c.bbox[0]) or inner >= 0.8 * (head.bbox[2] - head.bbox[0])):
+            return c
+    return None
+
+
+def _cell_value(text: str, qt: str | None) -> str | None:
+    """The value of type ``qt`` in a cell (None if it holds none); any other type: the cell as written."""
+    if qt in ("date", "money", "time", "percent", "duration"):
+        spans = [sp for sp in V.find(qt, text) if sp.score >= 0.5]
+        if qt == "date" and not spans:  # "12 Mar": a day and a month, the year in the statement's heading
+            m = re.fullmatch(r"\s*(\d{1,2}\s+[A-Za-z]{3,9}\.?|[A-Za-z]{3,9}\.?\s+\d{1,2})\s*", text)
+            return m.group(1) if m else None
+        return spans[0].text if spans else None
+    return text.strip() or None

@@ -1,0 +1,211 @@
+"""A bank statement and a payslip: labelled figures, a period from one date to another, and tables
+asked by their columns ("What is the balance on 12 Mar?", "When was the rent paid?", "What is the hourly
+rate for basic pay?") — laid out with PyMuPDF's Story as HTML pages, read from their text layer by the
+parser and from 150 dpi scans by the OCR core."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chatocr.agent.builtin import BuiltinEngine
+from chatocr.agent.builtin.qa import question_key
+from chatocr.agent.builtin.synonyms import label_similarity
+from chatocr.agent.builtin.validators import find_durations
+from chatocr.geometry import iou
+
+_STATEMENT = """
+<h2>Northfield Bank plc</h2>
+<p>PO Box 118, Leeds LS1 4AP<br/>Customer service: 0345 600 1122</p>
+<p><b>Statement of Account</b></p>
+<table>
+<tr><td>Account holder:</td><td>Mr Daniel Okafor</td></tr>
+<tr><td>Account number:</td><td>41829377</td></tr>
+<tr><td>Statement period:</td><td>1 March 2026 to 31 March 2026</td></tr>
+<tr><td>Statement date:</td><td>2 April 2026</td></tr>
+</table>
+<p></p>
+<table>
+<tr><th>Date</th><th>Description</th><th>Paid out</th><th>Paid in</th><th>Balance</th></tr>
+<tr><td>01 Mar</td><td>Opening balance</td><td></td><td></td><td>1,204.56</td></tr>
+<tr><td>03 Mar</td><td>Tesco Stores 2291</td><td>54.20</td><td></td><td>1,150.36</td></tr>
+<tr><td>05 Mar</td><td>Salary ACME LTD</td><td></td><td>2,450.00</td><td>3,600.36</td></tr>
+<tr><td>12 Mar</td><td>Rent - Standing order</td><td>950.00</td><td></td><td>2,650.36</td></tr>
+<tr><td>20 Mar</td><td>Octopus Energy DD</td><td>88.14</td><td></td><td>2,562.22</td></tr>
+<tr><td>31 Mar</td><td>Closing balance</td><td></td><td></td><td>2,562.22</td></tr>
+</table>
+<p>Total paid out: 1,092.34 &nbsp; Total paid in: 2,450.00</p>
+<p>Overdraft limit: 500.00</p>
+"""
+
+
+_PAYSLIP = """
+<h2>Brightwater Logistics Ltd</h2>
+<p>Unit 4, Harbour Road, Bristol BS1 6XN</p>
+<h3>Payslip</h3>
+<table>
+<tr><td>Employee:</td><td>Sarah Whitfield</td><td>Employee No:</td><td>E-20417</td></tr>
+<tr><td>Pay date:</td><td>28/02/2026</td><td>Tax code:</td><td>1257L</td></tr>
+<tr><td>Pay period:</td><td>01/02/2026 - 28/02/2026</td></tr>
+</table>
+<p></p>
+<table>
+<tr><th>Payments</th><th>Hours</th><th>Rate</th><th>Amount</th></tr>
+<tr><td>Basic pay</td><td>150.00</td><td>18.50</td><td>2,775.00</td></tr>
+<tr><td>Overtime</td><td>12.00</td><td>27.75</td><td>333.00</td></tr>
+<tr><td>Bonus</td><td></td><td></td><td>250.00</td></tr>
+</table>
+<p></p>
+<table>
+<tr><th>Deductions</th><th>Amount</th></tr>
+<tr><td>Income tax</td><td>412.20</td></tr>
+<tr><td>National Insurance</td><td>188.64</td></tr>
+<tr><td>Pension</td><td>167.90</td></tr>
+</table>
+<p>Gross pay: 3,358.00</p>
+<p>Total deductions: 768.74</p>
+<p><b>Net pay: 2,589.26</b></p>
+<p>Year to date gross: 6,716.00</p>
+"""
+
+
+def _pdf(html: str = _STATEMENT) -> bytes:
+    import io
+
+    import pymupdf
+
+    out = io.BytesIO()
+    story = pymupdf.Story(html=html, user_css="td, th {padding: 2px 14px; text-align: left}")
+    writer = pymupdf.DocumentWriter(out)
+    rect = pymupdf.paper_rect("a4")
+    more = True
+    while more:
+        device = writer.begin_page(rect)
+        more, _ = story.place(rect + (40, 40, -40, -40))
+        story.draw(device)
+        writer.end_page()
+    writer.close()
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def builtin():
+    return BuiltinEngine()
+
+
+def _read(html: str, how: str):
+    import pymupdf
+
+    from chatocr.structure import DocumentParser
+
+    data = _pdf(html)
+    if how == "text layer":
+        return DocumentParser().parse(data)
+    with pymupdf.open(stream=data, filetype="pdf") as pdf:
+        pix = pdf[0].get_pixmap(dpi=150)
+    image = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, :3].copy()
+    return DocumentParser().parse(image)
+
+
+@pytest.fixture(scope="module", params=["text layer", "scan"])
+def statement(request):
+    return _read(_STATEMENT, request.param)
+
+
+@pytest.fixture(scope="module", params=["text layer", "scan"])
+def payslip(request):
+    return _read(_PAYSLIP, request.param)
+
+
+@pytest.mark.parametrize("question, want", [
+    # a cell by its column's heading and its row's words (a day without its leading zero too)
+    ("What is the balance on 12 Mar?", "2,650.36"),
+    ("When was the rent paid?", "12 Mar"),
+    ("When was the salary received?", "05 Mar"),
+    ("What is the description on 5 Mar?", "Salary ACME LTD"),
+    # "how much" without a column: the row's one amount outside the running balance
+    ("How much was paid to Octopus Energy?", "88.14"),
+    ("How much was paid to Tesco?", "54.20"),
+    # the label that says every word of the question, not the family's total
+    ("What is the total paid out?", "1,092.34"),
+    # a period from one date to another
+    ("What is the statement period?", "1 March 2026 to 31 March 2026"),
+    # a key no family knows whose value is a figure
+    ("What is the overdraft limit?", "500.00"),
+    # the bank's own phone, under "Customer service"
+    ("What is the bank's phone number?", "0345 600 1122"),
+    ("What is the account number?", "41829377"),
+    # what the statement does not say
+    ("What is the balance on 15 Mar?", None),
+    ("When was the gym paid?", None),
+    ("How much was paid on 31 Mar?", None),
+])
+def test_statement_questions(builtin, statement, question, want):
+    got = builtin.answer(statement, question)
+    assert got.text == want, question
+    if want is not None:
+        ev = got.evidence[0]
+        assert ev.page == 1 and want.replace(" ", "") in ev.text.replace(" ", "")
+
+
+def test_statement_fields(builtin, statement):
+    got = builtin.extract(statement, ["statement period", "overdraft limit", "closing balance", "phone"])
+    assert {k: f.value for k, f in got.items()} == {"statement period": "1 March 2026 to 31 March 2026", "overdraft limit": "500.00",
+                            "closing balance": "2,562.22", "phone": "0345 600 1122"}
+
+
+@pytest.mark.parametrize("question, want", [
+    # a labelled figure whose label says more than its family's ("net pay" is no "total"; "tax code" no tax)
+    ("What is the net pay?", "2,589.26"),
+    ("What is the tax code?", "1257L"),
+    ("What is the year to date gross?", "6,716.00"),
+    ("What is the employee number?", "E-20417"),  # "Employee No:"
+    # a named column in the row the question names; the row's own heading names no column
+    ("What is the hourly rate for basic pay?", "18.50"),
+    ("What is the overtime rate?", "27.75"),
+    ("How many overtime hours were worked?", "12.00"),
+    ("How much was the pension deduction?", "167.90"),
+    # of several amounts in a row (hours, rate, amount), the amount column's
+    ("What is the basic pay?", "2,775.00"),
+    ("How much was paid for overtime?", "333.00"),
+    ("How many hours of bonus were worked?", None),  # its row has no hours
+])
+def test_payslip_questions(builtin, payslip, question, want):
+    got = builtin.answer(payslip, question)
+    assert got.text == want, question
+    if want is not None:
+        assert got.evidence[0].page == 1 and want in got.evidence[0].text
+
+
+def test_a_column_answer_is_boxed_on_its_cell(builtin):
+    from chatocr.structure import DocumentParser
+
+    doc = DocumentParser().parse(_pdf())
+    got = builtin.answer(doc, "What is the balance on 12 Mar?")
+    x0, _, x1, _ = got.evidence[0].bbox
+    cell = next(ln for b in doc.pages[0].blocks for ln in b.lines if ln.text == "2,650.36")
+    # the balance's own cell, not its row
+    assert iou(got.evidence[0].bbox, cell.bbox) > 0.8
+
+
+def test_periods_are_durations():
+    spans = find_durations("for 12 months from 1 Jan 2026 to 31 Dec 2026")
+    assert [s.text for s in spans] == ["12 months", "1 Jan 2026 to 31 Dec 2026"]
+    assert spans[1].norm == "2026-01-01/2026-12-31"
+    assert find_durations("01/03/2026 - 31/03/2026")[0].norm == "2026-03-01/2026-03-31"
+    assert find_durations("本合同期限自2024年3月1日起至2027年2月28日止")[0].text == "2024年3月1日起至2027年2月28日"
+    # a later date first is no period; two dates side by side are not one either
+    assert find_durations("31 Dec 2026 to 1 Jan 2026") == []
+    assert find_durations("Date: 2026-01-01 2026-02-01") == []
+
+
+def test_figures_in_labels_are_not_ocr_slips():
+    """A label's number must be the key's: "Balance (01 Mar)" is not "balance 15 mar"."""
+    assert label_similarity(["balance", "01", "mar"], ["balance", "15", "mar"]) == 0.0
+    assert label_similarity(["balanse", "15", "mar"], ["balance", "15", "mar"]) > 0.8
+    assert label_similarity(["balance", "1", "mar"], ["balance", "01", "mar"]) > 0.8
+
+
+def test_question_words_that_say_whose():
+    assert question_key("What is the bank's phone number?")[0].family == "phone"
+    assert question_key("What is the statement date?")[0].family == "date"
