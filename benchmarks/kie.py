@@ -209,6 +209,9 @@ def sroie(source: str, verbose: bool, show_heldout: bool = False, embedder=None)
     from chatocr.agent.builtin import BuiltinEngine
 
     ids = sorted(p.stem for p in (DATA / "key").glob("*.json"))
+    if not ids:
+        raise SystemExit(f"{DATA}: no receipts (key/*.json); the SROIE part needs ../shared/data/sroie-dev "
+                         "(or run --only generated)")
     docs = ocr_documents(ids, source)
     engine = BuiltinEngine(embedder=embedder)
     rows = []
@@ -580,6 +583,9 @@ def latency(source: str) -> dict:
     from chatocr.agent.builtin import BuiltinEngine
 
     ids = sorted(p.stem for p in (DATA / "key").glob("*.json"))
+    if not ids:
+        raise SystemExit(f"{DATA}: no receipts (key/*.json); the SROIE part needs ../shared/data/sroie-dev "
+                         "(or run --only generated)")
     docs = ocr_documents(ids, source)
     engine = BuiltinEngine()
     engine.extract(docs[ids[0]], list(FIELDS))
