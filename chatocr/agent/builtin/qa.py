@@ -189,7 +189,7 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
     if buyers and name == "address":
         spec = resolve_key("buyer address")  # the address family is the issuer's: the buyer's is a field of its own
     else:
-        spec = _field_key(toks, name, i, n)
+        spec = _field_key(toks, name, i, n, _possessors(question))
     if owner and not spec.key.startswith(owner):
         base = spec.key if spec.family == "custom" else spec.family  # "customer signatory", not "… signed on behalf"
         base = base.removeprefix("buyer ") if spec.family == "buyer address" else base
@@ -223,14 +223,21 @@ def _is_owner(toks: list[str]) -> bool:
     return bool(toks) and (all(t in _OWNER for t in toks) or "".join(toks) in _OWNER_ZH or _is_party(toks))
 
 
-def _field_key(toks: list[str], name: str, i: int, n: int) -> KeySpec:
+def _possessors(question: str) -> set[str]:
+    """Words the question writes with a possessive "'s" ("the patient's date of birth"): whose field, not
+    which field."""
+    return {w.lower() for w in re.findall(r"(\w+)['’]s\b", question)}
+
+
+def _field_key(toks: list[str], name: str, i: int, n: int, whose: set[str] = frozenset()) -> KeySpec:
     """The key of family ``name`` matched at ``toks[i:i + n]``, or of its own where a modifier the
-    family does not know comes before ("delivery date")."""
+    family does not know comes before ("delivery date"; not a possessor, "the patient's date")."""
     # "销售方" before "地址", "party B" before "address"
     zh_owner = any("".join(toks[:i]).endswith(w) for w in _OWNER_ZH) or any(
         _is_party(toks[j:i]) for j in range(max(0, i - 3), i))
     # a modifier the family does not know ("delivery date") makes a key of its own
-    if i > 0 and not zh_owner and toks[i - 1] not in _STOP and toks[i - 1] not in _OWNER and not toks[i - 1].isdigit():
+    if (i > 0 and not zh_owner and toks[i - 1] not in _STOP and toks[i - 1] not in _OWNER and toks[i - 1] not in whose
+            and not toks[i - 1].isdigit()):
         vocab = {t for p, _, _ in _PHRASES[name] for t in p}
         if toks[i - 1] not in vocab:
             j = i - 1
@@ -270,20 +277,22 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
         return answer_yes_no(engine, doc, question, blocks=blocks) or Answer(question=question, text=None,
                                                                              method="none")
     spec, qt = question_key(question)
+    from .engine import _field, _subset
+
+    # a label that says every word of the question ("Total paid out:") answers it before anything else
+    narrow = _narrower(engine, doc, engine._get_view(doc), question, spec, blocks) if spec is not None else None
+    if narrow is not None:
+        return _field_answer(question, _field(spec.key, narrow, engine._get_view(doc)), f"extract:custom:{narrow.method}")
     # a question no family's field answers may name a table's row ("the hourly rate for basic pay"):
     # its cell comes first, before a label's first figure in that row
-    tables_first = spec is None or spec.family == "custom"
+    tables_first = spec is None or spec.family == "custom" or _names_more(question, spec)
     if tables_first:
         cell = _table_answer(engine, doc, question, qt or (spec.vtype if spec is not None else None))
         if cell is not None:
             return cell
     if spec is not None:
         view = engine._get_view(doc)
-        from .engine import _field, _subset
-
-        memo: dict = {}
-        cand = _narrower(engine, doc, view, question, spec, blocks)
-        cand = cand or engine._best(doc, view, spec, _subset(blocks), memo)
+        cand = engine._best(doc, view, spec, _subset(blocks), {})
         f = _field(spec.key, cand, view)
         if f.value is not None and f.confidence >= o.answer_threshold:
             return _field_answer(question, f, f"extract:{spec.family}:{f.method}")
@@ -316,7 +325,8 @@ def _narrower(engine: BuiltinEngine, doc: Document, view, question: str, spec: K
     toks = _question_tokens(question)
     if spec.family == "custom" or any(t in _OWNER for t in toks):
         return None  # whose field it is ("the customer's address") goes by the owner's rules
-    at = [k for k, t in enumerate(toks) if t not in _STOP and t not in _OWNER]
+    whose = _possessors(question)
+    at = [k for k, t in enumerate(toks) if t not in _STOP and t not in whose]
     words = [toks[k] for k in at]
     if not 2 <= len(words) <= 5 or not all(t.isascii() for t in words) or " ".join(words) in _LABELS[spec.family]:
         return None
@@ -334,6 +344,16 @@ def _narrower(engine: BuiltinEngine, doc: Document, view, question: str, spec: K
         if all(_stem_match(t, labelled) for t in words):
             return cand
     return None
+
+
+def _names_more(question: str, spec: KeySpec) -> bool:
+    """Whether the question says words its family's field does not ("the cost of electricity used": a
+    table's row, not the bill's total)."""
+    from .tableqa import _ASKING_WORDS, _DONE
+
+    vocab = {t for p, _, _ in _PHRASES[spec.family] for t in p}
+    return any(t not in vocab and t not in _STOP and t not in _OWNER and t not in _DONE and t not in _ASKING_WORDS
+               and not t.isdigit() for t in _question_tokens(question))
 
 
 def _table_answer(engine: BuiltinEngine, doc: Document, question: str, vtype: str | None) -> Answer | None:

@@ -389,10 +389,15 @@ _NUMBER_WORDS = {"number": "no", "no": "number"}
 
 def custom_labels(joined: str) -> tuple[tuple[str, float], ...]:
     """A key's own words as its label, and as a document abbreviates them ("employee number" is also
-    "Employee No:")."""
+    "Employee No:", "patient name" also "Patient:")."""
     words = joined.split(" ")
+    out = [(joined, 1.0)]
     other = " ".join(_NUMBER_WORDS.get(w, w) for w in words)
-    return ((joined, 1.0),) if other == joined else ((joined, 1.0), (other, 1.0))
+    if other != joined:
+        out.append((other, 1.0))
+    if len(words) > 1 and words[-1] == "name":  # "patient name" is also "Patient:"
+        out.append((" ".join(words[:-1]), 0.9))
+    return tuple(out)
 
 
 def _spec(key: str, name: str) -> KeySpec:

@@ -31,7 +31,7 @@ __all__ = ["answer_from_table", "answer_from_columns", "column_of"]
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "quantity": ("qty", "quantity", "qnty", "units", "pcs", "数量"),
     "unit price": ("unit price", "price", "unit cost", "rate", "price each", "单价"),
-    "amount": ("amount", "line total", "total", "value", "金额"),
+    "amount": ("amount", "line total", "total", "value", "cost", "金额"),
     "tax rate": ("tax rate", "vat rate", "tax", "vat", "税率"),
     "tax": ("tax amount", "vat amount", "税额"),
 }
@@ -225,7 +225,11 @@ def _figured(text: str) -> list[str]:
 
 
 # words that ask without naming a row or a column
-_ASKING_WORDS = {"much", "many", "amount", "value", "figure", "entry", "row", "line", "listed", "shown"}
+_ASKING_WORDS = {"much", "many", "amount", "value", "figure", "entry", "row", "line", "listed", "shown", "count",
+                 "level", "levels", "reading"}
+# headings of the column a row's value stands in, when the question names none ("What is the platelet
+# count?" on a table of tests: its Result)
+_VALUE_HEADS = {"result", "results", "value", "values", "reading", "score", "level"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +262,7 @@ def _cell_of(words) -> _Cell:
 
 def _named_column(cells: list[_Cell], qwords: list[str], qt: str | None) -> _Cell | None:
     """The heading the question names (all its words), the longest; else the date column for a
-    question that asks when."""
+    question that asks when, or the column of results for one that asks no type."""
     from .qa import _stem_match
 
     said = set(qwords)
@@ -270,6 +274,9 @@ def _named_column(cells: list[_Cell], qwords: list[str], qt: str | None) -> _Cel
     if qt == "date":
         dated = [c for c in cells if any(w in _DATE_HEADS for w in _words(c.text))]
         return dated[0] if len(dated) == 1 else None
+    if qt in (None, "text", "number"):
+        valued = [c for c in cells if set(_words(c.text)) & _VALUE_HEADS]
+        return valued[0] if len(valued) == 1 else None
     return None
 
 

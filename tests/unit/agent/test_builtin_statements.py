@@ -1,4 +1,4 @@
-"""A bank statement and a payslip: labelled figures, a period from one date to another, and tables
+"""A bank statement, a payslip, a utility bill and a laboratory report: labelled figures, a period from one date to another, and tables
 asked by their columns ("What is the balance on 12 Mar?", "When was the rent paid?", "What is the hourly
 rate for basic pay?") — laid out with PyMuPDF's Story as HTML pages, read from their text layer by the
 parser and from 150 dpi scans by the OCR core."""
@@ -66,6 +66,43 @@ _PAYSLIP = """
 <p>Total deductions: 768.74</p>
 <p><b>Net pay: 2,589.26</b></p>
 <p>Year to date gross: 6,716.00</p>
+"""
+
+
+_BILL = """
+<h2>Greenline Energy</h2>
+<p>Greenline Energy Ltd, 20 Canal Street, Manchester M1 3HE<br/>Call us: 0161 555 0199</p>
+<h3>Your electricity bill</h3>
+<table>
+<tr><td>Customer:</td><td>Priya Raman</td></tr><tr><td>Account number:</td><td>GL-5582014</td></tr>
+<tr><td>Supply address:</td><td>7 Elm Grove, Salford M6 8PL</td></tr><tr><td>Bill date:</td><td>05/03/2026</td></tr>
+<tr><td>Billing period:</td><td>01/02/2026 to 28/02/2026</td></tr>
+</table>
+<p></p>
+<table>
+<tr><th>Charge</th><th>Units</th><th>Unit rate</th><th>Cost</th></tr>
+<tr><td>Electricity used</td><td>312 kWh</td><td>24.50p</td><td>76.44</td></tr>
+<tr><td>Standing charge</td><td>28 days</td><td>60.10p</td><td>16.83</td></tr>
+</table>
+<p>Subtotal: 93.27<br/>VAT at 5%: 4.66<br/><b>Total amount due: 97.93</b></p>
+<p>Payment due by 20 March 2026.</p>
+"""
+
+
+_LAB = """
+<h2>Riverside Diagnostics</h2>
+<h3>Laboratory Report</h3>
+<table>
+<tr><td>Patient:</td><td>Thomas Reid</td></tr><tr><td>Date of birth:</td><td>14/09/1978</td></tr>
+<tr><td>Sample collected:</td><td>10/03/2026</td></tr>
+</table>
+<p></p>
+<table>
+<tr><th>Test</th><th>Result</th><th>Units</th><th>Reference range</th></tr>
+<tr><td>Haemoglobin</td><td>13.2</td><td>g/dL</td><td>13.0 - 17.0</td></tr>
+<tr><td>White cell count</td><td>11.8</td><td>10^9/L</td><td>4.0 - 11.0</td></tr>
+<tr><td>Platelets</td><td>245</td><td>10^9/L</td><td>150 - 400</td></tr>
+</table>
 """
 
 
@@ -175,6 +212,35 @@ def test_payslip_questions(builtin, payslip, question, want):
     assert got.text == want, question
     if want is not None:
         assert got.evidence[0].page == 1 and want in got.evidence[0].text
+
+
+@pytest.mark.parametrize("how", ["text layer", "scan"])
+def test_bill_questions(builtin, how):
+    """A question that says more than its family's field ("the cost of electricity used": a row of the
+    bill's table, not its total) takes the table's cell; the family's own question its field."""
+    bill = _read(_BILL, how)
+    want = {
+        "What is the cost of electricity used?": "76.44", "What is the total amount due?": "97.93",
+        "What is the unit rate for electricity?": "24.50p", "What is the standing charge?": "16.83",
+        "What is the billing period?": "01/02/2026 to 28/02/2026", "What is the supply address?": "7 Elm Grove, Salford M6 8PL",
+        "Who is the supplier?": "Greenline Energy", "What is the supplier's phone number?": "0161 555 0199",
+        "When is payment due?": "20 March 2026", "How much is the VAT?": "4.66",
+    }
+    assert {q: builtin.answer(bill, q).text for q in want} == want
+
+
+def test_lab_report_questions(builtin):
+    """A row asked without its column is read in the results column; the patient's date of birth is the
+    date of birth (not a key "patient date"), the report's date family does not answer it."""
+    report = _read(_LAB, "text layer")
+    want = {
+        "What is the platelet count?": "245", "What is the haemoglobin?": "13.2", "What is the white cell count?": "11.8",
+        "What is the reference range for platelets?": "150 - 400", "What are the units for haemoglobin?": "g/dL",
+        "What is the patient's date of birth?": "14/09/1978", "What is the date of birth?": "14/09/1978",
+        "What is the patient's name?": "Thomas Reid", "When was the sample collected?": "10/03/2026",
+        "What is the result for glucose?": None,
+    }
+    assert {q: builtin.answer(report, q).text for q in want} == want
 
 
 def test_a_column_answer_is_boxed_on_its_cell(builtin):
