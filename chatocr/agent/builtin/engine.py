@@ -179,6 +179,11 @@ class BuiltinEngine:
         best = _pick(cands, view, subset)
         # the issuer's name and address come from the letterhead: not when another party's are asked
         issuer = not spec.owner or resolve_key(spec.owner).family == "seller" or spec.fallback not in ("company", "address")
+        if o.layout_rules and spec.family in ("seller", "buyer") and H.issued_by_buyer(view):
+            # a purchase order's letterhead is the buyer's: the buyer by it, the seller by a label alone
+            if best is None and spec.family == "buyer":
+                best = self._fallback(doc, view, replace(spec, fallback="company"), subset, memo)
+            issuer = False
         if best is None and o.layout_rules and spec.fallback and issuer:
             best = self._fallback(doc, view, spec, subset, memo)
         elif best is not None and o.layout_rules and spec.fallback == "address" and issuer:

@@ -315,7 +315,7 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
                            first_only=free)
         if found and (free or spec.vtype != "money"):
             continue
-        if not rest.strip(" :：-|") or not found:
+        if (not rest.strip(" :：-|") or not found) and not (spec.vtype == "money" and _heads_a_column(view, ln)):
             for b in view.below(ln)[:2]:
                 if _looks_like_label(b.text) and (free or not value_spans(spec, b.text) or _colon_labelled(b.text)):
                     continue
@@ -326,6 +326,20 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
                          joined=_pieces_after(view, b) if free else ()):
                     break
     return out
+
+
+def _heads_a_column(view: View, ln: VLine) -> bool:
+    """Whether ``ln`` heads a column of figures in a table's header row ("Total" over each item's
+    total): the column's heading, not a label of the one figure under it."""
+    if len(view.pages[ln.page].rows[ln.row]) < 3:
+        return False
+    figures, cur = 0, ln
+    for _ in range(2):
+        under = [b for b in view.below(cur)[:1] if V.find_money(b.text)]
+        if not under:
+            break
+        figures, cur = figures + 1, under[0]
+    return figures >= 2
 
 
 def _pieces_after(view: View, ln: VLine) -> tuple[VLine, ...]:

@@ -611,7 +611,8 @@ def block_address(view: View, label: VLine, *, name_after: bool) -> list[Candida
     """The address in the block a label heads (``Bill To``, ``Ship to``): the rows under it in its
     column, up to a blank line, another field's label or a contact line; without the name's row
     (the first, unless ``name_after``: the name is on the label's line) and "Attn:" lines. The rows
-    left must read as an address together (a street line alone, "Plot 9, Riverside Works", may not)."""
+    left must read as an address together (a street line alone, "Plot 9, Riverside Works", may not).
+    With nothing under it, the name and the address after the label, on its line or beside it."""
     page = view.pages[label.page]
     rows = [row for row in _column_rows(page, label.bbox[0], label.bbox[2])[label.row + 1 :] if row]
     block: list[list[VLine]] = []
@@ -628,11 +629,22 @@ def block_address(view: View, label: VLine, *, name_after: bool) -> list[Candida
             continue  # "Attn: Accounts Payable" between the name and the address
         if (_colon_label(text) and not _ADDRESS_LABEL.match(text)) or is_stop_line(text) or _is_regno(text):
             break
+        if any(v.btype == "table" for v in row):
+            break  # the items' table under a "Deliver to:" line
         block.append(row)
     if block and not name_after and address_score(" ".join(v.text for v in block[0])) < 0.3 and not _HOUSE_NO.match(
             block[0][0].text) and not re.match(r"\d", block[0][0].text):
         block = block[1:]  # the name's row
     picked = [v for row in block for v in row]
+    if not picked:
+        # "Deliver to: Halcyon Foods Warehouse, Gate 2, Norwich NR6 5DP": the name and the address after
+        # the label, on its line or in the cell beside it, nothing under it
+        beside = [v for v in view.right_of(label)[:1] if v.row == label.row]
+        at = beside[0] if beside and not name_after else label
+        rest = at.text if at is not label else re.split(r"[:：]", label.text, maxsplit=1)[-1].strip()
+        if address_score(rest) >= 0.5:
+            return [Candidate(rest, V.normalise(rest), page.page, at.bbox, at.text, 0.45 + 0.4 * address_score(rest),
+                              "layout", (at.idx,))]
     if not picked:
         return []
     value = _ADDRESS_LABEL.sub("", " ".join(_STRAY.sub("", v.text.strip()) for v in picked)).strip()
@@ -909,3 +921,15 @@ def parties_candidates(view: View, extract_one) -> list[Candidate]:
             )
         ]
     return []
+
+
+# the title of a document its buyer issues
+_BUYERS_TITLE = re.compile(r"(?i)^\s*(?:purchase\s+order|order\s+form|采购订单|采购单|订购单|订货单)\b")
+
+
+def issued_by_buyer(view: View) -> bool:
+    """Whether the document is a purchase order (its title in the top third of the first page): its
+    letterhead is the buyer's, not the seller's."""
+    page = view.pages.get(min(view.pages)) if view.pages else None
+    return page is not None and any(
+        v.bbox[1] < page.height / 3 and _BUYERS_TITLE.match(v.text) and len(v.text.split()) <= 4 for v in page.lines)

@@ -113,8 +113,16 @@ def _question_tokens(question: str) -> list[str]:
     return correct_tokens(label_tokens(_ZH_STOP.sub(" ", question)))
 
 
+# "When was the order placed?", "When was this invoice issued?": the document's own date
+_DOC_DATED = re.compile(r"(?i)^\s*when\s+(?:was|were|is)\s+(?:the\s+|this\s+)?(?P<doc>\w+)\s+"
+                        r"(?:placed|issued|raised|made|created|dated|written|sent|generated|prepared)\s*\??\s*$")
+
+
 def question_key(question: str) -> tuple[KeySpec | None, str | None]:
     """The key a question asks for (or None) and the value type it wants (or None)."""
+    dated = _DOC_DATED.match(question)
+    if dated is not None and dated["doc"].lower() in _OWNER:
+        return resolve_key("date"), "date"
     qt = _qtype(question)
     toks = _question_tokens(question)
     best: tuple[float, str, int, int] | None = None  # (chars matched, family, start, length)
@@ -223,6 +231,10 @@ def _is_owner(toks: list[str]) -> bool:
     return bool(toks) and (all(t in _OWNER for t in toks) or "".join(toks) in _OWNER_ZH or _is_party(toks))
 
 
+# "Who approved the invoice?", "Who prepared this report?": a form's "Approved by:", "Prepared by:"
+_DONE_BY = re.compile(r"(?i)^\s*who\s+(?:has\s+|had\s+)?(?P<verb>[a-z]{3,}(?:ed|en|ied))\b")
+
+
 def _possessors(question: str) -> set[str]:
     """Words the question writes with a possessive "'s" ("the patient's date of birth"): whose field, not
     which field."""
@@ -277,6 +289,11 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
         return answer_yes_no(engine, doc, question, blocks=blocks) or Answer(question=question, text=None,
                                                                              method="none")
     spec, qt = question_key(question)
+    done_by = _DONE_BY.match(question)
+    if done_by is not None and spec is not None and spec.family == "custom":
+        # "Who authorised the order?": the name after "Authorised by:"
+        label = f"{done_by['verb'].lower()} by"
+        spec = replace(spec, key=label, vtype="name", labels=custom_labels(label))
     from .engine import _field, _subset
 
     # a label that says every word of the question ("Total paid out:") answers it before anything else
@@ -387,10 +404,12 @@ _SUFFIX = re.compile(r"(?:ing|ed|es|s|ly)$")
 
 
 def _stem(word: str) -> str:
-    """``renews``, ``renewed``, ``renewing`` → ``renew``, ``monthly`` → ``month``: an inflection off a word of
-    three letters or more."""
+    """``renews``, ``renewed``, ``renewing`` → ``renew``, ``monthly`` → ``month``, ``tapes`` and ``tape`` →
+    ``tap``: an inflection off a word of three letters or more, and a final e."""
     m = _SUFFIX.search(word)
-    return word[: m.start()] if m is not None and m.start() >= 3 and not word.endswith("ss") else word
+    stem = word[: m.start()] if m is not None and m.start() >= 3 and not word.endswith("ss") else word
+    # "tape" and "tapes" ("tap"), "charge" and "charged" ("charg"): a final e is no part of the stem
+    return stem[:-1] if stem.endswith("e") and len(stem) > 3 else stem
 
 
 def _from_sentences(engine: BuiltinEngine, doc: Document, question: str, spec: KeySpec,

@@ -1,4 +1,4 @@
-"""A bank statement, a payslip, a utility bill and a laboratory report: labelled figures, a period from one date to another, and tables
+"""A bank statement, a payslip, a utility bill, a laboratory report and a purchase order: labelled figures, a period from one date to another, and tables
 asked by their columns ("What is the balance on 12 Mar?", "When was the rent paid?", "What is the hourly
 rate for basic pay?") — laid out with PyMuPDF's Story as HTML pages, read from their text layer by the
 parser and from 150 dpi scans by the OCR core."""
@@ -94,7 +94,7 @@ _LAB = """
 <h3>Laboratory Report</h3>
 <table>
 <tr><td>Patient:</td><td>Thomas Reid</td></tr><tr><td>Date of birth:</td><td>14/09/1978</td></tr>
-<tr><td>Sample collected:</td><td>10/03/2026</td></tr>
+<tr><td>Sample collected:</td><td>10/03/2026</td></tr><tr><td>Requested by:</td><td>Dr. Helen Cho</td></tr>
 </table>
 <p></p>
 <table>
@@ -103,6 +103,27 @@ _LAB = """
 <tr><td>White cell count</td><td>11.8</td><td>10^9/L</td><td>4.0 - 11.0</td></tr>
 <tr><td>Platelets</td><td>245</td><td>10^9/L</td><td>150 - 400</td></tr>
 </table>
+"""
+
+
+_ORDER = """
+<h2>Halcyon Foods Ltd</h2>
+<p>Unit 9, Meadow Business Park, Norwich NR6 5DP</p>
+<h3>PURCHASE ORDER</h3>
+<table>
+<tr><td>PO Number:</td><td>PO-77412</td></tr><tr><td>Order date:</td><td>3 February 2026</td></tr>
+<tr><td>Supplier:</td><td>Eastfield Packaging Co.</td></tr><tr><td>Delivery date:</td><td>17 February 2026</td></tr>
+<tr><td>Deliver to:</td><td>Halcyon Foods Warehouse, Gate 2, Norwich NR6 5DP</td></tr>
+</table>
+<p></p>
+<table>
+<tr><th>Item code</th><th>Description</th><th>Qty</th><th>Unit price</th><th>Total</th></tr>
+<tr><td>BX-120</td><td>Corrugated box 40x30x20</td><td>500</td><td>0.84</td><td>420.00</td></tr>
+<tr><td>TP-48</td><td>Packing tape 48mm</td><td>60</td><td>1.95</td><td>117.00</td></tr>
+<tr><td>LB-A4</td><td>Shipping labels A4</td><td>20</td><td>6.40</td><td>128.00</td></tr>
+</table>
+<p>Subtotal: 665.00<br/>VAT (20%): 133.00<br/><b>Order total: 798.00</b></p>
+<p>Authorised by: James Porter</p>
 """
 
 
@@ -238,9 +259,27 @@ def test_lab_report_questions(builtin):
         "What is the reference range for platelets?": "150 - 400", "What are the units for haemoglobin?": "g/dL",
         "What is the patient's date of birth?": "14/09/1978", "What is the date of birth?": "14/09/1978",
         "What is the patient's name?": "Thomas Reid", "When was the sample collected?": "10/03/2026",
-        "What is the result for glucose?": None,
+        "Who requested the test?": "Dr. Helen Cho", "What is the result for glucose?": None,
     }
     assert {q: builtin.answer(report, q).text for q in want} == want
+
+
+@pytest.mark.parametrize("how", ["text layer", "scan"])
+def test_purchase_order(builtin, how):
+    """A purchase order's letterhead is its buyer's; the items' "Total" column heading is no label of
+    the order's total; the delivery address follows its label in the cell beside it."""
+    order = _read(_ORDER, how)
+    got = builtin.extract(order, ["total", "buyer", "seller", "shipping address"])
+    assert {k: f.value for k, f in got.items()} == {
+        "total": "798.00", "buyer": "Halcyon Foods Ltd", "seller": "Eastfield Packaging Co.",
+        "shipping address": "Halcyon Foods Warehouse, Gate 2, Norwich NR6 5DP"}
+    want = {
+        "When was the order placed?": "3 February 2026", "Who authorised the order?": "James Porter",
+        "How many packing tapes were ordered?": "60", "What is the unit price of the shipping labels?": "6.40",
+        "What is the total for corrugated boxes?": "420.00", "Where should the goods be delivered?":
+        "Halcyon Foods Warehouse, Gate 2, Norwich NR6 5DP",
+    }
+    assert {q: builtin.answer(order, q).text for q in want} == want
 
 
 def test_a_column_answer_is_boxed_on_its_cell(builtin):
