@@ -214,7 +214,9 @@ def _merge_wrapped_rows(rows: list[list[int]], boxes: np.ndarray) -> list[list[i
     A visual row continues the one above when the gap between them is under
     half the usual gap between two full rows (without two adjacent full rows:
     under a quarter of the text height, as between the lines of a paragraph),
-    and the two together still fit in the columns a full row has.
+    one of the two fills at most half the columns (a statement's rows, tightly
+    set, leave a column or two empty and are rows of their own), and the two
+    together still fit in the columns a full row has.
     """
     if len(rows) < 3:
         return rows
@@ -230,7 +232,9 @@ def _merge_wrapped_rows(rows: list[list[int]], boxes: np.ndarray) -> list[list[i
         row, prev = rows[k], merged[-1]
         if (
             gaps[k - 1] < near
-            and (len(row) < full or len(prev) < full)
+            # a wrapped cell's other line fills few columns (a row beside it, centred on both lines,
+            # may fill the rest); two rows that each fill most columns are two rows
+            and min(len(row), len(prev)) <= max(1, full // 2)
             and _x_groups(boxes[prev + row]) <= full
         ):
             prev.extend(row)

@@ -224,6 +224,21 @@ def test_aligned_joins_the_lines_of_wrapped_cells():
     assert table is not None and table.grid() == truth
 
 
+def test_aligned_keeps_tightly_set_rows_with_empty_cells_apart():
+    """A statement's rows set 2 points apart, each leaving a column or two empty, are rows of their own,
+    not one row's wrapped lines."""
+    xs = [68, 136, 281, 358, 436]
+    rows = [["Date", "Description", "Paid out", "Paid in", "Balance"],
+            ["01 Mar", "Opening balance", "", "", "1,204.56"],
+            ["03 Mar", "Tesco Stores 2291", "54.20", "", "1,150.36"],
+            ["05 Mar", "Salary ACME LTD", "", "2,450.00", "3,600.36"],
+            ["12 Mar", "Rent - Standing order", "950.00", "", "2,650.36"]]
+    lines = [Line(text=t, bbox=(x, 275 + 20 * r, x + 6 * len(t), 293 + 20 * r))
+             for r, row in enumerate(rows) for x, t in zip(xs, row, strict=True) if t]
+    table = aligned_table(lines)
+    assert table is not None and table.grid() == rows
+
+
 def test_aligned_columns_from_padded_ocr_boxes():
     # OCR boxes reach past the ink: neighbouring columns' boxes nearly touch
     _, truth, lines = render_table(ALIGNED, ruled=False, pad=6)
