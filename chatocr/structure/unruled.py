@@ -230,8 +230,9 @@ def find_unruled_tables(
                 break
             cols = grown
             j += 1
-        # a table ends on its last full row (a "Total  12.00" under it is a key–value pair)
-        while j > i and len(rows[j - 1].segs) < _full(len(cols)):
+        # a table ends on its last full row (a "Total  12.00" under it is a key–value pair), or on a row
+        # of three cells or more in its columns ("31 Mar | Closing balance | 2,562.22")
+        while j > i and len(rows[j - 1].segs) < min(3, _full(len(cols))):
             j -= 1
         run = rows[i:j]
         if j - i >= min_rows and _accept(lines, run, cols, min_rows, min_cols):

@@ -169,6 +169,20 @@ def test_finder_reads_a_table_and_leaves_the_lines_around_it():
     assert ids == list(range(2, 2 + 20)) and table.grid() == ITEMS
 
 
+def test_finder_keeps_a_last_row_of_three_cells_and_leaves_a_total_under_it():
+    """A statement's closing row fills three of five columns: the table's; "Total  12.00" under it is not."""
+    rows = [["Date", "Description", "Paid out", "Paid in", "Balance"],
+            ["01 Mar", "Opening balance", "", "", "1,204.56"],
+            ["03 Mar", "Tesco Stores", "54.20", "", "1,150.36"],
+            ["05 Mar", "Salary", "", "2,450.00", "3,600.36"],
+            ["12 Mar", "Rent", "950.00", "", "2,650.36"],
+            ["31 Mar", "Closing balance", "", "", "2,650.36"]]
+    xs = [50, 120, 260, 330, 400]
+    lines = _grid_lines(rows, xs) + _grid_lines([["Total paid out", "", "1,004.20"]], xs, y0=100 + 6 * 18)
+    found = find_unruled_tables(lines)
+    assert len(found) == 1 and found[0][1].grid() == rows
+
+
 @pytest.mark.parametrize(
     "rows, xs",
     [
