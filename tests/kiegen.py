@@ -940,3 +940,157 @@ def _chars_box(page, area, value: str) -> BBox:
     text = "".join(c for c, _ in chars)
     start = text.index(value.replace(" ", ""))
     return _union([tuple(b) for _, b in chars[start:start + len(value.replace(" ", ""))]])
+
+
+# -- generated bank statements -------------------------------------------------------------------
+
+_BANKS_EN = ["Northfield Bank plc", "Harbour Savings Bank", "Crestline Bank", "Unity Mutual Bank", "Ridgeway Bank"]
+_PAYEES_EN = ["Tesco Stores", "Octopus Energy", "Thames Water", "Vodafone", "Council Tax", "Amazon Marketplace",
+              "Shell Garage", "Netflix", "Pure Gym", "Boots Pharmacy", "British Gas", "Sainsbury's"]
+_PAYERS_EN = ["Salary", "Refund", "Transfer from", "Interest", "Dividend"]
+_HOLDERS_EN = ["Mr Daniel Okafor", "Ms Priya Raman", "Mrs Helen Cho", "Mr Tomasz Nowak", "Ms Laura Bennett"]
+
+
+def statement(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
+    """A one-page bank statement: the account's labelled details and a table of transactions (date,
+    description, paid out, paid in, running balance), some columns empty on each row.  Besides fields,
+    the truth asks the table by its columns ("What is the balance on 12 Mar?", "When was Octopus Energy
+    paid?", "How much was paid to Vodafone?"); keys starting "q:" are asked as questions only.  English
+    only."""
+    import calendar
+
+    import pymupdf
+
+    if lang != "en":
+        raise ValueError("statements are generated in English only")
+    rng = random.Random(seed * 7919 + 5)
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    w = _Writer(page, lang)
+    t = KieTruth("statement", lang)
+    bank = rng.choice(_BANKS_EN)
+    w.text(50, 60, bank, 16, bold=True)
+    city, zipc = rng.choice(_EN_CITY)
+    w.text(50, 78, f"PO Box {rng.randint(10, 999)}, {city} {zipc}", 9)
+    w.text(50, 92, f"Customer service: 0{rng.randint(300, 399)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}", 9)
+    w.text(50, 125, rng.choice(["Statement of Account", "Current Account Statement", "Account Statement"]), 13,
+           bold=True)
+    yy, mm = rng.choice([2025, 2026]), rng.randint(1, 12)
+    mon, last = calendar.month_abbr[mm], calendar.monthrange(yy, mm)[1]
+    full = calendar.month_name[mm]
+    period = rng.choice([f"1 {full} {yy} to {last} {full} {yy}", f"01/{mm:02d}/{yy} - {last:02d}/{mm:02d}/{yy}"])
+    holder = rng.choice(_HOLDERS_EN)
+    details = [("account holder", "Account holder:", holder, "name"),
+               ("account number", rng.choice(["Account number:", "Account No:"]), str(rng.randint(10**7, 10**8 - 1)), "id"),
+               ("sort code", "Sort code:", f"{rng.randint(10, 99)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}", "id"),
+               ("statement period", "Statement period:", period, "text")]
+    y = 150
+    for key, label, value, kind in details:
+        lb = w.text(50, y, label, 10)
+        vb = w.text(170, y, value, 10)
+        line, alone = _line(lb, vb)
+        t.fields[key] = Field(value, 1, line, kind, alone)
+        y += 16
+    # the transactions: a day each, each paid out or in, the balance running
+    n = rng.randint(4, 8)
+    days = sorted(rng.sample(range(2, last), n))
+    payees = rng.sample(_PAYEES_EN, n)
+    dated = rng.random() < 0.5  # "05 Mar", or "05/03/2026"
+
+    def day(d: int) -> str:
+        return f"{d:02d}/{mm:02d}/{yy}" if dated else f"{d:02d} {mon}"
+
+    balance = rng.randint(20000, 400000) / 100
+    rows = [(day(1), "Opening balance", None, None, balance)]
+    said: set[str] = set()
+    for d, payee in zip(days, payees, strict=True):
+        if rng.random() < 0.3:
+            what = rng.choice(_PAYERS_EN)
+            desc = f"{what} {rng.choice(_EN_NAME1)} {rng.choice(_EN_NAME2)}" if what != "Interest" else "Interest"
+            if desc in said:  # each row its own description: a question names one row
+                desc = f"Transfer from {rng.choice(_EN_NAME1)} {rng.choice(_EN_NAME2)} {d}"
+            said.add(desc)
+            amount = rng.randint(1000, 300000) / 100
+            balance += amount
+            rows.append((day(d), desc, None, amount, balance))
+        else:
+            amount = rng.randint(300, 120000) / 100
+            balance -= amount
+            rows.append((day(d), payee, amount, None, balance))
+    rows.append((day(last), "Closing balance", None, None, balance))
+    x_date, x_desc, x_out, x_in, x_bal = 50, 125, 380, 460, 545
+    y0 = y + 20
+    for text, x, right in (("Date", x_date, False), ("Description", x_desc, False), ("Paid out", x_out, True),
+                           ("Paid in", x_in, True), ("Balance", x_bal, True)):
+        w.text(x, y0, text, 10, bold=True, right=right)
+    cells: list[dict[str, tuple[str, BBox]]] = []
+    for r, (dt, desc, out, inn, bal) in enumerate(rows):
+        yr = y0 + 18 * (r + 1)
+        row = {"date": (dt, w.text(x_date, yr, dt, 10)), "desc": (desc, w.text(x_desc, yr, desc, 10))}
+        for key, v, x in (("out", out, x_out), ("in", inn, x_in), ("balance", bal, x_bal)):
+            if v is not None:
+                s = f"{v:,.2f}"
+                row[key] = (s, w.text(x, yr, s, 10, right=True))
+        cells.append(row)
+    t.fields["opening balance"] = Field(cells[0]["balance"][0], 1, _union([cells[0]["desc"][1], cells[0]["balance"][1]]),
+                                        "money", cells[0]["balance"][1])
+    t.fields["closing balance"] = Field(cells[-1]["balance"][0], 1, _union([cells[-1]["desc"][1],
+                                                                           cells[-1]["balance"][1]]),
+                                        "money", cells[-1]["balance"][1])
+    y = y0 + 18 * (len(rows) + 2)
+    total_out = sum(r[2] for r in rows if r[2] is not None)
+    total_in = sum(r[3] for r in rows if r[3] is not None)
+    lb = w.text(50, y, "Total paid out:", 10)
+    vb = w.text(50 + w.length("Total paid out: ", 10), y, f"{total_out:,.2f}", 10)
+    t.fields["total paid out"] = Field(f"{total_out:,.2f}", 1, _union([lb, vb]), "money", vb)
+    w.text(300, y, f"Total paid in: {total_in:,.2f}", 10)
+    overdraft = rng.random() < 0.5
+    if overdraft:
+        limit = f"{rng.choice([250, 500, 1000, 1500]):,.2f}"
+        lb = w.text(50, y + 18, "Overdraft limit:", 10)
+        vb = w.text(50 + w.length("Overdraft limit: ", 10), y + 18, limit, 10)
+        t.fields["overdraft limit"] = Field(limit, 1, _union([lb, vb]), "money", vb)
+    else:
+        t.fields["overdraft limit"] = Field(None)
+    t.fields["iban"] = Field(None)
+    # questions: the details, then the table by its columns
+    for key, qs in (("account number", ["What is the account number?"]), ("account holder", ["Who is the account holder?"]),
+                    ("sort code", ["What is the sort code?"]), ("statement period", ["What is the statement period?"]),
+                    ("opening balance", ["What is the opening balance?"]),
+                    ("closing balance", ["What is the closing balance?"]),
+                    ("total paid out", ["What is the total paid out?", "How much was paid out in total?"]),
+                    ("overdraft limit", ["What is the overdraft limit?"])):
+        t.questions.append((rng.choice(qs), key if t.fields[key].value is not None else None))
+
+    def short(d: str) -> str:  # as one asks it: "5 Mar" for "05 Mar"
+        return d.lstrip("0") if not dated else d
+
+    moves = list(range(1, len(rows) - 1))
+    for r in rng.sample(moves, min(3, len(moves))):
+        row = cells[r]
+        key = f"q:balance {r}"
+        t.fields[key] = Field(row["balance"][0], 1, row["balance"][1], "money")
+        t.questions.append((f"What is the balance on {short(row['date'][0])}?", key))
+        desc = row["desc"][0]
+        if "out" in row:
+            key = f"q:paid {r}"
+            t.fields[key] = Field(row["out"][0], 1, row["out"][1], "money")
+            t.questions.append((f"How much was paid to {desc}?", key))
+            key = f"q:date {r}"
+            t.fields[key] = Field(row["date"][0], 1, row["date"][1], "text")
+            t.questions.append((f"When was {desc} paid?", key))
+        else:
+            key = f"q:received {r}"
+            t.fields[key] = Field(row["in"][0], 1, row["in"][1], "money")
+            t.questions.append((f"How much was received from {desc}?" if desc != "Interest"
+                                else "How much interest was received?", key))
+    # what the statement does not say: a day without a row, a payee not on it
+    free = [d for d in range(2, last) if d not in days]
+    absent = [f"What is the balance on {short(day(rng.choice(free)))}?",
+              f"How much was paid to {rng.choice([p for p in _PAYEES_EN if p not in payees])}?",
+              f"When was {rng.choice([p for p in _PAYEES_EN if p not in payees])} paid?", "What is the IBAN?"]
+    for a in absent:
+        t.questions.append((a, None))
+    data = doc.tobytes()
+    doc.close()
+    return data, t
