@@ -184,6 +184,10 @@ class BuiltinEngine:
             if best is None and spec.family == "buyer":
                 best = self._fallback(doc, view, replace(spec, fallback="company"), subset, memo)
             issuer = False
+        if best is None and o.layout_rules and spec.family in ("start date", "end date"):
+            # no date labelled as the start or the end: the first or last day of a labelled period
+            bounds = H.period_bounds(view, end=spec.family == "end date")
+            best = _pick([c for c in bounds if c.score >= o.min_confidence], view, subset)
         if best is None and o.layout_rules and spec.fallback and issuer:
             best = self._fallback(doc, view, spec, subset, memo)
         elif best is not None and o.layout_rules and spec.fallback == "address" and issuer:

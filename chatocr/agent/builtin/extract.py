@@ -45,7 +45,8 @@ class Candidate:
     extra: dict = field(default_factory=dict)
 
 
-_LEAD = re.compile(r"^[\s:：\-–—|=>]+")
+# what leads a value in: colons, dashes, bars; not a minus sign on a figure ("-1,952.60" overdrawn)
+_LEAD = re.compile(r"^(?:[\s:：–—|=>]|-(?![\d$€£¥]))+")
 
 
 def value_spans(spec: KeySpec, text: str) -> list[V.Span]:
@@ -76,6 +77,11 @@ def value_spans(spec: KeySpec, text: str) -> list[V.Span]:
         # a key of the user's own that says no type ("overdraft limit", "seats"): a figure after its
         # label is its value, where a family's free text ("payment terms") wants words
         spans = [V.Span(s.start, s.end, s.text, s.norm, 0.9) if s.score < 0.9 and re.search(r"\d", s.text) else s
+                 for s in spans]
+    elif spec.family == "custom" and spec.vtype == "id":
+        # a code of the user's own ("sort code: 11-18-15"), whole after its label, even where it looks
+        # like a date or a phone number to the id finder
+        spans = [V.Span(s.start, s.end, s.text, s.norm, 0.8) if s.score < 0.8 and s.text == t.strip() else s
                  for s in spans]
     if spec.vtype in ("id", "taxid"):  # "No. 123": the id follows a leading "No."
         spans = [s for s in spans if not re.fullmatch(r"(?i)no|nr|#", s.text)]

@@ -300,7 +300,15 @@ def _is_title(text: str) -> bool:
     for k in range(min(len(words), 4), 1, -1):
         if " ".join(words[:k]) in _TITLES and len(words) - k <= 3 and not any(ch.isdigit() for ch in n):
             return True
-    return False
+    # "Motor Insurance Policy Schedule", "Your electricity bill", "Laboratory Report": what the document
+    # is, said last (not a company: no legal form)
+    return (2 <= len(words) <= 5 and words[-1] in _KIND_NOUNS and not any(ch.isdigit() for ch in n)
+            and V.company_evidence(text) == 0.0)
+
+
+# the last word of a title that says what kind of document it is
+_KIND_NOUNS = {"schedule", "statement", "report", "certificate", "payslip", "bill", "invoice", "receipt",
+               "quotation", "estimate", "summary", "confirmation", "advice", "voucher"}
 
 
 _TITLES_NOSPACE = {x.replace(" ", "") for x in _TITLES}
@@ -933,3 +941,35 @@ def issued_by_buyer(view: View) -> bool:
     page = view.pages.get(min(view.pages)) if view.pages else None
     return page is not None and any(
         v.bbox[1] < page.height / 3 and _BUYERS_TITLE.match(v.text) and len(v.text.split()) <= 4 for v in page.lines)
+
+
+# the label of a period whose first and last days are its start and end ("Period of insurance:",
+# "Validity:", "Contract term:", "保险期间：")
+_PERIOD_LABEL = re.compile(
+    r"(?i)\b(?:period|term|valid(?:ity)?|cover(?:age)?|insurance|contract|tenancy|lease|subscription|membership|"
+    r"billing|statement)\b|期限|有效期|期间")
+
+
+def period_bounds(view: View, *, end: bool) -> list[Candidate]:
+    """The first (or, with ``end``, the last) day of a labelled period ("Period of insurance: 12/04/2026
+    to 11/04/2027"): a policy's or a contract's start and end where no label gives them apart."""
+    from ..grounding import value_box
+
+    out = []
+    for page in view.pages.values():
+        for row in page.rows:
+            text = " ".join(v.text for v in row)
+            for sp in V.find_durations(text):
+                if "/" not in sp.norm or not _PERIOD_LABEL.search(text[: sp.start]):
+                    continue
+                dates = V.find_dates(sp.text)
+                if len(dates) < 2:
+                    continue
+                d = dates[-1] if end else dates[0]
+                ln = next((v for v in row if d.text in v.text), None)
+                if ln is None:
+                    continue
+                hit = value_box([ln.line], d.text) if ln.line is not None else None
+                out.append(Candidate(d.text, d.norm, page.page, hit[0] if hit else ln.bbox, text, 0.75, "period",
+                                     tuple(v.idx for v in row), text[: sp.start].strip(" :：")))
+    return out

@@ -54,6 +54,7 @@ _OWNER = {"seller", "sellers", "vendor", "vendors", "company", "companys", "supp
           "bill", "contract", "agreement", "document", "final", "overall", "full", "whole", "main",
           "lease", "tenancy", "rental", "offer", "quote", "quotation", "loan", "policy", "subscription",
           "licence", "license", "membership", "employment", "engagement", "order", "bank", "statement",
+          "cover", "coverage", "insurance",
           # the terms contracts call their parties by
           "provider", "consultant", "contractor", "landlord", "tenant", "lessor", "lessee", "licensor", "licensee",
           "employer", "employee", "purchaser", "distributor", "guarantor", "borrower", "lender"}
@@ -125,6 +126,7 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
         return resolve_key("date"), "date"
     qt = _qtype(question)
     toks = _question_tokens(question)
+    whose = _possessors(question)
     best: tuple[float, str, int, int] | None = None  # (chars matched, family, start, length)
     hits: list[tuple[float, str, int, int]] = []
     for name, phrases in _PHRASES.items():
@@ -139,6 +141,9 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
             # longer and stronger phrases win (a generic label like "number" counts little); on a tie the
             # later one (the head noun: "seller's tax id")
             s = len(_join(p)) * w * w + (0.5 if compatible else -100) + 0.01 * (i + len(p))
+            if toks[i + len(p) - 1] in whose and i + len(p) < len(toks) and not _is_owner(p):
+                s -= 50  # "the policyholder's address": whose field, the field comes after (a party's
+                # word, "the customer's …", goes by the owner's rules below)
             hits.append((s, name, i, len(p)))
             if best is None or s > best[0]:
                 best = (s, name, i, len(p))
@@ -212,6 +217,10 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
             owner_only = True
         spec = replace(spec, key=f"{owner} {base}", labels=labels,
                        owner=owner if _is_party(owner.split()) else "", owner_only=owner_only)
+    elif i > 0 and toks[i - 1] in whose and spec.fallback in ("company", "address"):
+        # "the policyholder's address": someone's the document names, not the letterhead's
+        spec = replace(spec, key=f"{toks[i - 1]} {spec.key}", fallback=None,
+                       labels=(*spec.labels, (f"{toks[i - 1]} {spec.labels[0][0]}", 1.0)))
     return spec, qt
 
 
@@ -310,6 +319,8 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
     if spec is not None:
         view = engine._get_view(doc)
         cand = engine._best(doc, view, spec, _subset(blocks), {})
+        if cand is None or cand.score < o.answer_threshold:
+            cand = _narrower(engine, doc, view, question, spec, blocks, family_label=True) or cand
         f = _field(spec.key, cand, view)
         if f.value is not None and f.confidence >= o.answer_threshold:
             return _field_answer(question, f, f"extract:{spec.family}:{f.method}")
@@ -331,34 +342,46 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
     return found
 
 
+_IMPLIED = {"number", "no", "name", "type", "kind"}
 _LABELS = {name: {" ".join(p) for p, _, cue in phrases if not cue} for name, phrases in _PHRASES.items()}
 
 
 def _narrower(engine: BuiltinEngine, doc: Document, view, question: str, spec: KeySpec,
-              blocks: Sequence[tuple[int, Block]] | None):
+              blocks: Sequence[tuple[int, Block]] | None, *, family_label: bool = False):
     """A labelled value whose label says every content word of the question, where the question adds
     words to its family's ("What is the total paid out?" on a statement with "Total paid out:" and
-    "Closing balance"), before the family's own rules; None where no label says them all."""
+    "Closing balance"), before the family's own rules; with ``family_label``, also where its words are
+    a label of the family whose rules found nothing ("Registration: KX21 ABC" is no tax ID, yet what
+    "What is the registration number?" asks).  None where no label says them all."""
     toks = _question_tokens(question)
     if spec.family == "custom" or any(t in _OWNER for t in toks):
         return None  # whose field it is ("the customer's address") goes by the owner's rules
     whose = _possessors(question)
     at = [k for k, t in enumerate(toks) if t not in _STOP and t not in whose]
     words = [toks[k] for k in at]
-    if not 2 <= len(words) <= 5 or not all(t.isascii() for t in words) or " ".join(words) in _LABELS[spec.family]:
+    if not 2 <= len(words) <= 5 or not all(t.isascii() for t in words) or (
+            " ".join(words) in _LABELS[spec.family] and not family_label):
         return None
     from .engine import _subset
 
     # the question's words from the first to the last that says something ("year to date gross"); the
     # value after such a label of the family's type, else whatever it is ("Tax code: 1257L")
     said = _join(toks[at[0]:at[-1] + 1])
+    # and the family's words first, as labels put them ("paid out in total": "Total paid out")
+    vocab = {t for p, _, _ in _PHRASES[spec.family] for t in p}
+    front = _join([t for t in words if t in vocab] + [t for t in words if t not in vocab])
+    labels = tuple(dict.fromkeys(custom_labels(said) + custom_labels(front)))
     for vtype in dict.fromkeys((spec.vtype, "text")):
-        narrow = KeySpec(key=said, family="custom", vtype=vtype, labels=custom_labels(said))
+        narrow = KeySpec(key=said, family="custom", vtype=vtype, labels=labels)
         cand = engine._best(doc, view, narrow, _subset(blocks), {})
         if cand is None or cand.score < engine.options.answer_threshold or not cand.label:
             continue
         labelled = set(correct_tokens(label_tokens(cand.label)))
-        if all(_stem_match(t, labelled) for t in words):
+        # every word, but those a label may leave out ("Registration:" for the registration number;
+        # not "Tax: 4.66" for the tax number, an amount)
+        left_out = {t for t in words if t in _IMPLIED and not _stem_match(t, labelled)}
+        if all(_stem_match(t, labelled) for t in words if t not in left_out) and not (
+                left_out & {"number", "no"} and re.fullmatch(r"[^\d]{0,4}[\d,]*\.\d{2}", cand.value.strip())):
             return cand
     return None
 
@@ -473,7 +496,12 @@ def _retrieve(engine: BuiltinEngine, doc: Document, question: str, qt: str | Non
     typed = vtype not in ("org", "name", "address", "text")
     sims = _similarities(engine, question, rows) if typed else None
     scored = []
+    from .tableqa import days_named
+
+    days = days_named(question)[0]
     for k, (row, rt) in enumerate(zip(rows, row_toks, strict=True)):
+        if days and not days & days_named(" | ".join(ln.text for ln in row))[0]:
+            continue  # "the balance on 11/11/2026": a row of that day, not one with its figures
         present = set(rt)
         cover = sum(idf[t] for t in qtoks if t in present) / total
         if cover < 0.8 and sims is not None and sims[k] >= 0.75:

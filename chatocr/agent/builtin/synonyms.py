@@ -147,12 +147,12 @@ FAMILIES: dict[str, dict] = {
         "seller": 1.0, "vendor": 1.0, "supplier": 1.0, "company": 0.9, "company name": 1.0, "merchant": 1.0,
         "sold by": 1.0, "issued by": 0.9, "from": 0.8, "seller name": 1.0, "vendor name": 1.0, "store": 0.7,
         "shop": 0.7, "business name": 0.9, "payee": 0.8, "lessor": 0.7, "contractor": 0.6, "service provider": 0.8,
-        "provider": 0.8,
+        "provider": 0.8, "insurer": 0.9,
         "销售方": 1.0, "销售方名称": 1.0, "卖方": 1.0, "公司": 0.8, "公司名称": 1.0, "收款单位": 1.0,
         "供应商": 1.0, "商户": 0.9, "商户名称": 1.0, "开票单位": 1.0, "供货方": 1.0,
     }, excludes=("address", "tax", "no", "number", "id", "tel", "phone", "reg", "registration", "bank",
                  "account", "email", "地址", "税号", "电话", "账号", "识别号", "开户行", "代码"),
-        fallback="company", cues=("seller", "vendor", "company", "merchant", "store", "shop", "who issued",
+        fallback="company", cues=("seller", "vendor", "company", "merchant", "store", "shop", "who issued", "insurer",
                                   "who sold", "which company", "supplier", "销售方", "公司", "卖方")),
     "buyer": _fam("org", {
         "buyer": 1.0, "customer": 1.0, "bill to": 1.0, "billed to": 1.0, "client": 1.0, "sold to": 1.0,
@@ -162,6 +162,9 @@ FAMILIES: dict[str, dict] = {
     }, excludes=("address", "tax", "no", "number", "id", "tel", "phone", "bank", "account", "email",
                  "地址", "税号", "电话", "账号", "识别号", "开户行", "代码"),
         cues=("buyer", "customer", "client", "billed to", "bill to", "purchaser", "购买方", "客户", "买方")),
+    "insured": _fam("name", {"insured": 1.0, "policyholder": 1.0, "policy holder": 1.0, "insured person": 1.0,
+                             "name of insured": 1.0, "insured name": 1.0, "被保险人": 1.0, "投保人": 0.9},
+                    cues=("insured", "policyholder", "policy holder", "被保险人", "投保人")),
     "address": _fam("address", {"address": 1.0, "addr": 0.9, "business address": 1.0, "street address": 1.0,
                                 "registered address": 1.0, "seller address": 0.9, "location": 0.6, "alamat": 1.0,
                                 "adresse": 1.0, "direccion": 1.0, "地址": 1.0, "住所": 1.0, "地址电话": 0.8,
@@ -389,7 +392,8 @@ _NUMBER_WORDS = {"number": "no", "no": "number"}
 
 def custom_labels(joined: str) -> tuple[tuple[str, float], ...]:
     """A key's own words as its label, and as a document abbreviates them ("employee number" is also
-    "Employee No:", "patient name" also "Patient:")."""
+    "Employee No:", "patient name" also "Patient:", "registration number" "Registration:", "type cover"
+    "Cover:")."""
     words = joined.split(" ")
     out = [(joined, 1.0)]
     other = " ".join(_NUMBER_WORDS.get(w, w) for w in words)
@@ -397,6 +401,10 @@ def custom_labels(joined: str) -> tuple[tuple[str, float], ...]:
         out.append((other, 1.0))
     if len(words) > 1 and words[-1] == "name":  # "patient name" is also "Patient:"
         out.append((" ".join(words[:-1]), 0.9))
+    if len(words) > 1 and words[-1] in ("number", "no"):  # "registration number" is also "Registration:"
+        out.append((" ".join(words[:-1]), 0.85))
+    if len(words) > 1 and words[0] in ("type", "kind"):  # "type of cover": "Cover:"
+        out.append((" ".join(words[1:]), 0.9))
     return tuple(out)
 
 

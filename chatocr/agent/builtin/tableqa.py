@@ -1,16 +1,23 @@
-"""A cell of an item table asked for by its row and its column: "How many drawing pens were ordered?",
-"What is the unit price of the plotter paper?", "What is the delivery charge?", "打印纸的单价是多少？".
+"""A table's cell asked for by its row and its column.
 
-The page's rows are read as the table is laid out, whether the parser made a table of it or not: a
-header row names the columns (two or more of quantity, unit price, amount words), an item row below
-it holds every word the question names the item by (by stem), and the answer is the item row's line
-under the asked column's header, of the column's type.  The column comes from the question's words
-("unit price", "qty", "单价"), else from how it asks ("how many": the quantity; "how much", "cost",
-"charge": the amount, else the unit price).  No header, no item row or no cell there → ``None``.
+``answer_from_table``: an item table's ("How many drawing pens were ordered?", "What is the unit price of
+the plotter paper?", "What is the delivery charge?", "打印纸的单价是多少？").  The page's rows are read as
+the table is laid out, whether the parser made a table of it or not: a header row names the columns
+(two or more of quantity, unit price, amount words), an item row below it holds every word the question
+names the item by (by stem), and the answer is the item row's line under the asked column's header, of
+the column's type.  The column comes from the question's words ("unit price", "qty", "单价"), else from
+how it asks ("how many": the quantity; "how much", "cost", "charge": the amount, else the unit price).
+
+``answer_from_columns``: any table's, by its headings ("What is the balance on 12 Mar?" on a bank
+statement, "What is the hourly rate for basic pay?" on a payslip, "What is the platelet count?" on a
+laboratory report); a day the question names is matched as a day ("5 Mar" is the row "05 Mar").
+
+No header, no item row or no cell there → ``None``.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,7 +32,7 @@ from .layout import VLine
 if TYPE_CHECKING:
     from .engine import BuiltinEngine
 
-__all__ = ["answer_from_table", "answer_from_columns", "column_of"]
+__all__ = ["answer_from_table", "answer_from_columns", "column_of", "days_named"]
 
 # a column's header words, by what the column holds
 _COLUMNS: dict[str, tuple[str, ...]] = {
@@ -146,6 +153,22 @@ _DONE = {"paid", "pay", "payment", "received", "receive", "made", "spent", "tran
 # a header that names a column of dates, and of times
 _DATE_HEADS = ("date", "day", "when", "日期", "时间")
 _HEADING = re.compile(r"[^\W\d_][\w&/.'’() -]{0,40}")
+# words that ask without naming a row or a column
+_ASKING_WORDS = {"much", "many", "amount", "value", "figure", "entry", "row", "line", "listed", "shown", "count",
+                 "level", "levels", "reading"}
+# headings of the column a row's value stands in, when the question names none ("What is the platelet
+# count?" on a table of tests: its Result)
+_VALUE_HEADS = {"result", "results", "value", "values", "reading", "score", "level"}
+# headings of a column that runs through the rows rather than saying what a row's item cost
+_RUNNING = {"balance", "running", "cumulative", "brought", "carried"}
+# headings of the column that says what a row's item came to
+_AMOUNT = {"amount", "total", "value", "sum", "net", "subtotal"}
+# a cell that is an amount ("1,204.56", "-43.78", "£12.00 CR"): its figures name no row
+_AMOUNT_CELL = re.compile(r"[-+(]?[^\w\s]{0,3}\s?\d{1,3}(?:[,.\s]\d{3})*[.,]\d{2}\)?(?:\s?[A-Z]{3}|\s?(?:CR|DR))?")
+# "12 Mar", "March 12, 2026"
+_DAY_MONTH = re.compile(r"(?i)\b(\d{1,2})\s+([a-z]{3,9})\.?(?:\s+(\d{4}))?\b|\b([a-z]{3,9})\.?\s+(\d{1,2})\b(?:,?\s+(\d{4}))?")
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m} | {
+    m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 
 
 def _heading(text: str) -> bool:
@@ -160,15 +183,17 @@ def answer_from_columns(engine: BuiltinEngine, doc: Document, question: str,
     Mar?", "When was the rent paid?" on a statement's table of transactions, "What is the rate for
     Tier 2?" on a price list.
 
-    A row's cells are its lines cut at gaps wider than a line's height (a text layer gives a table's
+    A row's cells are its lines cut at gaps wider than a line's height (a text layer may give a table's
     row as one line).  The header is a row of two or more headings; the column is the heading every
-    word of which the question says (the most words when several do; else, for "when" and "what
-    date", the date column); the row is the first below the header that says every other content word
-    of the question (stem or figure).  Its cell under the heading is the answer: a date where a date is
-    asked, an amount where "how much", else the cell as written.  None where the question names no
-    column or no row says its words; an answer with no text where the row's cell there is empty (the
-    table does not say, and nothing else is asked).  "How much" without a column named takes the row's
-    one amount outside a running balance, if it has just one."""
+    word of which the question says (the most words, then the most said as they are, when several do;
+    else the date column for "when", the results column for a question of no type); the row is the
+    first below the header that says every other content word of the question (by stem; its amounts'
+    figures do not count) and the day the question names, if it names one.  Its cell under the heading
+    is the answer: a date where "when", an amount where "how much", else the cell as written.  A heading
+    over the row's own words ("Deductions" over "Pension") names no column: "how much" then takes the
+    row's one amount outside a running balance (of several, the amount column's).  None where the
+    question names no column or no row says its words; an answer with no text where that row's cell is
+    empty (the table does not say)."""
     from .qa import _STOP, _qtype, _stem_match
 
     if re.search(r"[\u4e00-\u9fff]", question):
@@ -176,6 +201,8 @@ def answer_from_columns(engine: BuiltinEngine, doc: Document, question: str,
     form = _qtype(question)  # how it asks ("when": a date)
     qt = form or vtype  # else the type its key's words say ("the basic pay")
     qwords = _figured(question)
+    # a day the question names ("12 Mar", "03/03/2025") is matched as a day, not as its words
+    days, day_words = days_named(question)
     view = engine._get_view(doc)
     for page in view.pages.values():
         for r, row in enumerate(page.rows):
@@ -187,16 +214,18 @@ def answer_from_columns(engine: BuiltinEngine, doc: Document, question: str,
                 continue
             heads = {w for c in cells for w in _words(c.text)}
             item = [w for w in qwords if w not in _STOP and w not in _DONE and w not in _ASKING_WORDS
-                    and not _stem_match(w, heads)]
-            if not item:
+                    and not _stem_match(w, heads) and w not in day_words]
+            if not item and not days:
                 continue
             for below in page.rows[r + 1 : r + 81]:
-                said = set(_figured(" ".join(v.text for v in below)))
-                if not all(_stem_match(w, said) for w in item):
-                    continue
                 bcells = _cells(below)
+                # the row's words, not the figures of its amounts ("2" of "2,202.82" is no day "2 Nov")
+                said = set(_figured(" ".join(c.text for c in bcells if not _AMOUNT_CELL.fullmatch(c.text.strip()))))
+                if not all(_stem_match(w, said) for w in item) or (days and not days & days_named(
+                        " | ".join(c.text for c in bcells))[0]):
+                    continue
                 cell = _within(bcells, head) if head is not None else None
-                if cell is not None and all(_stem_match(w, set(_figured(cell.text))) for w in item):
+                if cell is not None and item and all(_stem_match(w, set(_figured(cell.text))) for w in item):
                     cell = None  # the heading of the row's own label ("Deductions" over "Pension"): no column
                 elif head is not None:
                     if cell is None:  # the row the question names has nothing in that column: it does not say
@@ -214,6 +243,25 @@ def answer_from_columns(engine: BuiltinEngine, doc: Document, question: str,
     return None
 
 
+def days_named(text: str) -> tuple[set[tuple[int, int]], set[str]]:
+    """The days ``text`` names as (month, day), with or without a year ("12 Mar", "March 12", "03/03/2025"),
+    and the words that name them."""
+    out: set[tuple[int, int]] = set()
+    words: set[str] = set()
+    for sp in V.find_dates(text):
+        y, m, d = (int(x) for x in sp.norm.split("-"))
+        out.add((m, d))
+        words.update(_figured(sp.text))
+    for mt in _DAY_MONTH.finditer(text):
+        day, month = (mt.group(1), mt.group(2)) if mt.group(1) else (mt.group(5), mt.group(4))
+        mo = month.lower()
+        m = _MONTHS.get(mo) or (_MONTHS.get(mo[:3]) if len(mo) <= 4 else None)  # "Sept", not "Marketplace"
+        if m is not None and 1 <= int(day) <= 31:
+            out.add((m, int(day)))
+            words.update(_figured(mt.group(0)))
+    return out, words
+
+
 def _cell_answer(question: str, page: int, cell: _Cell, found: str, row: list[VLine]) -> Answer:
     ev = Evidence(page=page, bbox=cell.bbox, text=" ".join(v.text for v in row))
     return Answer(question=question, text=found, evidence=(ev,), confidence=0.65, method="table")
@@ -222,14 +270,6 @@ def _cell_answer(question: str, page: int, cell: _Cell, found: str, row: list[VL
 def _figured(text: str) -> list[str]:
     """Words, a number without its leading zeros ("5 Mar" asks of the row "05 Mar")."""
     return [w.lstrip("0") or "0" if w.isdigit() else w for w in _words(text)]
-
-
-# words that ask without naming a row or a column
-_ASKING_WORDS = {"much", "many", "amount", "value", "figure", "entry", "row", "line", "listed", "shown", "count",
-                 "level", "levels", "reading"}
-# headings of the column a row's value stands in, when the question names none ("What is the platelet
-# count?" on a table of tests: its Result)
-_VALUE_HEADS = {"result", "results", "value", "values", "reading", "score", "level"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,14 +318,6 @@ def _named_column(cells: list[_Cell], qwords: list[str], qt: str | None) -> _Cel
         valued = [c for c in cells if set(_words(c.text)) & _VALUE_HEADS]
         return valued[0] if len(valued) == 1 else None
     return None
-
-
-# headings of a column that runs through the rows rather than saying what a row's item cost
-_RUNNING = {"balance", "running", "cumulative", "brought", "carried"}
-
-
-# headings of the column that says what a row's item came to
-_AMOUNT = {"amount", "total", "value", "sum", "net", "subtotal"}
 
 
 def _one_amount(cells: list[_Cell], header: list[_Cell]) -> _Cell | None:

@@ -1,4 +1,5 @@
-"""A bank statement, a payslip, a utility bill, a laboratory report and a purchase order: labelled figures, a period from one date to another, and tables
+"""A bank statement, a payslip, a utility bill, a laboratory report, a purchase order and an insurance
+policy schedule: labelled figures, a period from one date to another, and tables
 asked by their columns ("What is the balance on 12 Mar?", "When was the rent paid?", "What is the hourly
 rate for basic pay?") — laid out with PyMuPDF's Story as HTML pages, read from their text layer by the
 parser and from 150 dpi scans by the OCR core."""
@@ -124,6 +125,23 @@ _ORDER = """
 </table>
 <p>Subtotal: 665.00<br/>VAT (20%): 133.00<br/><b>Order total: 798.00</b></p>
 <p>Authorised by: James Porter</p>
+"""
+
+
+_POLICY = """
+<h2>Sentinel Mutual Insurance</h2>
+<p>1 Lombard Court, London EC3V 9AA</p>
+<h3>Motor Insurance Policy Schedule</h3>
+<table>
+<tr><td>Policy number:</td><td>SMI-MT-0048823</td></tr>
+<tr><td>Policyholder:</td><td>Ms Laura Bennett</td></tr>
+<tr><td>Address:</td><td>22 Willow Crescent, Reading RG4 7TT</td></tr>
+<tr><td>Period of insurance:</td><td>12/04/2026 to 11/04/2027</td></tr>
+<tr><td>Registration:</td><td>KX21 ABC</td></tr>
+<tr><td>Cover:</td><td>Comprehensive</td></tr>
+<tr><td>Compulsory excess:</td><td>250.00</td></tr>
+<tr><td>Tax:</td><td>73.49</td></tr>
+</table>
 """
 
 
@@ -280,6 +298,46 @@ def test_purchase_order(builtin, how):
         "Halcyon Foods Warehouse, Gate 2, Norwich NR6 5DP",
     }
     assert {q: builtin.answer(order, q).text for q in want} == want
+
+
+@pytest.mark.parametrize("how", ["text layer", "scan"])
+def test_policy_schedule(builtin, how):
+    """A period's first and last day are the start and end where no label gives them; the insured is the
+    policyholder and the insurer the letterhead (not the schedule's title); a label may leave out
+    "number" ("Registration:"), never for an amount ("Tax: 73.49" is no tax number)."""
+    policy = _read(_POLICY, how)
+    want = {
+        "When does the cover start?": "12/04/2026", "When does the policy end?": "11/04/2027",
+        "Who is the insured?": "Ms Laura Bennett", "Who is the insurer?": "Sentinel Mutual Insurance",
+        "What is the policyholder's address?": "22 Willow Crescent, Reading RG4 7TT",
+        "What is the registration number?": "KX21 ABC", "What type of cover is it?": "Comprehensive",
+        "What is the tax number?": None,
+    }
+    assert {q: builtin.answer(policy, q).text for q in want} == want
+    got = builtin.extract(policy, ["start date", "end date"])
+    assert (got["start date"].value, got["end date"].value) == ("12/04/2026", "11/04/2027")
+    assert got["end date"].bbox[0] > got["start date"].bbox[2]  # each its own date's box
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_generated_statements(builtin, seed):
+    """Generated statements (tests/kiegen.py): every field, and every question to their table by its
+    columns answered with the cell's box as evidence, or None where the statement does not say."""
+    from kiegen import document_from_pdf, statement
+
+    from chatocr.structure import DocumentParser
+
+    data, truth = statement(seed)
+    for doc in (document_from_pdf(data), DocumentParser().parse(data)):
+        keys = [k for k in truth.fields if not k.startswith("q:")]
+        got = builtin.extract(doc, keys)
+        assert {k: got[k].value for k in keys} == {k: truth.fields[k].value for k in keys}
+        for q, key in truth.questions:
+            ans = builtin.answer(doc, q)
+            want = truth.fields[key] if key is not None else None
+            assert ans.text == (want.value if want else None), q
+            if want is not None:
+                assert iou(ans.evidence[0].bbox, want.value_bbox or want.bbox) >= 0.5, q
 
 
 def test_a_column_answer_is_boxed_on_its_cell(builtin):
