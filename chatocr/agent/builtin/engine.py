@@ -188,6 +188,9 @@ class BuiltinEngine:
             # no date labelled as the start or the end: the first or last day of a labelled period
             bounds = H.period_bounds(view, end=spec.family == "end date")
             best = _pick([c for c in bounds if c.score >= o.min_confidence], view, subset)
+        if best is None and o.layout_rules and H.issuer_by_title(view, spec.key.strip().lower()):
+            # "Who is the employer?" on a payslip, "the bank" on a statement: whoever heads the letterhead
+            best = self._fallback(doc, view, replace(spec, fallback="company"), subset, memo)
         if best is None and o.layout_rules and spec.fallback and issuer:
             best = self._fallback(doc, view, spec, subset, memo)
         elif best is not None and o.layout_rules and spec.fallback == "address" and issuer:

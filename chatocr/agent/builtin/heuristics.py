@@ -935,6 +935,23 @@ def parties_candidates(view: View, extract_one) -> list[Candidate]:
 _BUYERS_TITLE = re.compile(r"(?i)^\s*(?:purchase\s+order|order\s+form|采购订单|采购单|订购单|订货单)\b")
 
 
+# who issues a document of each kind, by the kind its title says: the letterhead is theirs
+_ISSUER_TITLES = {
+    "employer": re.compile(r"(?i)\b(?:pay\s*slip|salary\s+slip|pay\s+(?:statement|advice)|earnings\s+statement)\b|工资单|工资条"),
+    "bank": re.compile(r"(?i)\b(?:account\s+statement|statement\s+of\s+account|bank\s+statement|current\s+account)\b|对账单"),
+    "insurer": re.compile(r"(?i)\b(?:insurance|policy\s+schedule|certificate\s+of\s+insurance)\b|保险单|保单"),
+}
+
+
+def issuer_by_title(view: View, role: str) -> bool:
+    """Whether ``role`` ("employer", "bank", "insurer") is the issuer of this document by its title (a
+    payslip's employer, a statement's bank) in the top third of the first page."""
+    rx = _ISSUER_TITLES.get(role)
+    page = view.pages.get(min(view.pages)) if view.pages and rx is not None else None
+    return page is not None and any(v.bbox[1] < page.height / 3 and rx.search(v.text) and len(v.text.split()) <= 6
+                                    for v in page.lines)
+
+
 def issued_by_buyer(view: View) -> bool:
     """Whether the document is a purchase order (its title in the top third of the first page): its
     letterhead is the buyer's, not the seller's."""

@@ -68,7 +68,8 @@ _WH_TYPES = [
     (re.compile(r"(?i)\bwhat time\b|\bat what time\b|几点"), "time"),
     (re.compile(r"(?i)\bwhen\b|\bwhat (?:day|date)\b|\bby when\b|何时|什么时候|哪天|哪一天|日期是"), "date"),
     (re.compile(r"(?i)\bwhere\b|在哪|地址是"), "address"),
-    (re.compile(r"(?i)\bwho\b|\bwhom\b|\bwhich (?:company|party|firm|vendor|shop|store)\b|是谁|哪家|哪个公司"), "org"),
+    (re.compile(r"(?i)\bwho\b|\bwhom\b|\bwhich (?:company|party|firm|vendor|shop|store|bank|insurer|supplier|"
+                r"organi[sz]ation)\b|是谁|哪家|哪个公司"), "org"),
     (re.compile(r"(?i)\bwhat (?:percentage|percent|rate)\b|百分之|税率"), "percent"),
 ]
 _COMPAT = {"org": {"org", "name", "text"}, "date": {"date"}, "time": {"time"}, "money": {"money"}, "address": {"address", "text"},
@@ -114,6 +115,10 @@ def _question_tokens(question: str) -> list[str]:
     return correct_tokens(label_tokens(_ZH_STOP.sub(" ", question)))
 
 
+# "What is the bank's name?", "What is the name of the employer?", "Which bank issued the statement?"
+_NAME_OF = re.compile(r"(?i)^\s*(?:what(?:'s|\s+is)\s+(?:the\s+(?P<who>[a-z]+)['’]s\s+name|the\s+name\s+of\s+the\s+"
+                      r"(?P<of>[a-z]+(?:\s+[a-z]+)?))|which\s+(?P<which>bank|insurer|employer)\s+"
+                      r"(?:issued|sent|wrote|holds|provides|provided)\b.*)\s*\??\s*$")
 # "When was the order placed?", "When was this invoice issued?": the document's own date
 _DOC_DATED = re.compile(r"(?i)^\s*when\s+(?:was|were|is)\s+(?:the\s+|this\s+)?(?P<doc>\w+)\s+"
                         r"(?:placed|issued|raised|made|created|dated|written|sent|generated|prepared)\s*\??\s*$")
@@ -121,6 +126,9 @@ _DOC_DATED = re.compile(r"(?i)^\s*when\s+(?:was|were|is)\s+(?:the\s+|this\s+)?(?
 
 def question_key(question: str) -> tuple[KeySpec | None, str | None]:
     """The key a question asks for (or None) and the value type it wants (or None)."""
+    named = _NAME_OF.match(question)
+    if named is not None:  # "What is the bank's name?" asks who the bank is
+        return question_key(f"Who is the {named['who'] or named['of'] or named['which']}?")
     dated = _DOC_DATED.match(question)
     if dated is not None and dated["doc"].lower() in _OWNER:
         return resolve_key("date"), "date"

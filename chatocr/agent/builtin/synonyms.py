@@ -160,6 +160,7 @@ FAMILIES: dict[str, dict] = {
         "lessee": 0.7, "购买方": 1.0, "购买方名称": 1.0, "买方": 1.0, "客户": 1.0, "客户名称": 1.0, "付款单位": 1.0,
         "购货单位": 1.0,
     }, excludes=("address", "tax", "no", "number", "id", "tel", "phone", "bank", "account", "email",
+                 "service", "services", "care", "support", "helpline", "hotline",  # "Customer service:" is a phone
                  "地址", "税号", "电话", "账号", "识别号", "开户行", "代码"),
         cues=("buyer", "customer", "client", "billed to", "bill to", "purchaser", "购买方", "客户", "买方")),
     "insured": _fam("name", {"insured": 1.0, "policyholder": 1.0, "policy holder": 1.0, "insured person": 1.0,

@@ -211,6 +211,11 @@ def payslip(request):
     # the bank's own phone, under "Customer service"
     ("What is the bank's phone number?", "0345 600 1122"),
     ("What is the account number?", "41829377"),
+    # the bank is the letterhead of a statement; a name asked as "X's name" is who X is
+    ("Who is the bank?", "Northfield Bank plc"),
+    ("What is the bank's name?", "Northfield Bank plc"),
+    ("Which bank issued the statement?", "Northfield Bank plc"),
+    ("What is the name of the account holder?", "Mr Daniel Okafor"),
     # what the statement does not say
     ("What is the balance on 15 Mar?", None),
     ("When was the gym paid?", None),
@@ -245,6 +250,7 @@ def test_statement_fields(builtin, statement):
     ("What is the basic pay?", "2,775.00"),
     ("How much was paid for overtime?", "333.00"),
     ("How many hours of bonus were worked?", None),  # its row has no hours
+    ("Who is the employer?", "Brightwater Logistics Ltd"),  # a payslip's letterhead
 ])
 def test_payslip_questions(builtin, payslip, question, want):
     got = builtin.answer(payslip, question)
