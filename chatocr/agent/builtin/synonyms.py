@@ -147,12 +147,12 @@ FAMILIES: dict[str, dict] = {
         "seller": 1.0, "vendor": 1.0, "supplier": 1.0, "company": 0.9, "company name": 1.0, "merchant": 1.0,
         "sold by": 1.0, "issued by": 0.9, "from": 0.8, "seller name": 1.0, "vendor name": 1.0, "store": 0.7,
         "shop": 0.7, "business name": 0.9, "payee": 0.8, "lessor": 0.7, "contractor": 0.6, "service provider": 0.8,
-        "provider": 0.8, "insurer": 0.9,
+        "provider": 0.8,
         "销售方": 1.0, "销售方名称": 1.0, "卖方": 1.0, "公司": 0.8, "公司名称": 1.0, "收款单位": 1.0,
         "供应商": 1.0, "商户": 0.9, "商户名称": 1.0, "开票单位": 1.0, "供货方": 1.0,
     }, excludes=("address", "tax", "no", "number", "id", "tel", "phone", "reg", "registration", "bank",
                  "account", "email", "地址", "税号", "电话", "账号", "识别号", "开户行", "代码"),
-        fallback="company", cues=("seller", "vendor", "company", "merchant", "store", "shop", "who issued", "insurer",
+        fallback="company", cues=("seller", "vendor", "company", "merchant", "store", "shop", "who issued",
                                   "who sold", "which company", "supplier", "销售方", "公司", "卖方")),
     "buyer": _fam("org", {
         "buyer": 1.0, "customer": 1.0, "bill to": 1.0, "billed to": 1.0, "client": 1.0, "sold to": 1.0,
@@ -163,6 +163,9 @@ FAMILIES: dict[str, dict] = {
                  "service", "services", "care", "support", "helpline", "hotline",  # "Customer service:" is a phone
                  "地址", "税号", "电话", "账号", "识别号", "开户行", "代码"),
         cues=("buyer", "customer", "client", "billed to", "bill to", "purchaser", "购买方", "客户", "买方")),
+    # a policy's insurer: its label, else its letterhead (the engine's issuer by the document's title)
+    "insurer": _fam("org", {"insurer": 1.0, "insurance company": 1.0, "underwriter": 0.9, "underwritten by": 0.9,
+                            "保险人": 1.0, "承保公司": 1.0}, cues=("insurer", "insurance company", "保险公司")),
     "insured": _fam("name", {"insured": 1.0, "policyholder": 1.0, "policy holder": 1.0, "insured person": 1.0,
                              "name of insured": 1.0, "insured name": 1.0, "被保险人": 1.0, "投保人": 0.9},
                     cues=("insured", "policyholder", "policy holder", "被保险人", "投保人")),
