@@ -167,6 +167,7 @@ _AMOUNT = {"amount", "total", "value", "sum", "net", "subtotal"}
 _AMOUNT_CELL = re.compile(r"[-+(]?[^\w\s]{0,3}\s?\d{1,3}(?:[,.\s]\d{3})*[.,]\d{2}\)?(?:\s?[A-Z]{3}|\s?(?:CR|DR))?")
 # "12 Mar", "March 12, 2026"
 _DAY_MONTH = re.compile(r"(?i)\b(\d{1,2})\s+([a-z]{3,9})\.?(?:\s+(\d{4}))?\b|\b([a-z]{3,9})\.?\s+(\d{1,2})\b(?:,?\s+(\d{4}))?")
+_DAY_MONTH_ZH = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})[日号]")
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m} | {
     m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 
@@ -196,10 +197,11 @@ def answer_from_columns(engine: BuiltinEngine, doc: Document, question: str,
     empty (the table does not say)."""
     from .qa import _STOP, _qtype, _stem_match
 
-    if re.search(r"[\u4e00-\u9fff]", question):
-        return None  # the item tables of Chinese invoices go by answer_from_table
+    zh = bool(re.search(r"[\u4e00-\u9fff]", question))
     form = _qtype(question)  # how it asks ("when": a date)
     qt = form or vtype  # else the type its key's words say ("the basic pay")
+    if zh and qt is None and re.search(r"多少", question):
+        qt = "money"  # "电费支出多少？"
     qwords = _figured(question)
     # a day the question names ("12 Mar", "03/03/2025") is matched as a day, not as its words
     days, day_words = days_named(question)
@@ -209,23 +211,28 @@ def answer_from_columns(engine: BuiltinEngine, doc: Document, question: str,
             cells = _cells(row)
             if len(cells) < 2 or not all(_heading(c.text) for c in cells):
                 continue
-            head = _named_column(cells, qwords, qt)
+            if zh:
+                head, item = _named_column_zh(cells, question, qt, days)
+            else:
+                head = _named_column(cells, qwords, qt)
+                heads = {w for c in cells for w in _words(c.text)}
+                item = [w for w in qwords if w not in _STOP and w not in _DONE and w not in _ASKING_WORDS
+                        and not _stem_match(w, heads) and w not in day_words]
             if head is None and qt != "money":
                 continue
-            heads = {w for c in cells for w in _words(c.text)}
-            item = [w for w in qwords if w not in _STOP and w not in _DONE and w not in _ASKING_WORDS
-                    and not _stem_match(w, heads) and w not in day_words]
             if not item and not days:
                 continue
             for below in page.rows[r + 1 : r + 81]:
                 bcells = _cells(below)
                 # the row's words, not the figures of its amounts ("2" of "2,202.82" is no day "2 Nov")
-                said = set(_figured(" ".join(c.text for c in bcells if not _AMOUNT_CELL.fullmatch(c.text.strip()))))
-                if not all(_stem_match(w, said) for w in item) or (days and not days & days_named(
-                        " | ".join(c.text for c in bcells))[0]):
+                words = " ".join(c.text for c in bcells if not _AMOUNT_CELL.fullmatch(c.text.strip()))
+                said = set(_figured(words))
+                if not all((w in words) if zh else _stem_match(w, said) for w in item) or (
+                        days and not days & days_named(" | ".join(c.text for c in bcells))[0]):
                     continue
                 cell = _within(bcells, head) if head is not None else None
-                if cell is not None and item and all(_stem_match(w, set(_figured(cell.text))) for w in item):
+                if cell is not None and item and all(
+                        (w in cell.text) if zh else _stem_match(w, set(_figured(cell.text))) for w in item):
                     cell = None  # the heading of the row's own label ("Deductions" over "Pension"): no column
                 elif head is not None:
                     if cell is None:  # the row the question names has nothing in that column: it does not say
@@ -252,6 +259,11 @@ def days_named(text: str) -> tuple[set[tuple[int, int]], set[str]]:
         y, m, d = (int(x) for x in sp.norm.split("-"))
         out.add((m, d))
         words.update(_figured(sp.text))
+    for mt in _DAY_MONTH_ZH.finditer(text):  # "3月12日" without its year
+        m, d = int(mt.group(1)), int(mt.group(2))
+        if 1 <= m <= 12 and 1 <= d <= 31:
+            out.add((m, d))
+            words.update(_figured(mt.group(0)))
     for mt in _DAY_MONTH.finditer(text):
         day, month = (mt.group(1), mt.group(2)) if mt.group(1) else (mt.group(5), mt.group(4))
         mo = month.lower()
@@ -330,6 +342,32 @@ def _one_amount(cells: list[_Cell], header: list[_Cell]) -> _Cell | None:
     if len(money) > 1:
         money = [c for c in money if heading(c) & _AMOUNT]
     return money[0] if len(money) == 1 else None
+
+
+# what a Chinese question asks with, not the row it names
+_ASKING_ZH = re.compile(r"是多少|多少钱|多少|是什么|什么时候|哪一天|哪天|何时|是谁|请问|支付|付款|支出|收入|发生|的|了|吗|呢|是|在|[？?，。、\s]")
+
+
+def _named_column_zh(cells: list[_Cell], question: str, qt: str | None,
+                     days: set[tuple[int, int]]) -> tuple[_Cell | None, list[str]]:
+    """For a Chinese question: the heading it says ("3月12日的余额是多少？": 余额; the date column for
+    "哪天"), and the runs of two characters or more it names the row by, the headings, the day and
+    the asking words left out ("房租是哪天支付的？": 房租)."""
+    texts = {c: re.sub(r"\s+", "", c.text) for c in cells}
+    named = [c for c in cells if texts[c] and texts[c] in question]
+    head = max(named, key=lambda c: len(texts[c])) if named else None
+    if head is None and qt == "date":
+        dated = [c for c in cells if any(w in texts[c] for w in _DATE_HEADS)]
+        head = dated[0] if len(dated) == 1 else None
+    rest = question
+    for c in cells:
+        if texts[c]:
+            rest = rest.replace(texts[c], " ")
+    rest = _DAY_MONTH_ZH.sub(" ", rest)
+    for sp in V.find_dates(rest):
+        rest = rest.replace(sp.text, " ")
+    rest = _ASKING_ZH.sub(" ", rest)
+    return head, [r for r in re.findall(r"[\u4e00-\u9fff]{2,}|[A-Za-z0-9]{2,}", rest)]
 
 
 def _within(cells: list[_Cell], head: _Cell) -> _Cell | None:
