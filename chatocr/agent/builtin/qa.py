@@ -50,7 +50,8 @@ _STOP = {
 }
 # Words before a matched label that only say whose field it is: they do not change the key.
 _OWNER = {"seller", "sellers", "vendor", "vendors", "company", "companys", "supplier", "buyer", "buyers",
-          "customer", "customers", "client", "clients", "merchant", "store", "shop", "receipt", "invoice",
+          "customer", "customers", "client", "clients", "merchant", "store", "shop", "hotel", "restaurant",
+          "receipt", "invoice",
           "bill", "contract", "agreement", "document", "final", "overall", "full", "whole", "main",
           "lease", "tenancy", "rental", "offer", "quote", "quotation", "loan", "policy", "subscription",
           "licence", "license", "membership", "employment", "engagement", "order", "bank", "statement",
@@ -327,7 +328,9 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
     if spec is not None:
         view = engine._get_view(doc)
         cand = engine._best(doc, view, spec, _subset(blocks), {})
-        if cand is None or cand.score < o.answer_threshold:
+        if cand is None or cand.score < o.answer_threshold or not _says_all(question, cand.label):
+            # nothing found, or found under a label that does not say what was asked ("Total charges:"
+            # for "What is the balance due?"): a label that says it all, if there is one
             cand = _narrower(engine, doc, view, question, spec, blocks, family_label=True) or cand
         f = _field(spec.key, cand, view)
         if f.value is not None and f.confidence >= o.answer_threshold:
@@ -402,6 +405,16 @@ def _names_more(question: str, spec: KeySpec) -> bool:
     vocab = {t for p, _, _ in _PHRASES[spec.family] for t in p}
     return any(t not in vocab and t not in _STOP and t not in _OWNER and t not in _DONE and t not in _ASKING_WORDS
                and not t.isdigit() for t in _question_tokens(question))
+
+
+def _says_all(question: str, label: str) -> bool:
+    """Whether ``label`` says every content word of the question (a question with one such word: any
+    label does)."""
+    words = [t for t in _question_tokens(question) if t not in _STOP and t not in _OWNER and t not in _IMPLIED]
+    if len(words) < 2 or not label:
+        return True
+    labelled = set(correct_tokens(label_tokens(label)))
+    return all(_stem_match(t, labelled) for t in words)
 
 
 def _table_answer(engine: BuiltinEngine, doc: Document, question: str, vtype: str | None) -> Answer | None:

@@ -152,7 +152,8 @@ FAMILIES: dict[str, dict] = {
         "供应商": 1.0, "商户": 0.9, "商户名称": 1.0, "开票单位": 1.0, "供货方": 1.0,
     }, excludes=("address", "tax", "no", "number", "id", "tel", "phone", "reg", "registration", "bank",
                  "account", "email", "地址", "税号", "电话", "账号", "识别号", "开户行", "代码"),
-        fallback="company", cues=("seller", "vendor", "company", "merchant", "store", "shop", "who issued",
+        fallback="company", cues=("seller", "vendor", "company", "merchant", "store", "shop", "hotel", "restaurant",
+                                  "who issued",
                                   "who sold", "which company", "supplier", "销售方", "公司", "卖方")),
     "buyer": _fam("org", {
         "buyer": 1.0, "customer": 1.0, "bill to": 1.0, "billed to": 1.0, "client": 1.0, "sold to": 1.0,
@@ -405,8 +406,8 @@ def custom_labels(joined: str) -> tuple[tuple[str, float], ...]:
         out.append((other, 1.0))
     if len(words) > 1 and words[-1] == "name":  # "patient name" is also "Patient:"
         out.append((" ".join(words[:-1]), 0.9))
-    if len(words) > 1 and words[-1] in ("number", "no"):  # "registration number" is also "Registration:"
-        out.append((" ".join(words[:-1]), 0.85))
+    if len(words) > 1 and words[-1] in ("number", "no", "date"):  # "registration number" is also
+        out.append((" ".join(words[:-1]), 0.85))                  # "Registration:", "arrival date" "Arrival:"
     if len(words) > 1 and words[0] in ("type", "kind"):  # "type of cover": "Cover:"
         out.append((" ".join(words[1:]), 0.9))
     return tuple(out)

@@ -313,19 +313,20 @@ def _cell_of(words) -> _Cell:
 
 
 def _named_column(cells: list[_Cell], qwords: list[str], qt: str | None) -> _Cell | None:
-    """The heading the question names (all its words), the longest; else the date column for a
-    question that asks when, or the column of results for one that asks no type."""
+    """The date column for a question that asks when; else the heading the question names (all its
+    words), the longest; else the column of results for one that asks no type."""
     from .qa import _stem_match
 
+    if qt in ("date", "time"):  # "When was the minibar charged?": the date column, not Charges
+        dated = [c for c in cells if any(w in _DATE_HEADS for w in _words(c.text))]
+        if len(dated) == 1:
+            return dated[0]
     said = set(qwords)
     # the most words, then the most said as they are ("the hourly rate": Rate, not Hours)
     named = [((len(ws), sum(w in said for w in ws)), c) for c in cells
              if (ws := _words(c.text)) and all(_stem_match(w, said) for w in ws)]
     if named:
         return max(named, key=lambda x: x[0])[1]
-    if qt == "date":
-        dated = [c for c in cells if any(w in _DATE_HEADS for w in _words(c.text))]
-        return dated[0] if len(dated) == 1 else None
     if qt in (None, "text", "number"):
         valued = [c for c in cells if set(_words(c.text)) & _VALUE_HEADS]
         return valued[0] if len(valued) == 1 else None

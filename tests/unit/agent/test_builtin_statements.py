@@ -379,6 +379,37 @@ def test_chinese_statement(builtin):
     assert {q: builtin.answer(doc, q).text for q in want} == want
 
 
+_FOLIO = """
+<h2>The Grand Meridian Hotel</h2>
+<p>88 Queen's Road, Edinburgh EH2 4NH</p>
+<h3>Guest Folio</h3>
+<table>
+<tr><td>Guest:</td><td>Mr Kenji Watanabe</td></tr><tr><td>Arrival:</td><td>14/05/2026</td></tr>
+</table>
+<p></p>
+<table>
+<tr><th>Date</th><th>Description</th><th>Charges</th><th>Credits</th></tr>
+<tr><td>14/05/2026</td><td>Room charge</td><td>189.00</td><td></td></tr>
+<tr><td>15/05/2026</td><td>Room charge</td><td>189.00</td><td></td></tr>
+<tr><td>15/05/2026</td><td>Minibar</td><td>12.80</td><td></td></tr>
+<tr><td>16/05/2026</td><td>Visa payment</td><td></td><td>390.80</td></tr>
+</table>
+<p>Total charges: 390.80<br/>Balance due: 0.00</p>
+"""
+
+
+def test_hotel_folio(builtin):
+    """"When" takes the date column even where the question says another heading's word ("charged"); a
+    label that says the question's words ("Balance due:") beats its family's other labels ("Total
+    charges:"); "arrival date" is also "Arrival:"."""
+    folio = _read(_FOLIO, "text layer")
+    want = {"When was the minibar charged?": "15/05/2026", "How much was the minibar?": "12.80",
+            "What is the balance due?": "0.00", "What are the total charges?": "390.80",
+            "When is the arrival date?": "14/05/2026", "Which hotel is it?": "The Grand Meridian Hotel",
+            "How much was paid by Visa?": "390.80"}
+    assert {q: builtin.answer(folio, q).text for q in want} == want
+
+
 def test_a_column_answer_is_boxed_on_its_cell(builtin):
     from chatocr.structure import DocumentParser
 
