@@ -385,6 +385,37 @@ _FOLLOW_UP = re.compile(
 )
 
 
+_PRONOUN = re.compile(r"(?i)\b(?:it|that|this|them)\b(?=[^a-z]*$|\s+(?:cost|come to|charged)\b)")
+
+
+def _day_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` names a day ("12 Mar", "03/03/2025", "3月12日")."""
+    from .builtin.tableqa import _DAY_MONTH, _DAY_MONTH_ZH
+    from .builtin.validators import find_dates
+
+    spans = [(sp.start, sp.end) for sp in find_dates(text)]
+    spans += [m.span() for rx in (_DAY_MONTH_ZH, _DAY_MONTH) for m in rx.finditer(text)
+              if not any(a <= m.start() < b for a, b in spans)]
+    return sorted(spans)
+
+
+def _subject(question: str) -> tuple[int, int] | None:
+    """The span of what a question is about: its words that name no field, no column and no way of
+    asking ("How much was paid to Octopus Energy?": "Octopus Energy"; "When was the rent paid?":
+    "rent"), or None."""
+    from .builtin.qa import _OWNER, _PHRASES, _STOP
+    from .builtin.tableqa import _ASKING_WORDS, _COLUMNS, _DONE
+
+    field_words = {t for phrases in _PHRASES.values() for p, _, _ in phrases for t in p}
+    field_words |= {w for words in _COLUMNS.values() for c in words for w in c.split()}
+    days = _day_spans(question)
+    hits = [m for m in re.finditer(r"[A-Za-z][\w'’&.-]*", question)
+            if (w := m.group().lower().strip(".")) not in _STOP and w not in _DONE and w not in _ASKING_WORDS
+            and w not in field_words and w not in _OWNER and w not in ("out", "in", "up", "off", "back")
+            and not any(a <= m.start() < b for a, b in days)]
+    return (hits[0].start(), hits[-1].end()) if hits else None
+
+
 class ChatSession:
     """Questions about one document, with the history kept (``chat.ask("and the tax?")`` works)."""
 
@@ -398,22 +429,52 @@ class ChatSession:
         if self.agent.client is not None:
             hist = [(q, a.text) for q, a in self.history]
             ans = self.agent.ask(self.doc, question, history=hist)
+            asked = question
         else:
-            ans = self.agent.ask(self.doc, self._standalone(question))
-            if ans.text is not None:
-                ans = ans.model_copy(update={"question": question})
-        self.history.append((question, ans))
+            ans = Answer(question=question, text=None)
+            readings = self._standalone(question)
+            asked = readings[0]
+            # the follow-up read on the previous question, each reading in turn until one is answered;
+            # the history keeps the reading answered, so that a follow-up on a follow-up builds on it
+            for q in readings:
+                ans = self.agent.ask(self.doc, q)
+                if ans.text is not None:
+                    ans, asked = ans.model_copy(update={"question": question}), q
+                    break
+        self.history.append((asked, ans))
         return ans
 
-    def _standalone(self, question: str) -> str:
-        """A follow-up ("and the tax?") rewritten on the frame of the previous question."""
-        if not self.history or not _FOLLOW_UP.match(question):
-            return question
-        rest = _FOLLOW_UP.sub("", question).rstrip("?？ ").strip()
+    def _standalone(self, question: str) -> list[str]:
+        """The readings of a follow-up on the previous question, the likeliest first: another day for the
+        same question ("What is the balance on 12 Mar?" → "And on 20 Mar?"), "it" for what the previous
+        question was about ("When was the rent paid?" → "How much was it?"), another row or thing in its
+        place ("How much was paid to Octopus Energy?" → "What about Tesco?"), or another field on its frame
+        ("What is the total?" → "And the tax?")."""
+        if not self.history:
+            return [question]
+        from .builtin.tableqa import days_named
+
         prev = self.history[-1][0]
-        m = re.match(r"^(what(?:'s| is| was| are)|when is|who is|how much is|where is)\b", prev, re.IGNORECASE)
-        frame = m.group(1) if m else "what is"
-        return f"{frame} the {rest}?"
+        out: list[str] = []
+        new_days = _day_spans(question)
+        old_days = _day_spans(prev)
+        if new_days and old_days and days_named(question)[0] != days_named(prev)[0]:
+            (a, b), (c, d) = old_days[0], new_days[0]
+            out.append(prev[:a] + question[c:d] + prev[b:])
+        pronoun = _PRONOUN.search(question)
+        subject = _subject(prev)
+        if pronoun is not None and subject:
+            out.append(question[: pronoun.start()] + "the " + prev[subject[0]:subject[1]] + question[pronoun.end():])
+        if _FOLLOW_UP.match(question):
+            rest = _FOLLOW_UP.sub("", question).rstrip("?？ ").strip()
+            m = re.match(r"^(what(?:'s| is| was| are)|when is|who is|how much is|where is)\b", prev, re.IGNORECASE)
+            readings = [f"{m.group(1) if m else 'what is'} the {rest}?"]
+            if subject and rest:
+                # another row of the table the previous answer came from; else another field first
+                swap = prev[: subject[0]] + rest + prev[subject[1]:]
+                readings.insert(0 if self.history[-1][1].method == "table" else 1, swap)
+            out += readings
+        return out or [question]
 
     def reset(self) -> None:
         self.history.clear()

@@ -410,6 +410,23 @@ def test_hotel_folio(builtin):
     assert {q: builtin.answer(folio, q).text for q in want} == want
 
 
+def test_follow_up_questions_in_a_chat(tmp_path):
+    """A chat's follow-ups read on the previous question: another day, "it", another row of the same
+    table, another field on the same frame."""
+    from chatocr import ChatOCR
+
+    path = tmp_path / "statement.pdf"
+    path.write_bytes(_pdf())
+    chat = ChatOCR(cache_dir=str(tmp_path / "cache")).chat(path)
+    turns = [("What is the balance on 12 Mar?", "2,650.36"), ("And on 20 Mar?", "2,562.22"),
+             ("and on 25 Mar?", None), ("When was the rent paid?", "12 Mar"), ("How much was it?", "950.00"),
+             ("What about Tesco?", "54.20"), ("What is the total paid out?", "1,092.34"),
+             ("And the overdraft limit?", "500.00"), ("How much was paid to Octopus Energy?", "88.14"),
+             ("And the account number?", "41829377")]
+    assert [(q, chat.ask(q).text) for q, _ in turns] == turns
+    assert chat.history[1][0] == "What is the balance on 20 Mar?"  # what a follow-up asked, written out
+
+
 def test_a_column_answer_is_boxed_on_its_cell(builtin):
     from chatocr.structure import DocumentParser
 
