@@ -403,10 +403,10 @@ def _subject(question: str) -> tuple[int, int] | None:
     """The span of what a question is about: its words that name no field, no column and no way of
     asking ("How much was paid to Octopus Energy?": "Octopus Energy"; "When was the rent paid?":
     "rent"), or None."""
-    from .builtin.qa import _OWNER, _PHRASES, _STOP
+    from .builtin.qa import _OWNER, _STOP, _VOCAB
     from .builtin.tableqa import _ASKING_WORDS, _COLUMNS, _DONE
 
-    field_words = {t for phrases in _PHRASES.values() for p, _, _ in phrases for t in p}
+    field_words = set().union(*_VOCAB.values())
     field_words |= {w for words in _COLUMNS.values() for c in words for w in c.split()}
     days = _day_spans(question)
     hits = [m for m in re.finditer(r"[A-Za-z][\w'’&.-]*", question)

@@ -28,7 +28,7 @@ from .extract import value_spans
 from .labels import correct_tokens
 from .prose import defined_place
 from .synonyms import _TYPE_WORDS, FAMILIES, KeySpec, _join, custom_labels, label_tokens, resolve_key
-from .tableqa import answer_from_columns, answer_from_table
+from .tableqa import answer_from_columns, answer_from_table, days_named
 from .yesno import answer_yes_no, is_yes_no
 
 if TYPE_CHECKING:
@@ -98,6 +98,8 @@ _TYPE_CUES = {"how long", "多久", "多长时间", "how much", "多少", "when"
 
 
 _PHRASES = {name: _phrases(name, fam) for name, fam in FAMILIES.items()}
+# every word of a family's name, labels and cues
+_VOCAB = {name: {t for p, _, _ in phrases for t in p} for name, phrases in _PHRASES.items()}
 
 
 def _find(hay: list[str], needle: list[str]) -> int:
@@ -160,7 +162,7 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
         return _custom_key(toks, qt), qt
     _, name, i, n = best
     phrase = " ".join(toks[i:i + n])
-    vocab = {t for p, _, _ in _PHRASES[name] for t in p}
+    vocab = _VOCAB[name]
     rest = [t for t in toks if t not in _STOP and t not in _OWNER and t not in vocab]
     if phrase in _TYPE_CUES and rest:
         # "How long does confidentiality last?": a type asked of a field no family knows
@@ -211,7 +213,7 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
     if buyers and name == "address":
         spec = resolve_key("buyer address")  # the address family is the issuer's: the buyer's is a field of its own
     else:
-        spec = _field_key(toks, name, i, n, _possessors(question))
+        spec = _field_key(toks, name, i, n, whose)
     if owner and not spec.key.startswith(owner):
         base = spec.key if spec.family == "custom" else spec.family  # "customer signatory", not "… signed on behalf"
         base = base.removeprefix("buyer ") if spec.family == "buyer address" else base
@@ -268,7 +270,7 @@ def _field_key(toks: list[str], name: str, i: int, n: int, whose: set[str] = fro
     # a modifier the family does not know ("delivery date") makes a key of its own
     if (i > 0 and not zh_owner and toks[i - 1] not in _STOP and toks[i - 1] not in _OWNER and toks[i - 1] not in whose
             and not toks[i - 1].isdigit()):
-        vocab = {t for p, _, _ in _PHRASES[name] for t in p}
+        vocab = _VOCAB[name]
         if toks[i - 1] not in vocab:
             j = i - 1
             while j > 0 and toks[j - 1] not in _STOP and toks[j - 1] not in _OWNER:
@@ -379,7 +381,7 @@ def _narrower(engine: BuiltinEngine, doc: Document, view, question: str, spec: K
     # value after such a label of the family's type, else whatever it is ("Tax code: 1257L")
     said = _join(toks[at[0]:at[-1] + 1])
     # and the family's words first, as labels put them ("paid out in total": "Total paid out")
-    vocab = {t for p, _, _ in _PHRASES[spec.family] for t in p}
+    vocab = _VOCAB[spec.family]
     front = _join([t for t in words if t in vocab] + [t for t in words if t not in vocab])
     labels = tuple(dict.fromkeys(custom_labels(said) + custom_labels(front)))
     for vtype in dict.fromkeys((spec.vtype, "text")):
@@ -402,7 +404,7 @@ def _names_more(question: str, spec: KeySpec) -> bool:
     table's row, not the bill's total)."""
     from .tableqa import _ASKING_WORDS, _DONE
 
-    vocab = {t for p, _, _ in _PHRASES[spec.family] for t in p}
+    vocab = _VOCAB[spec.family]
     return any(t not in vocab and t not in _STOP and t not in _OWNER and t not in _DONE and t not in _ASKING_WORDS
                and not t.isdigit() for t in _question_tokens(question))
 
@@ -517,8 +519,6 @@ def _retrieve(engine: BuiltinEngine, doc: Document, question: str, qt: str | Non
     typed = vtype not in ("org", "name", "address", "text")
     sims = _similarities(engine, question, rows) if typed else None
     scored = []
-    from .tableqa import days_named
-
     days = days_named(question)[0]
     for k, (row, rt) in enumerate(zip(rows, row_toks, strict=True)):
         if days and not days & days_named(" | ".join(ln.text for ln in row))[0]:
