@@ -222,6 +222,8 @@ class BuiltinEngine:
                 hit = split_label(ln.text, m)
                 if hit is not None and hit.score >= 0.9 and (hit.colon or not hit.rest.strip()):
                     cands += H.block_address(view, ln, name_after=bool(hit.rest.strip()))
+        elif fb in ("email", "url"):
+            cands = H.issuers_contact(view, fb)
         elif fb == "total":
             cands = H.total_fallback(view)
         elif fb == "first_date":

@@ -285,6 +285,8 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
         blocks = party_blocks(view)
     for ln in view.lines:
         hit = hits.get(ln.idx) if hits is not None else split_label(ln.text, matcher)
+        if hits is None and (hit is None or hit.score < min_label):
+            hit = _label_after_separator(ln.text, matcher, min_label)
         if hit is None or hit.score < min_label:
             continue
         if blocks is not None and not says_whose(hit.label, whose):
@@ -332,6 +334,20 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
                          joined=_pieces_after(view, b) if free else ()):
                     break
     return out
+
+
+# where a line holds fields side by side: a wide gap, a middle dot, a bar
+_FIELD_SEP = re.compile(r"\s{3,}|\s+[·•|]\s+")
+
+
+def _label_after_separator(text: str, matcher: LabelMatcher, min_label: float) -> LabelHit | None:
+    """A colon label that starts a field further along a line of several ("12 Harbour Road · Tel: 0117
+    496 0123 · VAT No: GB 123 4567 89", "Phone: …   Email: …"), its rest's offset in the whole line."""
+    for m in _FIELD_SEP.finditer(text):
+        h = split_label(text[m.end():], matcher)
+        if h is not None and h.colon and h.score >= min_label:
+            return LabelHit(h.score, h.label, h.rest, h.rest_start + m.end(), True)
+    return None
 
 
 def _heads_a_column(view: View, ln: VLine) -> bool:

@@ -558,7 +558,7 @@ def address_candidates(view: View, company: Candidate | None) -> list[Candidate]
         row = _drop_specks(rows[r])
         if not row:
             continue
-        text = " ".join(v.text for v in row)
+        text = before_fields(" ".join(v.text for v in row))
         score = address_score(text)
         if not picked:
             letters = sum(ch.isalpha() for ch in text) + 2 * len(_CJK_ADDR.findall(text))
@@ -594,9 +594,9 @@ def address_candidates(view: View, company: Candidate | None) -> list[Candidate]
     if not picked:
         return []
     # "HQ ADD: LOT 11995, ..." — a short label before the first line is not part of the address
-    first = _STRAY.sub("", picked[0].text.strip())
+    first = _STRAY.sub("", before_fields(picked[0].text).strip())
     m = re.match(r"^\s*([^\d:：]{1,12})[:：]\s*(.+)$", first)
-    value = " ".join(_STRAY.sub("", v.text.strip()) for v in picked)
+    value = " ".join(_STRAY.sub("", before_fields(v.text).strip()) for v in picked)
     if m is not None:
         value = value[len(first) - len(m.group(2)) :].strip() if value.startswith(first) else value
     total_cues = address_score(value)
@@ -722,6 +722,17 @@ def _drop_specks(row: list[VLine]) -> list[VLine]:
     if len(keep) >= 2 and speck(keep[-1]):
         keep = keep[:-1]
     return keep
+
+
+def before_fields(text: str) -> str:
+    """``text`` up to where other fields follow it on its line ("12 Harbour Road, Bristol BS1 4QA · Tel:
+    0117 …", "… 4QA   VAT No: …"): a separator and a colon label."""
+    from .extract import _FIELD_SEP
+
+    for m in _FIELD_SEP.finditer(text):
+        if _colon_label(text[m.end():]) and text[: m.start()].strip():
+            return text[: m.start()]
+    return text
 
 
 def _colon_label(text: str) -> bool:
@@ -990,3 +1001,22 @@ def period_bounds(view: View, *, end: bool) -> list[Candidate]:
                 out.append(Candidate(d.text, d.norm, page.page, hit[0] if hit else ln.bbox, text, 0.75, "period",
                                      tuple(v.idx for v in row), text[: sp.start].strip(" :：")))
     return out
+
+
+def issuers_contact(view: View, vtype: str) -> list[Candidate]:
+    """An email address or a web address no label names ("sales@acme.co.uk" in a letterhead): the
+    document's only one, else the first in the top third of its first page (the issuer's); none where
+    several stand elsewhere."""
+    from ..grounding import value_box
+
+    found = [(ln, sp) for ln in view.lines for sp in V.find(vtype, ln.text) if sp.score >= 0.8]
+    if not found:
+        return []
+    page = view.pages[min(view.pages)]
+    if len({sp.norm for _, sp in found}) > 1:
+        found = [(ln, sp) for ln, sp in found if ln.page == page.page and ln.bbox[3] < page.height / 3]
+    if not found:
+        return []
+    ln, sp = found[0]
+    hit = value_box([ln.line], sp.text) if ln.line is not None else None
+    return [Candidate(sp.text, sp.norm, ln.page, hit[0] if hit else ln.bbox, ln.text, 0.6, "pattern", (ln.idx,))]

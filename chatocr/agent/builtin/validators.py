@@ -26,6 +26,7 @@ __all__ = [
     "find",
     "find_dates",
     "find_money",
+    "find_urls",
     "find_ids",
     "find_phones",
     "find_times",
@@ -376,6 +377,14 @@ def find_emails(text: str) -> list[Span]:
     return [Span(m.start(), m.end(), m.group(), m.group().lower(), 1.0) for m in _EMAIL.finditer(text)]
 
 
+_URL = re.compile(r"(?i)(?<![\w@.])(?:https?://|www\.)[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:/[\w./%?=&#-]*)?(?<![.,])")
+
+
+def find_urls(text: str) -> list[Span]:
+    """Web addresses written with their scheme or ``www.`` ("www.acme.co.uk", "https://acme.com/pay")."""
+    return [Span(m.start(), m.end(), m.group(), m.group().lower(), 1.0) for m in _URL.finditer(text)]
+
+
 _PERCENT = re.compile(r"(?<![\w.])-?\d{1,3}(?:[.,]\d{1,3})?\s?%")
 # a time of day: 15:17, 12:49:00, 3:45 PM, 15时17分 (not a ratio inside a longer number)
 _TIME = re.compile(r"(?<![\d:.])(?:[01]?\d|2[0-3])(?::[0-5]\d){1,2}(?:\s?[AaPp]\.?[Mm]\.?)?(?![\d:])"
@@ -515,6 +524,7 @@ VALUE_TYPES: dict[str, Finder | None] = {
     "phone": find_phones,
     "iban": find_ibans,
     "email": find_emails,
+    "url": find_urls,
     "percent": find_percents,
     "duration": find_durations,
     "time": find_times,

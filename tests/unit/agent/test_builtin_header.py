@@ -87,3 +87,35 @@ def test_specks_beside_an_address_line_are_dropped(engine, lines_doc):
         ],
     )
     assert f["address"].value == "Lot 3, Jalan Pelita 2/1, 40300 Shah Alam, Selangor."
+
+
+_LETTERHEAD = ["Acme Widgets Ltd", "12 Harbour Road, Bristol BS1 4QA · Tel: 0117 496 0123 · VAT No: GB 123 4567 89",
+               "sales@acme.co.uk   www.acme.co.uk", "INVOICE", "Invoice No: 4471   Date: 12/03/2026", "Total: 1,250.00"]
+
+
+def _rows(lines_doc, rows):
+    return lines_doc([(t, (50, 50 + 20 * i, 50 + 6 * len(t), 64 + 20 * i)) for i, t in enumerate(rows)])
+
+
+def test_fields_side_by_side_on_a_letterhead_line(engine, lines_doc):
+    """A line of several fields ("… 4QA · Tel: … · VAT No: …", "Invoice No: 4471   Date: …"): each label
+    after its separator is a label, and the address ends where they begin."""
+    doc = _rows(lines_doc, _LETTERHEAD)
+    got = engine.extract(doc, ["address", "phone", "tax id", "date", "invoice number"])
+    assert {k: f.value for k, f in got.items()} == {
+        "address": "12 Harbour Road, Bristol BS1 4QA", "phone": "0117 496 0123", "tax id": "GB 123 4567 89",
+        "date": "12/03/2026", "invoice number": "4471"}
+
+
+def test_the_issuers_email_and_website_without_labels(engine, lines_doc):
+    doc = _rows(lines_doc, _LETTERHEAD)
+    assert engine.answer(doc, "What is the email address?").text == "sales@acme.co.uk"
+    assert engine.answer(doc, "What is the website?").text == "www.acme.co.uk"
+    assert engine.answer(doc, "What is the web address?").text == "www.acme.co.uk"
+    assert engine.answer(doc, "What is the customer's email?").text is None  # the letterhead's is the issuer's
+    # two addresses low on the page, none in the letterhead: whose is not known
+    doc = lines_doc([("Acme Widgets Ltd", (50, 50, 146, 64)), ("INVOICE", (50, 90, 92, 104)),
+                     ("Contact a@one.example", (50, 600, 176, 614)), ("Contact b@two.example", (50, 620, 176, 634))])
+    assert engine.extract(doc, ["email"])["email"].value is None
+    doc = lines_doc([("Acme Widgets Ltd", (50, 50, 146, 64)), ("Contact a@one.example", (50, 600, 176, 614))])
+    assert engine.extract(doc, ["email"])["email"].value == "a@one.example"  # the only one
