@@ -255,6 +255,11 @@ def _is_owner(toks: list[str]) -> bool:
 _DONE_BY = re.compile(r"(?i)^\s*who\s+(?:has\s+|had\s+)?(?P<verb>[a-z]{3,}(?:ed|en|ied))\b")
 
 
+# the times of day a modifier names ("arrival time"); other times are lengths ("lead time")
+_CLOCK_TIMES = {"arrival", "departure", "pickup", "collection", "opening", "closing", "start", "end", "check",
+                "checkin", "checkout", "boarding", "printing", "transaction", "sale", "order", "payment"}
+
+
 def _possessors(question: str) -> set[str]:
     """Words the question writes with a possessive "'s" ("the patient's date of birth"): whose field, not
     which field."""
@@ -278,8 +283,10 @@ def _field_key(toks: list[str], name: str, i: int, n: int, whose: set[str] = fro
             phrase = " ".join(toks[j:i + n])
             spec = resolve_key(phrase)
             if spec.family == "custom":
-                return KeySpec(key=phrase, family="custom", vtype=FAMILIES[name]["vtype"],
-                               labels=custom_labels(_join(toks[j:i + n])))
+                vtype = FAMILIES[name]["vtype"]
+                if vtype == "time" and toks[i - 1] not in _CLOCK_TIMES:
+                    vtype = "text"  # "lead time", "delivery time": a length of time, not a time of day
+                return KeySpec(key=phrase, family="custom", vtype=vtype, labels=custom_labels(_join(toks[j:i + n])))
             return spec
     # the family's key by the words the question used for it ("effective date", "commencement date")
     said = resolve_key(" ".join(toks[i:i + n]))

@@ -133,6 +133,8 @@ FAMILIES: dict[str, dict] = {
         "bill no": 1.0, "bill number": 1.0, "receipt no": 1.0, "receipt number": 1.0, "document no": 0.9,
         "doc no": 0.9, "reference no": 0.8, "ref no": 0.8, "reference": 0.6, "no": 0.5, "number": 0.55,
         "receipt": 0.5, "tax invoice no": 1.0, "cash bill no": 1.0, "transaction no": 0.8, "trans no": 0.8,
+        "quote no": 1.0, "quote number": 1.0, "quotation no": 1.0, "quotation number": 1.0, "quote ref": 1.0,
+        "estimate no": 1.0, "estimate number": 1.0, "folio no": 0.9,
         "rechnungsnummer": 1.0, "no factura": 1.0, "发票号码": 1.0, "发票号": 1.0, "发票编号": 1.0, "单号": 0.85,
         "票据号": 0.9, "编号": 0.6, "号码": 0.6,
     }, excludes=("date", "tel", "phone", "fax", "tax", "reg", "registration", "account", "acc", "order", "po",
@@ -157,6 +159,7 @@ FAMILIES: dict[str, dict] = {
                                   "who sold", "which company", "supplier", "销售方", "公司", "卖方")),
     "buyer": _fam("org", {
         "buyer": 1.0, "customer": 1.0, "bill to": 1.0, "billed to": 1.0, "client": 1.0, "sold to": 1.0,
+        "prepared for": 0.9, "quote for": 0.9, "quotation for": 0.9,
         "customer name": 1.0, "buyer name": 1.0, "ship to": 0.7, "purchaser": 1.0, "invoice to": 1.0,
         "lessee": 0.7, "购买方": 1.0, "购买方名称": 1.0, "买方": 1.0, "客户": 1.0, "客户名称": 1.0, "付款单位": 1.0,
         "购货单位": 1.0,

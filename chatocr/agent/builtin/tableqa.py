@@ -110,8 +110,8 @@ def answer_from_table(engine: BuiltinEngine, doc: Document, question: str) -> An
                     if not all(_stem_match(w, said) for w in item):
                         continue
                 cell = _under(below, head)
-                if cell is None:
-                    continue
+                if cell is None or sum(_overlap(cell, h) > 0 for h in row) >= 3:
+                    continue  # a line across the columns (a sentence under the table) is no cell of it
                 found = _typed(cell, _VTYPE[header[head.idx]])
                 if found is None:
                     continue
@@ -119,6 +119,10 @@ def answer_from_table(engine: BuiltinEngine, doc: Document, question: str) -> An
                 ev = Evidence(page=cell.page, bbox=hit[0] if hit else cell.bbox, text=text)
                 return Answer(question=question, text=found, evidence=(ev,), confidence=0.7, method="table")
     return None
+
+
+def _overlap(v: VLine, head: VLine) -> float:
+    return min(v.bbox[2], head.bbox[2]) - max(v.bbox[0], head.bbox[0])
 
 
 def _under(row: list[VLine], head: VLine) -> VLine | None:
@@ -142,7 +146,7 @@ def _typed(cell: VLine, vtype: str) -> str | None:
     if vtype == "number":
         m = re.search(r"\d+(?:[.,]\d+)?", cell.text)
         return m.group() if m else None
-    spans = V.find_money(cell.text)
+    spans = [sp for sp in V.find_money(cell.text) if sp.score >= 0.8]
     return spans[0].text if spans else None
 
 

@@ -427,6 +427,35 @@ def test_follow_up_questions_in_a_chat(tmp_path):
     assert chat.history[1][0] == "What is the balance on 20 Mar?"  # what a follow-up asked, written out
 
 
+_QUOTE = """
+<h2>Brightline Signs Ltd</h2>
+<p>4 Mill Yard, Leeds LS2 7EW</p>
+<h3>QUOTATION</h3>
+<table>
+<tr><td>Quote No:</td><td>Q-2026-0193</td></tr><tr><td>Valid until:</td><td>1 April 2026</td></tr>
+<tr><td>Prepared for:</td><td>Riverside Dental Practice</td></tr>
+</table>
+<p></p>
+<table>
+<tr><th>Item</th><th>Qty</th><th>Unit price</th><th>Amount</th></tr>
+<tr><td>Illuminated fascia sign</td><td>1</td><td>2,400.00</td><td>2,400.00</td></tr>
+<tr><td>Installation</td><td>1</td><td>450.00</td><td>450.00</td></tr>
+</table>
+<p>Total: 2,850.00</p>
+<p>Lead time: 3 weeks from approval. A 50% deposit is required.</p>
+"""
+
+
+def test_quotation(builtin):
+    """A quotation's number and customer by their own labels; "lead time" is a length of time, not a time
+    of day; a sentence under the items' table is no row of it ("3" of "3 weeks" is no deposit)."""
+    quote = _read(_QUOTE, "text layer")
+    want = {"What is the quote number?": "Q-2026-0193", "Who is the quote for?": "Riverside Dental Practice",
+            "What is the lead time?": "3 weeks from approval", "How much is the installation?": "450.00",
+            "How much deposit is required?": None, "What is the total?": "2,850.00"}
+    assert {q: builtin.answer(quote, q).text for q in want} == want
+
+
 def test_a_column_answer_is_boxed_on_its_cell(builtin):
     from chatocr.structure import DocumentParser
 
