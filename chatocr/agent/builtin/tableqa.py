@@ -146,7 +146,8 @@ def _typed(cell: VLine, vtype: str) -> str | None:
     if vtype == "number":
         m = re.search(r"\d+(?:[.,]\d+)?", cell.text)
         return m.group() if m else None
-    spans = [sp for sp in V.find_money(cell.text) if sp.score >= 0.8]
+    # an amount, or a bare figure that is the whole cell ("450" in the Amount column)
+    spans = [sp for sp in V.find_money(cell.text) if sp.score >= 0.8 or sp.text == cell.text.strip()]
     return spans[0].text if spans else None
 
 
