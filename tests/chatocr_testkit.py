@@ -101,16 +101,18 @@ def make_pdf(
     pages: Sequence[Sequence[tuple[float, float, str]]] = ((),),
     size: tuple[float, float] = (400, 300),
     fontsize: float = 18,
+    fontname: str = "helv",
     **save_args,
 ) -> bytes:
-    """A PDF whose pages hold texts at (x, baseline y) in points, in built-in Helvetica."""
+    """A PDF whose pages hold texts at (x, baseline y) in points, in one of PyMuPDF's built-in fonts
+    (Helvetica; ``"china-s"`` for Chinese)."""
     import pymupdf
 
     doc = pymupdf.open()
     for items in pages:
         page = doc.new_page(width=size[0], height=size[1])
         for x, y, text in items:
-            page.insert_text((x, y), text, fontsize=fontsize, fontname="helv")
+            page.insert_text((x, y), text, fontsize=fontsize, fontname=fontname)
     data = doc.tobytes(**save_args)
     doc.close()
     return data

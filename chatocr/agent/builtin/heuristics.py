@@ -21,7 +21,7 @@ import re
 from rapidfuzz import fuzz, process
 
 from . import validators as V
-from .extract import Candidate
+from .extract import _FIELD_SEP, Candidate
 from .labels import any_label_score
 from .layout import View, VLine, union
 from .prose import prose_candidates
@@ -727,8 +727,6 @@ def _drop_specks(row: list[VLine]) -> list[VLine]:
 def before_fields(text: str) -> str:
     """``text`` up to where other fields follow it on its line ("12 Harbour Road, Bristol BS1 4QA · Tel:
     0117 …", "… 4QA   VAT No: …"): a separator and a colon label."""
-    from .extract import _FIELD_SEP
-
     for m in _FIELD_SEP.finditer(text):
         if _colon_label(text[m.end():]) and text[: m.start()].strip():
             return text[: m.start()]
@@ -956,19 +954,22 @@ _ISSUER_TITLES = {
 
 def issuer_by_title(view: View, role: str) -> bool:
     """Whether ``role`` ("employer", "bank", "insurer") is the issuer of this document by its title (a
-    payslip's employer, a statement's bank) in the top third of the first page."""
+    payslip's employer, a statement's bank)."""
     rx = _ISSUER_TITLES.get(role)
-    page = view.pages.get(min(view.pages)) if view.pages and rx is not None else None
-    return page is not None and any(v.bbox[1] < page.height / 3 and rx.search(v.text) and len(v.text.split()) <= 6
-                                    for v in page.lines)
+    return rx is not None and _titled(view, rx.search, 6)
+
+
+def _titled(view: View, says, max_words: int) -> bool:
+    """Whether a line of a few words in the top third of the first page (its title) ``says`` so."""
+    page = view.pages.get(min(view.pages)) if view.pages else None
+    return page is not None and any(
+        v.bbox[1] < page.height / 3 and len(v.text.split()) <= max_words and says(v.text) for v in page.lines)
 
 
 def issued_by_buyer(view: View) -> bool:
-    """Whether the document is a purchase order (its title in the top third of the first page): its
-    letterhead is the buyer's, not the seller's."""
-    page = view.pages.get(min(view.pages)) if view.pages else None
-    return page is not None and any(
-        v.bbox[1] < page.height / 3 and _BUYERS_TITLE.match(v.text) and len(v.text.split()) <= 4 for v in page.lines)
+    """Whether the document is a purchase order (by its title): its letterhead is the buyer's, not the
+    seller's."""
+    return _titled(view, _BUYERS_TITLE.match, 4)
 
 
 # the label of a period whose first and last days are its start and end ("Period of insurance:",

@@ -349,30 +349,18 @@ def test_generated_statements(builtin, seed):
 def test_chinese_statement(builtin):
     """银行对账单: the column a Chinese question says (余额, 收入), the date column for 哪天, the row by its
     day (3月12日, 2026-03-18) or its words (房租); a row the statement does not hold is None."""
-    import pymupdf
+    from chatocr_testkit import make_pdf
 
     from chatocr.structure import DocumentParser
 
-    with pymupdf.open() as pdf:
-        page = pdf.new_page(width=595, height=842)
-
-        def text(x, y, s, size=10):
-            page.insert_text((x, y), s, fontsize=size, fontname="china-s")
-
-        text(50, 60, "华夏银行 个人账户对账单", 14)
-        text(50, 90, "户名：张伟")
-        text(50, 106, "对账期间：2026年3月1日至2026年3月31日")
-        cols = [50, 130, 290, 380, 470]
-        for x, h in zip(cols, ["日期", "摘要", "支出", "收入", "余额"], strict=True):
-            text(x, 160, h)
-        rows = [("2026-03-01", "期初余额", "", "", "12,045.60"), ("2026-03-05", "工资", "", "8,500.00", "20,545.60"),
-                ("2026-03-12", "房租", "3,200.00", "", "17,345.60"), ("2026-03-18", "电费", "186.40", "", "17,159.20"),
-                ("2026-03-31", "期末余额", "", "", "17,159.20")]
-        for r, row in enumerate(rows):
-            for x, v in zip(cols, row, strict=True):
-                if v:
-                    text(x, 180 + 18 * r, v)
-        doc = DocumentParser().parse(pdf.tobytes())
+    items = [(50, 60, "华夏银行 个人账户对账单"), (50, 90, "户名：张伟"), (50, 106, "对账期间：2026年3月1日至2026年3月31日")]
+    cols = [50, 130, 290, 380, 470]
+    items += [(x, 160, h) for x, h in zip(cols, ["日期", "摘要", "支出", "收入", "余额"], strict=True)]
+    rows = [("2026-03-01", "期初余额", "", "", "12,045.60"), ("2026-03-05", "工资", "", "8,500.00", "20,545.60"),
+            ("2026-03-12", "房租", "3,200.00", "", "17,345.60"), ("2026-03-18", "电费", "186.40", "", "17,159.20"),
+            ("2026-03-31", "期末余额", "", "", "17,159.20")]
+    items += [(x, 180 + 18 * r, v) for r, row in enumerate(rows) for x, v in zip(cols, row, strict=True) if v]
+    doc = DocumentParser().parse(make_pdf([items], size=(595, 842), fontsize=10, fontname="china-s"))
     want = {"3月12日的余额是多少？": "17,345.60", "房租是哪天支付的？": "2026-03-12", "电费支出多少？": "186.40",
             "工资收入是多少？": "8,500.00", "2026-03-18的余额是多少？": "17,159.20", "水费是多少？": None,
             "3月20日的余额是多少？": None, "户名是什么？": "张伟", "对账期间是什么？": "2026年3月1日至2026年3月31日"}
