@@ -305,8 +305,10 @@ def _custom_key(toks: list[str], qt: str | None) -> KeySpec | None:
             if any(w in content for w in words):
                 vtype = t
                 break
-    return KeySpec(key=phrase, family="custom", vtype=vtype if vtype in V.VALUE_TYPES else "text",
-                   labels=custom_labels(phrase))
+    labels = custom_labels(phrase)
+    if len(content) == 2:  # "received in payments": "Payments received:"
+        labels += custom_labels(_join(content[::-1]))
+    return KeySpec(key=phrase, family="custom", vtype=vtype if vtype in V.VALUE_TYPES else "text", labels=labels)
 
 
 def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
@@ -390,7 +392,10 @@ def _narrower(engine: BuiltinEngine, doc: Document, view, question: str, spec: K
     # and the family's words first, as labels put them ("paid out in total": "Total paid out")
     vocab = _VOCAB[spec.family]
     front = _join([t for t in words if t in vocab] + [t for t in words if t not in vocab])
-    labels = tuple(dict.fromkeys(custom_labels(said) + custom_labels(front)))
+    labels = custom_labels(said) + custom_labels(front)
+    if len(words) == 2:  # "received in payments": "Payments received:"
+        labels += custom_labels(_join(words[::-1]))
+    labels = tuple(dict.fromkeys(labels))
     for vtype in dict.fromkeys((spec.vtype, "text")):
         narrow = KeySpec(key=said, family="custom", vtype=vtype, labels=labels)
         cand = engine._best(doc, view, narrow, _subset(blocks), {})
@@ -484,6 +489,8 @@ def _from_sentences(engine: BuiltinEngine, doc: Document, question: str, spec: K
             if not all(_stem_match(w, said) for w in words):
                 continue
             sp = next((sp for sp in V.find(spec.vtype, p.text[start:end]) if sp.score >= 0.8), None)
+            if sp is None and spec.vtype == "money":  # "How much deposit is required?": "A 50% deposit …"
+                sp = next((sp for sp in V.find_percents(p.text[start:end]) if sp.score >= 0.8), None)
             if sp is None:
                 continue
             f = _field(spec.key, p.candidate(start + sp.start, start + sp.end, score=0.6), view)

@@ -229,6 +229,8 @@ def answer_from_columns(engine: BuiltinEngine, doc: Document, question: str,
                 continue
             for below in page.rows[r + 1 : r + 81]:
                 bcells = _cells(below)
+                if any(sum(_span_over(c, h) for h in cells) >= (2 if len(bcells) == 1 else 3) for c in bcells):
+                    continue  # a sentence across the columns, under the table: no row of it
                 # the row's words, not the figures of its amounts ("2" of "2,202.82" is no day "2 Nov")
                 words = " ".join(c.text for c in bcells if not _AMOUNT_CELL.fullmatch(c.text.strip()))
                 said = set(_figured(words))
@@ -374,6 +376,10 @@ def _named_column_zh(cells: list[_Cell], question: str, qt: str | None,
         rest = rest.replace(sp.text, " ")
     rest = _ASKING_ZH.sub(" ", rest)
     return head, [r for r in re.findall(r"[\u4e00-\u9fff]{2,}|[A-Za-z0-9]{2,}", rest)]
+
+
+def _span_over(c: _Cell, head: _Cell) -> bool:
+    return min(c.bbox[2], head.bbox[2]) > max(c.bbox[0], head.bbox[0])
 
 
 def _within(cells: list[_Cell], head: _Cell) -> _Cell | None:

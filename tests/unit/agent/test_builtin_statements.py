@@ -87,6 +87,7 @@ _BILL = """
 </table>
 <p>Subtotal: 93.27<br/>VAT at 5%: 4.66<br/><b>Total amount due: 97.93</b></p>
 <p>Payment due by 20 March 2026.</p>
+<p>Payments received: 88.10</p>
 """
 
 
@@ -270,6 +271,7 @@ def test_bill_questions(builtin, how):
         "What is the billing period?": "01/02/2026 to 28/02/2026", "What is the supply address?": "7 Elm Grove, Salford M6 8PL",
         "Who is the supplier?": "Greenline Energy", "What is the supplier's phone number?": "0161 555 0199",
         "When is payment due?": "20 March 2026", "How much is the VAT?": "4.66",
+        "How much was received in payments?": "88.10",  # "Payments received:", the other word order
     }
     assert {q: builtin.answer(bill, q).text for q in want} == want
 
@@ -436,11 +438,12 @@ _QUOTE = """
 
 def test_quotation(builtin):
     """A quotation's number and customer by their own labels; "lead time" is a length of time, not a time
-    of day; a sentence under the items' table is no row of it ("3" of "3 weeks" is no deposit)."""
+    of day; a sentence under the items' table is no row of it ("3" of "3 weeks" is no deposit), and
+    "how much" of it may be a percentage."""
     quote = _read(_QUOTE, "text layer")
     want = {"What is the quote number?": "Q-2026-0193", "Who is the quote for?": "Riverside Dental Practice",
             "What is the lead time?": "3 weeks from approval", "How much is the installation?": "450.00",
-            "How much deposit is required?": None, "What is the total?": "2,850.00"}
+            "How much deposit is required?": "50%", "What is the total?": "2,850.00"}
     assert {q: builtin.answer(quote, q).text for q in want} == want
 
 
