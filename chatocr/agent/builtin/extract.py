@@ -343,6 +343,8 @@ _FIELD_SEP = re.compile(r"\s{3,}|\s+[·•|]\s+")
 def _label_after_separator(text: str, matcher: LabelMatcher, min_label: float) -> LabelHit | None:
     """A colon label that starts a field further along a line of several ("12 Harbour Road · Tel: 0117
     496 0123 · VAT No: GB 123 4567 89", "Phone: …   Email: …"), its rest's offset in the whole line."""
+    if "   " not in text and "·" not in text and "•" not in text and "|" not in text:
+        return None  # most lines hold one field: no pattern search for them
     for m in _FIELD_SEP.finditer(text):
         h = split_label(text[m.end():], matcher)
         if h is not None and h.colon and h.score >= min_label:
