@@ -121,18 +121,16 @@ def answer_from_table(engine: BuiltinEngine, doc: Document, question: str) -> An
     return None
 
 
-def _overlap(v: VLine, head: VLine) -> float:
+def _overlap(v, head) -> float:
+    """How far two lines or cells overlap along x (negative: the gap between them)."""
     return min(v.bbox[2], head.bbox[2]) - max(v.bbox[0], head.bbox[0])
 
 
 def _under(row: list[VLine], head: VLine) -> VLine | None:
     """The line of ``row`` in the column ``head`` heads: the most overlap along x, else the nearest
     centre within the header's width."""
-    def overlap(v: VLine) -> float:
-        return min(v.bbox[2], head.bbox[2]) - max(v.bbox[0], head.bbox[0])
-
-    best = max(row, key=overlap)
-    if overlap(best) > 0:
+    best = max(row, key=lambda v: _overlap(v, head))
+    if _overlap(best, head) > 0:
         return best
     cx = (head.bbox[0] + head.bbox[2]) / 2
     near = min(row, key=lambda v: abs((v.bbox[0] + v.bbox[2]) / 2 - cx))
@@ -229,7 +227,7 @@ def answer_from_columns(engine: BuiltinEngine, doc: Document, question: str,
                 continue
             for below in page.rows[r + 1 : r + 81]:
                 bcells = _cells(below)
-                if any(sum(_span_over(c, h) for h in cells) >= (2 if len(bcells) == 1 else 3) for c in bcells):
+                if any(sum(_overlap(c, h) > 0 for h in cells) >= (2 if len(bcells) == 1 else 3) for c in bcells):
                     continue  # a sentence across the columns, under the table: no row of it
                 # the row's words, not the figures of its amounts ("2" of "2,202.82" is no day "2 Nov")
                 words = " ".join(c.text for c in bcells if not _AMOUNT_CELL.fullmatch(c.text.strip()))
@@ -378,15 +376,11 @@ def _named_column_zh(cells: list[_Cell], question: str, qt: str | None,
     return head, [r for r in re.findall(r"[\u4e00-\u9fff]{2,}|[A-Za-z0-9]{2,}", rest)]
 
 
-def _span_over(c: _Cell, head: _Cell) -> bool:
-    return min(c.bbox[2], head.bbox[2]) > max(c.bbox[0], head.bbox[0])
-
-
 def _within(cells: list[_Cell], head: _Cell) -> _Cell | None:
     """The cell under ``head``: most of it inside the heading's span, or the heading inside it (a long
     description under a short heading)."""
     for c in cells:
-        inner = min(c.bbox[2], head.bbox[2]) - max(c.bbox[0], head.bbox[0])
+        inner = _overlap(c, head)
         if inner > 0 and (inner >= 0.5 * (c.bbox[2] - c.bbox[0]) or inner >= 0.8 * (head.bbox[2] - head.bbox[0])):
             return c
     return None
