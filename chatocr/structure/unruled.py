@@ -47,6 +47,8 @@ __all__ = ["find_unruled_tables", "split_words", "split_chars"]
 _CELL_GAP = 0.5
 # Rows further apart than this (text heights) do not continue a table.
 _ROW_GAP = 1.2
+# A line closer than this (text heights) under a row of a table is the next line of its cells.
+_WRAP_GAP = 0.25
 # A line is cut where its words or characters stand this far apart (text heights).
 _SPLIT_GAP = 0.7
 # Cells of a table are short: mean words per cell, and the share of long cells.
@@ -125,6 +127,36 @@ def _add_row(cols: list[list[float]], row: _Row, tol: float) -> list[list[float]
     return cols
 
 
+def _wrapped(cols: list[list[float]], prev: _Row, row: _Row, tol: float) -> list[list[float]] | None:
+    """The columns with ``row`` added as the next lines of cells of ``prev`` ("Unit" / "price", a long
+    description wrapped), or None: such lines stand closer under their row than a quarter of a text
+    height (rows are set further apart), fill at most half the columns, and fall each in one column."""
+    if row.top - prev.bottom >= _WRAP_GAP * max(prev.height, row.height) or len(row.segs) > max(1, len(cols) // 2):
+        return None
+    cols = [list(c) for c in cols]
+    for s in row.segs:
+        hit = [k for k, (a, b) in enumerate(cols) if min(b, s.x1) - max(a, s.x0) > -tol]
+        if len(hit) != 1:
+            return None
+        k = hit[0]
+        cols[k] = [min(cols[k][0], s.x0), max(cols[k][1], s.x1)]
+    if any(cols[k + 1][0] - cols[k][1] <= tol for k in range(len(cols) - 1)):
+        return None
+    return cols
+
+
+def _joined(prev: _Row, row: _Row, cols: list[list[float]]) -> _Row:
+    """``prev`` with ``row``'s lines added to the cells of their columns."""
+    segs = {_col_of(cols, s): _Seg(s.x0, s.x1, list(s.members)) for s in prev.segs}
+    for s in row.segs:
+        k = _col_of(cols, s)
+        if k in segs:
+            segs[k] = _Seg(min(segs[k].x0, s.x0), max(segs[k].x1, s.x1), segs[k].members + s.members)
+        else:
+            segs[k] = _Seg(s.x0, s.x1, list(s.members))
+    return _Row([segs[k] for k in sorted(segs)], prev.top, max(prev.bottom, row.bottom), prev.height)
+
+
 def _full(n_cols: int) -> int:
     """Cells a row of an ``n_cols`` table fills at least to count as full: all of 2 or 3, all but one of more."""
     return n_cols if n_cols <= 3 else n_cols - 1
@@ -175,10 +207,11 @@ def _accept(lines: Sequence[Line], rows: list[_Row], cols: list[list[float]], mi
         return False
     header = len(grid[0]) >= 2 and all(_heading(t) for t in grid[0].values())
     body = grid[1:] if header else grid
-    # a column of labels ("Date", "Total", "Cash") left of values is a key–value list, not a table
+    # a column of labels ("Date", "Total", "Cash") left of values is a key–value list, not a table; under a
+    # header of headings, words a label may hold ("Room charge" under "Description") are items
     for c in range(nc - 1):
         keys = [g[c] for g in body if c in g and len(g) > 1]
-        if keys and sum(1 for t in keys if _LABEL.search(t) or is_label(t)) >= 2 / 3 * len(keys):
+        if keys and sum(1 for t in keys if _LABEL.search(t) or (not header and is_label(t))) >= 2 / 3 * len(keys):
             return False
 
     def numeric(c: int) -> bool:
@@ -220,22 +253,29 @@ def find_unruled_tables(
             continue
         tol = 0.1 * rows[i].height
         cols: list[list[float]] | None = [[s.x0, s.x1] for s in rows[i].segs]
+        run = [rows[i]]  # rows of the table, a wrapped cell's next lines joined to their row
+        ends = [i + 1]  # the index in ``rows`` after each
         j = i + 1
-        while j < len(rows) and len(rows[j].segs) >= 2:
-            prev, row = rows[j - 1], rows[j]
+        while j < len(rows):
+            prev, row = run[-1], rows[j]
             if row.top - prev.bottom > _ROW_GAP * max(prev.height, row.height):
                 break
-            grown = _add_row(cols, row, tol)
-            if grown is None:
+            grown = _wrapped(cols, prev, row, tol)
+            if grown is not None:  # "price" under "Unit", a long description's next line
+                run[-1] = _joined(prev, row, grown)
+            elif len(row.segs) >= 2 and (grown := _add_row(cols, row, tol)) is not None:
+                run.append(row)
+            else:
                 break
             cols = grown
             j += 1
+            ends[len(run) - 1 :] = [j]
         # a table ends on its last full row (a "Total  12.00" under it is a key–value pair), or on a row
         # of three cells or more in its columns ("31 Mar | Closing balance | 2,562.22")
-        while j > i and len(rows[j - 1].segs) < min(3, _full(len(cols))):
-            j -= 1
-        run = rows[i:j]
-        if j - i >= min_rows and _accept(lines, run, cols, min_rows, min_cols):
+        while run and len(run[-1].segs) < min(3, _full(len(cols))):
+            run.pop()
+        j = ends[len(run) - 1] if run else i
+        if len(run) >= min_rows and _accept(lines, run, cols, min_rows, min_cols):
             members = [m for r in run for s in r.segs for m in s.members]
             table = aligned_table([lines[m] for m in members], row_separator=row_separator, header=header)
             if table is not None and table.n_cols >= 2 and table.n_rows >= min_rows:

@@ -124,6 +124,69 @@ def test_the_option_turns_it_off():
     assert _tables(off.parse(_invoice_page())) == []
 
 
+WRAPPED = [
+    ["Item", "Qty", "Unit price", "Amount"],
+    ["A4 copier paper, 80gsm, box of five reams, recycled, delivered to the second floor", "2", "24.00", "48.00"],
+    ["Stapler", "1", "9.50", "9.50"],
+    ["Toner cartridge", "3", "40.00", "120.00"],
+    ["Pens", "10", "1.00", "10.00"],
+]
+
+
+def _wrapped_page() -> bytes:
+    """An unruled item table whose cells wrap: the heading "Unit price" and the first item's description
+    each on two lines, set closer than the rows; a total under the table."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=500)
+    page.insert_text((50, 60), "Acme Supplies", fontsize=16, fontname="hebo")
+    xs, widths, top = (50, 330, 390, 470), (270, 50, 70, 70), 100.0
+    for r, row in enumerate(WRAPPED):
+        for c, (text, x, w) in enumerate(zip(row, xs, widths, strict=True)):
+            font = "hebo" if r == 0 else "helv"
+            words, lines = text.split(), [""]
+            for word in words:  # the cell's text wrapped to its column
+                if lines[-1] and pymupdf.get_text_length(f"{lines[-1]} {word}", font, 10) > w - 8:
+                    lines.append(word)
+                else:
+                    lines[-1] = f"{lines[-1]} {word}".strip()
+            if c == 2 and r == 0:
+                lines = ["Unit", "price"]
+            for k, line in enumerate(lines):
+                page.insert_text((x, top + 12 * k), line, fontsize=10, fontname=font)
+        top += 12 * (2 if r < 2 else 1) + 8  # rows 8 pt apart, a cell's lines 12 pt
+    page.insert_text((390, top + 10), "Total:  187.50", fontsize=10, fontname="hebo")
+    data = doc.tobytes()
+    doc.close()
+    return data
+
+
+def test_a_table_whose_cells_wrap_is_one_table(digital_parser):
+    """A heading or a description on two lines is one cell; before, the run of rows broke at the wrapped
+    line, and the header and the first item were left out of the table as text."""
+    tables = _tables(digital_parser.parse(_wrapped_page()))
+    assert len(tables) == 1, [b.text for b in tables]
+    t = tables[0].table
+    assert t.grid() == WRAPPED and t.header_rows == 1
+
+
+def test_a_table_whose_cells_wrap_on_a_scanned_page(ocr_parser):
+    tables = _tables(ocr_parser.parse(scanned_pdf(_wrapped_page(), dpi=150)))
+    assert len(tables) == 1, [b.text for b in tables]
+    assert tables[0].table.n_rows == 5 and cell_accuracy(tables[0].table, WRAPPED) >= 0.9, tables[0].table.grid()
+
+
+def test_descriptions_with_label_words_under_a_header_are_items():
+    """"Room charge" reads as a label ("charge"), but under a header of headings the column is a table's:
+    a hotel folio is a table; the same words without a header stay a key–value list."""
+    rows = [["Date", "Description", "Amount"], ["03/03/2026", "Room charge", "145.00"],
+            ["04/03/2026", "Room charge", "145.00"], ["04/03/2026", "Restaurant", "62.50"],
+            ["05/03/2026", "Room charge", "145.00"]]
+    found = find_unruled_tables(_grid_lines(rows, [50, 150, 300]))
+    assert len(found) == 1 and found[0][1].grid() == rows
+    totals = [["Room charge", "435.00"], ["Service charge", "43.50"], ["Total", "478.50"]]
+    assert find_unruled_tables(_grid_lines(totals, [50, 300])) == []
+
+
 # -- scanned (OCR) --------------------------------------------------------------------------------
 
 
