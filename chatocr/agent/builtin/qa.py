@@ -28,7 +28,7 @@ from .extract import value_spans
 from .labels import correct_tokens
 from .prose import defined_place
 from .synonyms import _TYPE_WORDS, FAMILIES, KeySpec, _join, custom_labels, label_tokens, resolve_key
-from .tableqa import answer_from_columns, answer_from_table, days_named
+from .tableqa import answer_from_columns, answer_from_table, count_rows, days_named
 from .yesno import answer_yes_no, is_yes_no
 
 if TYPE_CHECKING:
@@ -115,7 +115,11 @@ _ZH_STOP = re.compile("什么时候|什么|多少钱|多少|是谁|哪一天|哪
 
 
 def _question_tokens(question: str) -> list[str]:
+    question = _CHECK.sub(r"check\1", question)  # "check in": one word ("in" is no stop word here)
     return correct_tokens(label_tokens(_ZH_STOP.sub(" ", question)))
+
+
+_CHECK = re.compile(r"(?i)\bcheck[\s-]+(in|out)\b")
 
 
 # "What is the bank's name?", "What is the name of the employer?", "Which bank issued the statement?"
@@ -164,6 +168,13 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
     phrase = " ".join(toks[i:i + n])
     vocab = _VOCAB[name]
     rest = [t for t in toks if t not in _STOP and t not in _OWNER and t not in vocab]
+    if FAMILIES[name]["vtype"] == "money" and any(t in _COUNTED for t in toks):
+        # "What is the total quantity?": a count, not the amount to pay
+        spec = _custom_key(toks, None)
+        return (replace(spec, vtype="count") if spec is not None else None), qt
+    if FAMILIES[name]["vtype"] == "org" and rest and _after_place_word(toks, i):
+        # "What was charged at the restaurant?": where something was done, not who did it
+        return _custom_key(toks[:i] + toks[i + n:], qt), qt
     if phrase in _TYPE_CUES and rest:
         # "How long does confidentiality last?": a type asked of a field no family knows
         return _custom_key(toks[:i] + toks[i + n:], qt), qt
@@ -233,6 +244,16 @@ def question_key(question: str) -> tuple[KeySpec | None, str | None]:
         spec = replace(spec, key=f"{toks[i - 1]} {spec.key}", fallback=None,
                        labels=(*spec.labels, (f"{toks[i - 1]} {spec.labels[0][0]}", 1.0)))
     return spec, qt
+
+
+# words that ask how many of a thing, never an amount of money
+_COUNTED = {"quantity", "quantities", "qty", "count", "items", "pieces", "pcs", "units"}
+
+
+def _after_place_word(toks: list[str], i: int) -> bool:
+    """Whether ``toks[i]`` follows "at" or "in" ("at the restaurant"): a place named, not a party asked for."""
+    j = i - 1 if i and toks[i - 1] != "the" else i - 2
+    return j >= 0 and toks[j] in ("at", "in")
 
 
 # fields a document gives for its issuer unless a label says whose ("Tel.", "Tax ID" in a letterhead)
@@ -313,16 +334,78 @@ def _custom_key(toks: list[str], qt: str | None) -> KeySpec | None:
 
 def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
                     blocks: Sequence[tuple[int, Block]] | None = None) -> Answer:
-    o = engine.options
     if is_yes_no(question):  # a yes or a no with its evidence; never a value, never "no" by default
         return answer_yes_no(engine, doc, question, blocks=blocks) or Answer(question=question, text=None,
                                                                              method="none")
     spec, qt = question_key(question)
     done_by = _DONE_BY.match(question)
     if done_by is not None and spec is not None and spec.family == "custom":
-        # "Who authorised the order?": the name after "Authorised by:"
-        label = f"{done_by['verb'].lower()} by"
-        spec = replace(spec, key=label, vtype="name", labels=custom_labels(label))
+        spec = _done_by(spec, done_by["verb"])  # "Who authorised the order?": "Authorised by:"
+    counting = _HOW_MANY.search(question) is not None and qt is None
+    if counting and spec is not None and spec.family == "custom":
+        # "How many items were bought?": a count of what it names ("Item(s): 3"), never an amount
+        noun = _HOW_MANY_OF.search(question)
+        named = _custom_key(_question_tokens(noun.group(1)), None) if noun else None
+        spec = replace(named or spec, vtype="count")
+    if counting:  # "How many room charges are there?": rows that say so, where several do
+        rows = count_rows(engine, doc, question, named=2)
+        if rows is not None:
+            return rows
+    found = _answer(engine, doc, question, spec, qt, blocks)
+    if found.text is not None or found.method == "table":  # answered, or the table's cell is empty
+        return found
+    if done_by is not None and spec is not None and spec.family != "custom":
+        # "Who signed the quote?": no parties to a contract, a quote's "Signed:"
+        again = _answer(engine, doc, question, _done_by(spec, done_by["verb"]), qt, blocks)
+        if again.text is not None:
+            return again
+    if qt == "duration" and spec is not None and spec.family == "custom":
+        # "How long is the quote valid?": "Valid until: 1 April 2026"
+        until = _until(engine, doc, question, spec, blocks)
+        if until is not None:
+            return until
+    if counting:  # "How many items are on the order?": the rows of its table
+        return count_rows(engine, doc, question) or found
+    return found
+
+
+_HOW_MANY = re.compile(r"(?i)\bhow many\b")
+# what "how many" counts: the words after it, up to a verb or a preposition
+_HOW_MANY_OF = re.compile(r"(?i)\bhow many\s+(.+?)\s*(?:\b(?:are|is|were|was|did|do|does|have|has|had|will|can|on|in|"
+                          r"at|of|to|for|from|by|there|per|with)\b|[?.]|$)")
+
+
+def _until(engine: BuiltinEngine, doc: Document, question: str, spec: KeySpec,
+           blocks: Sequence[tuple[int, Block]] | None) -> Answer | None:
+    """For "how long is X valid?": the date a label says it lasts until ("Valid until: 1 April 2026"), as
+    "until 1 April 2026"; None where no such label gives a date."""
+    from .engine import _field, _subset
+
+    last = spec.key.split()[-1]
+    labels = [lab for base in dict.fromkeys((spec.key, last)) for word in ("until", "till", "through")
+              for lab in custom_labels(f"{base} {word}")]
+    key = KeySpec(key=f"{spec.key} until", family="custom", vtype="date", labels=tuple(dict.fromkeys(labels)))
+    view = engine._get_view(doc)
+    cand = engine._best(doc, view, key, _subset(blocks), {})
+    if cand is None or cand.score < engine.options.answer_threshold:
+        return None
+    f = _field(key.key, cand, view)
+    if f.value is None:
+        return None
+    found = _field_answer(question, f, "extract:custom:until")
+    return found.model_copy(update={"text": f"until {f.value}"})
+
+
+def _done_by(spec: KeySpec, verb: str) -> KeySpec:
+    """The key of the name after "<verb> by:" (or "<verb>:", "Signed: …")."""
+    label = f"{verb.lower()} by"
+    return replace(spec, key=label, family="custom", vtype="name", labels=(*custom_labels(label), (verb.lower(), 0.9)),
+                   fallback=None, cues=())
+
+
+def _answer(engine: BuiltinEngine, doc: Document, question: str, spec: KeySpec | None, qt: str | None,
+            blocks: Sequence[tuple[int, Block]] | None) -> Answer:
+    o = engine.options
     from .engine import _field, _subset
 
     # a label that says every word of the question ("Total paid out:") answers it before anything else

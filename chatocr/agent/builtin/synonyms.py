@@ -415,7 +415,17 @@ def custom_labels(joined: str) -> tuple[tuple[str, float], ...]:
         out.append((" ".join(words[:-1]), 0.85))                  # "Registration:", "arrival date" "Arrival:"
     if len(words) > 1 and words[0] in ("type", "kind"):  # "type of cover": "Cover:"
         out.append((" ".join(words[1:]), 0.9))
-    return tuple(out)
+    for said, labels in _SAID_AS.items():  # "the guest's check out": "Departure:"
+        if f" {said} " in f" {joined} ":
+            out += [(f" {joined} ".replace(f" {said} ", f" {lab} ").strip(), 1.0) for lab in labels]
+            out += [(lab, 0.85) for lab in labels if lab != joined]
+    return tuple(dict.fromkeys(out))
+
+
+# what a question says, as a document's label says it
+_SAID_AS = {"check out": ("departure", "check out"), "checkout": ("departure", "check out"),
+            "check in": ("arrival", "check in"), "checkin": ("arrival", "check in"), "quantity": ("qty",),
+            "items": ("item",)}
 
 
 def _spec(key: str, name: str) -> KeySpec:

@@ -32,7 +32,7 @@ from .layout import VLine
 if TYPE_CHECKING:
     from .engine import BuiltinEngine
 
-__all__ = ["answer_from_table", "answer_from_columns", "column_of", "days_named"]
+__all__ = ["answer_from_table", "answer_from_columns", "column_of", "count_rows", "days_named"]
 
 # a column's header words, by what the column holds
 _COLUMNS: dict[str, tuple[str, ...]] = {
@@ -102,6 +102,8 @@ def answer_from_table(engine: BuiltinEngine, doc: Document, question: str) -> An
             head = heads[-1]
             for below in page.rows[r + 1 : r + 41]:
                 text = " ".join(v.text for v in below)
+                if _LABELLED.match(text):
+                    continue  # "Item(s) : 3  Qty(s) : 6" under the items: labels and their values, no item
                 if zh:
                     if not all(w in text for w in item):
                         continue
@@ -119,6 +121,9 @@ def answer_from_table(engine: BuiltinEngine, doc: Document, question: str) -> An
                 ev = Evidence(page=cell.page, bbox=hit[0] if hit else cell.bbox, text=text)
                 return Answer(question=question, text=found, evidence=(ev,), confidence=0.7, method="table")
     return None
+
+
+_LABELLED = re.compile(r"\s*[^\d:：]{2,30}[:：]")
 
 
 def _overlap(v, head) -> float:
@@ -253,6 +258,64 @@ def answer_from_columns(engine: BuiltinEngine, doc: Document, question: str,
                     return Answer(question=question, text=None, method="table")
                 return _cell_answer(question, page.page, cell, found, below)
     return None
+
+
+# nouns that count a table's rows whatever they hold ("How many items are on the order?")
+_ROW_NOUNS = {"item", "items", "line", "lines", "row", "rows", "entry", "entries", "transaction", "transactions",
+              "product", "products", "article", "articles", "position", "positions", "record", "records", "time",
+              "times", "purchase", "purchases", "different", "separate", "distinct", "there"}
+# verbs a question says what rows say with ("How many rows mention Tesco?"), and where they are
+_SAYING = {"mention", "mentions", "say", "says", "show", "shows", "contain", "contains", "include", "includes",
+           "refer", "refers", "name", "names",
+           # and where the rows are, beside the documents that say whose a field is
+           "folio", "page", "pages", "table", "list", "form", "report", "payslip", "schedule", "sheet"}
+# a row that sums up or carries over the others is not one of them
+_SUMMARY = {"total", "subtotal", "opening", "closing", "brought", "carried"}
+
+
+def count_rows(engine: BuiltinEngine, doc: Document, question: str, *, named: int = 0) -> Answer | None:
+    """For "how many …?": the count of a table's rows that say every word the question names them by
+    ("How many room charges are there?", "How many payments to Tesco?": by stem, the figures of amounts
+    left out), or of the largest table's rows where it names them by a word for any row ("How many items
+    are on the order?", "How many transactions are there?"); the header and rows that sum up or carry
+    over (Total, Opening balance) are not counted.  The rows counted are the evidence.  None where the
+    document has no table, or no row says the question's words; with ``named``, also where the question
+    names no row by its words or fewer than ``named`` rows say them."""
+    from .qa import _OWNER, _STOP, _stem_match
+
+    # "payments", "charges" as the question's verbs say them ("paid", "charged"): no row's words
+    asked = [w for w in _figured(question) if w not in _STOP and not _stem_match(w, _DONE)]
+    item = [w for w in asked if w not in _OWNER and w not in _ASKING_WORDS and w not in _ROW_NOUNS and w not in _SAYING]
+    if not item and (named or not any(w in _ROW_NOUNS for w in asked)):
+        return None
+    counts: list[list[Evidence]] = []
+    for page in doc.pages:
+        for block in page.blocks:
+            table = block.table
+            if table is None or table.n_rows < 2:
+                continue
+            rows: dict[int, list] = {}
+            for c in table.cells:
+                rows.setdefault(c.row, []).append(c)
+            first = [c.text for c in rows.get(0, []) if c.text.strip()]
+            header = table.header_rows or int(len(first) >= 2 and all(_heading(t) for t in first))
+            found: list[Evidence] = []
+            for r in range(header, table.n_rows):
+                cells = [c for c in sorted(rows.get(r, []), key=lambda c: c.col) if c.text.strip()]
+                words = " ".join(c.text for c in cells if not _AMOUNT_CELL.fullmatch(c.text.strip()))
+                said = set(_figured(words))
+                if not cells or said & _SUMMARY - set(item) or not all(_stem_match(w, said) for w in item):
+                    continue
+                boxes = [c.bbox for c in cells if c.bbox is not None]
+                found.append(Evidence(page=page.page, bbox=union(boxes) if boxes else block.bbox,
+                                      text=" ".join(c.text for c in cells)))
+            if found:
+                counts.append(found)
+    rows_found = [e for found in counts for e in found] if item else max(counts, key=len, default=[])
+    if not rows_found or len(rows_found) < named:
+        return None
+    return Answer(question=question, text=str(len(rows_found)), evidence=tuple(rows_found), confidence=0.6,
+                  method="count")
 
 
 def days_named(text: str) -> tuple[set[tuple[int, int]], set[str]]:

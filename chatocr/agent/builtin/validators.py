@@ -25,6 +25,7 @@ __all__ = [
     "VALUE_TYPES",
     "find",
     "find_dates",
+    "find_counts",
     "find_money",
     "find_urls",
     "find_ids",
@@ -411,6 +412,15 @@ def find_percents(text: str) -> list[Span]:
     return out
 
 
+# a whole number standing alone: not a part of an amount, a date, a time or a code ("3", "1,200")
+_COUNT = re.compile(r"(?<![\w.,:/-])\d{1,3}(?:,\d{3})*(?![\w%]|[.,:/-]\d)")
+
+
+def find_counts(text: str) -> list[Span]:
+    """Counts: whole numbers standing alone ("Item(s) : 3", "Total items: 12")."""
+    return [Span(m.start(), m.end(), m.group(), m.group().replace(",", ""), 0.9) for m in _COUNT.finditer(text)]
+
+
 _DURATION = re.compile(
     r"(?<![\w])(?:\d{1,3}|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|"
     r"five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|"
@@ -526,6 +536,7 @@ VALUE_TYPES: dict[str, Finder | None] = {
     "email": find_emails,
     "url": find_urls,
     "percent": find_percents,
+    "count": find_counts,
     "duration": find_durations,
     "time": find_times,
     # free text: no finder, whole value scored by text_score

@@ -375,6 +375,7 @@ _FOLIO = """
 <h3>Guest Folio</h3>
 <table>
 <tr><td>Guest:</td><td>Mr Kenji Watanabe</td></tr><tr><td>Arrival:</td><td>14/05/2026</td></tr>
+<tr><td>Departure:</td><td>16/05/2026</td></tr>
 </table>
 <p></p>
 <table>
@@ -433,6 +434,7 @@ _QUOTE = """
 </table>
 <p>Total: 2,850.00</p>
 <p>Lead time: 3 weeks from approval. A 50% deposit is required.</p>
+<p>Signed: Mark Ellis</p>
 """
 
 
@@ -479,3 +481,52 @@ def test_figures_in_labels_are_not_ocr_slips():
 def test_question_words_that_say_whose():
     assert question_key("What is the bank's phone number?")[0].family == "phone"
     assert question_key("What is the statement date?")[0].family == "date"
+
+
+def test_how_many_counts_a_tables_rows(builtin, statement):
+    """"How many …?" counts the rows of a table that say the question's words (the figures of amounts
+    left out), or every row where it names them by a word for any row; opening and closing balances are
+    no transactions, the header no row; the rows are the evidence.  Before, "How many room charges are
+    there?" answered a room charge's amount."""
+    folio = _read(_FOLIO, "text layer")
+    quote = _read(_QUOTE, "text layer")
+    cases = [(statement, "How many transactions are there?", "4"),
+             (statement, "How many payments to Tesco?", "1"),
+             (statement, "How many rows mention Tesco?", "1"),
+             (statement, "How many times was the gym paid?", None),
+             (folio, "How many room charges are there?", "2"),
+             (folio, "How many items are on the folio?", "4"),
+             (folio, "How many nights did the guest stay?", None),
+             (quote, "How many items are on the quote?", "2")]
+    got = [(q, builtin.answer(doc, q)) for doc, q, _ in cases]
+    assert [(q, a.text) for q, a in got] == [(q, want) for _, q, want in cases]
+    rooms = got[4][1]
+    assert rooms.method == "count" and [e.text for e in rooms.evidence] == [f"{d}/05/2026 Room charge 189.00" for d in (14, 15)]
+    assert got[0][1].evidence[0].text.startswith("03 Mar Tesco Stores 2291")
+
+
+def test_how_many_takes_a_labelled_count_never_an_amount(builtin):
+    """A count by its label ("Item(s) : 2"), a quantity as a quantity ("What is the total quantity?": not
+    the total to pay), a whole number only."""
+    receipt = _read("""<h2>KEDAI RUNCIT ABC</h2><p>No 5 Jalan Bunga, 43000 Kajang</p>
+<p>Milo 1kg 2 x 15.90 &nbsp;&nbsp;&nbsp; 31.80<br/>Bread &nbsp;&nbsp;&nbsp; 3.50</p>
+<p>Item(s) : 2 &nbsp;&nbsp;&nbsp;&nbsp;&nbsp;&nbsp; Qty(s) : 3</p><p>TOTAL: 35.30</p>""", "text layer")
+    want = {"How many items?": "2", "How many items were bought?": "2", "What is the total quantity?": "3",
+            "What is the total?": "35.30"}
+    assert {q: builtin.answer(receipt, q).text for q in want} == want
+
+
+def test_questions_in_other_words(builtin):
+    """"at the restaurant" is where, not who ("What was charged at the minibar?" is a row); "check out" is
+    a folio's "Departure:"; "Who signed the quote?" is the name after "Signed:" where no contract names
+    parties; "How long is the quote valid?" is the date it is valid until."""
+    folio = _read(_FOLIO, "text layer")
+    quote = _read(_QUOTE, "text layer")
+    want = {"When did the guest check out?": "16/05/2026", "When did the guest check in?": "14/05/2026",
+            "What is the check-out date?": "16/05/2026", "What was charged at the minibar?": "12.80",
+            "How much was charged at the hotel?": "390.80"}
+    assert {q: builtin.answer(folio, q).text for q in want} == want
+    want = {"Who signed the quote?": "Mark Ellis", "How long is the quote valid?": "until 1 April 2026"}
+    assert {q: builtin.answer(quote, q).text for q in want} == want
+    assert question_key("What was charged at the restaurant?")[0].family == "custom"
+    assert question_key("Which restaurant is it?")[0].family == "seller"
