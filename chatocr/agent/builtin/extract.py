@@ -105,7 +105,12 @@ _NAME_TAIL = re.compile(
     r"(?:duly\s+)?(?:registered|incorporated|organi[sz]ed|established)\s+(?:in|under)|"
     r"(?:whose|with\s+its|having\s+its)\s+(?:registered\s+)?(?:office|address|principal)|"
     r"residing\s+at|resident\s+at|of\s+(?=\d))\b"
-    r"|\s+of\s+(?=\d{1,5}[A-Za-z]?\s+[A-Z])",  # "Margaret Ellis of 14 Orchard Close": her address follows
+    r"|\s+of\s+(?=\d{1,5}[A-Za-z]?\s+[A-Z])"  # "Margaret Ellis of 14 Orchard Close": her address follows
+    # "James Porter, Front Office Manager": the person's role after the name, to the end
+    r"|,\s*(?=(?:[A-Za-z&.-]+\s+){0,4}(?:manager|director|officer|president|chair(?:man|woman|person)?|secretary|"
+    r"treasurer|partner|supervisor|clerk|accountant|assistant|engineer|consultant|controller|administrator|"
+    r"coordinator|executive|representative|owner|founder|inspector|auditor|analyst|head|ceo|cfo|coo|cto|md)"
+    r"(?:\s+(?:of|for)\s+[A-Za-z& ]{1,30})?\s*$)",
     re.IGNORECASE,
 )
 
