@@ -15,7 +15,8 @@ Parts:
 - memory: peak RSS of a subprocess parsing a generated 300-page PDF (born-digital
   pages with a scanned page every 20th).
 - tables: cell accuracy on generated tables with known content (ruled, unruled,
-  spanning header), read from the text layer and from a 150 dpi scan.
+  spanning header, unruled with cells wrapped on several lines), read from the text
+  layer and from a 150 dpi scan.
 
 Two ONNX Runtime threads.  Writes benchmarks/results/parse.json and prints a
 Markdown table.
@@ -152,6 +153,8 @@ def tables() -> dict:
         "ruled": dict(ruled=True),
         "unruled": dict(ruled=False),
         "spanning header": dict(ruled=True, header_span=(1, 2)),
+        # an item's name and a heading on two lines and more, the rows set further apart than a cell's lines
+        "unruled, wrapped cells": dict(ruled=False, wrap=True),
     }
     out = {}
     parser = DocumentParser(_options())
@@ -165,6 +168,9 @@ def tables() -> dict:
         ]
         if "header_span" in kw:
             rows[0] = ["Item", "Months", "", "Total"]
+        if kw.get("wrap"):
+            rows[0][3] = "Total to date"
+            rows[2][0] = "Pears, Conference and Comice, from Upper Farm"
         doc = pymupdf.open()
         page = doc.new_page(width=400, height=300)
         draw_table(page, 40, 60, rows, [100, 70, 70, 70], fontsize=11, row_h=22, **kw)

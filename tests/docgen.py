@@ -36,11 +36,26 @@ def _sentence(rng: random.Random, n: int) -> str:
     return " ".join(words) + "."
 
 
+def _wrapped(text: str, font: str, fontsize: float, width: float) -> list[str]:
+    """``text`` in lines no wider than ``width`` points (a word wider than that on a line of its own)."""
+    import pymupdf
+
+    lines = [""]
+    for word in text.split():
+        if lines[-1] and pymupdf.get_text_length(f"{lines[-1]} {word}", font, fontsize) > width:
+            lines.append(word)
+        else:
+            lines[-1] = f"{lines[-1]} {word}".strip()
+    return lines
+
+
 def draw_table(page, x: float, y: float, rows: list[list[str]], widths: list[float], *, ruled: bool = True,
-               row_h: float = 18, fontsize: float = 10, header_span: tuple[int, int] | None = None) -> float:
+               row_h: float = 18, fontsize: float = 10, header_span: tuple[int, int] | None = None,
+               wrap: bool = False) -> float:
     """Draw ``rows`` at (x, y) (top-left, points); returns the y below the table.
 
-    ``header_span=(col, n)`` merges ``n`` header cells from ``col`` into one.
+    ``header_span=(col, n)`` merges ``n`` header cells from ``col`` into one.  ``wrap``: a cell's text
+    wider than its column goes on as many lines as it takes (1.2 font sizes apart), its row as much taller.
     """
     import pymupdf
 
@@ -48,25 +63,32 @@ def draw_table(page, x: float, y: float, rows: list[list[str]], widths: list[flo
     xs = [x]
     for w in widths:
         xs.append(xs[-1] + w)
+    tops = []
+    top = y
     for r, row in enumerate(rows):
-        top = y + r * row_h
-        for c, text in enumerate(row):
+        font = "hebo" if r == 0 else "helv"
+        cells = [_wrapped(t, font, fontsize, w - 8) if wrap else [t] for t, w in zip(row, widths, strict=False)]
+        tops.append(top)
+        for c, lines in enumerate(cells):
             if r == 0 and header_span and header_span[0] < c < header_span[0] + header_span[1]:
                 continue
-            page.insert_text((xs[c] + 4, top + row_h - 5), text, fontsize=fontsize,
-                             fontname="hebo" if r == 0 else "helv")
+            for k, text in enumerate(lines):
+                page.insert_text((xs[c] + 4, top + row_h - 5 + 1.2 * fontsize * k), text, fontsize=fontsize,
+                                 fontname=font)
+        top += row_h + 1.2 * fontsize * (max(map(len, cells)) - 1)
+    tops.append(top)
     if ruled:
         shape = page.new_shape()
-        for r in range(len(rows) + 1):
-            shape.draw_line(pymupdf.Point(x, y + r * row_h), pymupdf.Point(x + total_w, y + r * row_h))
+        for t in tops:
+            shape.draw_line(pymupdf.Point(x, t), pymupdf.Point(x + total_w, t))
         for c, cx in enumerate(xs):
             if header_span and header_span[0] < c < header_span[0] + header_span[1]:
-                shape.draw_line(pymupdf.Point(cx, y + row_h), pymupdf.Point(cx, y + len(rows) * row_h))
+                shape.draw_line(pymupdf.Point(cx, tops[1]), pymupdf.Point(cx, top))
             else:
-                shape.draw_line(pymupdf.Point(cx, y), pymupdf.Point(cx, y + len(rows) * row_h))
+                shape.draw_line(pymupdf.Point(cx, y), pymupdf.Point(cx, top))
         shape.finish(color=(0, 0, 0), width=0.8)
         shape.commit()
-    return y + len(rows) * row_h
+    return top
 
 
 def report_pdf(n_pages: int = 3, seed: int = 0, *, two_columns: bool = True) -> tuple[bytes, list[Truth]]:

@@ -139,22 +139,8 @@ def _wrapped_page() -> bytes:
     doc = pymupdf.open()
     page = doc.new_page(width=595, height=500)
     page.insert_text((50, 60), "Acme Supplies", fontsize=16, fontname="hebo")
-    xs, widths, top = (50, 330, 390, 470), (270, 50, 70, 70), 100.0
-    for r, row in enumerate(WRAPPED):
-        for c, (text, x, w) in enumerate(zip(row, xs, widths, strict=True)):
-            font = "hebo" if r == 0 else "helv"
-            words, lines = text.split(), [""]
-            for word in words:  # the cell's text wrapped to its column
-                if lines[-1] and pymupdf.get_text_length(f"{lines[-1]} {word}", font, 10) > w - 8:
-                    lines.append(word)
-                else:
-                    lines[-1] = f"{lines[-1]} {word}".strip()
-            if c == 2 and r == 0:
-                lines = ["Unit", "price"]
-            for k, line in enumerate(lines):
-                page.insert_text((x, top + 12 * k), line, fontsize=10, fontname=font)
-        top += 12 * (2 if r < 2 else 1) + 8  # rows 8 pt apart, a cell's lines 12 pt
-    page.insert_text((390, top + 10), "Total:  187.50", fontsize=10, fontname="hebo")
+    below = draw_table(page, 46, 90, WRAPPED, [284, 60, 50, 80], ruled=False, row_h=20, wrap=True)
+    page.insert_text((390, below + 20), "Total:  187.50", fontsize=10, fontname="hebo")
     data = doc.tobytes()
     doc.close()
     return data
