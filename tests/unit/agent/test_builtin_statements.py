@@ -386,6 +386,7 @@ _FOLIO = """
 <tr><td>16/05/2026</td><td>Visa payment</td><td></td><td>390.80</td></tr>
 </table>
 <p>Total charges: 390.80<br/>Balance due: 0.00</p>
+<p>Approved by: Anna Kowalska, Front Office Manager</p>
 """
 
 
@@ -519,14 +520,29 @@ def test_how_many_takes_a_labelled_count_never_an_amount(builtin):
 def test_questions_in_other_words(builtin):
     """"at the restaurant" is where, not who ("What was charged at the minibar?" is a row); "check out" is
     a folio's "Departure:"; "Who signed the quote?" is the name after "Signed:" where no contract names
-    parties; "How long is the quote valid?" is the date it is valid until."""
+    parties; "How long is the quote valid?" is the date it is valid until; a person's name is asked, not
+    the role after it."""
     folio = _read(_FOLIO, "text layer")
     quote = _read(_QUOTE, "text layer")
     want = {"When did the guest check out?": "16/05/2026", "When did the guest check in?": "14/05/2026",
             "What is the check-out date?": "16/05/2026", "What was charged at the minibar?": "12.80",
             "How much was charged at the hotel?": "390.80"}
     assert {q: builtin.answer(folio, q).text for q in want} == want
+    assert builtin.answer(folio, "Who approved the folio?").text == "Anna Kowalska"  # not her role
     want = {"Who signed the quote?": "Mark Ellis", "How long is the quote valid?": "until 1 April 2026"}
     assert {q: builtin.answer(quote, q).text for q in want} == want
     assert question_key("What was charged at the restaurant?")[0].family == "custom"
     assert question_key("Which restaurant is it?")[0].family == "seller"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("James Porter, Front Office Manager", "James Porter"), ("Alice Wong, CEO", "Alice Wong"),
+    ("Jane Doe, Head of Finance", "Jane Doe"), ("Tom Reed, Purchasing Manager for Northway", "Tom Reed"),
+    # no role after the comma: the name as written
+    ("Smith, John", "Smith, John"), ("ACME Ltd, 12 High Street", "ACME Ltd, 12 High Street"),
+    ("Acme Trading Sdn Bhd", "Acme Trading Sdn Bhd"),
+])
+def test_a_name_without_its_role(text, want):
+    from chatocr.agent.builtin.extract import name_only
+
+    assert name_only(text) == want
