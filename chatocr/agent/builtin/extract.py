@@ -106,6 +106,7 @@ _NAME_TAIL = re.compile(
     r"(?:whose|with\s+its|having\s+its)\s+(?:registered\s+)?(?:office|address|principal)|"
     r"residing\s+at|resident\s+at|of\s+(?=\d))\b"
     r"|\s+of\s+(?=\d{1,5}[A-Za-z]?\s+[A-Z])"  # "Margaret Ellis of 14 Orchard Close": her address follows
+    r"|,\s*(?=\d{1,5}[A-Za-z]?,?\s+(?-i:[A-Z][a-z]))"  # "Harper & Cole Architects, 9 Dean Street": the same
     # "James Porter, Front Office Manager": the person's role after the name, to the end
     r"|,\s*(?=(?:[A-Za-z&.-]+\s+){0,4}(?:manager|director|officer|president|chair(?:man|woman|person)?|secretary|"
     r"treasurer|partner|supervisor|clerk|accountant|assistant|engineer|consultant|controller|administrator|"

@@ -650,6 +650,8 @@ def block_address(view: View, label: VLine, *, name_after: bool) -> list[Candida
         beside = [v for v in view.right_of(label)[:1] if v.row == label.row]
         at = beside[0] if beside and not name_after else label
         rest = at.text if at is not label else re.split(r"[:：]", label.text, maxsplit=1)[-1].strip()
+        named = _NAME_THEN_NUMBER.match(rest)
+        rest = rest[named.end():] if named else rest  # the address after the name
         if address_score(rest) >= 0.5:
             return [Candidate(rest, V.normalise(rest), page.page, at.bbox, at.text, 0.45 + 0.4 * address_score(rest),
                               "layout", (at.idx,))]
@@ -661,6 +663,10 @@ def block_address(view: View, label: VLine, *, name_after: bool) -> list[Candida
         return []
     return [Candidate(value, V.normalise(value), page.page, union([v.bbox for v in picked]), value, 0.45 + 0.4 * cues,
                       "layout", tuple(v.idx for v in picked))]
+
+
+# "Harper & Cole Architects, 9 Dean Street, …": a name without figures, then a house number
+_NAME_THEN_NUMBER = re.compile(r"[^\d,]{2,60},\s*(?=\d{1,5}[A-Za-z]?,?\s+[A-Z][a-z])")
 
 
 # "VAT (20%): 71.40", "GST @ 6%", "增值税（13%）": the rate inside the tax's label

@@ -342,11 +342,13 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
     if done_by is not None and spec is not None and spec.family == "custom":
         spec = _done_by(spec, done_by["verb"])  # "Who authorised the order?": "Authorised by:"
     counting = _HOW_MANY.search(question) is not None and qt is None
-    if counting and spec is not None and spec.family == "custom":
-        # "How many items were bought?": a count of what it names ("Item(s): 3"), never an amount
+    if counting:
+        # "How many items were bought?": a count of what it names ("Item(s): 3"), never an amount, nor
+        # a field of the document it names ("… on the invoice?": no invoice number)
         noun = _HOW_MANY_OF.search(question)
         named = _custom_key(_question_tokens(noun.group(1)), None) if noun else None
-        spec = replace(named or spec, vtype="count")
+        if named is not None or (spec is not None and spec.family == "custom"):
+            spec = replace(named or spec, vtype="count")
     if counting:  # "How many room charges are there?": rows that say so, where several do
         rows = count_rows(engine, doc, question, named=2)
         if rows is not None:

@@ -92,7 +92,7 @@ def answer_from_table(engine: BuiltinEngine, doc: Document, question: str) -> An
     view = engine._get_view(doc)
     for page in view.pages.values():
         for r, row in enumerate(page.rows):
-            header = {v.idx: column_of(v.text) for v in row}
+            header = {v.idx: column_of(_heading_text(page.rows, r, v)) for v in row}
             if sum(c is not None for c in header.values()) < 2:
                 continue
             heads = [v for v in row if header[v.idx] == col] or (
@@ -121,6 +121,20 @@ def answer_from_table(engine: BuiltinEngine, doc: Document, question: str) -> An
                 ev = Evidence(page=cell.page, bbox=hit[0] if hit else cell.bbox, text=text)
                 return Answer(question=question, text=found, evidence=(ev,), confidence=0.7, method="table")
     return None
+
+
+def _heading_text(rows: list[list[VLine]], r: int, v: VLine) -> str:
+    """The heading ``v`` of row ``r`` with its next lines, where it wraps ("Unit" over "price"): words
+    right under it, closer than half a line's height."""
+    text, bottom = v.text, v.bbox[3]
+    for below in rows[r + 1 : r + 3]:
+        under = [u for u in below if _overlap(u, v) > 0 and u.bbox[1] - bottom < 0.5 * v.h
+                 and not re.search(r"\d", u.text)]
+        if not under:
+            break
+        text += " " + " ".join(u.text for u in under)
+        bottom = max(u.bbox[3] for u in under)
+    return text
 
 
 _LABELLED = re.compile(r"\s*[^\d:：]{2,30}[:：]")

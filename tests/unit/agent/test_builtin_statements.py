@@ -539,10 +539,39 @@ def test_questions_in_other_words(builtin):
     ("James Porter, Front Office Manager", "James Porter"), ("Alice Wong, CEO", "Alice Wong"),
     ("Jane Doe, Head of Finance", "Jane Doe"), ("Tom Reed, Purchasing Manager for Northway", "Tom Reed"),
     # no role after the comma: the name as written
-    ("Smith, John", "Smith, John"), ("ACME Ltd, 12 High Street", "ACME Ltd, 12 High Street"),
+    ("Smith, John", "Smith, John"), ("ACME LTD, 12 HIGH STREET", "ACME LTD, 12 HIGH STREET"),
+    # a name, then its address
+    ("Harper & Cole Architects, 9 Dean Street, Leeds", "Harper & Cole Architects"),
     ("Acme Trading Sdn Bhd", "Acme Trading Sdn Bhd"),
 ])
 def test_a_name_without_its_role(text, want):
     from chatocr.agent.builtin.extract import name_only
 
     assert name_only(text) == want
+
+
+_WRAPPED_INVOICE = """
+<h2>Northwind Office Supply Ltd</h2><p>22 Canal Street, Manchester M1 3HE<br/>VAT No: GB 284 1182 09</p>
+<h3>INVOICE</h3>
+<table><tr><td>Invoice No:</td><td>INV-55821</td></tr><tr><td>Due date:</td><td>13 April 2026</td></tr>
+<tr><td>Bill to:</td><td>Harper &amp; Cole Architects, 9 Dean Street, Leeds LS1 2AB</td></tr></table>
+<p></p>
+<table style="width:100%"><tr><th>Description</th><th>Qty</th><th>Unit price</th><th>VAT</th><th>Amount</th></tr>
+<tr><td>Ergonomic office chair with adjustable lumbar support, black mesh</td><td>4</td><td>189.00</td><td>20%</td>
+<td>756.00</td></tr>
+<tr><td>Standing desk, electric, 140 x 70 cm oak top</td><td>2</td><td>420.00</td><td>20%</td><td>840.00</td></tr>
+<tr><td>Monitor arm</td><td>4</td><td>45.50</td><td>20%</td><td>182.00</td></tr></table>
+<p>Subtotal: 1,778.00<br/>VAT (20%): 355.60<br/><b>Total due: 2,133.60</b></p>
+"""
+
+
+@pytest.mark.parametrize("how", ["text layer", "scan"])
+def test_an_invoice_whose_cells_wrap(builtin, how):
+    """A heading on two lines ("Unit" over "price") still names its column, a wrapped description still
+    names its row; "How many items are on the invoice?" counts the items (not the invoice's number); the
+    customer's name and address on one line are each its own."""
+    doc = _read(_WRAPPED_INVOICE, how)
+    want = {"What is the unit price of the standing desk?": "420.00", "How many office chairs were ordered?": "4",
+            "How many items are on the invoice?": "3", "Who is the customer?": "Harper & Cole Architects",
+            "What is the customer's address?": "9 Dean Street, Leeds LS1 2AB", "What is the total?": "2,133.60"}
+    assert {q: builtin.answer(doc, q).text for q in want} == want
