@@ -291,7 +291,8 @@ def count_rows(engine: BuiltinEngine, doc: Document, question: str, *, named: in
     """For "how many …?": the count of a table's rows that say every word the question names them by
     ("How many room charges are there?", "How many payments to Tesco?": by stem, the figures of amounts
     left out), or of the largest table's rows where it names them by a word for any row ("How many items
-    are on the order?", "How many transactions are there?"); the header and rows that sum up or carry
+    are on the order?", "How many transactions are there?"; tables under one header, a table continued
+    over pages, are one); the header and rows that sum up or carry
     over (Total, Opening balance) are not counted.  The rows counted are the evidence.  None where the
     document has no table, or no row says the question's words; with ``named``, also where the question
     names no row by its words or fewer than ``named`` rows say them."""
@@ -302,7 +303,7 @@ def count_rows(engine: BuiltinEngine, doc: Document, question: str, *, named: in
     item = [w for w in asked if w not in _OWNER and w not in _ASKING_WORDS and w not in _ROW_NOUNS and w not in _SAYING]
     if not item and (named or not any(w in _ROW_NOUNS for w in asked)):
         return None
-    counts: list[list[Evidence]] = []
+    counts: dict[tuple[str, ...], list[Evidence]] = {}  # by the table's header: one table over pages
     for page in doc.pages:
         for block in page.blocks:
             table = block.table
@@ -324,8 +325,10 @@ def count_rows(engine: BuiltinEngine, doc: Document, question: str, *, named: in
                 found.append(Evidence(page=page.page, bbox=union(boxes) if boxes else block.bbox,
                                       text=" ".join(c.text for c in cells)))
             if found:
-                counts.append(found)
-    rows_found = [e for found in counts for e in found] if item else max(counts, key=len, default=[])
+                heads = tuple(c.text.strip() for c in sorted(rows.get(0, []), key=lambda c: c.col)) if header else ()
+                counts.setdefault(heads or (block.id,), []).extend(found)
+    found_all = list(counts.values())
+    rows_found = [e for found in found_all for e in found] if item else max(found_all, key=len, default=[])
     if not rows_found or len(rows_found) < named:
         return None
     return Answer(question=question, text=str(len(rows_found)), evidence=tuple(rows_found), confidence=0.6,

@@ -575,3 +575,23 @@ def test_an_invoice_whose_cells_wrap(builtin, how):
             "How many items are on the invoice?": "3", "Who is the customer?": "Harper & Cole Architects",
             "What is the customer's address?": "9 Dean Street, Leeds LS1 2AB", "What is the total?": "2,133.60"}
     assert {q: builtin.answer(doc, q).text for q in want} == want
+
+
+def test_how_many_counts_a_table_continued_over_pages(builtin):
+    """A statement's transactions over two pages, the header on each: one table to count."""
+    import pymupdf
+    from docgen import draw_table
+
+    from chatocr.structure import DocumentParser
+
+    head = ["Date", "Description", "Paid out", "Balance"]
+    days = [[f"{d:02d} Mar", f"Card payment {d}", f"{d}.50", f"{1000 - d}.00"] for d in range(1, 13)]
+    doc = pymupdf.open()
+    for part in (days[:7], days[7:]):
+        page = doc.new_page(width=595, height=400)
+        page.insert_text((50, 50), "Northfield Bank plc", fontsize=14, fontname="hebo")
+        draw_table(page, 46, 80, [head, *part], [80, 200, 80, 80], ruled=False)
+    parsed = DocumentParser().parse(doc.tobytes())
+    assert sum(b.table is not None for p in parsed.pages for b in p.blocks) == 2
+    got = builtin.answer(parsed, "How many transactions are there?")
+    assert got.text == "12" and {e.page for e in got.evidence} == {1, 2}
