@@ -85,6 +85,9 @@ def value_spans(spec: KeySpec, text: str) -> list[V.Span]:
                  for s in spans]
     if spec.vtype in ("id", "taxid"):  # "No. 123": the id follows a leading "No."
         spans = [s for s in spans if not re.fullmatch(r"(?i)no|nr|#", s.text)]
+    if spec.vtype == "id" and not spans and (short := re.fullmatch(r"\s*(\d{1,2})\s*", t)):
+        # "Invoice No: 77": a number too short to look like an id, yet the whole value after its label
+        spans = [V.Span(short.start(1), short.end(1), short.group(1), short.group(1), 0.7)]
     return [V.Span(s.start + off, s.end + off, s.text, s.norm, s.score) for s in spans]
 
 
@@ -123,13 +126,20 @@ def name_only(text: str) -> str:
     return text[: m.start()] if m and text[: m.start()].strip() else text
 
 
-_NEXT_LABEL = re.compile(r"\s{2,}|\s(?=[^\s:：]{1,20}(?:\s[^\s:：]{1,20}){0,2}\s?[:：])")
+_NEXT_LABEL = re.compile(r"\s{2,}|\s(?=[^\s:：]{1,20}(?:\s[^\s:：]{1,20}){0,2}\s?[:：])|,\s+(?=[A-Za-z])")
+# "…, Sort code 20-45-77": after a comma, a label's words and a figure
+_LABEL_FIGURE = re.compile(r"([A-Za-z][A-Za-z ]{1,30}?)\s+[^\s,]*\d")
 
 
 def _cut_at_next_label(t: str) -> str:
     """``ACME Ltd   Date: 2024-01-02`` → ``ACME Ltd``: free text stops where another label starts."""
     for m in _NEXT_LABEL.finditer(t):
         tail = t[m.end():]
+        if m.group().startswith(","):  # "Barclays, Sort code 20-45-77": another field, no colon
+            f = _LABEL_FIGURE.match(tail)
+            if f and any_label_score(f.group(1))[0] >= 0.85:
+                return t[:m.start()]
+            continue
         c = re.match(r"([^:：]{1,40})[:：]", tail)
         if m.group().startswith("  ") and not c:
             # wide gap: cut only if a typed value or label follows

@@ -595,3 +595,26 @@ def test_how_many_counts_a_table_continued_over_pages(builtin):
     assert sum(b.table is not None for p in parsed.pages for b in p.blocks) == 2
     got = builtin.answer(parsed, "How many transactions are there?")
     assert got.text == "12" and {e.page for e in got.evidence} == {1, 2}
+
+
+@pytest.mark.parametrize("how", ["text layer", "scan"])
+def test_bank_details(builtin, how):
+    """An invoice's bank details: the sort code and the SWIFT/BIC each by its own name, the account by
+    "Account:" (not "Account name:", which is the account's name), a bank's name up to the next field
+    after a comma, a short invoice number whole after its label."""
+    doc = _read("""<h2>Acme Ltd</h2><p>Invoice No: 77</p><p>Total: 120.00</p>
+<p>Bank details<br/>Bank: Barclays Bank plc<br/>Account name: Acme Ltd<br/>Account: 40018822<br/>
+Sort code: 20-45-77<br/>SWIFT/BIC: BARCGB22<br/>IBAN: GB33BUKB20201555555555</p>
+<p>Payment terms: 30 days. Pay to Lloyds, Sort code 30-99-50 if paying by cheque.</p>""", how)
+    want = {"What is the sort code?": "20-45-77", "What is the SWIFT code?": "BARCGB22", "What is the BIC?": "BARCGB22",
+            "What is the account number?": "40018822", "What is the account name?": "Acme Ltd",
+            "What is the IBAN?": "GB33BUKB20201555555555", "What is the invoice number?": "77"}
+    assert {q: builtin.answer(doc, q).text for q in want} == want
+
+
+def test_free_text_stops_at_the_next_field_after_a_comma():
+    from chatocr.agent.builtin.extract import _cut_at_next_label
+
+    assert _cut_at_next_label("Barclays, Sort code 20-45-77, Account 40018822.") == "Barclays"
+    assert _cut_at_next_label("James Porter, Tel 0161 555 0199") == "James Porter"
+    assert _cut_at_next_label("Room 12, Floor 3") == "Room 12, Floor 3"  # no field's label after the comma
