@@ -85,6 +85,8 @@ def value_spans(spec: KeySpec, text: str) -> list[V.Span]:
                  for s in spans]
     if spec.vtype in ("id", "taxid"):  # "No. 123": the id follows a leading "No."
         spans = [s for s in spans if not re.fullmatch(r"(?i)no|nr|#", s.text)]
+    if spec.vtype == "count":  # "Item(s) : 4", "Total Qty 20": the count first after its label
+        spans = [s for s in spans if not t[: s.start].strip()]
     if spec.vtype == "id" and not spans and (short := re.fullmatch(r"\s*(\d{1,2})\s*", t)):
         # "Invoice No: 77": a number too short to look like an id, yet the whole value after its label
         spans = [V.Span(short.start(1), short.end(1), short.group(1), short.group(1), 0.7)]
@@ -339,7 +341,8 @@ def labelled_candidates(view: View, spec: KeySpec, matcher: LabelMatcher, *, min
                            first_only=free)
         if found and (free or spec.vtype != "money"):
             continue
-        if (not rest.strip(" :：-|") or not found) and not (spec.vtype == "money" and _heads_a_column(view, ln)):
+        if (not rest.strip(" :：-|") or not found) and not (
+                spec.vtype in ("money", "count") and _heads_a_column(view, ln, spec.vtype)):
             for b in view.below(ln)[:2]:
                 if _looks_like_label(b.text) and (free or not value_spans(spec, b.text) or _colon_labelled(b.text)):
                     continue
@@ -368,14 +371,18 @@ def _label_after_separator(text: str, matcher: LabelMatcher, min_label: float) -
     return None
 
 
-def _heads_a_column(view: View, ln: VLine) -> bool:
-    """Whether ``ln`` heads a column of figures in a table's header row ("Total" over each item's
-    total): the column's heading, not a label of the one figure under it."""
-    if len(view.pages[ln.page].rows[ln.row]) < 3:
+def _heads_a_column(view: View, ln: VLine, vtype: str = "money") -> bool:
+    """Whether ``ln`` heads a column of figures of ``vtype`` in a table's header row ("Total" over each
+    item's total): the column's heading, not a label of the one figure under it; a count's label in a
+    row of three headings or more ("QTY | RM | RM CODE") heads one whatever is under it."""
+    row = view.pages[ln.page].rows[ln.row]
+    if len(row) < 3:
         return False
+    if vtype == "count" and all(re.fullmatch(r"[^\W\d_][^\d:：]{0,30}", v.text.strip()) for v in row):
+        return True
     figures, cur = 0, ln
     for _ in range(2):
-        under = [b for b in view.below(cur)[:1] if V.find_money(b.text)]
+        under = [b for b in view.below(cur)[:1] if V.find(vtype, b.text)]
         if not under:
             break
         figures, cur = figures + 1, under[0]

@@ -425,10 +425,11 @@ def custom_labels(joined: str) -> tuple[tuple[str, float], ...]:
         out.append((" ".join(words[:-1]), 0.85))                  # "Registration:", "arrival date" "Arrival:"
     if len(words) > 1 and words[0] in ("type", "kind"):  # "type of cover": "Cover:"
         out.append((" ".join(words[1:]), 0.9))
-    for said, labels in _SAID_AS.items():  # "the guest's check out": "Departure:"
+    for said, labels in _SAID_AS.items():  # "total quantity": "Total Qty:"
         if f" {said} " in f" {joined} ":
             out += [(f" {joined} ".replace(f" {said} ", f" {lab} ").strip(), 1.0) for lab in labels]
-            out += [(lab, 0.85) for lab in labels if lab != joined]
+            if said in _SAID_ALONE:  # "the guest's check out": "Departure:"
+                out += [(lab, 0.85) for lab in labels if lab != joined]
     return tuple(dict.fromkeys(out))
 
 
@@ -436,6 +437,9 @@ def custom_labels(joined: str) -> tuple[tuple[str, float], ...]:
 _SAID_AS = {"check out": ("departure", "check out"), "checkout": ("departure", "check out"),
             "check in": ("arrival", "check in"), "checkin": ("arrival", "check in"), "quantity": ("qty",),
             "items": ("item",)}
+# of which the label alone says it, whatever the question says with it ("the guest's check out":
+# "Departure:"; "the total quantity": "Qty(s):", under a receipt's items)
+_SAID_ALONE = {"check out", "checkout", "check in", "checkin", "quantity"}
 
 
 def _spec(key: str, name: str) -> KeySpec:

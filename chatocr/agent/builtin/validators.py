@@ -412,13 +412,15 @@ def find_percents(text: str) -> list[Span]:
     return out
 
 
-# a whole number standing alone: not a part of an amount, a date, a time or a code ("3", "1,200")
-_COUNT = re.compile(r"(?<![\w.,:/-])\d{1,3}(?:,\d{3})*(?![\w%]|[.,:/-]\d)")
+# a whole number standing alone: not a part of an amount, a date, a time or a code ("3", "1,200"); a
+# quantity's zero decimals may follow ("5.00")
+_COUNT = re.compile(r"(?<![\w.,:/-])(\d{1,3}(?:,\d{3})*)(\.0{1,3})?(?![\w%]|[.,:/-]\d)")
 
 
 def find_counts(text: str) -> list[Span]:
-    """Counts: whole numbers standing alone ("Item(s) : 3", "Total items: 12")."""
-    return [Span(m.start(), m.end(), m.group(), m.group().replace(",", ""), 0.9) for m in _COUNT.finditer(text)]
+    """Counts: whole numbers standing alone ("Item(s) : 3", "Total items: 12", "Item Qty: 5.00")."""
+    return [Span(m.start(), m.end(), m.group(), m.group(1).replace(",", ""), 0.8 if m.group(2) else 0.9)
+            for m in _COUNT.finditer(text)]
 
 
 _DURATION = re.compile(

@@ -515,6 +515,13 @@ def test_how_many_takes_a_labelled_count_never_an_amount(builtin):
     want = {"How many items?": "2", "How many items were bought?": "2", "What is the total quantity?": "3",
             "What is the total?": "35.30"}
     assert {q: builtin.answer(receipt, q).text for q in want} == want
+    # "QTY" heads the items' column: the first item's "9 x 13 bags" is no count of the receipt's
+    receipt = _read("""<h2>VIVO PACKAGING</h2><table><tr><th>QTY</th><th>PRICE RM</th><th>AMOUNT RM</th></tr>
+<tr><td colspan="3">9 x 13 bags (10A)</td></tr><tr><td>1.00 PKT</td><td>0.75</td><td>0.75</td></tr>
+<tr><td colspan="3">26 x 33 bags (85HT)</td></tr><tr><td>4.00 PKT</td><td>1.50</td><td>6.00</td></tr></table>
+<p>Item Count: 2 &nbsp;&nbsp;&nbsp;&nbsp;&nbsp; Item Qty: 5.00</p><p>TOTAL: 6.75</p>""", "text layer")
+    want = {"How many items?": "2", "What is the total quantity?": "5.00"}
+    assert {q: builtin.answer(receipt, q).text for q in want} == want
 
 
 def test_questions_in_other_words(builtin):
