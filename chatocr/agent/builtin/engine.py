@@ -191,6 +191,9 @@ class BuiltinEngine:
         if best is None and o.layout_rules and H.issuer_by_title(view, spec.key.strip().lower()):
             # "Who is the employer?" on a payslip, "the bank" on a statement: whoever heads the letterhead
             best = self._fallback(doc, view, replace(spec, fallback="company"), subset, memo)
+        if best is None and o.layout_rules and spec.family == "buyer" and H.issuer_by_title(view, "bank"):
+            # a bank statement's customer is its account holder
+            best = self._best(doc, view, _ACCOUNT_HOLDER, subset, memo)
         if best is None and o.layout_rules and spec.fallback and issuer:
             best = self._fallback(doc, view, spec, subset, memo)
         elif best is not None and o.layout_rules and spec.fallback == "address" and issuer:
@@ -319,6 +322,11 @@ def _in_subset(c: Candidate, view: View, subset: set[tuple[int, str]]) -> bool:
 
 def _overlaps(a, b) -> bool:
     return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+_ACCOUNT_HOLDER = KeySpec(key="account holder", family="custom", vtype="name",
+                          labels=(("account holder", 1.0), ("account name", 0.9), ("name of account holder", 1.0),
+                                  ("户名", 1.0), ("账户名称", 1.0)))
 
 
 def _pick(cands: list[Candidate], view: View, subset) -> Candidate | None:

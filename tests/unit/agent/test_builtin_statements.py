@@ -217,6 +217,8 @@ def payslip(request):
     ("What is the bank's name?", "Northfield Bank plc"),
     ("Which bank issued the statement?", "Northfield Bank plc"),
     ("What is the name of the account holder?", "Mr Daniel Okafor"),
+    # a bank's customer is the account holder
+    ("Who is the customer?", "Mr Daniel Okafor"),
     # what the statement does not say
     ("What is the balance on 15 Mar?", None),
     ("When was the gym paid?", None),
@@ -365,7 +367,7 @@ def test_chinese_statement(builtin):
     doc = DocumentParser().parse(make_pdf([items], size=(595, 842), fontsize=10, fontname="china-s"))
     want = {"3月12日的余额是多少？": "17,345.60", "房租是哪天支付的？": "2026-03-12", "电费支出多少？": "186.40",
             "工资收入是多少？": "8,500.00", "2026-03-18的余额是多少？": "17,159.20", "水费是多少？": None,
-            "3月20日的余额是多少？": None, "户名是什么？": "张伟", "对账期间是什么？": "2026年3月1日至2026年3月31日"}
+            "3月20日的余额是多少？": None, "户名是什么？": "张伟", "客户是谁？": "张伟", "对账期间是什么？": "2026年3月1日至2026年3月31日"}
     assert {q: builtin.answer(doc, q).text for q in want} == want
 
 
