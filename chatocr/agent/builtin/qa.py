@@ -371,7 +371,7 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
     return found
 
 
-_HOW_MANY = re.compile(r"(?i)\bhow many\b")
+_HOW_MANY = re.compile(r"(?i)\bhow many\b|几[种个项笔件行条次]|多少[种个项笔件行条次]")
 # what "how many" counts: the words after it, up to a verb or a preposition
 _HOW_MANY_OF = re.compile(r"(?i)\bhow many\s+(.+?)\s*(?:\b(?:are|is|were|was|did|do|does|have|has|had|will|can|on|in|"
                           r"at|of|to|for|from|by|there|per|with)\b|[?.]|$)")

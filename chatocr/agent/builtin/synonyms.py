@@ -72,7 +72,7 @@ FAMILIES: dict[str, dict] = {
     }, excludes=("sub", "subtotal", "excl", "before", "qty", "quantity", "items", "item", "discount",
                  "savings", "saving", "adj", "adjustment", "change", "points", "point", "deposit", "paid",
                  "tendered", "cash", "accepted", "received", "weight", "tax amount", "tax total", "total tax", "service", "tip",
-                 "小计", "税额", "数量", "折扣", "找零", "大写", "件数", "unit", "per", "page", "pages",
+                 "小计", "税额", "数量", "折扣", "找零", "件数", "unit", "per", "page", "pages",
                  "gross", "delivery", "shipping", "saved", "mileage", "liter", "litre"),
         fallback="total", cues=("how much", "total", "amount due", "pay", "cost", "owe", "多少钱", "总额", "合计")),
     "subtotal": _fam("money", {"subtotal": 1.0, "sub total": 1.0, "total excl tax": 0.95, "net amount": 0.7,

@@ -83,7 +83,7 @@ def answer_from_table(engine: BuiltinEngine, doc: Document, question: str) -> An
         return None
     zh = bool(re.search(r"[\u4e00-\u9fff]", question))
     if zh:
-        rest = re.sub(r"单价|数量|金额|税率|税额|多少钱|多少|是|的|几个|几件|[？?，。\s]", " ", question)
+        rest = re.sub(r"单价|数量|金额|税率|税额|多少钱|多少|是|的|几个|几件|有|一共|共|[？?，。\s]", " ", question)
         item = [r for r in re.findall(r"[\u4e00-\u9fff]+|[A-Za-z0-9]+", rest) if len(r) >= 2 or r.isascii()]
     else:
         item = [w for w in _words(question) if w not in _STOP and w not in _ASKING and len(w) > 1]
@@ -283,6 +283,9 @@ _SAYING = {"mention", "mentions", "say", "says", "show", "shows", "contain", "co
            "refer", "refers", "name", "names",
            # and where the rows are, beside the documents that say whose a field is
            "folio", "page", "pages", "table", "list", "form", "report", "payslip", "schedule", "sheet"}
+# how a Chinese question asks how many, and the words for any row ("有几种商品？")
+_COUNT_ZH = re.compile(r"一共|总共|共|有|几[种个项笔件行条次]|多少[种个项笔件行条次]|是|的|了|吗|呢|[？?，。、\s]")
+_ROW_NOUNS_ZH = {"商品", "货物", "产品", "项目", "服务", "交易", "记录", "明细", "条目", "货物或应税劳务"}
 # a row that sums up or carries over the others is not one of them
 _SUMMARY = {"total", "subtotal", "opening", "closing", "brought", "carried"}
 
@@ -298,10 +301,19 @@ def count_rows(engine: BuiltinEngine, doc: Document, question: str, *, named: in
     names no row by its words or fewer than ``named`` rows say them."""
     from .qa import _OWNER, _STOP, _stem_match
 
-    # "payments", "charges" as the question's verbs say them ("paid", "charged"): no row's words
-    asked = [w for w in _figured(question) if w not in _STOP and not _stem_match(w, _DONE)]
-    item = [w for w in asked if w not in _OWNER and w not in _ASKING_WORDS and w not in _ROW_NOUNS and w not in _SAYING]
-    if not item and (named or not any(w in _ROW_NOUNS for w in asked)):
+    zh = bool(re.search(r"[\u4e00-\u9fff]", question))
+    if zh:  # "有几种商品？" (every row), "有几笔房租？" (the rows that say 房租)
+        rest = _COUNT_ZH.sub(" ", question)
+        runs = re.findall(r"[\u4e00-\u9fff]{2,}|[A-Za-z0-9]{2,}", rest)
+        item = [r for r in runs if r not in _ROW_NOUNS_ZH]
+        # "一共有几项？": the measure word says what is counted, the rows
+        asked = runs or (["项目"] if re.search(r"(?:几|多少)[项种笔行条]", question) else [])
+    else:
+        # "payments", "charges" as the question's verbs say them ("paid", "charged"): no row's words
+        asked = [w for w in _figured(question) if w not in _STOP and not _stem_match(w, _DONE)]
+        item = [w for w in asked
+                if w not in _OWNER and w not in _ASKING_WORDS and w not in _ROW_NOUNS and w not in _SAYING]
+    if not item and (named or not any(w in _ROW_NOUNS or w in _ROW_NOUNS_ZH for w in asked)):
         return None
     counts: dict[tuple[str, ...], list[Evidence]] = {}  # by the table's header: one table over pages
     for page in doc.pages:
@@ -314,12 +326,16 @@ def count_rows(engine: BuiltinEngine, doc: Document, question: str, *, named: in
                 rows.setdefault(c.row, []).append(c)
             first = [c.text for c in rows.get(0, []) if c.text.strip()]
             header = table.header_rows or int(len(first) >= 2 and all(_heading(t) for t in first))
+            if item and header and any(column_of(t) == "quantity" for t in first):
+                continue  # "How many oak doors?" where a column says how many: its quantity, not a count
             found: list[Evidence] = []
             for r in range(header, table.n_rows):
                 cells = [c for c in sorted(rows.get(r, []), key=lambda c: c.col) if c.text.strip()]
                 words = " ".join(c.text for c in cells if not _AMOUNT_CELL.fullmatch(c.text.strip()))
                 said = set(_figured(words))
-                if not cells or said & _SUMMARY - set(item) or not all(_stem_match(w, said) for w in item):
+                if not cells or said & _SUMMARY - set(item) or re.search(r"合\s*计|总\s*计|小\s*计", words):
+                    continue
+                if not all((w in words) if zh else _stem_match(w, said) for w in item):
                     continue
                 boxes = [c.bbox for c in cells if c.bbox is not None]
                 found.append(Evidence(page=page.page, bbox=union(boxes) if boxes else block.bbox,

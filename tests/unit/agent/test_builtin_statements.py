@@ -627,3 +627,24 @@ def test_free_text_stops_at_the_next_field_after_a_comma():
     assert _cut_at_next_label("Barclays, Sort code 20-45-77, Account 40018822.") == "Barclays"
     assert _cut_at_next_label("James Porter, Tel 0161 555 0199") == "James Porter"
     assert _cut_at_next_label("Room 12, Floor 3") == "Room 12, Floor 3"  # no field's label after the comma
+
+
+_FAPIAO = """<h2>增值税专用发票</h2>
+<p>发票号码：12345678 &nbsp;&nbsp; 开票日期：2026年03月15日</p>
+<p>购买方名称：深圳市星河科技有限公司</p>
+<table><tr><th>货物或应税劳务名称</th><th>数量</th><th>单价</th><th>金额</th><th>税率</th><th>税额</th></tr>
+<tr><td>办公椅</td><td>4</td><td>250.00</td><td>1000.00</td><td>13%</td><td>130.00</td></tr>
+<tr><td>显示器支架</td><td>2</td><td>150.00</td><td>300.00</td><td>13%</td><td>39.00</td></tr></table>
+<p>合计：¥1300.00 &nbsp;&nbsp; 税额合计：¥169.00</p>
+<p>价税合计（大写）：壹仟肆佰陆拾玖圆整 &nbsp;&nbsp; （小写）¥1469.00</p>
+<p>销售方名称：广州市明远办公用品有限公司</p>"""
+
+
+@pytest.mark.parametrize("how", ["text layer", "scan"])
+def test_a_fapiao_on_one_line_and_counted_in_chinese(builtin, how):
+    """价税合计 with its amount in words and in figures on one line is the total (not 合计, the sum before
+    tax); "有几种商品？" counts the rows, "办公椅有几个？" is the row's quantity."""
+    doc = _read(_FAPIAO, how)
+    want = {"价税合计是多少？": "¥1469.00", "有几种商品？": "2", "一共有几项？": "2", "办公椅有几个？": "4",
+            "有几个办公椅？": "4"}
+    assert {q: builtin.answer(doc, q).text for q in want} == want
