@@ -383,7 +383,9 @@ def invoice(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
     total_s = (("¥" if rng.random() < 0.5 else "") + f"{total:,.2f}") if zh else _money(rng, total)
     widths = [230, 60, 100, 105]
     ruled = rng.random() < 0.6
-    _table(w, 50, y, rows, widths, ruled=ruled)
+    boxes = _table(w, 50, y, rows, widths, ruled=ruled)
+    # "How many items are on the invoice?": the item rows, the first of them the evidence
+    t.fields["q:items"] = Field(str(len(rows) - 1), 1, boxes[1], "text")
     y += 18 * len(rows)
     tl = lab("total")
     sub_l, tax_l = ("小计", "税额") if zh else (rng.choice(["Subtotal", "Sub Total"]), f"Tax ({int(rate * 100)}%)")
@@ -449,22 +451,25 @@ def invoice(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
         absent.append("What is the shipping address?")
     for a in rng.sample(absent, 4):
         t.questions.append((a, None))
+    t.questions.append(("发票上有几项商品？" if zh else "How many items are on the invoice?", "q:items"))
     data = doc.tobytes()
     doc.close()
     return data, t
 
 
 def _table(w: _Writer, x: float, y: float, rows: list[list[str]], widths: list[float], *, ruled: bool,
-           header: bool = True, row_h: float = 18) -> None:
+           header: bool = True, row_h: float = 18) -> list[BBox]:
+    """Draws the table; the box of each row's texts."""
     import pymupdf
 
     xs = [x]
     for wd in widths:
         xs.append(xs[-1] + wd)
+    boxes = []
     for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            if text:
-                w.text(xs[c] + 4, y + r * row_h + 13, text, 10, bold=header and r == 0)
+        texts = [w.text(xs[c] + 4, y + r * row_h + 13, text, 10, bold=header and r == 0)
+                 for c, text in enumerate(row) if text]
+        boxes.append(_union(texts))
     if ruled:
         shape = w.page.new_shape()
         for r in range(len(rows) + 1):
@@ -473,6 +478,7 @@ def _table(w: _Writer, x: float, y: float, rows: list[list[str]], widths: list[f
             shape.draw_line(pymupdf.Point(cx, y), pymupdf.Point(cx, y + len(rows) * row_h))
         shape.finish(color=(0, 0, 0), width=0.6)
         shape.commit()
+    return boxes
 
 
 _CONTRACT_EN_TITLES = ["SERVICE AGREEMENT", "CONSULTING AGREEMENT", "SUPPLY CONTRACT", "MAINTENANCE AGREEMENT"]
@@ -1091,6 +1097,10 @@ def statement(seed: int = 0, lang: str = "en") -> tuple[bytes, KieTruth]:
               f"When was {rng.choice([p for p in _PAYEES_EN if p not in payees])} paid?", "What is the IBAN?"]
     for a in absent:
         t.questions.append((a, None))
+    # the transactions counted (not the opening and closing balances), the first of them the evidence
+    first = cells[1]
+    t.fields["q:transactions"] = Field(str(len(rows) - 2), 1, _union([b for _, b in first.values()]), "text")
+    t.questions.append(("How many transactions are there?", "q:transactions"))
     data = doc.tobytes()
     doc.close()
     return data, t

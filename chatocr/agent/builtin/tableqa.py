@@ -284,7 +284,8 @@ _SAYING = {"mention", "mentions", "say", "says", "show", "shows", "contain", "co
            # and where the rows are, beside the documents that say whose a field is
            "folio", "page", "pages", "table", "list", "form", "report", "payslip", "schedule", "sheet"}
 # how a Chinese question asks how many, and the words for any row ("有几种商品？")
-_COUNT_ZH = re.compile(r"一共|总共|共|有|几[种个项笔件行条次]|多少[种个项笔件行条次]|是|的|了|吗|呢|[？?，。、\s]")
+_COUNT_ZH = re.compile(r"一共|总共|共|有|几[种个项笔件行条次]|多少[种个项笔件行条次]|是|的|了|吗|呢|发票|合同|协议|单据|对账单|"
+                       r"收据|订单|报价单|这张|这份|本|该|上|中|里|[？?，。、\s]")
 _ROW_NOUNS_ZH = {"商品", "货物", "产品", "项目", "服务", "交易", "记录", "明细", "条目", "货物或应税劳务"}
 # a row that sums up or carries over the others is not one of them
 _SUMMARY = {"total", "subtotal", "opening", "closing", "brought", "carried"}
@@ -316,39 +317,84 @@ def count_rows(engine: BuiltinEngine, doc: Document, question: str, *, named: in
     if not item and (named or not any(w in _ROW_NOUNS or w in _ROW_NOUNS_ZH for w in asked)):
         return None
     counts: dict[tuple[str, ...], list[Evidence]] = {}  # by the table's header: one table over pages
-    for page in doc.pages:
-        for block in page.blocks:
-            table = block.table
-            if table is None or table.n_rows < 2:
+    for page, key, heads, body in _tables_of(engine, doc):
+        if item and any(column_of(t) == "quantity" for t in heads):
+            continue  # "How many oak doors?" where a column says how many: its quantity, not a count
+        found: list[Evidence] = []
+        full = max(len(heads), *(len(cells) for cells in body))
+        for cells in body:
+            last = cells[-1][0].strip()
+            if len(cells) <= 2 < full and any(sp.score >= 0.8 and len(sp.text) >= len(last) - 4
+                                              for sp in V.find_money(last)):
+                continue  # a label and an amount under rows of more cells: "Tax (20%)  93.35", "应付金额 ¥1,026.85"
+            words = " ".join(t for t, _ in cells if not _AMOUNT_CELL.fullmatch(t.strip()))
+            said = set(_figured(words))
+            if said & _SUMMARY - set(item) or re.search(r"合\s*计|总\s*计|小\s*计|税\s*额", words):
                 continue
-            rows: dict[int, list] = {}
-            for c in table.cells:
-                rows.setdefault(c.row, []).append(c)
-            first = [c.text for c in rows.get(0, []) if c.text.strip()]
-            header = table.header_rows or int(len(first) >= 2 and all(_heading(t) for t in first))
-            if item and header and any(column_of(t) == "quantity" for t in first):
-                continue  # "How many oak doors?" where a column says how many: its quantity, not a count
-            found: list[Evidence] = []
-            for r in range(header, table.n_rows):
-                cells = [c for c in sorted(rows.get(r, []), key=lambda c: c.col) if c.text.strip()]
-                words = " ".join(c.text for c in cells if not _AMOUNT_CELL.fullmatch(c.text.strip()))
-                said = set(_figured(words))
-                if not cells or said & _SUMMARY - set(item) or re.search(r"合\s*计|总\s*计|小\s*计", words):
-                    continue
-                if not all((w in words) if zh else _stem_match(w, said) for w in item):
-                    continue
-                boxes = [c.bbox for c in cells if c.bbox is not None]
-                found.append(Evidence(page=page.page, bbox=union(boxes) if boxes else block.bbox,
-                                      text=" ".join(c.text for c in cells)))
-            if found:
-                heads = tuple(c.text.strip() for c in sorted(rows.get(0, []), key=lambda c: c.col)) if header else ()
-                counts.setdefault(heads or (block.id,), []).extend(found)
+            if not all((w in words) if zh else _stem_match(w, said) for w in item):
+                continue
+            found.append(Evidence(page=page, bbox=union([b for _, b in cells]), text=" ".join(t for t, _ in cells)))
+        if found:
+            counts.setdefault(tuple(heads) or key, []).extend(found)
     found_all = list(counts.values())
     rows_found = [e for found in found_all for e in found] if item else max(found_all, key=len, default=[])
     if not rows_found or len(rows_found) < named:
         return None
     return Answer(question=question, text=str(len(rows_found)), evidence=tuple(rows_found), confidence=0.6,
                   method="count")
+
+
+def _tables_of(engine: BuiltinEngine, doc: Document):
+    """Each table of the document as (page, key, header cells' texts, body rows as [(text, box)]): its parsed
+    tables; where the parser made none (a document of lines alone), the rows under a row of two or more
+    headings on the page, while they stay in its columns, a line's height apart or so."""
+    parsed = False
+    for page in doc.pages:
+        for block in page.blocks:
+            table = block.table
+            if table is None or table.n_rows < 2:
+                continue
+            parsed = True
+            rows: dict[int, list] = {}
+            for c in table.cells:
+                rows.setdefault(c.row, []).append(c)
+            first = [c.text for c in sorted(rows.get(0, []), key=lambda c: c.col) if c.text.strip()]
+            header = table.header_rows or int(len(first) >= 2 and all(_heading(t) for t in first))
+            body = []
+            for r in range(header, table.n_rows):
+                cells = [(c.text, c.bbox or block.bbox) for c in sorted(rows.get(r, []), key=lambda c: c.col)
+                         if c.text.strip()]
+                if cells:
+                    body.append(cells)
+            yield page.page, (block.id,), first if header else [], body
+    if parsed:
+        return
+    view = engine._get_view(doc)
+    for vpage in view.pages.values():
+        rows = vpage.rows
+        r = 0
+        while r < len(rows):
+            head = _cells(rows[r])
+            if len(head) < 2 or not all(_heading(c.text) for c in head):
+                r += 1
+                continue
+            body, bottom = [], max(v.bbox[3] for v in rows[r])
+            k = r + 1
+            while k < len(rows):
+                cells = _cells(rows[k])
+                top = min(v.bbox[1] for v in rows[k])
+                if (top - bottom > 1.5 * vpage.line_h or len(cells) < 2
+                        or any(sum(_overlap(c, h) > 0 for h in head) >= 2 for c in cells)
+                        or not all(any(_overlap(c, h) > -vpage.line_h for h in head) for c in cells)):
+                    break  # a gap, a line across the columns, or cells outside them: the table has ended
+                body.append([(c.text, c.bbox) for c in cells])
+                bottom = max(v.bbox[3] for v in rows[k])
+                k += 1
+            figured = sum(any(_AMOUNT_CELL.fullmatch(t.strip()) or re.fullmatch(r"\d{1,4}", t.strip()) for t, _ in cells)
+                          for cells in body)
+            if body and 2 * figured >= len(body):  # items, transactions: rows of figures (not two blocks of lines)
+                yield vpage.page, (f"p{vpage.page}-r{r}",), [c.text for c in head], body
+            r = k
 
 
 def days_named(text: str) -> tuple[set[tuple[int, int]], set[str]]:

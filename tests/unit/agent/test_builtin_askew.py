@@ -66,7 +66,7 @@ def test_fields_of_a_page_scanned_askew_turned_or_photographed(engine, scanned_i
         assert page.bow is not None and page.warp is None
     else:
         assert page.warp is not None
-    keys = [k for k, f in truth.fields.items() if f.value]
+    keys = [k for k, f in truth.fields.items() if f.value and not k.startswith("q:")]
     got = BuiltinEngine().extract(doc, keys)
     # before the engine read such pages upright and level, it looked for the seller and the address in
     # the wrong rows of a page on its side; before the warp, it lost the total of the photographed one

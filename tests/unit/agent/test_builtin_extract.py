@@ -188,8 +188,10 @@ def test_generated_documents(engine, maker, lang):
     for seed in (500, 501, 502):
         data, truth = maker(seed, lang)
         doc = document_from_pdf(data)
-        got = engine.extract(doc, list(truth.fields))
-        for k, f in truth.fields.items():
+        keys = [k for k in truth.fields if not k.startswith("q:")]  # "q:" keys are asked, not extracted
+        got = engine.extract(doc, keys)
+        for k in keys:
+            f = truth.fields[k]
             v = got[k].value
             if f.value is None:
                 assert v is None, (seed, k, v)
