@@ -244,6 +244,8 @@ def answer_from_columns(engine: BuiltinEngine, doc: Document, question: str,
                 continue
             if not item and not days:
                 continue
+            hits: list[tuple[_Cell, str, list[VLine]]] = []
+            empty = False  # a row the question names has nothing where it asks: the table does not say
             for below in page.rows[r + 1 : r + 81]:
                 bcells = _cells(below)
                 if any(sum(_overlap(c, h) > 0 for h in cells) >= (2 if len(bcells) == 1 else 3) for c in bcells):
@@ -255,22 +257,27 @@ def answer_from_columns(engine: BuiltinEngine, doc: Document, question: str,
                         days and not days & days_named(" | ".join(c.text for c in bcells))[0]):
                     continue
                 cell = _within(bcells, head) if head is not None else None
-                if cell is not None and item and all(
-                        (w in cell.text) if zh else _stem_match(w, set(_figured(cell.text))) for w in item):
-                    cell = None  # the heading of the row's own label ("Deductions" over "Pension"): no column
-                elif head is not None:
-                    if cell is None:  # the row the question names has nothing in that column: it does not say
-                        return Answer(question=question, text=None, method="table")
+                own = cell is not None and bool(item) and all(
+                    (w in cell.text) if zh else _stem_match(w, set(_figured(cell.text))) for w in item)
+                if head is not None and not own:
+                    if cell is None:
+                        empty = True
+                        continue
                     # as the question asks for it ("when": a date), else the cell as written ("27.75" for a rate)
                     found = _cell_value(cell.text, form) or cell.text.strip()
-                    return _cell_answer(question, page.page, cell, found, below)
-                if qt != "money":
-                    break
-                cell = _one_amount(bcells, cells)  # "How much was paid to Octopus Energy?": the row's one amount
-                found = _cell_value(cell.text, "money") if cell is not None else None
-                if found is None:
-                    return Answer(question=question, text=None, method="table")
-                return _cell_answer(question, page.page, cell, found, below)
+                else:  # the heading of the row's own label ("Deductions" over "Pension"): no column
+                    if qt != "money":
+                        break
+                    cell = _one_amount(bcells, cells)  # "How much was paid to Octopus Energy?": the row's one amount
+                    found = _cell_value(cell.text, "money") if cell is not None else None
+                    if found is None:
+                        empty = True
+                        continue
+                hits.append((cell, found, below))
+            if hits:  # every row the question names ("When was Tesco paid?": "03 Mar; 08 Mar")
+                return _cells_answer(question, page.page, hits)
+            if empty:
+                return Answer(question=question, text=None, method="table")
     return None
 
 
@@ -421,9 +428,11 @@ def days_named(text: str) -> tuple[set[tuple[int, int]], set[str]]:
     return out, words
 
 
-def _cell_answer(question: str, page: int, cell: _Cell, found: str, row: list[VLine]) -> Answer:
-    ev = Evidence(page=page, bbox=cell.bbox, text=" ".join(v.text for v in row))
-    return Answer(question=question, text=found, evidence=(ev,), confidence=0.65, method="table")
+def _cells_answer(question: str, page: int, hits: list[tuple[_Cell, str, list[VLine]]]) -> Answer:
+    """The cells found, each its row's evidence; several rows' values joined by "; "."""
+    evs = tuple(Evidence(page=page, bbox=cell.bbox, text=" ".join(v.text for v in row)) for cell, _, row in hits)
+    return Answer(question=question, text="; ".join(found for _, found, _ in hits), evidence=evs, confidence=0.65,
+                  method="table")
 
 
 def _figured(text: str) -> list[str]:

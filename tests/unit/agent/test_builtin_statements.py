@@ -648,3 +648,14 @@ def test_a_fapiao_on_one_line_and_counted_in_chinese(builtin, how):
     want = {"价税合计是多少？": "¥1469.00", "有几种商品？": "2", "一共有几项？": "2", "办公椅有几个？": "4",
             "有几个办公椅？": "4"}
     assert {q: builtin.answer(doc, q).text for q in want} == want
+
+
+@pytest.mark.parametrize("how", ["text layer", "scan"])
+def test_every_row_a_question_names(builtin, how):
+    """Where several rows say what the question names, each row's cell is the answer, joined by "; ",
+    each row its evidence (before, the first row alone answered)."""
+    folio = _read(_FOLIO, how)
+    got = builtin.answer(folio, "When was the room charged?")
+    assert got.text == "14/05/2026; 15/05/2026" and len(got.evidence) == 2
+    assert builtin.answer(folio, "How much was the room charge?").text == "189.00; 189.00"
+    assert builtin.answer(folio, "How much was the minibar?").text == "12.80"
