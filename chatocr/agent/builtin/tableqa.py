@@ -336,7 +336,7 @@ def count_rows(engine: BuiltinEngine, doc: Document, question: str, *, named: in
                 continue  # a label and an amount under rows of more cells: "Tax (20%)  93.35", "应付金额 ¥1,026.85"
             words = " ".join(t for t, _ in cells if not _AMOUNT_CELL.fullmatch(t.strip()))
             said = set(_figured(words))
-            if said & _SUMMARY - set(item) or re.search(r"合\s*计|总\s*计|小\s*计|税\s*额", words):
+            if said & _SUMMARY - set(item) or re.search(r"合\s*计|总\s*计|小\s*计|税\s*额|期\s*[初末]", words):
                 continue
             if not all((w in words) if zh else _stem_match(w, said) for w in item):
                 continue
@@ -391,7 +391,7 @@ def _tables_of(engine: BuiltinEngine, doc: Document):
                 cells = _cells(rows[k])
                 top = min(v.bbox[1] for v in rows[k])
                 if (top - bottom > 1.5 * vpage.line_h or len(cells) < 2
-                        or any(sum(_overlap(c, h) > 0 for h in head) >= 2 for c in cells)
+                        or any(sum(_overlap(c, h) > 0 for h in head) >= 3 for c in cells)
                         or not all(any(_overlap(c, h) > -vpage.line_h for h in head) for c in cells)):
                     break  # a gap, a line across the columns, or cells outside them: the table has ended
                 body.append([(c.text, c.bbox) for c in cells])
