@@ -433,8 +433,9 @@ def _answer(engine: BuiltinEngine, doc: Document, question: str, spec: KeySpec |
             return _field_answer(question, f, f"extract:{spec.family}:{f.method}")
     found = _retrieve(engine, doc, question, qt, spec, blocks)
     if found.text is None and spec is not None and spec.vtype == "address":
-        # "the address of the Property": where the contract defines the Property
-        m = re.search(r"\bof\s+(?:the\s+)?([\w ]{2,40}?)\s*\??\s*$", question, re.I)
+        # "the address of the Property", "Where is the Property?": where the contract defines the Property
+        m = re.search(r"\bof\s+(?:the\s+)?([\w ]{2,40}?)\s*\??\s*$", question, re.I) or re.match(
+            r"(?i)^\s*where\s+is\s+(?:the\s+)?([\w ]{2,40}?)(?:\s+(?:located|situated))?\s*\??\s*$", question)
         place = defined_place(engine._get_view(doc), m.group(1)) if m else None
         if place is not None:
             from .engine import _field

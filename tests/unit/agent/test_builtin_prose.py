@@ -545,6 +545,7 @@ def test_a_tenancy_between_people(builtin):
         "Who is the landlord?": "Margaret Ellis", "Who are the parties?": "Margaret Ellis; Daniel Okafor",
         "What is the landlord's address?": "14 Orchard Close, York YO10 3JD",
         "What is the address of the property?": "Flat 2, 58 Bootham Terrace, York YO30 7BZ",
+        "Where is the property?": "Flat 2, 58 Bootham Terrace, York YO30 7BZ",
         "What is the tenant's address?": None, "What is the monthly rent?": "£950.00",
         "Can the tenant keep pets?": "No", "Is the tenant responsible for council tax?": "Yes",
     }
