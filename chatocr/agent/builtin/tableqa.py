@@ -352,16 +352,50 @@ def count_rows(engine: BuiltinEngine, doc: Document, question: str, *, named: in
 
 
 def _tables_of(engine: BuiltinEngine, doc: Document):
-    """Each table of the document as (page, key, header cells' texts, body rows as [(text, box)]): its parsed
-    tables; where the parser made none (a document of lines alone), the rows under a row of two or more
-    headings on the page, while they stay in its columns, a line's height apart or so."""
-    parsed = False
+    """Each table of the document as (page, key, header cells' texts, body rows as [(text, box)]): the rows
+    under a row of two or more headings on a page, while they stay in its columns a line's height apart
+    or so (a wrapped cell's next line joins its row); then the parser's tables where those found none
+    of their rows (the layout model may cut a scanned table in two, a text region and a table region)."""
+    view = engine._get_view(doc)
+    seen: list[tuple[int, tuple[float, float, float, float]]] = []
+    for vpage in view.pages.values():
+        rows = vpage.rows
+        r = 0
+        while r < len(rows):
+            head = _cells(rows[r])
+            if len(head) < 2 or not all(_heading(c.text) for c in head):
+                r += 1
+                continue
+            body: list[list[tuple[str, tuple]]] = []
+            bottom = max(v.bbox[3] for v in rows[r])
+            k = r + 1
+            while k < len(rows):
+                cells = _joined_cells(_cells(rows[k]), vpage.line_h)
+                top = min(v.bbox[1] for v in rows[k])
+                if (body and len(cells) == 1 and top - bottom < 0.5 * vpage.line_h
+                        and sum(_overlap(cells[0], h) > 0 for h in head) == 1):
+                    text, box = body[-1][0]  # a wrapped cell's next line: its row goes on
+                    body[-1][0] = (text, union([box, cells[0].bbox]))
+                elif (top - bottom > 1.5 * vpage.line_h or len(cells) < 2 or any(_LABELLED.match(c.text) for c in cells)
+                        or any(sum(_overlap(c, h) > 0 for h in head) >= 3 for c in cells)
+                        or not all(any(_overlap(c, h) > -vpage.line_h for h in head) for c in cells)):
+                    break  # a gap, a line across the columns, labels ("Item(s) : 3"), or cells outside the
+                    # columns: the table has ended
+                else:
+                    body.append([(c.text, c.bbox) for c in cells])
+                bottom = max(v.bbox[3] for v in rows[k])
+                k += 1
+            figured = sum(any(_AMOUNT_CELL.fullmatch(t.strip()) or re.fullmatch(r"\d{1,4}", t.strip()) for t, _ in cells)
+                          for cells in body)
+            if body and 2 * figured >= len(body):  # items, transactions: rows of figures (not two blocks of lines)
+                seen += [(vpage.page, box) for cells in body for _, box in cells]
+                yield vpage.page, (f"p{vpage.page}-r{r}",), [c.text for c in head], body
+            r = k
     for page in doc.pages:
         for block in page.blocks:
             table = block.table
             if table is None or table.n_rows < 2:
                 continue
-            parsed = True
             rows: dict[int, list] = {}
             for c in table.cells:
                 rows.setdefault(c.row, []).append(c)
@@ -373,35 +407,29 @@ def _tables_of(engine: BuiltinEngine, doc: Document):
                          if c.text.strip()]
                 if cells:
                     body.append(cells)
+            if any(p == page.page and _inside(box, b) for cells in body for _, b in cells for p, box in seen):
+                continue  # its rows were found under their headings above
             yield page.page, (block.id,), first if header else [], body
-    if parsed:
-        return
-    view = engine._get_view(doc)
-    for vpage in view.pages.values():
-        rows = vpage.rows
-        r = 0
-        while r < len(rows):
-            head = _cells(rows[r])
-            if len(head) < 2 or not all(_heading(c.text) for c in head):
-                r += 1
-                continue
-            body, bottom = [], max(v.bbox[3] for v in rows[r])
-            k = r + 1
-            while k < len(rows):
-                cells = _cells(rows[k])
-                top = min(v.bbox[1] for v in rows[k])
-                if (top - bottom > 1.5 * vpage.line_h or len(cells) < 2
-                        or any(sum(_overlap(c, h) > 0 for h in head) >= 3 for c in cells)
-                        or not all(any(_overlap(c, h) > -vpage.line_h for h in head) for c in cells)):
-                    break  # a gap, a line across the columns, or cells outside them: the table has ended
-                body.append([(c.text, c.bbox) for c in cells])
-                bottom = max(v.bbox[3] for v in rows[k])
-                k += 1
-            figured = sum(any(_AMOUNT_CELL.fullmatch(t.strip()) or re.fullmatch(r"\d{1,4}", t.strip()) for t, _ in cells)
-                          for cells in body)
-            if body and 2 * figured >= len(body):  # items, transactions: rows of figures (not two blocks of lines)
-                yield vpage.page, (f"p{vpage.page}-r{r}",), [c.text for c in head], body
-            r = k
+
+
+def _joined_cells(cells: list[_Cell], line_h: float) -> list[_Cell]:
+    """Neighbouring cells closer than most of a line's height joined: words of one cell the OCR boxed
+    apart ("Transfer from" | "Ardent Analytics")."""
+    out: list[_Cell] = []
+    for c in cells:
+        if out and c.bbox[0] - out[-1].bbox[2] < 0.8 * line_h:
+            out[-1] = _Cell(f"{out[-1].text} {c.text}", union([out[-1].bbox, c.bbox]))
+        else:
+            out.append(c)
+    return out
+
+
+def _inside(a: tuple, b: tuple) -> bool:
+    """Whether boxes ``a`` and ``b`` overlap by more than half of the smaller."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return w > 0 and h > 0 and w * h > 0.5 * max(small, 1e-6)
 
 
 def days_named(text: str) -> tuple[set[tuple[int, int]], set[str]]:

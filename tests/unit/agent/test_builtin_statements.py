@@ -659,3 +659,18 @@ def test_every_row_a_question_names(builtin, how):
     assert got.text == "14/05/2026; 15/05/2026" and len(got.evidence) == 2
     assert builtin.answer(folio, "How much was the room charge?").text == "189.00; 189.00"
     assert builtin.answer(folio, "How much was the minibar?").text == "12.80"
+
+
+def test_a_scanned_table_the_layout_model_cuts_in_two_is_counted_whole(builtin):
+    """On this scan the layout model calls the statement's first rows text and the rest a table; the
+    rows under the headings are counted all the same (the parser's table alone held 2 of 4)."""
+    from docgen import scanned_pdf
+    from kiegen import statement
+
+    from chatocr.structure import DocumentParser
+
+    data, truth = statement(1007)
+    doc = DocumentParser().parse(scanned_pdf(data, dpi=150))
+    got = builtin.answer(doc, "How many transactions are there?")
+    assert got.text == truth.fields["q:transactions"].value == "4"
+    assert iou(got.evidence[0].bbox, truth.fields["q:transactions"].bbox) >= 0.5
