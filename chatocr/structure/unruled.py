@@ -127,6 +127,42 @@ def _add_row(cols: list[list[float]], row: _Row, tol: float) -> list[list[float]
     return cols
 
 
+def _side_by_side(cell: list[Line]) -> list[Line]:
+    """The lines of one cell with those that stand side by side on a row joined into one line (the
+    OCR's boxes of one cell's words), its lines over one another (a wrapped cell) kept apart."""
+    if len(cell) < 2:
+        return cell
+    out = []
+    for row in group_rows([ln.bbox for ln in cell]):
+        parts = sorted((cell[i] for i in row), key=lambda ln: ln.bbox[0])
+        if len(parts) == 1:
+            out.append(parts[0])
+            continue
+        box = (min(p.bbox[0] for p in parts), min(p.bbox[1] for p in parts), max(p.bbox[2] for p in parts),
+               max(p.bbox[3] for p in parts))
+        out.append(parts[0].model_copy(update={"text": " ".join(p.text.strip() for p in parts), "bbox": box,
+                                               "polygon": None, "words": tuple(w for p in parts for w in p.words),
+                                               "score": min(p.score for p in parts)}))
+    return out
+
+
+def _word_gaps_closed(cols: list[list[float]], row: _Row) -> _Row:
+    """``row`` with a piece joined to the piece before it where they stand less than a text height apart
+    and it falls in no column or in the same one: words of one cell the OCR boxed apart ("Transfer
+    from" | "Ardent Analytics" in a statement's Description column)."""
+
+    def hits(s: _Seg) -> set[int]:
+        return {k for k, (a, b) in enumerate(cols) if min(b, s.x1) - max(a, s.x0) > 0}
+
+    segs: list[_Seg] = []
+    for s in row.segs:
+        if segs and s.x0 - segs[-1].x1 < row.height and hits(s) <= hits(segs[-1]):
+            segs[-1] = _Seg(segs[-1].x0, max(segs[-1].x1, s.x1), segs[-1].members + s.members)
+        else:
+            segs.append(s)
+    return row if len(segs) == len(row.segs) else _Row(segs, row.top, row.bottom, row.height)
+
+
 def _wrapped(cols: list[list[float]], prev: _Row, row: _Row, tol: float) -> list[list[float]] | None:
     """The columns with ``row`` added as the next lines of cells of ``prev`` ("Unit" / "price", a long
     description wrapped), or None: such lines stand closer under their row than a quarter of a text
@@ -191,8 +227,11 @@ def _accept(lines: Sequence[Line], rows: list[_Row], cols: list[list[float]], mi
     grid: list[dict[int, str]] = []
     for r in rows:
         grid.append({_col_of(cols, s): _seg_text(lines, s) for s in r.segs})
-    # every column filled on two rows at least; most rows fill all columns but one
-    if any(sum(1 for g in grid if c in g) < 2 for c in range(nc)):
+    # every column filled on two rows at least (a column its heading alone fills, in a header of headings,
+    # is a column nothing was entered in: a statement's "Paid in" in a month of payments only); most
+    # rows fill all columns but one
+    headed = len(grid[0]) >= 2 and all(_heading(t) for t in grid[0].values())
+    if any(sum(1 for g in grid if c in g) < 2 and not (headed and c in grid[0] and len(grid) > 2) for c in range(nc)):
         return False
     if len(grid[0]) < _full(nc):  # a table starts on a full row (its header, or its first item)
         return False
@@ -263,7 +302,7 @@ def find_unruled_tables(
             grown = _wrapped(cols, prev, row, tol)
             if grown is not None:  # "price" under "Unit", a long description's next line
                 run[-1] = _joined(prev, row, grown)
-            elif len(row.segs) >= 2 and (grown := _add_row(cols, row, tol)) is not None:
+            elif len(row.segs) >= 2 and (grown := _add_row(cols, (row := _word_gaps_closed(cols, row)), tol)) is not None:
                 run.append(row)
             else:
                 break
@@ -277,7 +316,8 @@ def find_unruled_tables(
         j = ends[len(run) - 1] if run else i
         if len(run) >= min_rows and _accept(lines, run, cols, min_rows, min_cols):
             members = [m for r in run for s in r.segs for m in s.members]
-            table = aligned_table([lines[m] for m in members], row_separator=row_separator, header=header)
+            cells = [ln for r in run for s in r.segs for ln in _side_by_side([lines[m] for m in s.members])]
+            table = aligned_table(cells, row_separator=row_separator, header=header)
             if table is not None and table.n_cols >= 2 and table.n_rows >= min_rows:
                 out.append((sorted(members), table))
                 i = j

@@ -173,6 +173,36 @@ def test_descriptions_with_label_words_under_a_header_are_items():
     assert find_unruled_tables(_grid_lines(totals, [50, 300])) == []
 
 
+_STATEMENT_ROWS = [["Date", "Description", "Paid out", "Paid in", "Balance"],
+                   ["01 Mar", "Opening balance", "", "", "1,204.56"],
+                   ["03 Mar", "Tesco Stores", "54.20", "", "1,150.36"],
+                   ["05 Mar", "Transfer from Ardent Analytics", "", "2,450.00", "3,600.36"],
+                   ["12 Mar", "Rent", "950.00", "", "2,650.36"],
+                   ["31 Mar", "Closing balance", "", "", "2,650.36"]]
+
+
+def test_finder_joins_words_of_one_cell_boxed_apart():
+    """The OCR may box a cell's words apart ("Transfer from" | "Ardent Analytics"), the second within the
+    same column: one cell, not a row that breaks the table off (before, the header and the first rows
+    were left out)."""
+    xs = [50, 120, 330, 410, 490]
+    lines = _grid_lines(_STATEMENT_ROWS, xs)
+    split = next(k for k, ln in enumerate(lines) if ln.text.startswith("Transfer"))
+    ln = lines[split]
+    lines[split:split + 1] = [Line(text="Transfer from", bbox=(ln.bbox[0], ln.bbox[1], ln.bbox[0] + 78, ln.bbox[3])),
+                              Line(text="Ardent Analytics", bbox=(ln.bbox[0] + 86, ln.bbox[1], ln.bbox[0] + 182, ln.bbox[3]))]
+    found = find_unruled_tables(lines)
+    assert len(found) == 1 and found[0][1].grid() == _STATEMENT_ROWS
+
+
+def test_finder_keeps_a_header_over_a_column_nothing_was_entered_in():
+    """A month of payments only: "Paid in" heads an empty column; the header stays the table's."""
+    rows = [r for r in _STATEMENT_ROWS if "Transfer" not in r[1]]
+    rows[3:3] = [["14 Mar", "Octopus Energy", "88.14", "", "2,562.22"], ["20 Mar", "Netflix", "10.99", "", "2,551.23"]]
+    found = find_unruled_tables(_grid_lines(rows, [50, 120, 330, 410, 490]))
+    assert len(found) == 1 and found[0][1].grid()[0] == _STATEMENT_ROWS[0] and found[0][1].n_rows == len(rows)
+
+
 # -- scanned (OCR) --------------------------------------------------------------------------------
 
 
@@ -287,3 +317,18 @@ def test_cut_lines_keep_their_own_words():
     pieces = split_words(line, words)
     assert [[w.text for w in p.words] for p in pieces] == [["Coffee", "beans"], ["5"], ["12.50"]]
     assert pieces[2].span_box(0, 5) == (200, 0, 225, 12)
+
+
+def test_a_scanned_statement_is_one_table(ocr_parser):
+    """A generated statement scanned at 150 dpi: its transactions one table with its header, a payee's
+    words the OCR boxed apart one cell (before: the header and three rows were text, the rest a table)."""
+    from kiegen import statement
+
+    data, truth = statement(1008)
+    doc = ocr_parser.parse(scanned_pdf(data, dpi=150))
+    tables = _tables(doc)
+    assert len(tables) == 1
+    grid = tables[0].table.grid()
+    assert grid[0] == ["Date", "Description", "Paid out", "Paid in", "Balance"]
+    assert len(grid) == int(truth.fields["q:transactions"].value) + 3
+    assert ["07/11/2025", "Transfer from Ardent Analytics", "", "705.76", "3,072.11"] in grid
