@@ -340,7 +340,7 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
     spec, qt = question_key(question)
     done_by = _DONE_BY.match(question)
     if done_by is not None and spec is not None and spec.family == "custom":
-        spec = _done_by(spec, done_by["verb"])  # "Who authorised the order?": "Authorised by:"
+        spec = _done_by(done_by["verb"])  # "Who authorised the order?": "Authorised by:"
     counting = _HOW_MANY.search(question) is not None and qt is None
     if counting:
         # "How many items were bought?": a count of what it names ("Item(s): 3"), never an amount, nor
@@ -349,7 +349,7 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
         named = _custom_key(_question_tokens(noun.group(1)), None) if noun else None
         if named is not None or (spec is not None and spec.family == "custom"):
             spec = replace(named or spec, vtype="count")
-    if counting:  # "How many room charges are there?": rows that say so, where several do
+        # "How many room charges are there?": the rows that say so, where several do, before any label
         rows = count_rows(engine, doc, question, named=2)
         if rows is not None:
             return rows
@@ -358,7 +358,7 @@ def answer_question(engine: BuiltinEngine, doc: Document, question: str, *,
         return found
     if done_by is not None and spec is not None and spec.family != "custom":
         # "Who signed the quote?": no parties to a contract, a quote's "Signed:"
-        again = _answer(engine, doc, question, _done_by(spec, done_by["verb"]), qt, blocks)
+        again = _answer(engine, doc, question, _done_by(done_by["verb"]), qt, blocks)
         if again.text is not None:
             return again
     if qt == "duration" and spec is not None and spec.family == "custom":
@@ -398,11 +398,10 @@ def _until(engine: BuiltinEngine, doc: Document, question: str, spec: KeySpec,
     return found.model_copy(update={"text": f"until {f.value}"})
 
 
-def _done_by(spec: KeySpec, verb: str) -> KeySpec:
+def _done_by(verb: str) -> KeySpec:
     """The key of the name after "<verb> by:" (or "<verb>:", "Signed: …")."""
     label = f"{verb.lower()} by"
-    return replace(spec, key=label, family="custom", vtype="name", labels=(*custom_labels(label), (verb.lower(), 0.9)),
-                   fallback=None, cues=())
+    return KeySpec(key=label, family="custom", vtype="name", labels=(*custom_labels(label), (verb.lower(), 0.9)))
 
 
 def _answer(engine: BuiltinEngine, doc: Document, question: str, spec: KeySpec | None, qt: str | None,

@@ -407,7 +407,7 @@ def _tables_of(engine: BuiltinEngine, doc: Document):
                          if c.text.strip()]
                 if cells:
                     body.append(cells)
-            if any(p == page.page and _inside(box, b) for cells in body for _, b in cells for p, box in seen):
+            if any(p == page.page and _mostly_shared(box, b) for cells in body for _, b in cells for p, box in seen):
                 continue  # its rows were found under their headings above
             yield page.page, (block.id,), first if header else [], body
 
@@ -424,7 +424,7 @@ def _joined_cells(cells: list[_Cell], line_h: float) -> list[_Cell]:
     return out
 
 
-def _inside(a: tuple, b: tuple) -> bool:
+def _mostly_shared(a: tuple, b: tuple) -> bool:
     """Whether boxes ``a`` and ``b`` overlap by more than half of the smaller."""
     w = min(a[2], b[2]) - max(a[0], b[0])
     h = min(a[3], b[3]) - max(a[1], b[1])
