@@ -46,6 +46,10 @@ _PARTS = {"clause", "clauses", "provision", "provisions", "section", "article", 
 # a negation before what the sentence says; "no later than", "not less than" bound a value instead
 _NEGATION = re.compile(r"(?i)\b(?:not|never|neither|nor|cannot|can't|won't|shan't|isn't|aren't|doesn't|don't|"
                        r"didn't|no)\b(?!\s*(?:later|earlier|less|more|fewer|greater|sooner|exceed|\.|\d))")
+# a question of permission, and how a sentence gives it or withholds it
+_PERMISSION = {"allowed", "permitted", "allow", "permit", "authorised", "authorized"}
+_MODAL = re.compile(r"(?i)\b(?:may|can|cannot|shall|must|allowed|permitted|prohibited|forbidden|not)\b")
+_FORBIDDEN = re.compile(r"(?i)\b(?:prohibited|forbidden|banned)\b")
 _ZH_NEGATION = re.compile(r"不得|不会|不予|不再|不|无|未|没有|非")
 _ZH_QUESTION_WORDS = re.compile(r"是否|有没有|有无|能否|可否|会不会|是不是|吗|会|能|可以|是|有|的|[？?，,。\s]")
 
@@ -96,8 +100,11 @@ def _from_sentence(engine: BuiltinEngine, doc: Document, question: str, blocks) 
         aux = _AUX.match(question)
         rest = question[aux.end():] if aux else question
         # the words as asked (not snapped to labels: "subcontract" is not "sub contract")
-        words = [t for t in re.findall(r"\w+", rest.lower()) if t not in _STOP and t not in _LIGHT_VERBS and t not in _OWNER
-                 and t not in _PARTS and t not in ("any", "each", "every")]
+        asked = re.findall(r"\w+", rest.lower())
+        # "Are pets allowed?": whether the document lets it be done, which a sentence says with a modal
+        permission = any(t in _PERMISSION for t in asked)
+        words = [t for t in asked if t not in _STOP and t not in _LIGHT_VERBS and t not in _OWNER
+                 and t not in _PARTS and t not in _PERMISSION and t not in ("any", "each", "every")]
         if not words:
             return None
     view = engine._get_view(doc)
@@ -117,11 +124,14 @@ def _from_sentence(engine: BuiltinEngine, doc: Document, question: str, blocks) 
                 said = {w for _, w in found}
                 if not all(_stem_match(w, said) for w in words):
                     continue
+                if permission and not _MODAL.search(text):
+                    continue  # "Pets: two cats" says nothing of whether pets are allowed
                 where = [i for i, w in found if any(_stem_match(w, {x}) or _stem_match(x, {w}) for x in words)]
                 # a negation in the clause that says it: from a few words before the first word asked to the last
                 before = [i for i, _ in found if i < min(where)][-4:]
                 lo = before[0] if before else min(where)
-                negated = bool(_NEGATION.search(text, lo, max(where)))
+                negated = bool(_NEGATION.search(text, lo, max(where))) or (
+                    permission and bool(_FORBIDDEN.search(text)))
             box = p.box(start, end)
             page = p.lines(start, end)[0].page
             yes, no = ("是", "否") if zh else ("Yes", "No")

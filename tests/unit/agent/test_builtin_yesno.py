@@ -56,6 +56,18 @@ def test_a_bound_or_a_negation_elsewhere_is_no_no(builtin, paragraphs):
     assert builtin.answer(doc, "Is the agreement exclusive?").text is None  # not said: not "No"
 
 
+def test_whether_something_is_allowed(builtin, paragraphs):
+    """"Are pets allowed?" asks what a sentence permits or forbids, which it says with a modal ("shall
+    not keep pets", "Subletting is permitted"); a sentence that only names the thing ("Pets: two cats")
+    says nothing either way.  Before, the question needed the sentence to say "allowed"."""
+    doc = paragraphs(["TENANCY AGREEMENT", "6. The Tenant shall not keep pets at the Property without consent.",
+                      "7. Subletting is permitted with the Landlord's written consent.",
+                      "8. Smoking is prohibited inside the Property.", "Inventory: two sofas, one table."])
+    want = {"Are pets allowed?": "No", "Is the tenant allowed to keep pets?": "No", "Is subletting allowed?": "Yes",
+            "Is smoking permitted?": "No", "Are sofas allowed?": None, "Are parties allowed?": None}
+    assert {q: builtin.answer(doc, q).text for q in want} == want
+
+
 def test_whether_a_field_is_there(builtin, paragraphs):
     doc = paragraphs(_CONTRACT)
     ans = builtin.answer(doc, "Is there a liability cap?")
