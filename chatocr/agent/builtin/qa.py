@@ -543,12 +543,18 @@ def _stem_match(word: str, words: set[str]) -> bool:
                                     and abs(len(word) - len(w)) <= 4) for w in words)
 
 
-_SUFFIX = re.compile(r"(?:ing|ed|es|s|ly)$")
+_SUFFIX = re.compile(r"(?:ing|ed|es|s|ly|able)$")
+# verbs whose past forms no suffix gives ("Is the rent paid in advance?": "payable in advance")
+_IRREGULAR = {"paid": "pay", "sold": "sell", "bought": "buy", "made": "make", "held": "hold", "kept": "keep",
+              "given": "give", "gave": "give", "sent": "send", "spent": "spend", "taken": "take", "took": "take",
+              "built": "build", "written": "write", "wrote": "write", "chosen": "choose", "brought": "bring"}
 
 
 def _stem(word: str) -> str:
     """``renews``, ``renewed``, ``renewing`` → ``renew``, ``monthly`` → ``month``, ``tapes`` and ``tape`` →
-    ``tap``: an inflection off a word of three letters or more, and a final e."""
+    ``tap``, ``paid`` and ``payable`` → ``pay``: an inflection off a word of three letters or more, a final
+    e, and the past forms of irregular verbs."""
+    word = _IRREGULAR.get(word, word)
     m = _SUFFIX.search(word)
     stem = word[: m.start()] if m is not None and m.start() >= 3 and not word.endswith("ss") else word
     # "tape" and "tapes" ("tap"), "charge" and "charged" ("charg"): a final e is no part of the stem

@@ -68,6 +68,14 @@ def test_whether_something_is_allowed(builtin, paragraphs):
     assert {q: builtin.answer(doc, q).text for q in want} == want
 
 
+def test_irregular_past_forms_say_their_verb(builtin, paragraphs):
+    """"paid" is "payable", "sold" is "sells": the sentence says the question's verb in another form."""
+    doc = paragraphs(["TENANCY AGREEMENT", "3. The rent is £950 per calendar month, payable in advance.",
+                      "4. The Seller sells the goods free of any charge or lien."])
+    assert builtin.answer(doc, "Is the rent paid in advance?").text == "Yes"
+    assert builtin.answer(doc, "Are the goods sold free of any lien?").text == "Yes"
+
+
 def test_whether_a_field_is_there(builtin, paragraphs):
     doc = paragraphs(_CONTRACT)
     ans = builtin.answer(doc, "Is there a liability cap?")
