@@ -47,8 +47,8 @@ _HOW = [(re.compile(r"(?i)\bhow many\b|多少个|几个|几件|数量"), "quanti
         (re.compile(r"(?i)\bhow much\b|\bcost\b|\bcharged?\b|\bfee\b|多少钱|金额"), "amount")]
 # words a question asks with that do not name the item
 _ASKING = {"ordered", "order", "bought", "buy", "purchased", "purchase", "charged", "charge", "cost", "costs",
-           "billed", "invoiced", "sold", "supplied", "delivered", "price", "unit", "per", "each", "quantity", "qty",
-           "amount", "total", "line", "number", "fee"}
+           "billed", "invoiced", "sold", "supplied", "delivered", "price", "unit", "units", "per", "each", "quantity",
+           "qty", "amount", "total", "line", "number", "fee", "use", "used", "usage", "consumed"}
 
 
 def _words(text: str) -> list[str]:
@@ -274,7 +274,10 @@ def answer_from_columns(engine: BuiltinEngine, doc: Document, question: str,
                         empty = True
                         continue
                 hits.append((cell, found, below))
-            if hits:  # every row the question names ("When was Tesco paid?": "03 Mar; 08 Mar")
+            if hits:  # every row the question names ("When was Tesco paid?": "03 Mar; 08 Mar"), those that
+                # say its words as they are before those that say them in another form ("day": not "28 days")
+                exact = [sum(w in set(_figured(" ".join(v.text for v in row))) for w in item) for _, _, row in hits]
+                hits = [h for h, n in zip(hits, exact, strict=True) if n == max(exact)]
                 return _cells_answer(question, page.page, hits)
             if empty:
                 return Answer(question=question, text=None, method="table")

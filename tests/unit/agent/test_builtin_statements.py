@@ -674,3 +674,19 @@ def test_a_scanned_table_the_layout_model_cuts_in_two_is_counted_whole(builtin):
     got = builtin.answer(doc, "How many transactions are there?")
     assert got.text == truth.fields["q:transactions"].value == "4"
     assert iou(got.evidence[0].bbox, truth.fields["q:transactions"].bbox) >= 0.5
+
+
+@pytest.mark.parametrize("how", ["text layer", "scan"])
+def test_rows_by_their_own_words(builtin, how):
+    """"How many units of electricity did I use at night?" is the night row's units ("use" names no
+    row; before it answered the standing charge's "28" from a label); "the day rate" is the day row's
+    (its word as it is), not also the standing charge's "28 days"."""
+    bill = _read("""<h2>Greenline Energy</h2><h3>Your electricity bill</h3>
+<table><tr><th>Charge</th><th>Units</th><th>Rate</th><th>Amount</th></tr>
+<tr><td>Electricity used (day)</td><td>212 kWh</td><td>27.35p</td><td>57.98</td></tr>
+<tr><td>Electricity used (night)</td><td>96 kWh</td><td>15.10p</td><td>14.50</td></tr>
+<tr><td>Standing charge</td><td>28 days</td><td>53.35p</td><td>14.94</td></tr></table>
+<p>Total to pay: 87.42</p>""", how)
+    want = {"How many units of electricity did I use at night?": "96", "What is the day rate?": "27.35p",
+            "What is the night rate?": "15.10p", "How many days is the standing charge for?": "28"}
+    assert {q: builtin.answer(bill, q).text for q in want} == want
