@@ -115,7 +115,8 @@ _NAME_TAIL = re.compile(
     # "James Porter, Front Office Manager": the person's role after the name, to the end
     r"|,\s*(?=(?:[A-Za-z&.-]+\s+){0,4}(?:manager|director|officer|president|chair(?:man|woman|person)?|secretary|"
     r"treasurer|partner|supervisor|clerk|accountant|assistant|engineer|consultant|controller|administrator|"
-    r"coordinator|executive|representative|owner|founder|inspector|auditor|analyst|head|ceo|cfo|coo|cto|md)"
+    r"coordinator|executive|representative|owner|founder|inspector|auditor|analyst|head|ceo|cfo|coo|cto|md|"
+    r"scientist|technician|technologist|pathologist|physician|doctor|nurse|pharmacist|surveyor|solicitor|lawyer)"
     r"(?:\s+(?:of|for)\s+[A-Za-z& ]{1,30})?\s*$)",
     re.IGNORECASE,
 )

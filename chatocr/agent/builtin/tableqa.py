@@ -169,7 +169,8 @@ def _typed(cell: VLine, vtype: str) -> str | None:
 
 
 # asking words that do not name a row: how money moved or a thing was done ("When was the rent paid?")
-_DONE = {"paid", "pay", "payment", "received", "receive", "made", "spent", "transferred", "sent", "debited",
+_DONE = {"paid", "pay", "payment", "received", "receive", "made", "done", "performed", "carried", "spent",
+         "transferred", "sent", "debited",
          "credited", "taken", "booked", "recorded", "entered", "listed", "logged", "scheduled", "held", "due",
          "worked", "used", "deducted", "withheld", "earned", "owed", "billed", "charged", "ordered", "bought"}
 # a header that names a column of dates, and of times
@@ -181,6 +182,8 @@ _ASKING_WORDS = {"much", "many", "amount", "value", "figure", "entry", "row", "l
 # headings of the column a row's value stands in, when the question names none ("What is the platelet
 # count?" on a table of tests: its Result)
 _VALUE_HEADS = {"result", "results", "value", "values", "reading", "score", "level"}
+# a question's word for a heading's ("the normal range": Reference range)
+_HEADING_SAID = {"normal": ("reference",), "ref": ("reference",)}
 # headings of a column that runs through the rows rather than saying what a row's item cost
 _RUNNING = {"balance", "running", "cumulative", "brought", "carried"}
 # headings of the column that says what a row's item came to
@@ -238,6 +241,7 @@ def answer_from_columns(engine: BuiltinEngine, doc: Document, question: str,
             else:
                 head = _named_column(cells, qwords, qt)
                 heads = {w for c in cells for w in _words(c.text)}
+                heads |= {w for w, says in _HEADING_SAID.items() if heads & set(says)}  # "normal": Reference
                 item = [w for w in qwords if w not in _STOP and w not in _DONE and w not in _ASKING_WORDS
                         and not _stem_match(w, heads) and w not in day_words]
             if head is None and qt != "money":
@@ -327,9 +331,14 @@ def count_rows(engine: BuiltinEngine, doc: Document, question: str, *, named: in
     if not item and (named or not any(w in _ROW_NOUNS or w in _ROW_NOUNS_ZH for w in asked)):
         return None
     counts: dict[tuple[str, ...], list[Evidence]] = {}  # by the table's header: one table over pages
+    every = False  # the question names the rows by a word for any row, or by a heading ("How many tests?")
     for page, key, heads, body in _tables_of(engine, doc):
-        if item and any(column_of(t) == "quantity" for t in heads):
+        if item and any(set(_words(t)) & {"qty", "quantity", "qnty"} or "数量" in t for t in heads):
             continue  # "How many oak doors?" where a column says how many: its quantity, not a count
+        headed = set() if zh else {w for h in heads for w in _words(h)}
+        naming = [w for w in item if not _stem_match(w, headed)]
+        if item and not naming and heads:
+            every = True  # "How many tests were done?" under "Test | Result | …": every row
         found: list[Evidence] = []
         full = max(len(heads), *(len(cells) for cells in body))
         for cells in body:
@@ -341,13 +350,14 @@ def count_rows(engine: BuiltinEngine, doc: Document, question: str, *, named: in
             said = set(_figured(words))
             if said & _SUMMARY - set(item) or re.search(r"合\s*计|总\s*计|小\s*计|税\s*额|期\s*[初末]", words):
                 continue
-            if not all((w in words) if zh else _stem_match(w, said) for w in item):
+            if not all((w in words) if zh else _stem_match(w, said) for w in naming):
                 continue
             found.append(Evidence(page=page, bbox=union([b for _, b in cells]), text=" ".join(t for t, _ in cells)))
-        if found:
+        if found and (naming or not item or every):
             counts.setdefault(tuple(heads) or key, []).extend(found)
     found_all = list(counts.values())
-    rows_found = [e for found in found_all for e in found] if item else max(found_all, key=len, default=[])
+    rows_found = [e for found in found_all for e in found] if item and not every else max(found_all, key=len,
+                                                                                            default=[])
     if not rows_found or len(rows_found) < named:
         return None
     return Answer(question=question, text=str(len(rows_found)), evidence=tuple(rows_found), confidence=0.6,
@@ -508,7 +518,7 @@ def _named_column(cells: list[_Cell], qwords: list[str], qt: str | None) -> _Cel
         dated = [c for c in cells if any(w in _DATE_HEADS for w in _words(c.text))]
         if len(dated) == 1:
             return dated[0]
-    said = set(qwords)
+    said = set(qwords) | {h for w in qwords for h in _HEADING_SAID.get(w, ())}
     # the most words, then the most said as they are ("the hourly rate": Rate, not Hours)
     named = [((len(ws), sum(w in said for w in ws)), c) for c in cells
              if (ws := _words(c.text)) and all(_stem_match(w, said) for w in ws)]

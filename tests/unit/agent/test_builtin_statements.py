@@ -690,3 +690,20 @@ def test_rows_by_their_own_words(builtin, how):
     want = {"How many units of electricity did I use at night?": "96", "What is the day rate?": "27.35p",
             "What is the night rate?": "15.10p", "How many days is the standing charge for?": "28"}
     assert {q: builtin.answer(bill, q).text for q in want} == want
+
+
+def test_a_laboratory_report_in_other_words(builtin):
+    """"the normal range" is the Reference range column; "How many tests were done?" names the rows by
+    the first column's heading ("Test"; the Units column is no quantity of items); the verifier's name
+    without the role after it."""
+    report = _read("""<h2>Riverside Diagnostics</h2><p>Laboratory report</p>
+<table><tr><td>Patient:</td><td>Mr Alan Hughes</td></tr><tr><td>Requested by:</td><td>Dr S. Patel</td></tr></table>
+<p></p>
+<table><tr><th>Test</th><th>Result</th><th>Units</th><th>Reference range</th><th>Flag</th></tr>
+<tr><td>Haemoglobin</td><td>128</td><td>g/L</td><td>130 - 170</td><td>L</td></tr>
+<tr><td>Platelets</td><td>245</td><td>x10^9/L</td><td>150 - 400</td><td></td></tr>
+<tr><td>Cholesterol</td><td>6.2</td><td>mmol/L</td><td>&lt; 5.0</td><td>H</td></tr></table>
+<p>Verified by: J. Morgan, Biomedical Scientist</p>""", "text layer")
+    want = {"What is the normal range for platelets?": "150 - 400", "How many tests were done?": "3",
+            "Who verified the report?": "J. Morgan", "What are the units for cholesterol?": "mmol/L"}
+    assert {q: builtin.answer(report, q).text for q in want} == want
