@@ -100,6 +100,7 @@ def answer_from_table(engine: BuiltinEngine, doc: Document, question: str) -> An
             if not heads:
                 continue
             head = heads[-1]
+            hits: list[tuple[str, Evidence, int]] = []
             for below in page.rows[r + 1 : r + 41]:
                 text = " ".join(v.text for v in below)
                 if _LABELLED.match(text):
@@ -119,7 +120,12 @@ def answer_from_table(engine: BuiltinEngine, doc: Document, question: str) -> An
                     continue
                 hit = value_box([cell.line], found) if cell.line is not None else None
                 ev = Evidence(page=cell.page, bbox=hit[0] if hit else cell.bbox, text=text)
-                return Answer(question=question, text=found, evidence=(ev,), confidence=0.7, method="table")
+                hits.append((found, ev, sum(w in (text if zh else set(_words(text))) for w in item)))
+            if hits:  # every item row that says the item's words, those that say them as they are first
+                best = max(n for _, _, n in hits)
+                hits = [h for h in hits if h[2] == best]
+                return Answer(question=question, text="; ".join(f for f, _, _ in hits),
+                              evidence=tuple(ev for _, ev, _ in hits), confidence=0.7, method="table")
     return None
 
 
