@@ -403,14 +403,15 @@ def _subject(question: str) -> tuple[int, int] | None:
     """The span of what a question is about: its words that name no field, no column and no way of
     asking ("How much was paid to Octopus Energy?": "Octopus Energy"; "When was the rent paid?":
     "rent"), or None."""
-    from .builtin.qa import _OWNER, _STOP, _VOCAB
-    from .builtin.tableqa import _ASKING_WORDS, _COLUMNS, _DONE
+    from .builtin.qa import _OWNER, _STOP, _VOCAB, _stem_match
+    from .builtin.tableqa import _ASKING_WORDS, _COLUMNS, _DONE, _ROW_NOUNS
 
     field_words = set().union(*_VOCAB.values())
     field_words |= {w for words in _COLUMNS.values() for c in words for w in c.split()}
     days = _day_spans(question)
     hits = [m for m in re.finditer(r"[A-Za-z][\w'’&.-]*", question)
-            if (w := m.group().lower().strip(".")) not in _STOP and w not in _DONE and w not in _ASKING_WORDS
+            if (w := m.group().lower().strip(".")) not in _STOP and not _stem_match(w, _DONE)
+            and w not in _ASKING_WORDS and w not in _ROW_NOUNS
             and w not in field_words and w not in _OWNER and w not in ("out", "in", "up", "off", "back")
             and not any(a <= m.start() < b for a, b in days)]
     return (hits[0].start(), hits[-1].end()) if hits else None
@@ -470,9 +471,12 @@ class ChatSession:
             m = re.match(r"^(what(?:'s| is| was| are)|when is|who is|how much is|where is)\b", prev, re.IGNORECASE)
             readings = [f"{m.group(1) if m else 'what is'} the {rest}?"]
             if subject and rest:
-                # another row of the table the previous answer came from; else another field first
+                # another row of the table the previous answer came from (or counted); else another field first
+                lead = re.match(r"(\w+)\s+", rest)
+                if lead and prev[: subject[0]].lower().endswith(f" {lead.group(1).lower()} "):
+                    rest = rest[lead.end():]  # "And to Octopus?" after "… paid to Tesco?": the "to" is there
                 swap = prev[: subject[0]] + rest + prev[subject[1]:]
-                readings.insert(0 if self.history[-1][1].method == "table" else 1, swap)
+                readings.insert(0 if self.history[-1][1].method in ("table", "count") else 1, swap)
             out += readings
         return out or [question]
 

@@ -707,3 +707,18 @@ def test_a_laboratory_report_in_other_words(builtin):
     want = {"What is the normal range for platelets?": "150 - 400", "How many tests were done?": "3",
             "Who verified the report?": "J. Morgan", "What are the units for cholesterol?": "mmol/L"}
     assert {q: builtin.answer(report, q).text for q in want} == want
+
+
+def test_follow_ups_on_a_count(tmp_path):
+    """A follow-up on a count counts another row's words ("And to Octopus Energy?" after "How many
+    payments to Tesco?"), the preposition the previous question had not said twice."""
+    from chatocr import ChatOCR
+
+    path = tmp_path / "statement.pdf"
+    path.write_bytes(_pdf())
+    chat = ChatOCR(cache_dir=str(tmp_path / "cache")).chat(path)
+    turns = [("How many payments to Tesco?", "1"), ("And to Octopus Energy?", "1"),
+             ("How many transactions are there?", "4"), ("How much was paid to Tesco?", "54.20"),
+             ("And to Octopus Energy?", "88.14")]
+    assert [(q, chat.ask(q).text) for q, _ in turns] == turns
+    assert chat.history[1][0] == "How many payments to Octopus Energy?"
