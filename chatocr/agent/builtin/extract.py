@@ -85,8 +85,10 @@ def value_spans(spec: KeySpec, text: str) -> list[V.Span]:
                  for s in spans]
     if spec.vtype in ("id", "taxid"):  # "No. 123": the id follows a leading "No."
         spans = [s for s in spans if not re.fullmatch(r"(?i)no|nr|#", s.text)]
-    if spec.vtype == "count":  # "Item(s) : 4", "Total Qty 20": the count first after its label
-        spans = [s for s in spans if not t[: s.start].strip()]
+    if spec.vtype == "count":  # "Item(s) : 4", "Total Qty 20": the count first after its label; zero
+        # decimals for a quantity ("Item Qty: 5.00"), not for a number of items ("20.00" is an amount)
+        quantity = re.search(r"\b(?:qty|quantity|quantities)\b", spec.key) is not None
+        spans = [s for s in spans if not t[: s.start].strip() and (quantity or "." not in s.text)]
     if spec.vtype == "id" and not spans and (short := re.fullmatch(r"\s*(\d{1,2})\s*", t)):
         # "Invoice No: 77": a number too short to look like an id, yet the whole value after its label
         spans = [V.Span(short.start(1), short.end(1), short.group(1), short.group(1), 0.7)]

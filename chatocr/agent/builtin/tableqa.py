@@ -27,6 +27,7 @@ from ...geometry import union
 from ..grounding import value_box
 from ..results import Answer, Evidence
 from . import validators as V
+from .labels import any_label_score
 from .layout import VLine
 
 if TYPE_CHECKING:
@@ -307,8 +308,17 @@ _SAYING = {"mention", "mentions", "say", "says", "show", "shows", "contain", "co
 _COUNT_ZH = re.compile(r"一共|总共|共|有|几[种个项笔件行条次]|多少[种个项笔件行条次]|是|的|了|吗|呢|发票|合同|协议|单据|对账单|"
                        r"收据|订单|报价单|这张|这份|本|该|上|中|里|[？?，。、\s]")
 _ROW_NOUNS_ZH = {"商品", "货物", "产品", "项目", "服务", "交易", "记录", "明细", "条目", "货物或应税劳务"}
+# a figure standing alone ("2", "14.90", "05 Mar"), not one inside a word ("600PCS", "A4")
+_FIGURE = re.compile(r"(?<![\w.])\d+(?:[.,:/-]\d+)*(?![\w.])")
+# the headings of a table of items, transactions, tests … (whose every row counts)
+_ITEM_HEADS = {"item", "items", "description", "desc", "product", "products", "particulars", "details", "goods",
+               "service", "services", "article", "transaction", "transactions", "test", "tests", "charge", "charges",
+               "qty", "quantity", "payee", "narrative", "reference"}
+_ITEM_HEADS_ZH = ("项目", "商品", "名称", "货物", "摘要", "品名", "数量")
+# the fields of a receipt's or a bill's money under its items: no items themselves
+_MONEY_FIELDS = {"total", "subtotal", "tax", "discount", "cash", "change", "tax rate"}
 # a row that sums up or carries over the others is not one of them
-_SUMMARY = {"total", "subtotal", "opening", "closing", "brought", "carried"}
+_SUMMARY = {"total", "subtotal", "opening", "closing", "brought", "carried", "rounding", "adjustment", "adjustmt", "adj"}
 
 
 def count_rows(engine: BuiltinEngine, doc: Document, question: str, *, named: int = 0) -> Answer | None:
@@ -345,6 +355,8 @@ def count_rows(engine: BuiltinEngine, doc: Document, question: str, *, named: in
         naming = [w for w in item if not _stem_match(w, headed)]
         if item and not naming and heads:
             every = True  # "How many tests were done?" under "Test | Result | …": every row
+        elif not naming and not (headed & _ITEM_HEADS or any(h in t for t in heads for h in _ITEM_HEADS_ZH)):
+            continue  # every row of a table of items, not of a summary ("GST Summary | Amount | Tax", "Payment Mode")
         found: list[Evidence] = []
         full = max(len(heads), *(len(cells) for cells in body))
         for cells in body:
@@ -356,6 +368,10 @@ def count_rows(engine: BuiltinEngine, doc: Document, question: str, *, named: in
             said = set(_figured(words))
             if said & _SUMMARY - set(item) or re.search(r"合\s*计|总\s*计|小\s*计|税\s*额|期\s*[初末]", words):
                 continue
+            if any_label_score(cells[0][0])[1] in _MONEY_FIELDS:
+                continue  # "CASH $8.20", "Change $0.00", "Rounding -0.02" under a receipt's items
+            if len(cells) < 2 or not any(_FIGURE.search(t) for t, _ in cells):
+                continue  # an item's name on a line of its own over its figures ('WALL SCRAPER 3"'): no row
             if not all((w in words) if zh else _stem_match(w, said) for w in naming):
                 continue
             found.append(Evidence(page=page, bbox=union([b for _, b in cells]), text=" ".join(t for t, _ in cells)))
@@ -395,6 +411,11 @@ def _tables_of(engine: BuiltinEngine, doc: Document):
                         and sum(_overlap(cells[0], h) > 0 for h in head) == 1):
                     text, box = body[-1][0]  # a wrapped cell's next line: its row goes on
                     body[-1][0] = (text, union([box, cells[0].bbox]))
+                elif (len(cells) == 1 and top - bottom <= 1.5 * vpage.line_h and not _LABELLED.match(cells[0].text)
+                      and (sum(_overlap(cells[0], h) > 0 for h in head) == 1
+                           or not any(sp.score >= 0.8 for sp in V.find_money(cells[0].text)))):
+                    # a receipt's item name on a line of its own, over or under its figures: the table goes on
+                    body.append([(cells[0].text, cells[0].bbox)])
                 elif (top - bottom > 1.5 * vpage.line_h or len(cells) < 2 or any(_LABELLED.match(c.text) for c in cells)
                         or any(sum(_overlap(c, h) > 0 for h in head) >= 3 for c in cells)
                         or not all(any(_overlap(c, h) > -vpage.line_h for h in head) for c in cells)):
@@ -413,7 +434,7 @@ def _tables_of(engine: BuiltinEngine, doc: Document):
     for page in doc.pages:
         for block in page.blocks:
             table = block.table
-            if table is None or table.n_rows < 2:
+            if table is None or table.n_rows < 2 or table.n_cols < 2:
                 continue
             rows: dict[int, list] = {}
             for c in table.cells:

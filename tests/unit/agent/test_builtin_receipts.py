@@ -74,3 +74,14 @@ def test_what_a_receipt_says_besides_its_total(receipt, lines_doc):
     assert engine.answer(other, "What is the GST rate?").text == "6.00%"
     assert engine.answer(other, "Was there a discount?").text == "No"
     assert engine.answer(receipt, "Was there a discount?").text is None  # not said at all
+
+
+@pytest.mark.parametrize("rid, items", [("030", "2"), ("044", "3"), ("048", "2"), ("116", "3"), ("284", "1"), ("029", "1"),
+                                        ("131", "3"), ("038", "3"), ("273", "1")])
+def test_how_many_items_on_a_receipt(receipts, rid, items):
+    """"How many items?" on real receipts (counted by hand from their transcripts): the item rows with
+    figures under the items' header, an item's name on a line of its own no row of its own, nor the
+    cash and change under "Payment Mode", the GST summary, the rounding."""
+    doc = _doc(SROIE_DIR / "box" / f"{rid}.csv")
+    got = BuiltinEngine().answer(doc, "How many items?")
+    assert got.text == items and len(got.evidence) == int(items)

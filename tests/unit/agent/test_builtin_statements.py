@@ -722,3 +722,28 @@ def test_follow_ups_on_a_count(tmp_path):
              ("And to Octopus Energy?", "88.14")]
     assert [(q, chat.ask(q).text) for q, _ in turns] == turns
     assert chat.history[1][0] == "How many payments to Octopus Energy?"
+
+
+def test_counting_a_receipts_items(builtin, lines_doc):
+    """On a receipt, the items are the rows with figures under a header of items: not the rounding,
+    the cash and change under "Payment Mode", nor a GST summary's rows; an item's name on a line of its
+    own over its figures is one item.  (Measured on sroie-dev before these rules: "CASH $8.20 / Change
+    $0.00" counted as 2 items on 7 of the first 40 receipts.)"""
+    def row(y, *cells):
+        return [(t, (x, y, x + 7 * len(t), y + 14)) for t, x in cells]
+
+    lines = [*row(40, ("KEDAI MAKAN SRI", 40)), *row(80, ("QTY DESCRIPTION", 20), ("PRICE", 200), ("AMOUNT", 300))]
+    for k, (price) in enumerate(("2.30", "1.40", "1.60")):
+        lines += row(100 + 20 * k, ("MAKANAN", 20), (price, 200), (f"{price} S", 300))
+    lines += row(160, ("Round Adjustmt", 20), ("RM", 200), ("0.00", 300))
+    lines += row(220, ("Payment Mode", 20), ("Amount", 300)) + row(240, ("CASH", 20), ("$8.20", 300))
+    lines += row(260, ("Change", 20), ("$0.00", 300))
+    lines += row(320, ("GST Summary", 20), ("Amount", 200), ("Tax", 300)) + row(340, ("SR @ 6%", 20), ("5.57", 200),
+                                                                             ("0.33", 300))
+    got = builtin.answer(lines_doc(lines), "How many items?")
+    assert got.text == "3" and [e.text for e in got.evidence][0] == "MAKANAN 2.30 2.30 S"
+    lines = [*row(40, ("KEDAI KAIN", 40)), *row(80, ("ITEM/DESC", 20), ("QTY", 200), ("PRICE", 260), ("AMT", 330))]
+    lines += row(100, ("KAIN BEBOLA (S) SHA BU", 20)) + row(120, ("0412638", 20), ("2", 200), ("14.90", 260),
+                                                                  ("29.80", 330))
+    lines += row(180, ("TOTAL QTY", 20), ("2", 200))
+    assert builtin.answer(lines_doc(lines), "How many items are on the receipt?").text == "1"
