@@ -230,8 +230,8 @@ def _accept(lines: Sequence[Line], rows: list[_Row], cols: list[list[float]], mi
     # every column filled on two rows at least (a column its heading alone fills, in a header of headings,
     # is a column nothing was entered in: a statement's "Paid in" in a month of payments only); most
     # rows fill all columns but one
-    headed = len(grid[0]) >= 2 and all(_heading(t) for t in grid[0].values())
-    if any(sum(1 for g in grid if c in g) < 2 and not (headed and c in grid[0] and len(grid) > 2) for c in range(nc)):
+    header = len(grid[0]) >= 2 and all(_heading(t) for t in grid[0].values())
+    if any(sum(1 for g in grid if c in g) < 2 and not (header and c in grid[0] and len(grid) > 2) for c in range(nc)):
         return False
     if len(grid[0]) < _full(nc):  # a table starts on a full row (its header, or its first item)
         return False
@@ -244,7 +244,6 @@ def _accept(lines: Sequence[Line], rows: list[_Row], cols: list[list[float]], mi
         return False
     if sum(1 for t in cells if _LABEL.search(t)) > _LABEL_SHARE * len(cells):
         return False
-    header = len(grid[0]) >= 2 and all(_heading(t) for t in grid[0].values())
     body = grid[1:] if header else grid
     # a column of labels ("Date", "Total", "Cash") left of values is a key–value list, not a table; under a
     # header of headings, words a label may hold ("Room charge" under "Description") are items
@@ -302,7 +301,11 @@ def find_unruled_tables(
             grown = _wrapped(cols, prev, row, tol)
             if grown is not None:  # "price" under "Unit", a long description's next line
                 run[-1] = _joined(prev, row, grown)
-            elif len(row.segs) >= 2 and (grown := _add_row(cols, (row := _word_gaps_closed(cols, row)), tol)) is not None:
+            elif len(row.segs) >= 2:
+                row = _word_gaps_closed(cols, row)
+                grown = _add_row(cols, row, tol)
+                if grown is None:
+                    break
                 run.append(row)
             else:
                 break
