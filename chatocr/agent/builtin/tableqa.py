@@ -360,9 +360,7 @@ def count_rows(engine: BuiltinEngine, doc: Document, question: str, *, named: in
         found: list[Evidence] = []
         full = max(len(heads), *(len(cells) for cells in body))
         for cells in body:
-            last = cells[-1][0].strip()
-            if len(cells) <= 2 < full and any(sp.score >= 0.8 and len(sp.text) >= len(last) - 4
-                                              for sp in V.find_money(last)):
+            if len(cells) <= 2 < full and _has_amount(cells[-1][0], whole=True):
                 continue  # a label and an amount under rows of more cells: "Tax (20%)  93.35", "应付金额 ¥1,026.85"
             words = " ".join(t for t, _ in cells if not _AMOUNT_CELL.fullmatch(t.strip()))
             said = set(_figured(words))
@@ -377,13 +375,22 @@ def count_rows(engine: BuiltinEngine, doc: Document, question: str, *, named: in
             found.append(Evidence(page=page, bbox=union([b for _, b in cells]), text=" ".join(t for t, _ in cells)))
         if found and (naming or not item or every):
             counts.setdefault(tuple(heads) or key, []).extend(found)
-    found_all = list(counts.values())
-    rows_found = [e for found in found_all for e in found] if item and not every else max(found_all, key=len,
-                                                                                            default=[])
+    tables = list(counts.values())
+    if item and not every:  # the rows that say the question's words, in every table
+        rows_found = [e for rows in tables for e in rows]
+    else:  # every row of the largest table
+        rows_found = max(tables, key=len, default=[])
     if not rows_found or len(rows_found) < named:
         return None
     return Answer(question=question, text=str(len(rows_found)), evidence=tuple(rows_found), confidence=0.6,
                   method="count")
+
+
+def _has_amount(text: str, *, whole: bool = False) -> bool:
+    """Whether ``text`` holds an amount that reads as one ("$8.20", "EUR 4,276.43"); ``whole``: the amount is
+    most of it (a currency or a few characters beside it)."""
+    t = text.strip()
+    return any(sp.score >= 0.8 and (not whole or len(sp.text) >= len(t) - 4) for sp in V.find_money(t))
 
 
 def _tables_of(engine: BuiltinEngine, doc: Document):
@@ -413,7 +420,7 @@ def _tables_of(engine: BuiltinEngine, doc: Document):
                     body[-1][0] = (text, union([box, cells[0].bbox]))
                 elif (len(cells) == 1 and top - bottom <= 1.5 * vpage.line_h and not _LABELLED.match(cells[0].text)
                       and (sum(_overlap(cells[0], h) > 0 for h in head) == 1
-                           or not any(sp.score >= 0.8 for sp in V.find_money(cells[0].text)))):
+                           or not _has_amount(cells[0].text))):
                     # a receipt's item name on a line of its own, over or under its figures: the table goes on
                     body.append([(cells[0].text, cells[0].bbox)])
                 elif (top - bottom > 1.5 * vpage.line_h or len(cells) < 2 or any(_LABELLED.match(c.text) for c in cells)
@@ -563,7 +570,7 @@ def _one_amount(cells: list[_Cell], header: list[_Cell]) -> _Cell | None:
     def heading(c: _Cell) -> set[str]:
         return {w for h in header if _within([c], h) is c for w in _words(h.text)}
 
-    money = [c for c in cells if any(sp.score >= 0.8 for sp in V.find_money(c.text)) and not heading(c) & _RUNNING]
+    money = [c for c in cells if _has_amount(c.text) and not heading(c) & _RUNNING]
     if len(money) > 1:
         money = [c for c in money if heading(c) & _AMOUNT]
     return money[0] if len(money) == 1 else None
